@@ -1,0 +1,77 @@
+/**
+ * Stable reason codes. Every decision carries exactly one; it is the `reason_code` metric label,
+ * the `code` field of denial bodies for server-side denials, and is listed in the README.
+ * Never rename a code: dashboards and alerts depend on them.
+ */
+export const REASON = {
+  /** The policy allowed the request. */
+  allowed: 'allowed',
+  /** The policy denied the request (see `rule` and `message`). */
+  policyDenied: 'policy_denied',
+  /** The policy asked for human approval. */
+  approvalRequired: 'approval_required',
+
+  // Body problems: answered by the server before evaluation when `body.malformed` is `deny`.
+  bodyInvalidJson: 'body_invalid_json',
+  bodyInvalidUtf8: 'body_invalid_utf8',
+  bodyTooDeep: 'body_too_deep',
+  bodyTooLarge: 'body_too_large',
+  bodyDuplicateKey: 'body_duplicate_key',
+  bodyTruncated: 'body_truncated',
+  contentTypeUnsupported: 'content_type_unsupported',
+  jsonrpcInvalidRequest: 'jsonrpc_invalid_request',
+  jsonrpcInvalidVersion: 'jsonrpc_invalid_version',
+  jsonrpcMissingMethod: 'jsonrpc_missing_method',
+  jsonrpcInvalidId: 'jsonrpc_invalid_id',
+  jsonrpcEmptyBatch: 'jsonrpc_empty_batch',
+  jsonrpcBatchTooLarge: 'jsonrpc_batch_too_large',
+
+  // Server-side failures: always a deny, never an allow.
+  policyNotLoaded: 'policy_not_loaded',
+  policyEvalError: 'policy_eval_error',
+  decisionUndefined: 'decision_undefined',
+  decisionInvalid: 'decision_invalid',
+  requestInvalid: 'request_invalid',
+  internalError: 'internal_error',
+} as const;
+
+export type ReasonCode = (typeof REASON)[keyof typeof REASON];
+
+/** Body and JSON-RPC problems that make a request malformed (HTTP status for the denial). */
+export const MALFORMED_STATUS: Partial<Record<ReasonCode, number>> = {
+  body_invalid_json: 400,
+  body_invalid_utf8: 400,
+  body_too_deep: 400,
+  body_duplicate_key: 400,
+  body_too_large: 413,
+  body_truncated: 413,
+  content_type_unsupported: 415,
+  jsonrpc_invalid_request: 400,
+  jsonrpc_invalid_version: 400,
+  jsonrpc_missing_method: 400,
+  jsonrpc_invalid_id: 400,
+  jsonrpc_empty_batch: 400,
+  jsonrpc_batch_too_large: 400,
+};
+
+/** HTTP status of server-side failure denials. */
+export const FAILURE_STATUS: Partial<Record<ReasonCode, number>> = {
+  policy_not_loaded: 503,
+  policy_eval_error: 500,
+  decision_undefined: 500,
+  decision_invalid: 500,
+  request_invalid: 400,
+  internal_error: 500,
+};
+
+/** An error with a stable code, used at startup (config, policy loading) and in the CLI. */
+export class AuthzError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(details.length ? `${message}\n  - ${details.join('\n  - ')}` : message);
+    this.name = 'AuthzError';
+  }
+}

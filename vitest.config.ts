@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Integration tests spawn servers and CLI tools; 2 cores, so keep parallelism modest.
+    maxWorkers: 2,
+  },
+});
