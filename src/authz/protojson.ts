@@ -1,0 +1,92 @@
+import type { Json, JsonObject } from './types.js';
+
+/**
+ * Convert a CheckRequest's AttributeContext, as decoded by proto-loader (keepCase, bytes as Buffer, enums as
+ * names, longs as strings), into the protojson shape OPA's Envoy plugin gives policies
+ * (`input.attributes`): lowerCamelCase field names, bytes as base64, Timestamp as RFC 3339, Struct as plain JSON.
+ * Map fields keep their keys verbatim (header names, label keys, metadata namespaces).
+ */
+export function attributesToJson(attributes: unknown): JsonObject {
+  return convertMessage(attributes, '') as JsonObject;
+}
+
+/** Fields whose values are maps: keys are data, not field names. Value kind by path suffix. */
+const MAP_FIELDS: Record<string, 'scalar' | 'struct' | 'any' | 'message'> = {
+  headers: 'scalar',
+  labels: 'scalar',
+  context_extensions: 'scalar',
+  filter_metadata: 'struct',
+  typed_filter_metadata: 'any',
+};
+
+function convertMessage(value: unknown, path: string): Json {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map((v) => convertMessage(v, path));
+  if (typeof value !== 'object') return value as Json;
+
+  const obj = value as Record<string, unknown>;
+  if (path.endsWith('.time') || path === 'request.time') return timestampToJson(obj);
+
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(obj)) {
+    if (v === undefined || v === null) continue;
+    const childPath = path ? `${path}.${key}` : key;
+    const mapKind = MAP_FIELDS[key];
+    if (mapKind && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)) {
+      out[camel(key)] = convertMap(v as Record<string, unknown>, mapKind, childPath);
+    } else {
+      out[camel(key)] = convertMessage(v, childPath);
+    }
+  }
+  return out;
+}
+
+function convertMap(map: Record<string, unknown>, kind: 'scalar' | 'struct' | 'any' | 'message', path: string): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(map)) {
+    if (kind === 'scalar') out[k] = v as Json;
+    else if (kind === 'struct') out[k] = structToJson(v);
+    else out[k] = convertMessage(v, `${path}.${k}`);
+  }
+  return out;
+}
+
+/** google.protobuf.Value / Struct / ListValue (proto-loader form) → plain JSON. */
+export function structToJson(value: unknown): Json {
+  if (value === null || value === undefined || typeof value !== 'object') return null;
+  const v = value as Record<string, unknown>;
+  if (v.fields && typeof v.fields === 'object') {
+    const out: JsonObject = {};
+    for (const [k, f] of Object.entries(v.fields as Record<string, unknown>)) out[k] = valueToJson(f);
+    return out;
+  }
+  return {};
+}
+
+function valueToJson(value: unknown): Json {
+  if (value === null || value === undefined || typeof value !== 'object') return null;
+  const v = value as Record<string, unknown>;
+  if ('string_value' in v) return v.string_value as string;
+  if ('number_value' in v) return v.number_value as number;
+  if ('bool_value' in v) return v.bool_value as boolean;
+  if ('struct_value' in v) return structToJson(v.struct_value);
+  if ('list_value' in v) {
+    const list = (v.list_value as { values?: unknown[] } | undefined)?.values ?? [];
+    return list.map(valueToJson);
+  }
+  return null;
+}
+
+/** google.protobuf.Timestamp {seconds, nanos} → RFC 3339 with nanosecond precision as needed (protojson). */
+function timestampToJson(ts: Record<string, unknown>): Json {
+  const seconds = BigInt((ts.seconds as string | number | undefined) ?? 0);
+  const nanos = Number(ts.nanos ?? 0);
+  const date = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  if (!nanos) return `${date}Z`;
+  let frac = String(nanos).padStart(9, '0');
+  frac = frac.endsWith('000000') ? frac.slice(0, 3) : frac.endsWith('000') ? frac.slice(0, 6) : frac;
+  return `${date}.${frac}Z`;
+}
+
+const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -1,0 +1,135 @@
+import type { McpInput, PolicyInput } from './types.js';
+import { attributesToJson } from './protojson.js';
+import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
+
+/** The parts of a decoded CheckRequest (proto-loader, keepCase) that request → input reads. */
+export interface CheckRequestWire {
+  attributes?: {
+    source?: { principal?: string; [k: string]: unknown };
+    request?: {
+      http?: {
+        method?: string;
+        path?: string;
+        headers?: Record<string, string>;
+        header_map?: { headers?: { key?: string; value?: string; raw_value?: Buffer }[] };
+        body?: string;
+        raw_body?: Buffer;
+        [k: string]: unknown;
+      };
+      [k: string]: unknown;
+    };
+    [k: string]: unknown;
+  };
+}
+
+/** Envoy sets this request header when the forwarded body was cut at max_request_bytes. */
+export const PARTIAL_BODY_HEADER = 'x-envoy-auth-partial-body';
+
+export interface RequestView {
+  input: PolicyInput;
+  /** Lower-cased request headers (header_map folded in when `headers` is empty). */
+  headers: Record<string, string>;
+  method: string;
+  path: string;
+}
+
+/**
+ * CheckRequest → OPA input document. Pure and total: malformed bodies become `input.mcp.error`, never throws
+ * for any decoded CheckRequest. The shape follows OPA's Envoy plugin (`attributes`, `parsed_path`,
+ * `parsed_query`, `parsed_body`, `truncated_body`, `version`) so existing Envoy policies run unchanged;
+ * `source_principal` and `mcp` are mcp-authz additions.
+ */
+export function checkRequestToInput(req: CheckRequestWire, limits: BodyLimits): RequestView {
+  const http = req.attributes?.request?.http ?? {};
+  const headers = collectHeaders(http);
+  const method = (http.method ?? '').toUpperCase();
+  const path = http.path ?? '';
+  const attributes = attributesToJson(req.attributes ?? {});
+  if (!http.headers || Object.keys(http.headers).length === 0) {
+    const request = (attributes.request ??= {}) as Record<string, unknown>;
+    const h = (request.http ??= {}) as Record<string, unknown>;
+    if (Object.keys(headers).length > 0) h.headers = headers;
+  }
+
+  const { parsedPath, parsedQuery } = parsePathAndQuery(path);
+  const body = bodyView(http, headers);
+
+  const mcp: McpInput = { is_batch: false };
+  let parsedBody;
+  if (method === 'POST' || body.byteLength > 0 || body.truncated) {
+    const parsed = parseMcpBody(body, limits);
+    Object.assign(mcp, parsed.mcp);
+    parsedBody = parsed.parsedBody;
+  }
+  const sessionId = headers['mcp-session-id'];
+  if (sessionId !== undefined) mcp.session_id = sessionId;
+  const protocolVersion = headers['mcp-protocol-version'];
+  if (protocolVersion !== undefined) mcp.protocol_version = protocolVersion;
+
+  const input: PolicyInput = {
+    attributes,
+    parsed_path: parsedPath,
+    parsed_query: parsedQuery,
+    parsed_body: parsedBody,
+    truncated_body: body.truncated,
+    version: { encoding: 'protojson', ext_authz: 'v3' },
+    mcp,
+  };
+  if (parsedBody === undefined) delete input.parsed_body;
+  const principal = req.attributes?.source?.principal;
+  if (principal) input.source_principal = principal;
+  return { input, headers, method, path };
+}
+
+function collectHeaders(http: NonNullable<NonNullable<NonNullable<CheckRequestWire['attributes']>['request']>['http']>): Record<string, string> {
+  if (http.headers && Object.keys(http.headers).length > 0) return http.headers;
+  const out: Record<string, string> = {};
+  for (const h of http.header_map?.headers ?? []) {
+    if (!h.key) continue;
+    const key = h.key.toLowerCase();
+    const value = h.value ?? (h.raw_value ? Buffer.from(h.raw_value).toString('latin1') : '');
+    out[key] = key in out ? `${out[key]},${value}` : value;
+  }
+  return out;
+}
+
+function bodyView(http: { body?: string; raw_body?: Buffer }, headers: Record<string, string>): BodyView {
+  let view: BodyView;
+  if (http.raw_body && http.raw_body.length > 0) {
+    const decoded = decodeBody(http.raw_body);
+    view = { ...decoded, byteLength: http.raw_body.length, truncated: false };
+  } else if (http.body) {
+    view = { text: http.body, byteLength: Buffer.byteLength(http.body), truncated: false };
+  } else {
+    view = { byteLength: 0, truncated: false };
+  }
+  const contentType = headers['content-type'];
+  if (contentType !== undefined) view.contentType = contentType;
+  view.truncated = headers[PARTIAL_BODY_HEADER]?.toLowerCase() === 'true' || declaredLongerThan(headers['content-length'], view.byteLength);
+  return view;
+}
+
+/** OPA's Envoy plugin also treats a body shorter than its Content-Length as truncated. */
+function declaredLongerThan(contentLength: string | undefined, actual: number): boolean {
+  if (contentLength === undefined || !/^\d+$/.test(contentLength)) return false;
+  return Number(contentLength) > actual;
+}
+
+/** `parsed_path` and `parsed_query` as OPA's Envoy plugin computes them (Go's url.Parse and Query). */
+export function parsePathAndQuery(path: string): { parsedPath: string[]; parsedQuery: Record<string, string[]> } {
+  const hash = path.indexOf('#');
+  const noFragment = hash >= 0 ? path.slice(0, hash) : path;
+  const q = noFragment.indexOf('?');
+  const rawPath = q >= 0 ? noFragment.slice(0, q) : noFragment;
+  const rawQuery = q >= 0 ? noFragment.slice(q + 1) : '';
+  let decoded = rawPath;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    // keep the raw path: an invalid escape is the policy's to judge
+  }
+  const parsedPath = decoded.replace(/^\/+/, '').split('/');
+  const parsedQuery: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(rawQuery)) (parsedQuery[k] ??= []).push(v);
+  return { parsedPath, parsedQuery };
+}

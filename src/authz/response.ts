@@ -1,0 +1,128 @@
+import type { Decision, HeaderEntry, Json, JsonObject } from './types.js';
+import { isMalformedBody } from './failure.js';
+
+/** google.rpc.Code values used in CheckResponse.status. */
+export const GRPC_OK = 0;
+export const GRPC_PERMISSION_DENIED = 7;
+
+export interface ResponseOptions {
+  /**
+   * Headers mcp-authz may inject. Each one the decision does not set is removed from the upstream request, so
+   * a client can never forge it (the ones it sets are overwritten).
+   */
+  managedHeaders: readonly string[];
+}
+
+/** CheckResponse as proto-loader serialises it (keepCase field names). */
+export interface CheckResponseWire {
+  status: { code: number; message?: string };
+  ok_response?: {
+    headers: WireHeader[];
+    headers_to_remove: string[];
+    response_headers_to_add: WireHeader[];
+    query_parameters_to_set: { key: string; value: string }[];
+    query_parameters_to_remove: string[];
+  };
+  denied_response?: { status: { code: number }; headers: WireHeader[]; body: string };
+  dynamic_metadata?: WireStruct;
+}
+
+interface WireHeader {
+  header: { key: string; value: string };
+  append_action: HeaderEntry['appendAction'];
+}
+type WireValue =
+  | { null_value: 'NULL_VALUE' }
+  | { bool_value: boolean }
+  | { number_value: number }
+  | { string_value: string }
+  | { struct_value: WireStruct }
+  | { list_value: { values: WireValue[] } };
+interface WireStruct {
+  fields: Record<string, WireValue>;
+}
+
+/**
+ * Decision → CheckResponse. Pure. The status is ALWAYS set: OK only for an allow, PERMISSION_DENIED for
+ * everything else (Envoy treats an unset status as an allow). Every header carries an explicit append_action.
+ */
+export function toCheckResponse(decision: Decision, opts: ResponseOptions): CheckResponseWire {
+  const metadata = decision.dynamicMetadata ? { dynamic_metadata: toStruct(decision.dynamicMetadata) } : {};
+  if (decision.allowed && decision.kind === 'allow') {
+    const setNames = new Set(decision.headers.map((h) => h.key.toLowerCase()));
+    const removals = new Set(decision.requestHeadersToRemove.map((h) => h.toLowerCase()));
+    for (const managed of opts.managedHeaders) {
+      const name = managed.toLowerCase();
+      if (!setNames.has(name)) removals.add(name);
+    }
+    return {
+      status: { code: GRPC_OK },
+      ok_response: {
+        headers: decision.headers.map(wireHeader),
+        headers_to_remove: [...removals].filter((name) => !setNames.has(name)),
+        response_headers_to_add: decision.responseHeadersToAdd.map(wireHeader),
+        query_parameters_to_set: decision.queryParametersToSet,
+        query_parameters_to_remove: decision.queryParametersToRemove,
+      },
+      ...metadata,
+    };
+  }
+
+  const headers = [...decision.headers];
+  let body = decision.body;
+  if (body === undefined) {
+    body = denialBody(decision);
+    if (!headers.some((h) => h.key.toLowerCase() === 'content-type')) {
+      headers.push({ key: 'content-type', value: 'application/json', appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' });
+    }
+  }
+  return {
+    status: { code: GRPC_PERMISSION_DENIED, message: statusMessage(decision) },
+    denied_response: { status: { code: decision.httpStatus }, headers: headers.map(wireHeader), body },
+    ...metadata,
+  };
+}
+
+/** The standard denial body: `{"error":"policy_denied","rule":…,"message":…}` (or the failure's error class). */
+export function denialBody(decision: Decision): string {
+  const error =
+    decision.kind === 'require_approval'
+      ? 'approval_required'
+      : decision.reasonCode === 'policy_denied'
+        ? 'policy_denied'
+        : isMalformedBody(decision.reasonCode)
+          ? 'invalid_request'
+          : 'authz_error';
+  const body: Record<string, string> = { error };
+  if (error !== 'policy_denied' && error !== 'approval_required') body.code = decision.reasonCode;
+  body.rule = decision.rule ?? decision.reasonCode;
+  body.message = decision.message ?? defaultMessage(decision);
+  return JSON.stringify(body);
+}
+
+function defaultMessage(d: Decision): string {
+  return d.kind === 'require_approval' ? 'this request requires approval' : 'request denied by policy';
+}
+
+function statusMessage(d: Decision): string {
+  const rule = d.rule ? ` (${d.rule})` : '';
+  return `${d.reasonCode}${rule}`;
+}
+
+const wireHeader = (h: HeaderEntry): WireHeader => ({ header: { key: h.key, value: h.value }, append_action: h.appendAction });
+
+/** Plain JSON object → google.protobuf.Struct in proto-loader's keepCase form. */
+export function toStruct(obj: JsonObject): WireStruct {
+  const fields: Record<string, WireValue> = {};
+  for (const [k, v] of Object.entries(obj)) fields[k] = toValue(v);
+  return { fields };
+}
+
+function toValue(v: Json): WireValue {
+  if (v === null) return { null_value: 'NULL_VALUE' };
+  if (typeof v === 'boolean') return { bool_value: v };
+  if (typeof v === 'number') return { number_value: v };
+  if (typeof v === 'string') return { string_value: v };
+  if (Array.isArray(v)) return { list_value: { values: v.map(toValue) } };
+  return { struct_value: toStruct(v) };
+}

@@ -1,0 +1,31 @@
+/**
+ * Settings reachable from flags and environment variables, each mapped to a config-file path. The README's
+ * configuration reference lists the same table. Precedence: flag > environment > config file > default.
+ */
+export interface Setting {
+  flag: string;
+  env: string;
+  path: string[];
+  kind: 'string' | 'number' | 'list';
+  help: string;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { flag: 'grpc-addr', env: 'MCP_AUTHZ_GRPC_ADDR', path: ['grpc_addr'], kind: 'string', help: 'gRPC listen address for ext_authz, health and reflection' },
+  { flag: 'http-addr', env: 'MCP_AUTHZ_HTTP_ADDR', path: ['http_addr'], kind: 'string', help: 'HTTP listen address for /metrics, /healthz, /readyz' },
+  { flag: 'bundle', env: 'MCP_AUTHZ_BUNDLE', path: ['policy', 'bundle'], kind: 'string', help: 'policy bundle (.tar.gz from opa build -t wasm) or bare policy.wasm' },
+  { flag: 'policy', env: 'MCP_AUTHZ_POLICY', path: ['policy', 'dir'], kind: 'string', help: 'directory of .rego files, compiled with the opa CLI at startup' },
+  { flag: 'data', env: 'MCP_AUTHZ_DATA', path: ['policy', 'data'], kind: 'list', help: 'data document (JSON or YAML) merged into the policy data; repeatable (env: comma-separated)' },
+  { flag: 'entrypoint', env: 'MCP_AUTHZ_ENTRYPOINT', path: ['policy', 'entrypoint'], kind: 'string', help: 'policy entrypoint (pkg/rule)' },
+  { flag: 'max-body-bytes', env: 'MCP_AUTHZ_MAX_BODY_BYTES', path: ['body', 'max_bytes'], kind: 'number', help: 'largest request body parsed' },
+  { flag: 'malformed', env: 'MCP_AUTHZ_MALFORMED', path: ['body', 'malformed'], kind: 'string', help: 'deny: the server denies malformed bodies itself; policy: the policy sees input.mcp.error' },
+  { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM' },
+];
+
+export const CONFIG_FLAG: Setting = {
+  flag: 'config',
+  env: 'MCP_AUTHZ_CONFIG',
+  path: [],
+  kind: 'string',
+  help: 'YAML (or JSON) configuration file',
+};

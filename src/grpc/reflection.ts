@@ -1,0 +1,43 @@
+import type * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+
+/**
+ * Split a FileDescriptorSet (field 1: repeated bytes `file`) into its FileDescriptorProto buffers.
+ * Only the outer wire framing is read; each file's bytes are kept exactly as the compiler wrote them.
+ */
+export function splitDescriptorSet(set: Uint8Array): Buffer[] {
+  const files: Buffer[] = [];
+  let pos = 0;
+  const varint = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= set.length) throw new Error('truncated descriptor set');
+      const byte = set[pos++]!;
+      result += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return result;
+      shift += 7;
+    }
+  };
+  while (pos < set.length) {
+    const tag = varint();
+    if (tag !== 0x0a) throw new Error(`unexpected field tag ${tag} in descriptor set`);
+    const len = varint();
+    if (pos + len > set.length) throw new Error('truncated descriptor set');
+    files.push(Buffer.from(set.subarray(pos, pos + len)));
+    pos += len;
+  }
+  return files;
+}
+
+/**
+ * Server reflection (v1 and v1alpha) over the real FileDescriptorProtos from the generated descriptor set.
+ * Feeding @grpc/reflection proto-loader's re-derived descriptors instead breaks grpcurl (unresolvable relative
+ * type names such as google.protobuf.Struct; grpc-node #2595, #3018).
+ */
+export function addReflection(server: grpc.Server, descriptorSet: Uint8Array): void {
+  const fileDescriptorProtos = splitDescriptorSet(descriptorSet);
+  // ReflectionService indexes files and discovers services from them; the key is arbitrary.
+  const reflection = new ReflectionService({ 'mcp-authz.descriptors': { fileDescriptorProtos } } as never);
+  reflection.addToServer(server);
+}

@@ -1,0 +1,71 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { Descriptors } from './descriptors.js';
+import { addReflection } from './reflection.js';
+import { authorizationService, type CheckHandler } from './authorization.js';
+
+export const AUTHORIZATION_SERVICE = 'envoy.service.auth.v3.Authorization';
+
+export interface GrpcServer {
+  /** The bound port (useful with :0). */
+  port: number;
+  /** Report SERVING for '' and the Authorization service only while a policy is loaded. */
+  setServing(serving: boolean): void;
+  /** Checks currently being answered. */
+  inFlight(): number;
+  /**
+   * Stop accepting new calls, wait for in-flight ones up to `graceMs`, then force-close.
+   * Resolves true when everything drained in time.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
+}
+
+export interface GrpcServerOptions {
+  address: string;
+  descriptors: Descriptors;
+  check: CheckHandler;
+  /** Largest CheckRequest accepted, bytes (Envoy's max_request_bytes plus headers; default 4 MiB). */
+  maxReceiveBytes?: number;
+}
+
+/** Bind the gRPC server: ext_authz, grpc.health.v1 and server reflection. */
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': opts.maxReceiveBytes ?? 4 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const definition = opts.descriptors.packageDefinition[AUTHORIZATION_SERVICE] as grpc.ServiceDefinition;
+  let inFlight = 0;
+  server.addService(definition, authorizationService(opts.check, (d) => (inFlight += d)));
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [AUTHORIZATION_SERVICE]: 'NOT_SERVING' });
+  health.addToServer(server);
+  addReflection(server, opts.descriptors.setBytes);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+
+  const setStatus = (status: ServingStatus): void => {
+    health.setStatus('', status);
+    health.setStatus(AUTHORIZATION_SERVICE, status);
+  };
+
+  return {
+    port,
+    setServing: (serving) => setStatus(serving ? 'SERVING' : 'NOT_SERVING'),
+    inFlight: () => inFlight,
+    shutdown: (graceMs) =>
+      new Promise<boolean>((resolve) => {
+        setStatus('NOT_SERVING');
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve(false);
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      }),
+  };
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { AuthzError } from '../errors.js';
+import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, SDK_BUILTINS } from './builtins/index.js';
+import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
+
+/** A loaded, ready policy. Immutable: a reload builds a new one beside it and swaps the reference. */
+export interface Policy {
+  /** Bundle revision from .manifest, else `sha256:<first 12 hex>` of the bundle or module. */
+  revision: string;
+  /** Where it came from (file path or URL). */
+  source: string;
+  sha256: string;
+  entrypoint: string;
+  entrypoints: string[];
+  loadedAt: Date;
+  /** Builtins the module imports from the host. */
+  requiredBuiltins: string[];
+  /** True when the policy calls a non-deterministic builtin (time.now_ns, uuid.*, rand.*): never cache it. */
+  nondeterministic: boolean;
+  /** Evaluate the entrypoint; returns OPA's raw result set. Throws an Error on evaluation failure. */
+  evaluate(input: unknown): unknown;
+}
+
+export interface LoadOptions {
+  wasm: Buffer;
+  data: Record<string, unknown>;
+  entrypoint: string;
+  source: string;
+  revision?: string;
+  sha256?: string;
+  /** Maximum WebAssembly memory in 64 KiB pages; evaluation fails (and denies) beyond it. */
+  maxMemoryPages: number;
+}
+
+/**
+ * Compile and instantiate a policy module, refusing at load time (never at the first request) a module that
+ * needs a builtin nobody provides, or that lacks the entrypoint.
+ */
+export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(opts.wasm);
+  } catch (err) {
+    throw new AuthzError('policy_invalid', `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
+  }
+
+  const required = requiredHostBuiltins(module);
+  const builtins = createHostBuiltins();
+  const missing = missingBuiltins(required, [...SDK_BUILTINS, ...Object.keys(builtins)]);
+  if (missing.length > 0) {
+    throw new AuthzError(
+      'policy_unsupported_builtin',
+      `${opts.source}: the policy uses builtins mcp-authz cannot provide in-process`,
+      missing.map((b) => `${b}${b === 'http.send' ? ' (network calls cannot run synchronously inside an evaluation)' : ''}`),
+    );
+  }
+
+  let loaded: LoadedPolicy;
+  try {
+    const memory = { initial: 5, maximum: Math.max(5, opts.maxMemoryPages) };
+    loaded = await loadPolicy(module, memory, builtins as Record<string, (...args: unknown[]) => unknown>);
+    loaded.setData(opts.data);
+  } catch (err) {
+    throw new AuthzError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
+  }
+
+  const entrypoints = Object.keys(loaded.entrypoints as Record<string, number>).sort();
+  if (!entrypoints.includes(opts.entrypoint)) {
+    throw new AuthzError('entrypoint_not_found', `${opts.source}: no entrypoint "${opts.entrypoint}"`, [
+      `entrypoints in this module: ${entrypoints.join(', ') || '(none)'}`,
+    ]);
+  }
+  const entrypointId = (loaded.entrypoints as Record<string, number>)[opts.entrypoint]!;
+  const sha256 = opts.sha256 ?? createHash('sha256').update(opts.wasm).digest('hex');
+
+  return {
+    revision: opts.revision || `sha256:${sha256.slice(0, 12)}`,
+    source: opts.source,
+    sha256,
+    entrypoint: opts.entrypoint,
+    entrypoints,
+    loadedAt: new Date(),
+    requiredBuiltins: required,
+    nondeterministic: required.some((b) => NONDETERMINISTIC_BUILTINS.has(b)),
+    evaluate(input: unknown): unknown {
+      try {
+        return loaded.evaluate(input, entrypointId);
+      } catch (err) {
+        throw new Error(errorMessage(err));
+      }
+    },
+  };
+}
+
+/** opa-wasm throws strings and plain objects as well as Errors. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}

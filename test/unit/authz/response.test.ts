@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { toCheckResponse } from '../../../src/authz/response.js';
+import { failureDecision } from '../../../src/authz/failure.js';
+import { validateDecision } from '../../../src/authz/decision.js';
+import { REASON, type ReasonCode } from '../../../src/errors.js';
+
+const opts = { validHttpStatus: new Set([400, 403, 413, 429, 500, 503]), defaultDenyStatus: 403, defaultApprovalStatus: 403 };
+const mk = (raw: unknown) => {
+  const r = validateDecision(raw, opts);
+  if (!r.ok) throw new Error(r.message);
+  return r.decision;
+};
+
+describe('toCheckResponse', () => {
+  it('allow: OK status, headers with explicit append_action, managed headers stripped unless set', () => {
+    const res = toCheckResponse(mk({ allowed: true, headers: { 'x-authz-team': 'support' }, dynamic_metadata: { a: { b: [1, 'x', null, true] } } }), {
+      managedHeaders: ['X-Authz-Team', 'x-authz-customer'],
+    });
+    expect(res.status).toEqual({ code: 0 });
+    expect(res.denied_response).toBeUndefined();
+    expect(res.ok_response?.headers).toEqual([{ header: { key: 'x-authz-team', value: 'support' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
+    expect(res.ok_response?.headers_to_remove).toEqual(['x-authz-customer']);
+    expect(res.dynamic_metadata).toEqual({
+      fields: {
+        a: {
+          struct_value: {
+            fields: { b: { list_value: { values: [{ number_value: 1 }, { string_value: 'x' }, { null_value: 'NULL_VALUE' }, { bool_value: true }] } } },
+          },
+        },
+      },
+    });
+  });
+
+  it('deny: PERMISSION_DENIED with the standard JSON body', () => {
+    const res = toCheckResponse(mk({ allowed: false, rule: 'url_not_allowed', message: 'URL not in approved list' }), { managedHeaders: [] });
+    expect(res.status.code).toBe(7);
+    expect(res.ok_response).toBeUndefined();
+    expect(res.denied_response?.status).toEqual({ code: 403 });
+    expect(res.denied_response?.headers).toContainEqual({ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' });
+    expect(JSON.parse(res.denied_response!.body)).toEqual({ error: 'policy_denied', rule: 'url_not_allowed', message: 'URL not in approved list' });
+  });
+
+  it('deny keeps a policy-supplied body and headers', () => {
+    const res = toCheckResponse(mk({ allowed: false, http_status: 429, body: 'nope', headers: { 'content-type': 'text/plain' } }), { managedHeaders: [] });
+    expect(res.denied_response).toEqual({ status: { code: 429 }, headers: [{ header: { key: 'content-type', value: 'text/plain' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }], body: 'nope' });
+  });
+
+  it('server-side failures deny with their code and status', () => {
+    const res = toCheckResponse(failureDecision(REASON.policyEvalError, 'boom'), { managedHeaders: [] });
+    expect(res.status.code).toBe(7);
+    expect(res.denied_response?.status.code).toBe(500);
+    expect(JSON.parse(res.denied_response!.body)).toEqual({ error: 'authz_error', code: 'policy_eval_error', rule: 'policy_eval_error', message: 'boom' });
+    const bad = toCheckResponse(failureDecision(REASON.bodyDuplicateKey, 'dup'), { managedHeaders: [] });
+    expect(bad.denied_response?.status.code).toBe(400);
+    expect(JSON.parse(bad.denied_response!.body).error).toBe('invalid_request');
+  });
+
+  it('invariant: every non-allow has status PERMISSION_DENIED, every header an append_action', () => {
+    const codes = Object.values(REASON) as ReasonCode[];
+    fc.assert(
+      fc.property(fc.constantFrom(...codes), fc.string(), (code, message) => {
+        const res = toCheckResponse(failureDecision(code, message), { managedHeaders: ['x-m'] });
+        expect(res.status.code).toBe(7);
+        expect(res.ok_response).toBeUndefined();
+        for (const h of res.denied_response!.headers) expect(h.append_action).toMatch(/^[A-Z_]+$/);
+      }),
+    );
+  });
+});
