@@ -1,13 +1,21 @@
 #!/usr/bin/env node
+import { check, CHECK_USAGE } from './cli/check.js';
+import { policyCommand, POLICY_USAGE } from './cli/policy.js';
 import { serve, serveUsage } from './cli/serve.js';
 
 const USAGE = `mcp-authz: Envoy ext_authz for MCP tool calls, with Rego compiled to WebAssembly
 
 Usage:
   mcp-authz serve [flags]     run the gRPC authorization server
+  mcp-authz check [flags]     dry-run a request against a policy, offline
+  mcp-authz policy …          list, reload or roll back a running server's policy
   mcp-authz help              this text
 
 ${serveUsage()}
+
+${CHECK_USAGE}
+
+${POLICY_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -15,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest, process.env);
+    case 'check':
+      return check(rest, process.env);
+    case 'policy':
+      return policyCommand(rest, process.env);
     case undefined:
     case 'help':
     case '--help':

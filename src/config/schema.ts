@@ -13,6 +13,7 @@ export const configSchema = z
   .object({
     grpc_addr: hostPort.default('0.0.0.0:9191'),
     http_addr: hostPort.default('0.0.0.0:8181'),
+    admin_addr: hostPort.default('127.0.0.1:8282'),
     policy: z
       .object({
         bundle: z.string().min(1).optional(),
@@ -20,6 +21,8 @@ export const configSchema = z
         data: z.array(z.string().min(1)).default([]),
         entrypoint: z.string().regex(/^[A-Za-z_][\w-]*(\/[A-Za-z_][\w-]*)*$/, 'must look like pkg/rule (e.g. mcp/authz/decision)').default('mcp/authz/decision'),
         max_memory_pages: z.number().int().min(16).max(65536).default(2048),
+        keep_revisions: z.number().int().min(1).max(100).default(5),
+        watch: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -13,6 +13,7 @@ export interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { flag: 'grpc-addr', env: 'MCP_AUTHZ_GRPC_ADDR', path: ['grpc_addr'], kind: 'string', help: 'gRPC listen address for ext_authz, health and reflection' },
   { flag: 'http-addr', env: 'MCP_AUTHZ_HTTP_ADDR', path: ['http_addr'], kind: 'string', help: 'HTTP listen address for /metrics, /healthz, /readyz' },
+  { flag: 'admin-addr', env: 'MCP_AUTHZ_ADMIN_ADDR', path: ['admin_addr'], kind: 'string', help: 'HTTP listen address for the policy admin API (keep it on localhost)' },
   { flag: 'bundle', env: 'MCP_AUTHZ_BUNDLE', path: ['policy', 'bundle'], kind: 'string', help: 'policy bundle (.tar.gz from opa build -t wasm) or bare policy.wasm' },
   { flag: 'policy', env: 'MCP_AUTHZ_POLICY', path: ['policy', 'dir'], kind: 'string', help: 'directory of .rego files, compiled with the opa CLI at startup' },
   { flag: 'data', env: 'MCP_AUTHZ_DATA', path: ['policy', 'data'], kind: 'list', help: 'data document (JSON or YAML) merged into the policy data; repeatable (env: comma-separated)' },

@@ -40,7 +40,7 @@ export interface LoadOptions {
 export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(opts.wasm);
+    module = await WebAssembly.compile(new Uint8Array(opts.wasm));
   } catch (err) {
     throw new AuthzError('policy_invalid', `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
   }
@@ -52,7 +52,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     throw new AuthzError(
       'policy_unsupported_builtin',
       `${opts.source}: the policy uses builtins mcp-authz cannot provide in-process`,
-      missing.map((b) => `${b}${b === 'http.send' ? ' (network calls cannot run synchronously inside an evaluation)' : ''}`),
+      missing.map((b: string) => `${b}${b === 'http.send' ? ' (network calls cannot run synchronously inside an evaluation)' : ''}`),
     );
   }
 
@@ -82,7 +82,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     entrypoints,
     loadedAt: new Date(),
     requiredBuiltins: required,
-    nondeterministic: required.some((b) => NONDETERMINISTIC_BUILTINS.has(b)),
+    nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
     evaluate(input: unknown): unknown {
       try {
         return loaded.evaluate(input, entrypointId);

@@ -1,0 +1,178 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { runCheck, type CheckOutcome } from '../authz/check.js';
+import type { CheckRequestWire } from '../authz/request.js';
+import { policySource } from '../app.js';
+import { loadConfig } from '../config/load.js';
+import { AuthzError } from '../errors.js';
+import { loadDescriptors } from '../grpc/descriptors.js';
+import { checkSettings, enrichHooks } from '../pipeline.js';
+import { loadPolicyFromFiles } from '../policy/load.js';
+import { parseFlags } from './args.js';
+import { requestForBody, requestFromJson } from './check-request.js';
+
+export const CHECK_USAGE = `Usage: mcp-authz check [--bundle FILE | --policy DIR] [--data FILE]... [--entrypoint E] [--config FILE]
+                       (--body FILE | --request FILE | --cases DIR) [--header name=value]... [--principal ID] [--json]
+
+Dry-run one request through the same pipeline the server uses, offline. Without --bundle/--policy it uses the
+embedded default policy.
+  --body FILE        an MCP JSON-RPC body (POSTed to /mcp with content-type application/json)
+  --request FILE     a full CheckRequest as JSON (protojson names, as grpcurl takes them)
+  --cases DIR        a regression suite: every *.json/*.yaml case in DIR with its expected decision
+  --header k=v       a request header (repeatable), e.g. --header authorization='Bearer …'
+  --principal ID     the source principal (mTLS peer), e.g. spiffe://cluster.local/ns/agents/sa/bot
+  --json             print one JSON object instead of text
+Exit status: 0 allow, 1 deny, 2 require_approval, 3 error (for --cases: 0 all passed, 1 a case failed, 3 error).`;
+
+const EXIT = { allow: 0, deny: 1, require_approval: 2, error: 3 } as const;
+
+interface Case {
+  description?: string;
+  body?: unknown;
+  message?: unknown;
+  request?: unknown;
+  headers?: Record<string, string>;
+  principal?: string;
+  expect: { decision: 'allow' | 'deny' | 'require_approval'; rule?: string; http_status?: number };
+}
+
+/** `mcp-authz check`: print the decision, rule, message, injected headers and the input document. */
+export async function check(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
+  const parsed = parseFlags(argv, [
+    { name: 'config', type: 'string' },
+    { name: 'bundle', type: 'string' },
+    { name: 'policy', type: 'string' },
+    { name: 'data', type: 'string', multiple: true },
+    { name: 'entrypoint', type: 'string' },
+    { name: 'body', type: 'string' },
+    { name: 'request', type: 'string' },
+    { name: 'cases', type: 'string' },
+    { name: 'header', type: 'string', multiple: true },
+    { name: 'principal', type: 'string' },
+    { name: 'json', type: 'boolean' },
+    { name: 'help', type: 'boolean' },
+  ]);
+  if (parsed.flags.help) {
+    out.write(`${CHECK_USAGE}\n`);
+    return 0;
+  }
+  const f = parsed.flags as Record<string, string | string[] | boolean | undefined>;
+  const problems = [...parsed.problems];
+  const inputs = ['body', 'request', 'cases'].filter((k) => f[k] !== undefined);
+  if (inputs.length !== 1) problems.push('give exactly one of --body, --request or --cases');
+  const headers: Record<string, string> = {};
+  for (const h of (f.header as string[] | undefined) ?? []) {
+    const eq = h.indexOf('=');
+    if (eq <= 0) problems.push(`--header ${h}: expected name=value`);
+    else headers[h.slice(0, eq).trim().toLowerCase()] = h.slice(eq + 1);
+  }
+  if (problems.length) {
+    err.write(`mcp-authz check: ${problems.join('; ')}\n\n${CHECK_USAGE}\n`);
+    return EXIT.error;
+  }
+
+  try {
+    const cfg = loadConfig({
+      flags: { config: f.config as string | undefined, bundle: f.bundle as string | undefined, policy: f.policy as string | undefined, data: f.data as string[] | undefined, entrypoint: f.entrypoint as string | undefined },
+      env,
+    });
+    const descriptors = loadDescriptors();
+    const policy = await loadPolicyFromFiles({ ...policySource(cfg), dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages });
+    const settings = checkSettings(cfg, descriptors);
+    const hooks = enrichHooks(cfg);
+    const runOne = (req: CheckRequestWire) => runCheck(req, () => policy, settings, hooks);
+
+    if (f.cases) return await runCases(f.cases as string, runOne, out);
+
+    const request = f.body
+      ? requestForBody(readFileSync(f.body as string, 'utf8'), headers, { principal: f.principal as string | undefined })
+      : withExtras(requestFromJson(JSON.parse(readFileSync(f.request as string, 'utf8'))), headers, f.principal as string | undefined);
+    const outcome = await runOne(request);
+    out.write(f.json ? `${JSON.stringify(summary(outcome), null, 2)}\n` : render(outcome));
+    return outcome.decision.reasonCode === 'allowed' ? EXIT.allow : kindExit(outcome);
+  } catch (e) {
+    const msg = e instanceof AuthzError ? `[${e.code}] ${e.message}` : (e as Error).message;
+    err.write(`mcp-authz check: ${msg}\n`);
+    return EXIT.error;
+  }
+}
+
+/** Server-side failures (eval errors, invalid decisions, no policy) exit 3; policy denials 1; approvals 2. */
+function kindExit(o: CheckOutcome): number {
+  const failure = ['policy_eval_error', 'decision_undefined', 'decision_invalid', 'policy_not_loaded', 'internal_error'].includes(o.decision.reasonCode);
+  if (failure) return EXIT.error;
+  return o.decision.kind === 'require_approval' ? EXIT.require_approval : EXIT.deny;
+}
+
+function withExtras(req: CheckRequestWire, headers: Record<string, string>, principal?: string): CheckRequestWire {
+  if (Object.keys(headers).length) {
+    const http = ((req.attributes ??= {}).request ??= {}).http ??= {};
+    http.headers = { ...(http.headers ?? {}), ...headers };
+  }
+  if (principal) (req.attributes ??= {}).source = { ...(req.attributes?.source ?? {}), principal };
+  return req;
+}
+
+function summary(o: CheckOutcome) {
+  const d = o.decision;
+  const r = o.response;
+  return {
+    decision: d.kind,
+    allowed: d.allowed,
+    reason_code: d.reasonCode,
+    rule: d.rule ?? null,
+    message: d.message ?? null,
+    http_status: d.allowed ? null : d.httpStatus,
+    headers: (r.ok_response?.headers ?? r.denied_response?.headers ?? []).map((h) => ({ ...h.header, append_action: h.append_action })),
+    headers_to_remove: r.ok_response?.headers_to_remove ?? [],
+    body: r.denied_response?.body ?? null,
+    dynamic_metadata: d.dynamicMetadata ?? null,
+    policy: o.policy ? { revision: o.policy.revision, entrypoint: o.policy.entrypoint } : null,
+    input: o.view?.input ?? null,
+  };
+}
+
+function render(o: CheckOutcome): string {
+  const s = summary(o);
+  const lines = [
+    `decision:  ${s.decision}${s.allowed ? '' : ` (HTTP ${s.http_status}, ${s.reason_code})`}`,
+    `rule:      ${s.rule ?? '-'}`,
+    `message:   ${s.message ?? '-'}`,
+    `policy:    ${s.policy ? `${s.policy.revision} (${s.policy.entrypoint})` : '-'}`,
+    `headers:${s.headers.length ? '' : '   -'}`,
+    ...s.headers.map((h) => `  ${h.key}: ${h.value}  [${h.append_action}]`),
+  ];
+  if (s.headers_to_remove.length) lines.push(`removes:   ${s.headers_to_remove.join(', ')}`);
+  if (s.body !== null) lines.push(`body:      ${s.body}`);
+  lines.push('input:', JSON.stringify(s.input, null, 2));
+  return `${lines.join('\n')}\n`;
+}
+
+async function runCases(dir: string, runOne: (r: CheckRequestWire) => Promise<CheckOutcome>, out: NodeJS.WritableStream): Promise<number> {
+  if (!statSync(dir).isDirectory()) throw new AuthzError('cases_invalid', `--cases ${dir}: not a directory`);
+  const files = readdirSync(dir).filter((n) => /\.(json|ya?ml)$/i.test(n)).sort();
+  if (files.length === 0) throw new AuthzError('cases_invalid', `--cases ${dir}: no *.json or *.yaml cases`);
+  let failed = 0;
+  for (const file of files) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const c = (/\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text)) as Case;
+    if (!c?.expect?.decision) throw new AuthzError('cases_invalid', `${file}: missing expect.decision`);
+    const req = c.request
+      ? withExtras(requestFromJson(c.request), c.headers ?? {}, c.principal)
+      : requestForBody(typeof c.body === 'string' ? c.body : JSON.stringify(c.body ?? c.message), c.headers ?? {}, { principal: c.principal });
+    const o = await runOne(req);
+    const problems: string[] = [];
+    if (o.decision.kind !== c.expect.decision) problems.push(`decision ${o.decision.kind} (${o.decision.reasonCode}), expected ${c.expect.decision}`);
+    if (c.expect.rule !== undefined && o.decision.rule !== c.expect.rule) problems.push(`rule ${o.decision.rule ?? '-'}, expected ${c.expect.rule}`);
+    if (c.expect.http_status !== undefined && o.decision.httpStatus !== c.expect.http_status) problems.push(`http ${o.decision.httpStatus}, expected ${c.expect.http_status}`);
+    if (problems.length) {
+      failed++;
+      out.write(`FAIL ${file}${c.description ? ` — ${c.description}` : ''}: ${problems.join('; ')}\n`);
+    } else {
+      out.write(`PASS ${file}\n`);
+    }
+  }
+  out.write(`${files.length - failed} passed, ${failed} failed\n`);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+import type { PolicyReloader } from '../policy/reloader.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import { json, type Routes } from './http-server.js';
+
+export interface OpsDeps {
+  /** Ready: a policy is loaded, the gRPC port is bound and the server is not shutting down. */
+  ready: () => boolean;
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+/** Liveness, readiness and Prometheus metrics (the http_addr listener). */
+export function opsRoutes(deps: OpsDeps): Routes {
+  const routes: Routes = {
+    'GET /healthz': () => json(200, { status: 'ok' }),
+    'GET /readyz': () => (deps.ready() ? json(200, { status: 'ready' }) : json(503, { status: 'not_ready' })),
+  };
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    routes['GET /metrics'] = async () => {
+      const m = await metrics();
+      return { status: 200, body: m.body, contentType: m.contentType };
+    };
+  }
+  return routes;
+}
+
+export interface AdminDeps {
+  store: PolicyStore;
+  reloader: PolicyReloader;
+}
+
+/** The policy admin API (the admin_addr listener, localhost by default). */
+export function adminRoutes(deps: AdminDeps): Routes {
+  return {
+    'GET /v1/policies': () => json(200, { revisions: deps.store.list() }),
+    'POST /v1/policies/reload': async () => {
+      const ok = await deps.reloader.reload('admin API');
+      return json(ok ? 200 : 500, { reloaded: ok, active: deps.store.current()?.revision ?? null });
+    },
+    'POST /v1/policies/rollback': (body) => {
+      const revision = (body as { revision?: unknown } | undefined)?.revision;
+      if (typeof revision !== 'string' || !revision) return json(400, { error: 'bad_request', message: 'body must be {"revision": "<revision or sha256 prefix>"}' });
+      const p = deps.store.rollback(revision);
+      if (!p) return json(404, { error: 'revision_not_found', revisions: deps.store.list().map((r) => r.revision) });
+      return json(200, { active: p.revision, sha256: p.sha256 });
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { CheckHooks, CheckSettings } from './authz/check.js';
+import type { Config } from './config/schema.js';
+import type { Descriptors } from './grpc/descriptors.js';
+import { envoyHttpStatusCodes } from './grpc/http-status.js';
+
+/** The check settings every entry point shares (serve and the offline `check` command). */
+export function checkSettings(cfg: Config, descriptors: Descriptors): CheckSettings {
+  return {
+    limits: { maxBytes: cfg.body.max_bytes, maxDepth: cfg.body.max_depth, maxBatch: cfg.body.max_batch },
+    malformed: cfg.body.malformed,
+    decision: {
+      validHttpStatus: envoyHttpStatusCodes(descriptors.packageDefinition),
+      defaultDenyStatus: cfg.decision.deny_status,
+      defaultApprovalStatus: cfg.decision.approval_status,
+    },
+    response: { managedHeaders: cfg.headers.managed },
+  };
+}
+
+/** Hooks that enrich the input (facts, identity); the cache is added by the server only. */
+export function enrichHooks(_cfg: Config): CheckHooks {
+  return {};
+}

@@ -1,0 +1,51 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { type App, startApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { buildWasmBundle } from '../../src/policy/opa-cli.js';
+import { checkClient, type CheckClient } from './grpc-client.js';
+import { repoRoot } from './tools.js';
+
+export interface TestServer {
+  app: App;
+  client: CheckClient;
+  address: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** Compile rego/ (or another dir) with the real opa CLI into a temp bundle file. */
+export async function buildBundleFile(dir = join(repoRoot, 'rego'), entrypoint = 'mcp/authz/decision'): Promise<{ file: string; tmp: string }> {
+  const tmp = await mkdtemp(join(tmpdir(), 'mcp-authz-test-'));
+  const file = join(tmp, 'bundle.tar.gz');
+  await writeFile(file, await buildWasmBundle(dir, entrypoint));
+  return { file, tmp };
+}
+
+/** A real server on 127.0.0.1:0 with the given flags (as the CLI would take them). */
+export async function startTestServer(flags: Record<string, string | string[]> = {}, configFile?: string): Promise<TestServer> {
+  let dir: string | undefined;
+  if (!flags.bundle && !flags.policy) {
+    const built = await buildBundleFile();
+    flags = { ...flags, bundle: built.file };
+    dir = built.tmp;
+  }
+  dir ??= await mkdtemp(join(tmpdir(), 'mcp-authz-test-'));
+  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
+  const app = await startApp(cfg, { logger: pino({ level: 'silent' }) });
+  const address = `127.0.0.1:${app.grpc.port}`;
+  const client = checkClient(address);
+  return {
+    app,
+    client,
+    address,
+    dir,
+    async close() {
+      client.close();
+      await app.close();
+      await rm(dir!, { recursive: true, force: true });
+    },
+  };
+}

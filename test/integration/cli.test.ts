@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+import { checkClient } from '../helpers/grpc-client.js';
+import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
+import { repoRoot } from '../helpers/tools.js';
+
+describe('mcp-authz CLI', () => {
+  it('lists every startup problem at once and exits 2', () => {
+    const r = runCli(['serve', '--bogus', '--bundle', '/no/such/bundle.tar.gz', '--entrypoint', 'not a rule', '--grpc-addr', 'nope', '--data', '/no/such.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown flag --bogus');
+    expect(r.stderr).toContain('policy.entrypoint');
+    expect(r.stderr).toContain('grpc_addr');
+    expect(r.stderr).toContain('--bundle /no/such/bundle.tar.gz: no such file or directory');
+    expect(r.stderr).toContain('--data /no/such.yaml: no such file or directory');
+  });
+
+  it('refuses a bundle without the requested entrypoint, naming the ones it has', () => {
+    const r = runCli(['serve', '--bundle', join(repoRoot, 'dist/default-bundle.tar.gz'), '--entrypoint', 'envoy/authz/allow']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('entrypoint_not_found');
+    expect(r.stderr).toContain('mcp/authz/decision');
+  });
+
+  it('refuses a broken bundle file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-cli-'));
+    const bad = join(dir, 'bundle.tar.gz');
+    writeFileSync(bad, 'not a tarball');
+    const r = runCli(['serve', '--bundle', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bundle_unreadable');
+  });
+
+  it('reports bad config files and env values with their paths', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-cli-'));
+    const cfg = join(dir, 'config.yaml');
+    writeFileSync(cfg, 'grpc_addr: 127.0.0.1:0\nbody:\n  max_depth: 1\n  surprise: true\npolicy:\n  entrypoint: mcp/authz/decision\n');
+    const r = runCli(['serve', '--config', cfg], { MCP_AUTHZ_MAX_BODY_BYTES: 'lots' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('body.max_depth');
+    expect(r.stderr).toMatch(/surprise/);
+    expect(r.stderr).toContain('MCP_AUTHZ_MAX_BODY_BYTES');
+  });
+
+  it('--policy compiles a Rego directory with the opa CLI at startup', async () => {
+    const server = await startCli(['--policy', join(repoRoot, 'rego')]);
+    const client = checkClient(`127.0.0.1:${server.grpcPort}`);
+    try {
+      const res = await client.check(mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' })));
+      expect(res.status.code).toBe(7);
+    } finally {
+      client.close();
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('--data overrides the policy data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-cli-'));
+    const data = join(dir, 'data.yaml');
+    writeFileSync(data, 'mcp_authz:\n  approved_hosts: [example.com]\n');
+    const server = await startCli(['--data', data]);
+    const client = checkClient(`127.0.0.1:${server.grpcPort}`);
+    try {
+      expect((await client.check(mcpCheckRequest(toolCall('fetch_url', { url: 'https://example.com/x' })))).status?.code ?? 0).toBe(0);
+      expect((await client.check(mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' })))).status.code).toBe(7);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+});
