@@ -44,7 +44,7 @@ ghz_run() { # port, n, rps(0=unthrottled) → JSON
 }
 
 bare_port=$(start bare node bench/bare-server.mjs 127.0.0.1:0)
-authz_port=$(start authz env LOG_LEVEL=warn node dist/main.js serve --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0)
+authz_port=$(start authz node dist/main.js serve --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --admin-addr 127.0.0.1:0)
 
 declare -A result
 for target in bare authz; do

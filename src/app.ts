@@ -1,14 +1,15 @@
 import pino, { type Logger } from 'pino';
 import { runCheck, type CheckHooks, type CheckSettings } from './authz/check.js';
+import { createDecisionCache, type DecisionCache } from './cache/decision-cache.js';
 import type { Config } from './config/schema.js';
 import { loadDescriptors } from './grpc/descriptors.js';
 import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { adminRoutes, opsRoutes } from './http/routes.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
-import { defaultBundlePath } from './package-root.js';
 import { checkSettings, enrichHooks } from './pipeline.js';
-import { loadPolicyFromFiles } from './policy/load.js';
+import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
 import type { Policy } from './policy/opa-wasm.js';
+import { policySource } from './policy/policy-source.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { PolicyReloader } from './policy/reloader.js';
 
@@ -18,6 +19,8 @@ export interface App {
   admin: HttpServer;
   store: PolicyStore;
   reloader: PolicyReloader;
+  cache?: DecisionCache;
+  poller?: BundlePoller;
   policy(): Policy | undefined;
   settings: CheckSettings;
   logger: Logger;
@@ -29,30 +32,34 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-/** Resolve the policy source: the configured one, else the embedded default bundle. */
-export function policySource(cfg: Config): { bundle?: string; policyDir?: string } {
-  if (cfg.policy.dir) return { policyDir: cfg.policy.dir };
-  return { bundle: cfg.policy.bundle ?? defaultBundlePath() };
-}
-
 /**
- * The composition root: config → descriptors → policy store → check pipeline → gRPC, ops HTTP and admin HTTP
- * servers. Expensive setup happens here, once; the per-check path only runs the pipeline.
+ * The composition root: config → descriptors → policy store → cache → check pipeline → gRPC, ops HTTP and admin
+ * HTTP servers. Expensive setup happens here, once; the per-check path only runs the pipeline.
  */
 export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App> {
   const logger = opts.logger ?? pino({ base: { service: 'mcp-authz' } });
   const descriptors = loadDescriptors();
   const source = policySource(cfg);
   const store = new PolicyStore(cfg.policy.keep_revisions);
-  const load = () =>
-    loadPolicyFromFiles({ ...source, dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages });
-  const reloader = new PolicyReloader({ store, load, logger });
+  const reloader = new PolicyReloader({ store, load: source.load, logger });
 
-  // A local policy that cannot load at startup is a startup error (every problem is reported by the CLI).
-  store.activate(await load());
+  // A local policy that cannot load at startup is a startup error (the CLI reports it). A remote one arrives later:
+  // until then the server is NOT_SERVING and denies every check with policy_not_loaded.
+  if (source.kind !== 'remote') store.activate(await source.load());
+
+  const cache = cfg.cache.enabled
+    ? createDecisionCache({
+        maxEntries: cfg.cache.max_entries,
+        ttlMs: Math.round(cfg.cache.ttl_seconds * 1000),
+        nondeterministicTtlMs: Math.round(cfg.cache.nondeterministic_ttl_seconds * 1000),
+        ...(cfg.cache.volatile_headers ? { volatileHeaders: cfg.cache.volatile_headers } : {}),
+      })
+    : undefined;
+  // Entries are keyed by the policy object, so a reload or rollback misses by construction; clearing frees memory.
+  store.onChange(() => cache?.clear());
 
   const settings = checkSettings(cfg, descriptors);
-  const hooks: CheckHooks = enrichHooks(cfg);
+  const hooks: CheckHooks = { ...enrichHooks(cfg), ...(cache ? { evaluate: cache.evaluate } : {}) };
 
   const grpc = await startGrpcServer({
     address: cfg.grpc_addr,
@@ -66,11 +73,34 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   const http = await startHttpServer(cfg.http_addr, opsRoutes({ ready: () => !closing && store.current() !== undefined }));
   const admin = await startHttpServer(cfg.admin_addr, adminRoutes({ store, reloader }));
 
-  const onHup = (): void => void reloader.reload('SIGHUP');
-  process.on('SIGHUP', onHup);
-  if (cfg.policy.watch) reloader.watch([...(source.bundle ? [source.bundle] : []), ...(source.policyDir ? [source.policyDir] : []), ...cfg.policy.data]);
+  let poller: BundlePoller | undefined;
+  if (source.kind === 'remote' && source.fromRemote && cfg.policy.bundle_url) {
+    const poll = cfg.policy.bundle_poll;
+    const fromRemote = source.fromRemote;
+    poller = createBundlePoller({
+      url: cfg.policy.bundle_url,
+      minDelaySeconds: poll.min_delay_seconds,
+      maxDelaySeconds: poll.max_delay_seconds,
+      timeoutMs: Math.round(poll.timeout_seconds * 1000),
+      maxBytes: poll.max_bytes,
+      ...(poll.bearer_token ? { bearerToken: poll.bearer_token } : {}),
+      ...(poll.bearer_token_file ? { bearerTokenFile: poll.bearer_token_file } : {}),
+      onBundle: async (bytes, info) => {
+        const policy = await fromRemote(bytes, info.url);
+        store.activate(policy);
+        logger.info({ reason: 'remote bundle', revision: policy.revision, etag: info.etag ?? null, sha256: policy.sha256 }, 'policy loaded');
+      },
+      onError: (err, info) =>
+        logger.error({ err: err.message, phase: info.phase, consecutive_failures: info.consecutiveFailures, next_delay_ms: info.nextDelayMs, serving: store.current()?.revision ?? null }, 'remote bundle update failed'),
+    });
+    poller.start();
+  }
 
-  const active = store.current()!;
+  const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
+  process.on('SIGHUP', onHup);
+  if (cfg.policy.watch) reloader.watch(source.watchPaths);
+
+  const active = store.current();
   logger.info(
     {
       version: process.env.npm_package_version ?? '0.1.0',
@@ -80,7 +110,10 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       http_port: http.port,
       admin_addr: cfg.admin_addr,
       admin_port: admin.port,
-      policy: { revision: active.revision, source: active.source, entrypoint: active.entrypoint, nondeterministic: active.nondeterministic },
+      policy: active
+        ? { revision: active.revision, source: active.source, entrypoint: active.entrypoint, nondeterministic: active.nondeterministic }
+        : { source: cfg.policy.bundle_url, entrypoint: cfg.policy.entrypoint, state: 'waiting for the first bundle' },
+      cache: cfg.cache,
       body: cfg.body,
     },
     'mcp-authz started',
@@ -92,12 +125,15 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     admin,
     store,
     reloader,
+    ...(cache ? { cache } : {}),
+    ...(poller ? { poller } : {}),
     policy: () => store.current(),
     settings,
     logger,
     async close() {
       closing = true;
       process.off('SIGHUP', onHup);
+      poller?.stop();
       reloader.close();
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();

@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { runCheck, type CheckOutcome } from '../authz/check.js';
 import type { CheckRequestWire } from '../authz/request.js';
-import { policySource } from '../app.js';
+import { policySource } from '../policy/policy-source.js';
 import { loadConfig } from '../config/load.js';
 import { AuthzError } from '../errors.js';
 import { loadDescriptors } from '../grpc/descriptors.js';
 import { checkSettings, enrichHooks } from '../pipeline.js';
-import { loadPolicyFromFiles } from '../policy/load.js';
 import { parseFlags } from './args.js';
 import { requestForBody, requestFromJson } from './check-request.js';
 
@@ -78,7 +77,8 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
       env,
     });
     const descriptors = loadDescriptors();
-    const policy = await loadPolicyFromFiles({ ...policySource(cfg), dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages });
+    if (cfg.policy.bundle_url) throw new AuthzError('config_invalid', 'check works offline: use --bundle or --policy, not a bundle URL');
+    const policy = await policySource(cfg).load();
     const settings = checkSettings(cfg, descriptors);
     const hooks = enrichHooks(cfg);
     const runOne = (req: CheckRequestWire) => runCheck(req, () => policy, settings, hooks);

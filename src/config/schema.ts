@@ -22,6 +22,19 @@ export const configSchema = z
         entrypoint: z.string().regex(/^[A-Za-z_][\w-]*(\/[A-Za-z_][\w-]*)*$/, 'must look like pkg/rule (e.g. mcp/authz/decision)').default('mcp/authz/decision'),
         max_memory_pages: z.number().int().min(16).max(65536).default(2048),
         keep_revisions: z.number().int().min(1).max(100).default(5),
+        /** Remote bundle (OPA bundle service protocol): polled with ETags. */
+        bundle_url: z.string().url().optional(),
+        bundle_poll: z
+          .object({
+            min_delay_seconds: z.number().positive().default(60),
+            max_delay_seconds: z.number().positive().default(120),
+            timeout_seconds: z.number().positive().default(10),
+            bearer_token: z.string().min(1).optional(),
+            bearer_token_file: z.string().min(1).optional(),
+            max_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
         watch: z.boolean().default(true),
       })
       .strict()
@@ -49,6 +62,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    cache: z
+      .object({
+        enabled: z.boolean().default(true),
+        max_entries: z.number().int().positive().default(10_000),
+        ttl_seconds: z.number().positive().default(60),
+        /** Header names left out of the cache key (request ids, trace headers). Replaces the default list. */
+        volatile_headers: z.array(z.string().min(1)).optional(),
+        /** 0: policies calling time.now_ns, uuid.*, rand.* bypass the cache. >0: cache them this long. */
+        nondeterministic_ttl_seconds: z.number().min(0).default(0),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({ grace_seconds: z.number().min(0).max(600).default(10) })
       .strict()
@@ -56,8 +81,12 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    if (cfg.policy.bundle && cfg.policy.dir) {
-      ctx.addIssue({ code: 'custom', path: ['policy'], message: 'set either policy.bundle (--bundle) or policy.dir (--policy), not both' });
+    const sources = [cfg.policy.bundle && 'policy.bundle (--bundle)', cfg.policy.dir && 'policy.dir (--policy)', cfg.policy.bundle_url && 'policy.bundle_url (--bundle-url)'].filter(Boolean);
+    if (sources.length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['policy'], message: `set one policy source, not ${sources.join(' and ')}` });
+    }
+    if (cfg.policy.bundle_poll.min_delay_seconds > cfg.policy.bundle_poll.max_delay_seconds) {
+      ctx.addIssue({ code: 'custom', path: ['policy', 'bundle_poll'], message: 'min_delay_seconds must not exceed max_delay_seconds' });
     }
   });
 

@@ -15,6 +15,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'http-addr', env: 'MCP_AUTHZ_HTTP_ADDR', path: ['http_addr'], kind: 'string', help: 'HTTP listen address for /metrics, /healthz, /readyz' },
   { flag: 'admin-addr', env: 'MCP_AUTHZ_ADMIN_ADDR', path: ['admin_addr'], kind: 'string', help: 'HTTP listen address for the policy admin API (keep it on localhost)' },
   { flag: 'bundle', env: 'MCP_AUTHZ_BUNDLE', path: ['policy', 'bundle'], kind: 'string', help: 'policy bundle (.tar.gz from opa build -t wasm) or bare policy.wasm' },
+  { flag: 'bundle-url', env: 'MCP_AUTHZ_BUNDLE_URL', path: ['policy', 'bundle_url'], kind: 'string', help: 'remote bundle URL (OPA bundle service protocol), polled with ETags' },
   { flag: 'policy', env: 'MCP_AUTHZ_POLICY', path: ['policy', 'dir'], kind: 'string', help: 'directory of .rego files, compiled with the opa CLI at startup' },
   { flag: 'data', env: 'MCP_AUTHZ_DATA', path: ['policy', 'data'], kind: 'list', help: 'data document (JSON or YAML) merged into the policy data; repeatable (env: comma-separated)' },
   { flag: 'entrypoint', env: 'MCP_AUTHZ_ENTRYPOINT', path: ['policy', 'entrypoint'], kind: 'string', help: 'policy entrypoint (pkg/rule)' },

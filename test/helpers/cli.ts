@@ -35,7 +35,7 @@ export interface RunningServer {
 /** Start `mcp-authz serve` as a user would and wait for its startup line. */
 export async function startCli(args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
   requireBuild();
-  const child = spawn(process.execPath, [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', ...args], {
+  const child = spawn(process.execPath, [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...args], {
     cwd: repoRoot,
     env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,4 +80,17 @@ export async function startCli(args: string[], env: Record<string, string> = {})
       return exited;
     },
   };
+}
+
+/** Run the CLI without blocking this process (needed when the CLI talks to a server in this process). */
+export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  requireBuild();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [mainJs, ...args], { cwd: repoRoot, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }

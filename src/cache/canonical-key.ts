@@ -1,0 +1,150 @@
+import { hash } from 'node:crypto';
+import { DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from './volatile-fields.js';
+
+/**
+ * Canonical serialisation of a policy input, for cache keys.
+ *
+ * The policy receives `JSON.stringify(input)` (that is what @open-policy-agent/opa-wasm hands to the module), and
+ * Rego objects are unordered. So two inputs are the same to the policy exactly when their JSON texts are equal up
+ * to object key order. The canonical form here is that JSON text with object keys sorted (UTF-16 code-unit order)
+ * at every depth, following JSON.stringify's rules otherwise: `toJSON` is honoured, `undefined`, functions and
+ * symbols are left out of objects and become `null` in arrays, non-finite numbers become `null`, strings are
+ * escaped as JSON.stringify escapes them (lone surrogates included, so the text is well-formed and hashing it as
+ * UTF-8 loses nothing). Types stay apart (`1` vs `"1"`, `null` vs a missing key). BigInt throws, as it does in
+ * JSON.stringify (and therefore in the evaluation).
+ *
+ * Volatile fields are skipped while serialising, so the input is never cloned.
+ */
+
+interface PathNode {
+  /** Leave the value at this path out. */
+  drop: boolean;
+  children: Map<string, PathNode>;
+  /** This object is a header map (name → value): leave volatile names out. */
+  headerMap: boolean;
+  /** This array is a raw header list ([{ key, value | rawValue }]): leave entries with volatile keys out. */
+  headerList: boolean;
+}
+
+/** A compiled description of what to leave out of the key. Build once with compileKeySpec. */
+export interface KeySpec {
+  readonly root: PathNode;
+  readonly volatileHeaders: ReadonlySet<string>;
+}
+
+/** Where Envoy's CheckRequest puts request headers in the input (protojson names, as OPA's Envoy plugin). */
+const HEADER_MAP_PATH = ['attributes', 'request', 'http', 'headers'];
+const HEADER_LIST_PATH = ['attributes', 'request', 'http', 'headerMap', 'headers'];
+
+export interface KeySpecOptions {
+  /** Header names (any case) to leave out. Default: DEFAULT_VOLATILE_HEADERS. */
+  volatileHeaders?: readonly string[];
+  /** Paths of object keys from the input root to leave out. Default: DEFAULT_VOLATILE_PATHS. */
+  volatilePaths?: readonly (readonly string[])[];
+}
+
+export function compileKeySpec(opts: KeySpecOptions = {}): KeySpec {
+  const root = newNode();
+  const paths = opts.volatilePaths ?? DEFAULT_VOLATILE_PATHS;
+  for (const path of paths) {
+    if (path.length === 0) throw new RangeError('a volatile path must name at least one key (the whole input cannot be volatile)');
+    nodeAt(root, path).drop = true;
+  }
+  const volatileHeaders = new Set((opts.volatileHeaders ?? DEFAULT_VOLATILE_HEADERS).map((h) => h.toLowerCase()));
+  if (volatileHeaders.size > 0) {
+    nodeAt(root, HEADER_MAP_PATH).headerMap = true;
+    nodeAt(root, HEADER_LIST_PATH).headerList = true;
+  }
+  return { root, volatileHeaders };
+}
+
+function newNode(): PathNode {
+  return { drop: false, children: new Map(), headerMap: false, headerList: false };
+}
+
+function nodeAt(root: PathNode, path: readonly string[]): PathNode {
+  let node = root;
+  for (const key of path) {
+    let next = node.children.get(key);
+    if (!next) node.children.set(key, (next = newNode()));
+    node = next;
+  }
+  return node;
+}
+
+const DEFAULT_SPEC = compileKeySpec();
+
+/** The canonical JSON text of `value` with the fields `spec` names left out. */
+export function canonicalJson(value: unknown, spec: KeySpec = DEFAULT_SPEC): string {
+  return write(value, '', spec.root, spec.volatileHeaders) ?? '';
+}
+
+/**
+ * A 256-bit digest (base64url) of the canonical input. SHA-256 because a key collision would hand one request
+ * another request's decision: the hash must resist deliberate collisions, not just accidental ones.
+ */
+export function inputDigest(value: unknown, spec: KeySpec = DEFAULT_SPEC, prefix = ''): string {
+  return hash('sha256', prefix + canonicalJson(value, spec), 'base64url');
+}
+
+function write(value: unknown, key: string, node: PathNode | undefined, volatileHeaders: ReadonlySet<string>): string | undefined {
+  let v = value;
+  if (v !== null && (typeof v === 'object' || typeof v === 'bigint')) {
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') v = toJSON.call(v, key);
+  }
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('a BigInt cannot be serialised to JSON');
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (v === null) return 'null';
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) return write(v.valueOf(), key, undefined, volatileHeaders);
+
+  if (Array.isArray(v)) {
+    const list = node?.headerList === true;
+    let out = '[';
+    let first = true;
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (list && isVolatileHeaderEntry(item, volatileHeaders)) continue;
+      out += (first ? '' : ',') + (write(item, String(i), undefined, volatileHeaders) ?? 'null');
+      first = false;
+    }
+    return out + ']';
+  }
+
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  const headerMap = node?.headerMap === true;
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    let child: PathNode | undefined;
+    if (node) {
+      if (headerMap && volatileHeaders.has(k.toLowerCase())) continue;
+      child = node.children.get(k);
+      if (child?.drop) continue;
+    }
+    const text = write(obj[k], k, child, volatileHeaders);
+    if (text === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
+    first = false;
+  }
+  return out + '}';
+}
+
+function isVolatileHeaderEntry(item: unknown, volatileHeaders: ReadonlySet<string>): boolean {
+  if (item === null || typeof item !== 'object') return false;
+  const name = (item as { key?: unknown }).key;
+  return typeof name === 'string' && volatileHeaders.has(name.toLowerCase());
+}
