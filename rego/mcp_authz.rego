@@ -28,6 +28,20 @@ deny contains {"rule": "invalid_jsonrpc", "message": input.mcp.error.message, "s
 	input.mcp.error
 }
 
+deny contains {"rule": "unsupported_request", "message": sprintf("%s requests without an MCP message are not allowed", [http_method]), "status": 405} if {
+	not input.mcp.error
+	not input.truncated_body
+	not mcp_message
+	not http_method in {"GET", "DELETE"}
+}
+
+http_method := upper(object.get(input, ["attributes", "request", "http", "method"], ""))
+
+# A valid JSON-RPC message (request, notification, response) or batch was parsed from the body.
+mcp_message if input.mcp.method
+mcp_message if input.mcp.is_response
+mcp_message if count(object.get(input.mcp, "batch", [])) > 0
+
 deny contains {"rule": "metadata_endpoint", "message": sprintf("tool %s may not reach the cloud metadata service", [call.tool]), "status": 403} if {
 	some call in tool_calls
 	some url in call_urls(call)

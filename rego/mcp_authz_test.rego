@@ -4,8 +4,10 @@ import rego.v1
 
 import data.mcp.authz
 
+post := {"request": {"http": {"method": "POST", "path": "/mcp"}}}
+
 call(tool, args) := {
-	"attributes": {"request": {"http": {"method": "POST", "path": "/mcp"}}},
+	"attributes": post,
 	"truncated_body": false,
 	"mcp": {"method": "tools/call", "id": 1, "tool": tool, "arguments": args, "is_batch": false},
 }
@@ -61,7 +63,7 @@ test_other_tools_allowed if {
 
 test_batch_with_one_bad_call_denied if {
 	inp := {
-		"attributes": {},
+		"attributes": post,
 		"truncated_body": false,
 		"mcp": {"is_batch": true, "batch": [
 			{"method": "tools/call", "id": 1, "tool": "fetch_url", "arguments": {"url": "https://httpbin.org/get"}},
@@ -99,6 +101,24 @@ test_approved_hosts_from_data if {
 }
 
 test_initialize_allowed if {
-	d := authz.decision with input as {"attributes": {}, "truncated_body": false, "mcp": {"is_batch": false, "method": "initialize", "id": 1}}
+	d := authz.decision with input as {"attributes": post, "truncated_body": false, "mcp": {"is_batch": false, "method": "initialize", "id": 1}}
 	d.allowed == true
+}
+
+test_get_stream_allowed if {
+	d := authz.decision with input as {"attributes": {"request": {"http": {"method": "GET", "path": "/mcp"}}}, "truncated_body": false, "mcp": {"is_batch": false, "session_id": "s"}}
+	d.allowed == true
+}
+
+test_post_without_message_denied if {
+	d := authz.decision with input as {"attributes": post, "truncated_body": false, "mcp": {"is_batch": false}}
+	d.allowed == false
+	d.rule == "unsupported_request"
+	d.http_status == 405
+}
+
+test_missing_http_attributes_denied if {
+	d := authz.decision with input as {"attributes": {}, "truncated_body": false, "mcp": {"is_batch": false}}
+	d.allowed == false
+	d.rule == "unsupported_request"
 }

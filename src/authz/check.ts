@@ -48,6 +48,9 @@ export async function runCheck(
   let view: RequestView | undefined;
   try {
     view = checkRequestToInput(request, settings.limits);
+    if (!view.method) {
+      return finish(failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), settings, view, policy);
+    }
     const mcpError = view.input.mcp?.error;
     if (mcpError && settings.malformed === 'deny') {
       return finish(failureDecision(mcpError.code, mcpError.message), settings, view, policy);

@@ -34,10 +34,13 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
     if (err instanceof AuthzError) problems.push(...(err.details.length ? err.details : [err.message]));
     else throw err;
   }
-  if (config) {
-    for (const [label, file] of [['--bundle', config.policy.bundle], ['--policy', config.policy.dir], ...config.policy.data.map((d) => ['--data', d])] as const) {
-      if (file && !existsSync(file)) problems.push(`${label} ${file}: no such file or directory`);
-    }
+  // Files are checked even when other settings are invalid, so every problem is reported in one go.
+  const f = parsed.flags as Record<string, string | string[] | undefined>;
+  const files: [string, string | undefined][] = config
+    ? [['--bundle', config.policy.bundle], ['--policy', config.policy.dir], ...config.policy.data.map((d): [string, string] => ['--data', d])]
+    : [['--bundle', f.bundle as string | undefined], ['--policy', f.policy as string | undefined], ...((f.data as string[] | undefined) ?? []).map((d): [string, string] => ['--data', d])];
+  for (const [label, file] of files) {
+    if (file && !existsSync(file)) problems.push(`${label} ${file}: no such file or directory`);
   }
   if (problems.length > 0 || !config) {
     process.stderr.write(`mcp-authz: cannot start:\n  - ${problems.join('\n  - ')}\n`);

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import { descriptorSetPath } from '../package-root.js';
 
@@ -21,9 +23,24 @@ export interface Descriptors {
   packageDefinition: protoLoader.PackageDefinition;
 }
 
-/** Load the generated descriptor set once, at startup. */
+/** The .proto roots, from registry packages: Envoy/xDS/googleapis/validate trees and grpc.health.v1. */
+export function protoIncludeDirs(): string[] {
+  const require = createRequire(import.meta.url);
+  const xds = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
+  const health = join(dirname(require.resolve('grpc-health-check/package.json')), 'proto');
+  return [join(xds, 'envoy-api'), join(xds, 'googleapis'), join(xds, 'xds'), join(xds, 'protoc-gen-validate'), health];
+}
+
+/**
+ * Load the service definitions once, at startup. Messages are decoded from the .proto sources (protobufjs
+ * builds map fields only from sources, not from descriptor sets); reflection serves the generated descriptor
+ * set built from the same sources by scripts/gen-proto.sh.
+ */
 export function loadDescriptors(path: string = descriptorSetPath()): Descriptors {
   const setBytes = readFileSync(path);
-  const packageDefinition = protoLoader.loadFileDescriptorSetFromBuffer(setBytes, LOADER_OPTIONS);
+  const packageDefinition = protoLoader.loadSync(['envoy/service/auth/v3/external_auth.proto', 'health/v1/health.proto'], {
+    ...LOADER_OPTIONS,
+    includeDirs: protoIncludeDirs(),
+  });
   return { setBytes, packageDefinition };
 }

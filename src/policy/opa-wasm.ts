@@ -10,7 +10,10 @@ export interface Policy {
   revision: string;
   /** Where it came from (file path or URL). */
   source: string;
+  /** SHA-256 of the bundle (or bare module) bytes. */
   sha256: string;
+  /** SHA-256 of the data document the policy was loaded with (bundle data plus --data files). */
+  dataSha256: string;
   entrypoint: string;
   entrypoints: string[];
   loadedAt: Date;
@@ -47,7 +50,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
 
   const required = requiredHostBuiltins(module);
   const builtins = createHostBuiltins();
-  const missing = missingBuiltins(required, [...SDK_BUILTINS, ...Object.keys(builtins)]);
+  const missing = missingBuiltins(required, [...SDK_BUILTINS, ...Object.keys(builtins.functions)]);
   if (missing.length > 0) {
     throw new AuthzError(
       'policy_unsupported_builtin',
@@ -59,7 +62,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   let loaded: LoadedPolicy;
   try {
     const memory = { initial: 5, maximum: Math.max(5, opts.maxMemoryPages) };
-    loaded = await loadPolicy(module, memory, builtins as Record<string, (...args: unknown[]) => unknown>);
+    loaded = await loadPolicy(module, memory, builtins.functions);
     loaded.setData(opts.data);
   } catch (err) {
     throw new AuthzError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
@@ -73,11 +76,13 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   }
   const entrypointId = (loaded.entrypoints as Record<string, number>)[opts.entrypoint]!;
   const sha256 = opts.sha256 ?? createHash('sha256').update(opts.wasm).digest('hex');
+  const dataSha256 = createHash('sha256').update(JSON.stringify(opts.data)).digest('hex');
 
   return {
     revision: opts.revision || `sha256:${sha256.slice(0, 12)}`,
     source: opts.source,
     sha256,
+    dataSha256,
     entrypoint: opts.entrypoint,
     entrypoints,
     loadedAt: new Date(),
@@ -85,6 +90,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
     evaluate(input: unknown): unknown {
       try {
+        builtins.startEvaluation();
         return loaded.evaluate(input, entrypointId);
       } catch (err) {
         throw new Error(errorMessage(err));

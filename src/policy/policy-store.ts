@@ -4,6 +4,7 @@ export interface RevisionInfo {
   revision: string;
   source: string;
   sha256: string;
+  data_sha256: string;
   loaded_at: string;
   active: boolean;
 }
@@ -30,9 +31,13 @@ export class PolicyStore {
     for (const l of this.listeners) l(policy);
   }
 
-  /** Re-activate a remembered revision (matched by revision string or sha256 prefix). */
+  /**
+   * Re-activate a remembered revision: matched by revision string (the newest load of it), or by an 8+ character
+   * prefix of the bundle SHA-256 or of the data SHA-256.
+   */
   rollback(ref: string): Policy | undefined {
-    const target = this.history.find((p) => p.revision === ref) ?? (ref.length >= 8 ? this.history.find((p) => p.sha256.startsWith(ref)) : undefined);
+    const byPrefix = (p: Policy): boolean => ref.length >= 8 && (p.sha256.startsWith(ref) || p.dataSha256.startsWith(ref));
+    const target = this.history.find((p) => p.revision === ref) ?? this.history.find(byPrefix);
     if (!target) return undefined;
     this.activate(target);
     return target;
@@ -49,6 +54,7 @@ export class PolicyStore {
       revision: p.revision,
       source: p.source,
       sha256: p.sha256,
+      data_sha256: p.dataSha256,
       loaded_at: p.loadedAt.toISOString(),
       active: p === this.active,
     }));

@@ -45,7 +45,7 @@ export class PolicyReloader {
     try {
       const policy = await this.opts.load();
       const previous = store.current();
-      if (previous && previous.sha256 === policy.sha256 && previous.revision === policy.revision) {
+      if (previous && previous.sha256 === policy.sha256 && previous.dataSha256 === policy.dataSha256 && previous.revision === policy.revision) {
         logger.debug({ reason, revision: policy.revision }, 'policy unchanged');
         return true;
       }

@@ -26,3 +26,13 @@ export function checkClient(address: string): CheckClient {
     },
   };
 }
+
+const statusNumbers = new Map<string, number>(
+  ((loadDescriptors().packageDefinition['envoy.type.v3.StatusCode'] as any).type.value as { name: string; number: number }[]).map((v) => [v.name, v.number]),
+);
+
+/** The numeric HTTP status of a decoded envoy.type.v3.HttpStatus (the client decodes enums as names). */
+export function httpStatus(status: { code: string | number } | undefined): number | undefined {
+  if (!status) return undefined;
+  return typeof status.code === 'number' ? status.code : statusNumbers.get(status.code);
+}

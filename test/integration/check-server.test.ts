@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpStatus } from '../helpers/grpc-client.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -148,7 +149,7 @@ describe('ext_authz Check against a real server (default policy, real opa build 
     }
     expect(res.ok_response).toBeFalsy();
     const denied = res.denied_response;
-    if (row.http) expect(denied.status.code).toBe(row.http);
+    if (row.http) expect(httpStatus(denied.status)).toBe(row.http);
     const ct = denied.headers.find((x: any) => x.header.key === 'content-type');
     expect(ct?.header.value).toBe('application/json');
     expect(ct?.append_action).toBe('OVERWRITE_IF_EXISTS_OR_ADD');

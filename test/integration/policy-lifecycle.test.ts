@@ -43,11 +43,11 @@ describe('policy lifecycle: hot reload, last good policy, revisions and rollback
   });
 
   it('reloads when a data file changes', async () => {
-    const before = server.app.policy()!.sha256;
+    const before = server.app.policy()!.dataSha256;
     await writeFile(dataFile, JSON.stringify({ mcp_authz: { approved_hosts: ['example.com'] } }));
     await until(async () => code(await server.client.check(example)) === 0, 'the new data to take effect');
     expect(code(await server.client.check(httpbin))).toBe(7);
-    expect(server.app.policy()!.sha256).not.toBe(before);
+    expect(server.app.policy()!.dataSha256).not.toBe(before);
   });
 
   it('keeps the last good policy when the Rego breaks, and says so', async () => {
@@ -71,9 +71,9 @@ describe('policy lifecycle: hot reload, last good policy, revisions and rollback
 
     const revisions = server.app.store.list();
     const previous = revisions.find((r) => !r.active)!;
-    const rollback = await runCliAsync(['policy', 'rollback', previous.sha256.slice(0, 12), '--admin-addr', addr]);
+    const rollback = await runCliAsync(['policy', 'rollback', previous.data_sha256.slice(0, 12), '--admin-addr', addr]);
     expect(rollback.code).toBe(0);
-    expect(server.app.policy()!.sha256).toBe(previous.sha256);
+    expect(server.app.policy()!.dataSha256).toBe(previous.data_sha256);
     expect(code(await server.client.check(httpbin))).toBe(0);
     expect(code(await server.client.check(example))).toBe(7);
 
