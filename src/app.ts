@@ -7,6 +7,9 @@ import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { adminRoutes, opsRoutes } from './http/routes.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { checkSettings, enrichHooks } from './pipeline.js';
+import { createCheckObserver } from './observability/check-observer.js';
+import { createDecisionLogger, type DecisionLogger } from './observability/decision-log.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
 import type { Policy } from './policy/opa-wasm.js';
 import { policySource } from './policy/policy-source.js';
@@ -21,6 +24,7 @@ export interface App {
   reloader: PolicyReloader;
   cache?: DecisionCache;
   poller?: BundlePoller;
+  metrics: Metrics;
   policy(): Policy | undefined;
   settings: CheckSettings;
   logger: Logger;
@@ -30,6 +34,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** Where decision logs go (default: stdout). */
+  decisionLog?: DecisionLogger;
 }
 
 /**
@@ -37,15 +43,27 @@ export interface AppOptions {
  * HTTP servers. Expensive setup happens here, once; the per-check path only runs the pipeline.
  */
 export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App> {
-  const logger = opts.logger ?? pino({ base: { service: 'mcp-authz' } });
+  const logger = opts.logger ?? pino({ base: { service: 'mcp-authz' }, level: cfg.observability.log_level });
   const descriptors = loadDescriptors();
+  const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
+  const dl = cfg.observability.decision_log;
+  const decisionLog = dl.enabled
+    ? (opts.decisionLog ?? createDecisionLogger({ redactFields: dl.redact_fields, allowSampleRate: dl.allow_sample_rate, logInput: dl.log_input }))
+    : undefined;
+  const observe = createCheckObserver(metrics, decisionLog);
   const source = policySource(cfg);
   const store = new PolicyStore(cfg.policy.keep_revisions);
-  const reloader = new PolicyReloader({ store, load: source.load, logger });
+  let initialised = false;
+  store.onChange((p) => {
+    if (p) metrics.setPolicy(p.revision, p.source);
+  });
+  const reloader = new PolicyReloader({ store, load: source.load, logger, onResult: (ok) => initialised && metrics.recordReload(ok) });
 
   // A local policy that cannot load at startup is a startup error (the CLI reports it). A remote one arrives later:
   // until then the server is NOT_SERVING and denies every check with policy_not_loaded.
   if (source.kind !== 'remote') store.activate(await source.load());
+
+  initialised = true;
 
   const cache = cfg.cache.enabled
     ? createDecisionCache({
@@ -53,24 +71,38 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
         ttlMs: Math.round(cfg.cache.ttl_seconds * 1000),
         nondeterministicTtlMs: Math.round(cfg.cache.nondeterministic_ttl_seconds * 1000),
         ...(cfg.cache.volatile_headers ? { volatileHeaders: cfg.cache.volatile_headers } : {}),
+        onHit: () => metrics.recordCacheHit(),
+        onMiss: () => metrics.recordCacheMiss(),
+        onBypass: () => metrics.recordCacheMiss(),
+        onEviction: () => metrics.recordCacheEviction(),
       })
     : undefined;
+  if (cache) metrics.setCacheSizeSource(() => cache.size());
   // Entries are keyed by the policy object, so a reload or rollback misses by construction; clearing frees memory.
   store.onChange(() => cache?.clear());
 
   const settings = checkSettings(cfg, descriptors);
-  const hooks: CheckHooks = { ...enrichHooks(cfg), ...(cache ? { evaluate: cache.evaluate } : {}) };
+  const timed = timedPolicies(metrics);
+  const hooks: CheckHooks = {
+    ...enrichHooks(cfg),
+    evaluate: cache ? (policy, input) => cache.evaluate(timed(policy), input) : (policy, input) => timed(policy).evaluate(input),
+  };
 
   const grpc = await startGrpcServer({
     address: cfg.grpc_addr,
     descriptors,
-    check: async (request) => (await runCheck(request, () => store.current(), settings, hooks)).response,
+    check: async (request) => {
+      const started = process.hrtime.bigint();
+      const outcome = await runCheck(request, () => store.current(), settings, hooks);
+      observe({ outcome, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      return outcome.response;
+    },
   });
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
 
   let closing = false;
-  const http = await startHttpServer(cfg.http_addr, opsRoutes({ ready: () => !closing && store.current() !== undefined }));
+  const http = await startHttpServer(cfg.http_addr, opsRoutes({ ready: () => !closing && store.current() !== undefined, metrics: () => metrics.text() }));
   const admin = await startHttpServer(cfg.admin_addr, adminRoutes({ store, reloader }));
 
   let poller: BundlePoller | undefined;
@@ -88,10 +120,13 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       onBundle: async (bytes, info) => {
         const policy = await fromRemote(bytes, info.url);
         store.activate(policy);
+        metrics.recordReload(true);
         logger.info({ reason: 'remote bundle', revision: policy.revision, etag: info.etag ?? null, sha256: policy.sha256 }, 'policy loaded');
       },
-      onError: (err, info) =>
-        logger.error({ err: err.message, phase: info.phase, consecutive_failures: info.consecutiveFailures, next_delay_ms: info.nextDelayMs, serving: store.current()?.revision ?? null }, 'remote bundle update failed'),
+      onError: (err, info) => {
+        metrics.recordReload(false);
+        logger.error({ err: err.message, phase: info.phase, consecutive_failures: info.consecutiveFailures, next_delay_ms: info.nextDelayMs, serving: store.current()?.revision ?? null }, 'remote bundle update failed');
+      },
     });
     poller.start();
   }
@@ -127,6 +162,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     reloader,
     ...(cache ? { cache } : {}),
     ...(poller ? { poller } : {}),
+    metrics,
     policy: () => store.current(),
     settings,
     logger,
@@ -137,8 +173,34 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       reloader.close();
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();
+      decisionLog?.flush();
       await Promise.all([http.close(), admin.close()]);
       return drained;
     },
+  };
+}
+
+/**
+ * Wrap each policy once so its evaluations are timed into mcp_authz_policy_eval_duration_seconds. The wrapper is
+ * stable per policy (a WeakMap), so the decision cache still keys by policy identity.
+ */
+function timedPolicies(metrics: Metrics): (p: Policy) => Policy {
+  const wrapped = new WeakMap<Policy, Policy>();
+  return (p) => {
+    let w = wrapped.get(p);
+    if (!w) {
+      w = Object.assign(Object.create(p) as Policy, {
+        evaluate(input: unknown) {
+          const t0 = process.hrtime.bigint();
+          try {
+            return p.evaluate(input);
+          } finally {
+            metrics.recordEval(Number(process.hrtime.bigint() - t0) / 1e9);
+          }
+        },
+      });
+      wrapped.set(p, w);
+    }
+    return w;
   };
 }

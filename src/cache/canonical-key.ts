@@ -30,6 +30,8 @@ interface PathNode {
 export interface KeySpec {
   readonly root: PathNode;
   readonly volatileHeaders: ReadonlySet<string>;
+  /** Memo of quoted object keys (a cache, not configuration). */
+  readonly quotedKeys: Map<string, string>;
 }
 
 /** Where Envoy's CheckRequest puts request headers in the input (protojson names, as OPA's Envoy plugin). */
@@ -55,7 +57,7 @@ export function compileKeySpec(opts: KeySpecOptions = {}): KeySpec {
     nodeAt(root, HEADER_MAP_PATH).headerMap = true;
     nodeAt(root, HEADER_LIST_PATH).headerList = true;
   }
-  return { root, volatileHeaders };
+  return { root, volatileHeaders, quotedKeys: new Map() };
 }
 
 function newNode(): PathNode {
@@ -76,7 +78,7 @@ const DEFAULT_SPEC = compileKeySpec();
 
 /** The canonical JSON text of `value` with the fields `spec` names left out. */
 export function canonicalJson(value: unknown, spec: KeySpec = DEFAULT_SPEC): string {
-  return write(value, '', spec.root, spec.volatileHeaders) ?? '';
+  return write(value, '', spec.root, spec) ?? '';
 }
 
 /**
@@ -87,15 +89,33 @@ export function inputDigest(value: unknown, spec: KeySpec = DEFAULT_SPEC, prefix
   return hash('sha256', prefix + canonicalJson(value, spec), 'base64url');
 }
 
-function write(value: unknown, key: string, node: PathNode | undefined, volatileHeaders: ReadonlySet<string>): string | undefined {
+/** Strings JSON.stringify would emit between plain quotes: no quote, backslash, control character or surrogate. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+const quote = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+
+const MAX_QUOTED_KEYS = 4096;
+
+/** Quoted object keys, memoised per spec: inputs repeat the same names. Bounded, as clients choose keys too. */
+function quoteKey(k: string, memo: Map<string, string>): string {
+  let q = memo.get(k);
+  if (q === undefined) {
+    q = quote(k);
+    if (memo.size < MAX_QUOTED_KEYS && k.length <= 64) memo.set(k, q);
+  }
+  return q;
+}
+
+function write(value: unknown, key: string | number, node: PathNode | undefined, spec: KeySpec): string | undefined {
   let v = value;
-  if (v !== null && (typeof v === 'object' || typeof v === 'bigint')) {
-    const toJSON = (v as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') v = toJSON.call(v, key);
+  if (typeof v === 'object' && v !== null) {
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: (k: string) => unknown }).toJSON(String(key));
+  } else if (typeof v === 'bigint' && typeof (v as unknown as { toJSON?: unknown }).toJSON === 'function') {
+    v = (v as unknown as { toJSON: (k: string) => unknown }).toJSON(String(key));
   }
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return quote(v);
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':
@@ -108,37 +128,36 @@ function write(value: unknown, key: string, node: PathNode | undefined, volatile
       return undefined;
   }
   if (v === null) return 'null';
-  if (v instanceof Number || v instanceof String || v instanceof Boolean) return write(v.valueOf(), key, undefined, volatileHeaders);
 
   if (Array.isArray(v)) {
-    const list = node?.headerList === true;
+    const list = node !== undefined && node.headerList;
     let out = '[';
-    let first = true;
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
-      if (list && isVolatileHeaderEntry(item, volatileHeaders)) continue;
-      out += (first ? '' : ',') + (write(item, String(i), undefined, volatileHeaders) ?? 'null');
-      first = false;
+      if (list && isVolatileHeaderEntry(item, spec.volatileHeaders)) continue;
+      if (out.length > 1) out += ',';
+      out += write(item, i, undefined, spec) ?? 'null';
     }
     return out + ']';
   }
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) return write(v.valueOf(), key, undefined, spec);
 
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
-  const headerMap = node?.headerMap === true;
+  const headerMap = node !== undefined && node.headerMap;
   let out = '{';
-  let first = true;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     let child: PathNode | undefined;
-    if (node) {
-      if (headerMap && volatileHeaders.has(k.toLowerCase())) continue;
+    if (node !== undefined) {
+      if (headerMap && spec.volatileHeaders.has(k.toLowerCase())) continue;
       child = node.children.get(k);
-      if (child?.drop) continue;
+      if (child !== undefined && child.drop) continue;
     }
-    const text = write(obj[k], k, child, volatileHeaders);
+    const text = write(obj[k], k, child, spec);
     if (text === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
-    first = false;
+    if (out.length > 1) out += ',';
+    out += quoteKey(k, spec.quotedKeys) + ':' + text;
   }
   return out + '}';
 }

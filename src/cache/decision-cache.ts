@@ -8,8 +8,8 @@ import { compileKeySpec, inputDigest, type KeySpec } from './canonical-key.js';
  *
  * What a key covers:
  * - the policy: a per-cache generation number of the Policy object (every load, even of identical bytes with the
- *   same revision, is a new object and so a new generation: data files merged at load time can differ), plus its
- *   revision and sha256 (hashed into the digest);
+ *   same revision, is a new object and so a new generation), plus its revision, bundle sha256 and data sha256
+ *   (hashed into the digest);
  * - the whole input the policy receives (after enrichment), minus the volatile fields (see volatile-fields.ts).
  *
  * What is never cached: evaluation errors (they propagate, and the check denies); inputs that cannot be
@@ -55,7 +55,7 @@ export interface DecisionCacheStats {
 }
 
 /** What the cache needs to know about a policy (a Policy satisfies it). */
-export type PolicyIdentity = Pick<Policy, 'revision' | 'sha256'> & Partial<Pick<Policy, 'nondeterministic'>>;
+export type PolicyIdentity = Pick<Policy, 'revision' | 'sha256'> & Partial<Pick<Policy, 'dataSha256' | 'nondeterministic'>>;
 
 export interface DecisionCache {
   /**
@@ -111,7 +111,8 @@ export function createDecisionCache(opts: DecisionCacheOptions): DecisionCache {
   };
 
   const key = (policy: PolicyIdentity, input: PolicyInput): string => {
-    const prefix = `${policy.revision.length}:${policy.revision}${policy.sha256.length}:${policy.sha256}`;
+    const data = policy.dataSha256 ?? '';
+    const prefix = `${policy.revision.length}:${policy.revision}${policy.sha256.length}:${policy.sha256}${data.length}:${data}`;
     return `${generationOf(policy)}.${inputDigest(input, spec, prefix)}`;
   };
 

@@ -74,6 +74,26 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    observability: z
+      .object({
+        /** Tool names allowed as the `tool` metric label; every other tool is counted as `other`. */
+        known_tools: z.array(z.string().min(1)).default([]),
+        decision_log: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** Share of allowed decisions logged (0..1); every denial, approval and error is logged. */
+            allow_sample_rate: z.number().min(0).max(1).default(1),
+            /** Paths redacted from logged inputs and claims; see README "Decision logs". */
+            redact_fields: z.array(z.string().min(1)).default([]),
+            /** Log the full input document (redacted). Off by default. */
+            log_input: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({ grace_seconds: z.number().min(0).max(600).default(10) })
       .strict()

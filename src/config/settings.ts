@@ -21,6 +21,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'entrypoint', env: 'MCP_AUTHZ_ENTRYPOINT', path: ['policy', 'entrypoint'], kind: 'string', help: 'policy entrypoint (pkg/rule)' },
   { flag: 'max-body-bytes', env: 'MCP_AUTHZ_MAX_BODY_BYTES', path: ['body', 'max_bytes'], kind: 'number', help: 'largest request body parsed' },
   { flag: 'malformed', env: 'MCP_AUTHZ_MALFORMED', path: ['body', 'malformed'], kind: 'string', help: 'deny: the server denies malformed bodies itself; policy: the policy sees input.mcp.error' },
+  { flag: 'log-level', env: 'MCP_AUTHZ_LOG_LEVEL', path: ['observability', 'log_level'], kind: 'string', help: 'application log level (decision logs are always info)' },
   { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM' },
 ];
 

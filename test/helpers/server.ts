@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pino from 'pino';
+import { createDecisionLogger } from '../../src/observability/decision-log.js';
 import { type App, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { buildWasmBundle } from '../../src/policy/opa-cli.js';
@@ -10,6 +12,8 @@ import { repoRoot } from './tools.js';
 
 export interface TestServer {
   app: App;
+  /** Decision log lines written so far (parsed JSON). */
+  decisions: Record<string, any>[];
   client: CheckClient;
   address: string;
   dir: string;
@@ -34,11 +38,21 @@ export async function startTestServer(flags: Record<string, string | string[]> =
   }
   dir ??= await mkdtemp(join(tmpdir(), 'mcp-authz-test-'));
   const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
-  const app = await startApp(cfg, { logger: pino({ level: 'silent' }) });
+  const decisions: Record<string, any>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) decisions.push(JSON.parse(line));
+      cb();
+    },
+  });
+  const dl = cfg.observability.decision_log;
+  const decisionLog = createDecisionLogger({ destination: sink, redactFields: dl.redact_fields, allowSampleRate: dl.allow_sample_rate, logInput: dl.log_input });
+  const app = await startApp(cfg, { logger: pino({ level: 'silent' }), decisionLog });
   const address = `127.0.0.1:${app.grpc.port}`;
   const client = checkClient(address);
   return {
     app,
+    decisions,
     client,
     address,
     dir,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -299,6 +299,30 @@ describe('bundle poller against a real bundle service', () => {
     expect(second).toEqual(policy.evaluate(input('c')));
     expect(first).toBe(second);
     expect(counts).toEqual({ hit: 1, miss: 1 });
+  });
+
+  it('a policy that reads the clock is detected as non-deterministic and bypasses the cache by default', async () => {
+    const dir = join(tmp, 'clock');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'clock.rego'), 'package clock\nimport rego.v1\n\ndecision := {"allowed": true, "at_ns": time.now_ns()}\n');
+    const out = join(tmp, 'clock.tar.gz');
+    await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', 'clock/decision', '--revision', 'clock-1', '-o', out, dir]);
+    const policy = await loadPolicyFromBundleBytes(await readFile(out), { ...loadCfg, entrypoint: 'clock/decision' }, out);
+    expect(policy.nondeterministic).toBe(true);
+    const input = { attributes: {}, parsed_path: [], parsed_query: {}, parsed_body: null, truncated_body: false, version: { encoding: 'protojson', ext_authz: 'v3' } };
+
+    const events: string[] = [];
+    const bypassing = createDecisionCache({ maxEntries: 10, ttlMs: 60_000, onBypass: (r) => events.push(r), onHit: () => events.push('hit') });
+    bypassing.evaluate(policy, input);
+    bypassing.evaluate(policy, input);
+    expect(events).toEqual(['nondeterministic', 'nondeterministic']);
+    expect(bypassing.size()).toBe(0);
+
+    const tolerant = createDecisionCache({ maxEntries: 10, ttlMs: 60_000, nondeterministicTtlMs: 60_000, onHit: () => events.push('hit') });
+    const first = tolerant.evaluate(policy, input) as { result: { at_ns: number } }[];
+    expect(first[0]!.result.at_ns).toBeGreaterThan(0);
+    expect(tolerant.evaluate(policy, input)).toBe(first);
+    expect(events.at(-1)).toBe('hit');
   });
 
   it('rejects unusable options up front', () => {

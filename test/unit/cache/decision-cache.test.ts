@@ -13,6 +13,7 @@ function countingPolicy(overrides: Partial<Policy> = {}): Policy & { evaluations
     revision: 'rev-1',
     source: 'test',
     sha256: 'a'.repeat(64),
+    dataSha256: 'b'.repeat(64),
     entrypoint: 'mcp/authz/decision',
     entrypoints: ['mcp/authz/decision'],
     loadedAt: new Date(0),

@@ -43,7 +43,7 @@ describe('MCP parser fixture corpus', () => {
     expect(mcp.error).toBeUndefined();
     expect(parsedBody).toEqual(fx.message);
     for (const [key, value] of Object.entries(fields)) {
-      expect((mcp as Record<string, unknown>)[key], key).toEqual(value === null ? undefined : value);
+      expect((mcp as unknown as Record<string, unknown>)[key], key).toEqual(value === null ? undefined : value);
     }
     if (batchTools) expect(mcp.batch?.map((m) => m.tool ?? null)).toEqual(batchTools);
   });

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { CheckOutcome } from '../authz/check.js';
+import { FAILURE_STATUS } from '../errors.js';
+import type { DecisionLogger } from './decision-log.js';
+import type { DecisionLabel, Metrics } from './metrics.js';
+
+export interface CheckObservation {
+  outcome: CheckOutcome;
+  durationSeconds: number;
+  traceId?: string | null;
+  decisionId?: string;
+}
+
+/** The decision label of metrics and logs: server-side failures are `error` (they are still denials). */
+export function decisionLabel(o: CheckOutcome): DecisionLabel {
+  if (o.decision.reasonCode in FAILURE_STATUS) return 'error';
+  return o.decision.kind;
+}
+
+/** Audit mode comes from the policy: dynamic_metadata.mode = "audit" and would_deny = true. */
+export function auditInfo(o: CheckOutcome): { mode: 'enforce' | 'audit'; wouldDeny: boolean; rule?: string; message?: string } {
+  const md = o.decision.dynamicMetadata as Record<string, unknown> | undefined;
+  const wouldDeny = md?.would_deny === true;
+  const mode = md?.mode === 'audit' || (wouldDeny && o.decision.allowed) ? 'audit' : 'enforce';
+  const out: { mode: 'enforce' | 'audit'; wouldDeny: boolean; rule?: string; message?: string } = { mode, wouldDeny };
+  if (typeof md?.rule === 'string') out.rule = md.rule;
+  if (typeof md?.message === 'string') out.message = md.message;
+  return out;
+}
+
+/** After the answer is built: metrics, then the decision log line. Never throws into the check path. */
+export function createCheckObserver(metrics: Metrics | undefined, log: DecisionLogger | undefined) {
+  return (obs: CheckObservation): void => {
+    try {
+      const { outcome: o } = obs;
+      const mcp = o.view?.input.mcp;
+      const label = decisionLabel(o);
+      const audit = auditInfo(o);
+      metrics?.recordCheck({
+        decision: label,
+        mode: audit.mode,
+        mcpMethod: mcp?.method,
+        isBatch: mcp?.is_batch === true,
+        isResponse: mcp?.is_response === true,
+        reasonCode: o.decision.reasonCode,
+        tool: mcp?.tool,
+        durationSeconds: obs.durationSeconds,
+      });
+      if (mcp?.error) metrics?.recordParseFailure(mcp.error.code);
+      if (!log) return;
+      const identity = o.view?.input.identity as { agent?: string } | undefined;
+      log.log({
+        decision: label,
+        wouldDeny: audit.wouldDeny,
+        mode: audit.mode,
+        policy: o.policy?.revision ?? null,
+        rule: o.decision.rule ?? audit.rule ?? null,
+        message: o.decision.message ?? audit.message ?? null,
+        reasonCode: o.decision.reasonCode,
+        httpStatus: o.decision.allowed ? null : o.decision.httpStatus,
+        path: o.view?.path ?? '',
+        method: o.view?.method ?? '',
+        mcp: {
+          method: mcp?.method ?? (mcp?.is_batch ? 'batch' : null),
+          tool: mcp?.tool ?? null,
+          id: mcp?.id ?? null,
+          ...(mcp?.batch ? { batch_size: mcp.batch.length } : {}),
+        },
+        agent: identity?.agent ?? null,
+        decisionId: obs.decisionId ?? randomUUID(),
+        traceId: obs.traceId ?? null,
+        durationUs: Math.round(obs.durationSeconds * 1e6),
+        input: o.view?.input,
+      });
+    } catch {
+      // observability must never change or break a decision
+    }
+  };
+}
