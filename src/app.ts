@@ -10,6 +10,7 @@ import { checkSettings, enrichHooks } from './pipeline.js';
 import { createCheckObserver } from './observability/check-observer.js';
 import { createDecisionLogger, type DecisionLogger } from './observability/decision-log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
 import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
 import type { Policy } from './policy/opa-wasm.js';
 import { policySource } from './policy/policy-source.js';
@@ -36,6 +37,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Where decision logs go (default: stdout). */
   decisionLog?: DecisionLogger;
+  /** OTEL_* environment for tracing (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     ? (opts.decisionLog ?? createDecisionLogger({ redactFields: dl.redact_fields, allowSampleRate: dl.allow_sample_rate, logInput: dl.log_input }))
     : undefined;
   const observe = createCheckObserver(metrics, decisionLog);
+  const tracing: Tracing = createTracing(opts.env ?? process.env);
   const source = policySource(cfg);
   const store = new PolicyStore(cfg.policy.keep_revisions);
   let initialised = false;
@@ -82,7 +86,9 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   store.onChange(() => cache?.clear());
 
   const settings = checkSettings(cfg, descriptors);
-  const timed = timedPolicies(metrics);
+  const timed = timedPolicies(metrics, () => currentSpan);
+  // The span of the check being evaluated right now: evaluation is synchronous, so one slot suffices.
+  let currentSpan: ((name: string) => () => void) | undefined;
   const hooks: CheckHooks = {
     ...enrichHooks(cfg),
     evaluate: cache ? (policy, input) => cache.evaluate(timed(policy), input) : (policy, input) => timed(policy).evaluate(input),
@@ -93,8 +99,22 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     descriptors,
     check: async (request) => {
       const started = process.hrtime.bigint();
-      const outcome = await runCheck(request, () => store.current(), settings, hooks);
-      observe({ outcome, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      const span = tracing.startCheck(request.attributes?.request?.http?.headers ?? {});
+      const spanHooks = tracing.enabled
+        ? { ...hooks, evaluate: (p: Policy, i: Parameters<NonNullable<CheckHooks['evaluate']>>[1]) => {
+              currentSpan = span.child;
+              try {
+                return hooks.evaluate!(p, i);
+              } finally {
+                currentSpan = undefined;
+              }
+            } }
+        : hooks;
+      const outcome = await runCheck(request, () => store.current(), settings, spanHooks, span.child);
+      const d = outcome.decision;
+      const mcp = outcome.view?.input.mcp;
+      span.end({ decision: d.kind, rule: d.rule, revision: outcome.policy?.revision, mcpMethod: mcp?.method, tool: mcp?.tool, error: d.allowed ? undefined : `${d.reasonCode}${d.rule ? `: ${d.rule}` : ''}` });
+      observe({ outcome, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9, traceId: span.traceId });
       return outcome.response;
     },
   });
@@ -174,7 +194,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();
       decisionLog?.flush();
-      await Promise.all([http.close(), admin.close()]);
+      await Promise.all([http.close(), admin.close(), tracing.shutdown()]);
       return drained;
     },
   };
@@ -184,7 +204,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
  * Wrap each policy once so its evaluations are timed into mcp_authz_policy_eval_duration_seconds. The wrapper is
  * stable per policy (a WeakMap), so the decision cache still keys by policy identity.
  */
-function timedPolicies(metrics: Metrics): (p: Policy) => Policy {
+function timedPolicies(metrics: Metrics, span: () => ((name: string) => () => void) | undefined): (p: Policy) => Policy {
   const wrapped = new WeakMap<Policy, Policy>();
   return (p) => {
     let w = wrapped.get(p);
@@ -192,9 +212,11 @@ function timedPolicies(metrics: Metrics): (p: Policy) => Policy {
       w = Object.assign(Object.create(p) as Policy, {
         evaluate(input: unknown) {
           const t0 = process.hrtime.bigint();
+          const end = span()?.('evaluate');
           try {
             return p.evaluate(input);
           } finally {
+            end?.();
             metrics.recordEval(Number(process.hrtime.bigint() - t0) / 1e9);
           }
         },

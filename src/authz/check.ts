@@ -15,6 +15,10 @@ export interface CheckSettings {
   response: ResponseOptions;
 }
 
+/** Starts a named child span of the check (tracing); the result ends it. */
+export type SpanStarter = (name: string) => () => void;
+const NO_SPAN: SpanStarter = () => () => undefined;
+
 /** Steps the composition root may add around evaluation (identity, facts, cache). All optional. */
 export interface CheckHooks {
   /** Add facts to the input before evaluation (identity, URL facts, findings). Must not throw for bad input. */
@@ -43,11 +47,14 @@ export async function runCheck(
   currentPolicy: () => Policy | undefined,
   settings: CheckSettings,
   hooks: CheckHooks = {},
+  span: SpanStarter = NO_SPAN,
 ): Promise<CheckOutcome> {
   const policy = currentPolicy();
   let view: RequestView | undefined;
   try {
+    const endParse = span('parse');
     view = checkRequestToInput(request, settings.limits);
+    endParse();
     if (!view.method) {
       return finish(failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), settings, view, policy);
     }
@@ -57,14 +64,21 @@ export async function runCheck(
     }
     if (!policy) return finish(failureDecision(REASON.policyNotLoaded, 'no policy is loaded yet'), settings, view);
 
-    if (hooks.enrich) await hooks.enrich(view.input, view);
+    if (hooks.enrich) {
+      const endEnrich = span('enrich');
+      await hooks.enrich(view.input, view);
+      endEnrich();
+    }
 
     const started = process.hrtime.bigint();
     let resultSet: unknown;
+    const endEval = span(hooks.evaluate ? 'cache' : 'evaluate');
     try {
       resultSet = hooks.evaluate ? hooks.evaluate(policy, view.input) : policy.evaluate(view.input);
     } catch (err) {
       return finish(failureDecision(REASON.policyEvalError, `policy evaluation failed: ${(err as Error).message}`), settings, view, policy);
+    } finally {
+      endEval();
     }
     const evalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 

@@ -29,7 +29,7 @@ export async function buildBundleFile(dir = join(repoRoot, 'rego'), entrypoint =
 }
 
 /** A real server on 127.0.0.1:0 with the given flags (as the CLI would take them). */
-export async function startTestServer(flags: Record<string, string | string[]> = {}, configFile?: string): Promise<TestServer> {
+export async function startTestServer(flags: Record<string, string | string[]> = {}, configFile?: string, env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
   let dir: string | undefined;
   if (!flags.bundle && !flags.policy) {
     const built = await buildBundleFile();
@@ -47,7 +47,7 @@ export async function startTestServer(flags: Record<string, string | string[]> =
   });
   const dl = cfg.observability.decision_log;
   const decisionLog = createDecisionLogger({ destination: sink, redactFields: dl.redact_fields, allowSampleRate: dl.allow_sample_rate, logInput: dl.log_input });
-  const app = await startApp(cfg, { logger: pino({ level: 'silent' }), decisionLog });
+  const app = await startApp(cfg, { logger: pino({ level: 'silent' }), decisionLog, env });
   const address = `127.0.0.1:${app.grpc.port}`;
   const client = checkClient(address);
   return {

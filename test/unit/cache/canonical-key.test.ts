@@ -107,6 +107,17 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('escapes every string (keys included) exactly as JSON.stringify does, lone surrogates included', () => {
+    const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: anyCodeUnit }), fc.string({ unit: 'binary' }), fc.string()), (str) => {
+        expect(canonicalJson(str, NOTHING_VOLATILE)).toBe(JSON.stringify(str));
+        expect(canonicalJson({ [str]: str }, NOTHING_VOLATILE)).toBe(JSON.stringify({ [str]: str }));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('does not depend on object key order, at any depth', () => {
     fc.assert(
       fc.property(jsonArb, fc.nat(), (v, seed) => {
