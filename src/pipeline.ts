@@ -1,4 +1,7 @@
 import type { CheckHooks, CheckSettings } from './authz/check.js';
+import type { RequestView } from './authz/request.js';
+import type { PolicyInput } from './authz/types.js';
+import { addArgumentFacts, addNow } from './facts/enrich.js';
 import type { Config } from './config/schema.js';
 import type { Descriptors } from './grpc/descriptors.js';
 import { envoyHttpStatusCodes } from './grpc/http-status.js';
@@ -17,7 +20,22 @@ export function checkSettings(cfg: Config, descriptors: Descriptors): CheckSetti
   };
 }
 
-/** Hooks that enrich the input (facts, identity); the cache is added by the server only. */
-export function enrichHooks(_cfg: Config): CheckHooks {
-  return {};
+/**
+ * Hooks that enrich the input before evaluation: argument facts (input.mcp.urls, input.mcp.findings),
+ * input.now, and identity when configured. The cache is added by the server only.
+ */
+export function enrichHooks(_cfg: Config, extra: { identity?: (input: PolicyInput, view: RequestView) => Promise<void> } = {}): CheckHooks {
+  const identity = extra.identity;
+  return {
+    enrich: identity
+      ? async (input, view) => {
+          addArgumentFacts(input);
+          addNow(input);
+          await identity(input, view);
+        }
+      : (input) => {
+          addArgumentFacts(input);
+          addNow(input);
+        },
+  };
 }

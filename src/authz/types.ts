@@ -25,6 +25,12 @@ export interface McpMessage {
   tool?: string;
   /** `tools/call`: `params.arguments`, exactly as sent. */
   arguments?: Json;
+  /** `tools/call`: URL facts for every URL string in the arguments (see README "Input facts"). */
+  urls?: unknown[];
+  /** `tools/call`: PII and secret findings in the arguments, with their paths. */
+  findings?: unknown[];
+  /** `tools/call`: the argument walk hit its bound; some strings were not inspected. */
+  facts_truncated?: boolean;
   /** `resources/read`: `params.uri`. */
   uri?: string;
   /** `prompts/get`: `params.name`. */
