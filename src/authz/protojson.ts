@@ -89,4 +89,13 @@ function timestampToJson(ts: Record<string, unknown>): Json {
   return `${date}.${frac}Z`;
 }
 
-const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camelCache = new Map<string, string>();
+/** snake_case field name → lowerCamelCase (field names come from the proto schema: a small, closed set). */
+function camel(s: string): string {
+  let c = camelCache.get(s);
+  if (c === undefined) {
+    c = s.includes('_') ? s.replace(/_([a-z0-9])/g, (_m, ch: string) => ch.toUpperCase()) : s;
+    if (camelCache.size < 10_000) camelCache.set(s, c);
+  }
+  return c;
+}

@@ -39,6 +39,8 @@ const V6: Record<string, IpClass> = {
  * (documentation, benchmarking, 6to4, Teredo, NAT64 …) are `reserved`, never `public`.
  */
 export function classifyIp(literal: string): IpFacts | undefined {
+  // WHATWG URL leaves IPv4 hosts in dotted decimal and IPv6 hosts with colons: skip the (throwing) parse for names.
+  if (!/^[\d.]+$/.test(literal) && !literal.includes(':')) return undefined;
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.parse(literal);
