@@ -1,5 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { runCheck, type CheckHooks, type CheckSettings } from './authz/check.js';
+import type { CheckRequestWire } from './authz/request.js';
+import type { CheckResponseWire } from './authz/response.js';
 import { createDecisionCache, type DecisionCache } from './cache/decision-cache.js';
 import type { Config } from './config/schema.js';
 import { loadDescriptors } from './grpc/descriptors.js';
@@ -27,6 +29,8 @@ export interface App {
   poller?: BundlePoller;
   metrics: Metrics;
   policy(): Policy | undefined;
+  /** Answer one CheckRequest exactly as the gRPC handler does (metrics, logs, traces included). */
+  check(request: CheckRequestWire): Promise<CheckResponseWire>;
   settings: CheckSettings;
   logger: Logger;
   /** Drain and stop. Resolves true when all in-flight checks finished within the grace period. */
@@ -94,10 +98,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     evaluate: cache ? (policy, input) => cache.evaluate(timed(policy), input) : (policy, input) => timed(policy).evaluate(input),
   };
 
-  const grpc = await startGrpcServer({
-    address: cfg.grpc_addr,
-    descriptors,
-    check: async (request) => {
+  const check = async (request: CheckRequestWire): Promise<CheckResponseWire> => {
       const started = process.hrtime.bigint();
       const span = tracing.startCheck(request.attributes?.request?.http?.headers ?? {});
       const spanHooks = tracing.enabled
@@ -116,8 +117,9 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       span.end({ decision: d.kind, rule: d.rule, revision: outcome.policy?.revision, mcpMethod: mcp?.method, tool: mcp?.tool, error: d.allowed ? undefined : `${d.reasonCode}${d.rule ? `: ${d.rule}` : ''}` });
       observe({ outcome, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9, traceId: span.traceId });
       return outcome.response;
-    },
-  });
+  };
+
+  const grpc = await startGrpcServer({ address: cfg.grpc_addr, descriptors, check });
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
 
@@ -183,6 +185,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     ...(cache ? { cache } : {}),
     ...(poller ? { poller } : {}),
     metrics,
+    check,
     policy: () => store.current(),
     settings,
     logger,
