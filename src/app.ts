@@ -79,6 +79,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
         ttlMs: Math.round(cfg.cache.ttl_seconds * 1000),
         nondeterministicTtlMs: Math.round(cfg.cache.nondeterministic_ttl_seconds * 1000),
         ...(cfg.cache.volatile_headers ? { volatileHeaders: cfg.cache.volatile_headers } : {}),
+        ...(cfg.cache.volatile_paths ? { volatilePaths: cfg.cache.volatile_paths.map((p) => p.split('.')) } : {}),
         onHit: () => metrics.recordCacheHit(),
         onMiss: () => metrics.recordCacheMiss(),
         onBypass: () => metrics.recordCacheMiss(),

@@ -69,6 +69,8 @@ export const configSchema = z
         ttl_seconds: z.number().positive().default(60),
         /** Header names left out of the cache key (request ids, trace headers). Replaces the default list. */
         volatile_headers: z.array(z.string().min(1)).optional(),
+        /** Dotted input paths left out of the cache key. Replaces the default list. */
+        volatile_paths: z.array(z.string().regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted path such as attributes.request.time')).optional(),
         /** 0: policies calling time.now_ns, uuid.*, rand.* bypass the cache. >0: cache them this long. */
         nondeterministic_ttl_seconds: z.number().min(0).default(0),
       })
