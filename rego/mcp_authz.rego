@@ -1,119 +1,129 @@
-# mcp-authz default policy.
+# mcp-authz guardrails pack: the decision.
 #
-# Entrypoint: mcp/authz/decision. The decision is an object in the shape OPA's Envoy plugin accepts
-# (allowed, headers, http_status, body, ...) plus mcp-authz's rule and message. See README "Decision format".
+# Entrypoint: mcp/authz/decision (stable). Configured entirely by data (data.mcp_authz, see README
+# "Guardrails pack"); with no data it is the MCP-gateway demo policy. Rules in this package (and any package
+# a user adds beside it) contribute `violations`; the decision takes the most restrictive:
+# deny > require_approval > allow. Violations in audit mode never block: they mark the decision would_deny.
 package mcp.authz
 
 import rego.v1
 
-# Hosts a fetch-style tool may reach (the mcp-gateway demo's approved APIs). Override with data.mcp_authz.
-default approved_hosts := ["api.weather.gov", "httpbin.org"]
+default cfg := {}
 
-approved_hosts := data.mcp_authz.approved_hosts if data.mcp_authz.approved_hosts
+cfg := data.mcp_authz
 
-# Tools whose `url` argument is checked against approved_hosts.
-default url_tools := ["fetch_url"]
-
-url_tools := data.mcp_authz.url_tools if data.mcp_authz.url_tools
+# The default mode for rules that do not set their own: enforce or audit.
+default_mode := object.get(cfg, "mode", "enforce")
 
 # ---------------------------------------------------------------------------------------------------------
-# Denials. Each is {rule, message, status}. When several match, the first by rule name (sorted) is reported.
+# Violations: {rule, message, action ("deny" | "require_approval"), mode, status, priority}.
+# priority orders denials when several match (lower first); equal priorities order by rule name.
 
-deny contains {"rule": "body_truncated", "message": "the request body was truncated by the gateway and cannot be inspected", "status": 413} if {
-	input.truncated_body
-}
+# Guards: the request itself cannot be trusted. Always enforced.
+violations contains v(
+	"body_truncated", "the request body was truncated by the gateway and cannot be inspected",
+	"deny", "enforce", 413, 0,
+) if input.truncated_body
 
-deny contains {"rule": "invalid_jsonrpc", "message": input.mcp.error.message, "status": 400} if {
+violations contains v("invalid_jsonrpc", input.mcp.error.message, "deny", "enforce", 400, 0) if {
 	not input.truncated_body
 	input.mcp.error
 }
 
-deny contains {"rule": "unsupported_request", "message": sprintf("%s requests without an MCP message are not allowed", [http_method]), "status": 405} if {
+violations contains v(
+	"unsupported_request", sprintf("%s requests without an MCP message are not allowed", [http_method]),
+	"deny", "enforce", 405, 0,
+) if {
 	not input.mcp.error
 	not input.truncated_body
 	not mcp_message
 	not http_method in {"GET", "DELETE"}
 }
 
+violations contains v(
+	"arguments_not_inspected", "the tool arguments are too large or too deeply nested to inspect",
+	"deny", "enforce", 413, 0,
+) if {
+	some call in tool_calls
+	call.facts_truncated
+}
+
+v(rule, message, action, mode, status, priority) := {
+	"rule": rule, "message": message, "action": action, "mode": mode, "status": status, "priority": priority,
+}
+
 http_method := upper(object.get(input, ["attributes", "request", "http", "method"], ""))
 
-# A valid JSON-RPC message (request, notification, response) or batch was parsed from the body.
 mcp_message if input.mcp.method
 mcp_message if input.mcp.is_response
 mcp_message if count(object.get(input.mcp, "batch", [])) > 0
 
-deny contains {"rule": "metadata_endpoint", "message": sprintf("tool %s may not reach the cloud metadata service", [call.tool]), "status": 403} if {
-	some call in tool_calls
-	some url in call_urls(call)
-	metadata_url(url)
-}
-
-deny contains {"rule": "url_not_allowed", "message": sprintf("URL %s is not in the approved list for tool %s", [url, call.tool]), "status": 403} if {
-	some call in tool_calls
-	some url in call_urls(call)
-	not approved_url(url)
-}
-
-# Every tools/call in the body: the message itself, or each entry of a batch.
-tool_calls contains msg if {
+# Every tools/call in the body: the message itself, or each tools/call of a batch.
+tool_calls contains call if {
 	input.mcp.method == "tools/call"
-	msg := input.mcp
+	call := input.mcp
 }
 
-tool_calls contains msg if {
-	some msg in input.mcp.batch
-	msg.method == "tools/call"
-}
-
-call_urls(call) := {url |
-	call.tool in url_tools
-	url := call.arguments.url
-}
-
-# A URL is approved when it is exactly https://<host> or starts with https://<host>/ for an approved host.
-# Requiring the "/" after the host rejects https://httpbin.org.evil.com and https://httpbin.org@evil.com.
-approved_url(url) if {
-	some host in approved_hosts
-	url == concat("", ["https://", host])
-}
-
-approved_url(url) if {
-	some host in approved_hosts
-	startswith(url, concat("", ["https://", host, "/"]))
-}
-
-metadata_url(url) if {
-	is_string(url)
-	contains(url, "169.254.169.254")
-}
-
-metadata_url(url) if {
-	is_string(url)
-	contains(lower(url), "metadata.google.internal")
+tool_calls contains call if {
+	some call in input.mcp.batch
+	call.method == "tools/call"
 }
 
 # ---------------------------------------------------------------------------------------------------------
 # The decision.
 
-first_denial := sort([d.rule | some d in deny])[0]
+enforced := {x | some x in violations; x.mode == "enforce"}
 
-denial := d if {
-	some d in deny
-	d.rule == first_denial
+audited := {x | some x in violations; x.mode == "audit"}
+
+enforced_denials := {x | some x in enforced; x.action == "deny"}
+
+enforced_approvals := {x | some x in enforced; x.action == "require_approval"}
+
+first(set) := x if {
+	key := sort([[y.priority, y.rule] | some y in set])[0]
+	some x in set
+	[x.priority, x.rule] == key
 }
 
-default decision := {"allowed": false, "rule": "default_deny", "message": "no rule matched", "http_status": 403}
+# Every matching rule, for audit records: "rule (mode, action)".
+matched_rules := sort([sprintf("%s (%s, %s)", [x.rule, x.mode, x.action]) | some x in violations])
 
-decision := {
-	"allowed": false,
-	"decision": "deny",
-	"rule": denial.rule,
-	"message": denial.message,
-	"http_status": denial.status,
-} if count(deny) > 0
+default decision := {"allowed": false, "decision": "deny", "rule": "default_deny", "message": "no decision rule matched", "http_status": 403}
 
-decision := {
+decision := object.union(denial(first(enforced_denials), "deny"), metadata) if count(enforced_denials) > 0
+
+decision := object.union(denial(first(enforced_approvals), "require_approval"), metadata) if {
+	count(enforced_denials) == 0
+	count(enforced_approvals) > 0
+}
+
+decision := object.union(allow_response, metadata) if {
+	count(enforced_denials) == 0
+	count(enforced_approvals) == 0
+}
+
+metadata := {"dynamic_metadata": audit_metadata} if count(audited) > 0
+
+metadata := {"dynamic_metadata": {"mode": "enforce", "matched_rules": matched_rules}} if {
+	count(audited) == 0
+	count(violations) > 0
+}
+
+metadata := {} if count(violations) == 0
+
+audit_metadata := {
+	"mode": "audit",
+	"would_deny": count({x | some x in audited; x.action == "deny"}) > 0,
+	"would_require_approval": count({x | some x in audited; x.action == "require_approval"}) > 0,
+	"rule": first(audited).rule,
+	"message": first(audited).message,
+	"matched_rules": matched_rules,
+}
+
+allow_response := {
 	"allowed": true,
 	"decision": "allow",
-	"headers": {"x-mcp-authz-decision": "allow"},
-} if count(deny) == 0
+	"headers": injected_headers,
+	"request_headers_to_remove": sort([h | some h in managed_headers; not injected_headers[h]]),
+}

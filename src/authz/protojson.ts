@@ -66,13 +66,14 @@ export function structToJson(value: unknown): Json {
 
 function valueToJson(value: unknown): Json {
   if (value === null || value === undefined || typeof value !== 'object') return null;
+  // Well-known types are decoded with lowerCamelCase field names (protobufjs's bundled definitions).
   const v = value as Record<string, unknown>;
-  if ('string_value' in v) return v.string_value as string;
-  if ('number_value' in v) return v.number_value as number;
-  if ('bool_value' in v) return v.bool_value as boolean;
-  if ('struct_value' in v) return structToJson(v.struct_value);
-  if ('list_value' in v) {
-    const list = (v.list_value as { values?: unknown[] } | undefined)?.values ?? [];
+  if ('stringValue' in v) return v.stringValue as string;
+  if ('numberValue' in v) return v.numberValue as number;
+  if ('boolValue' in v) return v.boolValue as boolean;
+  if ('structValue' in v) return structToJson(v.structValue);
+  if ('listValue' in v) {
+    const list = (v.listValue as { values?: unknown[] } | undefined)?.values ?? [];
     return list.map(valueToJson);
   }
   return null;

@@ -31,13 +31,15 @@ interface WireHeader {
   header: { key: string; value: string };
   append_action: HeaderEntry['appendAction'];
 }
+// google.protobuf.Value as proto-loader builds it: the well-known types come from protobufjs's bundled
+// definitions, whose field names are lowerCamelCase even with keepCase.
 type WireValue =
-  | { null_value: 'NULL_VALUE' }
-  | { bool_value: boolean }
-  | { number_value: number }
-  | { string_value: string }
-  | { struct_value: WireStruct }
-  | { list_value: { values: WireValue[] } };
+  | { nullValue: 'NULL_VALUE' }
+  | { boolValue: boolean }
+  | { numberValue: number }
+  | { stringValue: string }
+  | { structValue: WireStruct }
+  | { listValue: { values: WireValue[] } };
 interface WireStruct {
   fields: Record<string, WireValue>;
 }
@@ -119,10 +121,10 @@ export function toStruct(obj: JsonObject): WireStruct {
 }
 
 function toValue(v: Json): WireValue {
-  if (v === null) return { null_value: 'NULL_VALUE' };
-  if (typeof v === 'boolean') return { bool_value: v };
-  if (typeof v === 'number') return { number_value: v };
-  if (typeof v === 'string') return { string_value: v };
-  if (Array.isArray(v)) return { list_value: { values: v.map(toValue) } };
-  return { struct_value: toStruct(v) };
+  if (v === null) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'string') return { stringValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
+  return { structValue: toStruct(v) };
 }

@@ -109,7 +109,7 @@ describe('checkRequestToInput', () => {
       {
         attributes: {
           request: { time: { seconds: '1700000000', nanos: 5000000 }, http: { method: 'GET', path: '/' } },
-          metadata_context: { filter_metadata: { 'envoy.filters.http.jwt_authn': { fields: { sub: { string_value: 'u1' }, n: { number_value: 3 }, l: { list_value: { values: [{ bool_value: true }] } } } } } },
+          metadata_context: { filter_metadata: { 'envoy.filters.http.jwt_authn': { fields: { sub: { stringValue: 'u1' }, n: { numberValue: 3 }, l: { listValue: { values: [{ boolValue: true }] } } } } } },
         },
       },
       DEFAULT_BODY_LIMITS,

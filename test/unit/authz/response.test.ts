@@ -24,8 +24,8 @@ describe('toCheckResponse', () => {
     expect(res.dynamic_metadata).toEqual({
       fields: {
         a: {
-          struct_value: {
-            fields: { b: { list_value: { values: [{ number_value: 1 }, { string_value: 'x' }, { null_value: 'NULL_VALUE' }, { bool_value: true }] } } },
+          structValue: {
+            fields: { b: { listValue: { values: [{ numberValue: 1 }, { stringValue: 'x' }, { nullValue: 'NULL_VALUE' }, { boolValue: true }] } } },
           },
         },
       },
@@ -66,5 +66,25 @@ describe('toCheckResponse', () => {
         for (const h of res.denied_response!.headers) expect(h.append_action).toMatch(/^[A-Z_]+$/);
       }),
     );
+  });
+});
+
+describe('wire round trip through the real message types', () => {
+  it('dynamic_metadata and request metadata Structs survive serialisation', async () => {
+    const { loadDescriptors } = await import('../../../src/grpc/descriptors.js');
+    const { checkRequestToInput } = await import('../../../src/authz/request.js');
+    const { DEFAULT_BODY_LIMITS } = await import('../../../src/mcp/parse-body.js');
+    const { packageDefinition } = loadDescriptors();
+    const resType = packageDefinition['envoy.service.auth.v3.CheckResponse'] as any;
+    const res = toCheckResponse(mk({ allowed: false, dynamic_metadata: { mode: 'audit', would_deny: false, n: 2, l: ['a', { b: null }] } }), { managedHeaders: [] });
+    const back = resType.deserialize(resType.serialize(res));
+    expect(back.dynamic_metadata.fields.mode).toEqual({ stringValue: 'audit' });
+    expect(back.dynamic_metadata.fields.l.listValue.values[1].structValue.fields.b).toEqual({ nullValue: 'NULL_VALUE' });
+    expect(back.denied_response.headers[0].append_action).toBe('OVERWRITE_IF_EXISTS_OR_ADD');
+
+    const reqType = packageDefinition['envoy.service.auth.v3.CheckRequest'] as any;
+    const wire = reqType.serialize({ attributes: { metadata_context: { filter_metadata: { jwt: { fields: { sub: { stringValue: 'u1' }, n: { numberValue: 1 } } } } }, request: { http: { method: 'GET', path: '/' } } } });
+    const { input } = checkRequestToInput(reqType.deserialize(wire), DEFAULT_BODY_LIMITS);
+    expect((input.attributes as any).metadataContext.filterMetadata.jwt).toEqual({ sub: 'u1', n: 1 });
   });
 });
