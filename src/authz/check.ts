@@ -6,6 +6,7 @@ import { failureDecision } from './failure.js';
 import { type CheckRequestWire, checkRequestToInput, type RequestView } from './request.js';
 import { type CheckResponseWire, type ResponseOptions, toCheckResponse } from './response.js';
 import type { Decision, PolicyInput } from './types.js';
+import { approvalId } from './approval-id.js';
 
 export interface CheckSettings {
   limits: BodyLimits;
@@ -84,6 +85,7 @@ export async function runCheck(
 
     const interpreted = interpretResult(resultSet, settings.decision);
     const decision = interpreted.ok ? interpreted.decision : failureDecision(interpreted.code, interpreted.message);
+    if (decision.kind === 'require_approval') decision.approvalId = approvalId(view.input);
     return { ...finish(decision, settings, view, policy), evalSeconds };
   } catch (err) {
     return finish(failureDecision(REASON.internalError, `internal error: ${(err as Error).message}`), settings, view, policy);

@@ -71,6 +71,7 @@ export function toCheckResponse(decision: Decision, opts: ResponseOptions): Chec
   }
 
   const headers = [...decision.headers];
+  if (decision.approvalId) headers.push({ key: 'x-mcp-authz-approval-id', value: decision.approvalId, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' });
   let body = decision.body;
   if (body === undefined) {
     body = denialBody(decision);
@@ -99,6 +100,7 @@ export function denialBody(decision: Decision): string {
   if (error !== 'policy_denied' && error !== 'approval_required') body.code = decision.reasonCode;
   body.rule = decision.rule ?? decision.reasonCode;
   body.message = decision.message ?? defaultMessage(decision);
+  if (decision.approvalId) body.approval_id = decision.approvalId;
   return JSON.stringify(body);
 }
 

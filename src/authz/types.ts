@@ -90,4 +90,6 @@ export interface Decision {
   dynamicMetadata?: JsonObject;
   rule?: string;
   message?: string;
+  /** require_approval: a stable id of the request (agent, tools, canonical arguments), for the approval workflow. */
+  approvalId?: string;
 }

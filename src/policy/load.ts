@@ -4,6 +4,13 @@ import { readWasmBundle } from './bundle.js';
 import { mergeDataFiles } from './data-files.js';
 import { buildWasmBundle } from './opa-cli.js';
 import { loadWasmPolicy, type Policy } from './opa-wasm.js';
+import { validatePackConfig } from './pack-config.js';
+
+/** The guardrails pack's data document must validate (startup and every reload): a typo is an error. */
+function checkPackData(data: Record<string, unknown>, source: string): void {
+  const problems = validatePackConfig(data.mcp_authz);
+  if (problems.length) throw new AuthzError('data_invalid', `${source}: the guardrails configuration (data.mcp_authz) is invalid`, problems);
+}
 
 export interface PolicySourceConfig {
   /** An `opa build -t wasm` bundle (.tar.gz) or a bare policy.wasm. */
@@ -37,10 +44,12 @@ export async function loadPolicyFromBundleBytes(bytes: Buffer, cfg: Omit<PolicyS
   const isWasm = bytes.subarray(0, 4).equals(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
   if (isWasm) {
     const data = await mergeDataFiles({}, cfg.dataFiles);
+    checkPackData(data, source);
     return loadWasmPolicy({ wasm: bytes, data, entrypoint: cfg.entrypoint, source, maxMemoryPages: cfg.maxMemoryPages, ...(revisionOverride ? { revision: revisionOverride } : {}) });
   }
   const bundle = await readWasmBundle(bytes, cfg.entrypoint, source);
   const data = await mergeDataFiles(bundle.data, cfg.dataFiles);
+  checkPackData(data, source);
   const revision = revisionOverride ?? bundle.manifest.revision;
   return loadWasmPolicy({
     wasm: bundle.wasm,
