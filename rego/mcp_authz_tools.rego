@@ -227,7 +227,7 @@ requested(null) := set()
 violations contains v(
 	object.get(b, "name", "outside_business_hours"),
 	object.get(b, "message", sprintf("tool %s may only be called %s %02d:00-%02d:00 %s", [call.tool, concat(",", b.days), b.start_hour, b.end_hour, b.timezone])),
-	"deny", mode_of(b), 403, 5,
+	"deny", mode_of(b), 403, 7,
 ) if {
 	some b in object.get(cfg, "business_hours", [])
 	some call in tool_calls

@@ -25,7 +25,7 @@ export function findOpa(env: NodeJS.ProcessEnv = process.env): string | undefine
 
 /**
  * Compile a directory of .rego files to a WASM bundle with `opa build -t wasm`, like `opa run --server dir/`
- * would load it. Test files (*_test.rego) are left out. Returns the bundle bytes.
+ * would load it. Test files (*_test.rego) and `examples` directories are left out. Returns the bundle bytes.
  */
 export async function buildWasmBundle(policyDir: string, entrypoint: string): Promise<Buffer> {
   const opa = findOpa();
@@ -39,7 +39,7 @@ export async function buildWasmBundle(policyDir: string, entrypoint: string): Pr
   const dir = await mkdtemp(join(tmpdir(), 'mcp-authz-build-'));
   try {
     const out = join(dir, 'bundle.tar.gz');
-    await run(opa, ['build', '-t', 'wasm', '-e', entrypoint, '--ignore', '*_test.rego', '-o', out, policyDir], {
+    await run(opa, ['build', '-t', 'wasm', '-e', entrypoint, '--ignore', '*_test.rego', '--ignore', 'examples', '-o', out, policyDir], {
       maxBuffer: 16 * 1024 * 1024,
     });
     return await readFile(out);

@@ -86,7 +86,7 @@ async function closeServer(server: Server): Promise<void> {
 
 async function opaBuild(dir: string, revision: string): Promise<Buffer> {
   const out = join(dir, `${revision}.tar.gz`);
-  await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', ENTRYPOINT, '--ignore', '*_test.rego', '--revision', revision, '-o', out, join(repoRoot, 'rego')]);
+  await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', ENTRYPOINT, '--ignore', '*_test.rego', '--ignore', 'examples', '--revision', revision, '-o', out, join(repoRoot, 'rego')]);
   return readFile(out);
 }
 

@@ -6,7 +6,7 @@ import { validatePackConfig } from '../../../src/policy/pack-config.js';
 import { repoRoot } from '../../helpers/tools.js';
 
 const examples = join(repoRoot, 'rego/examples');
-const files = readdirSync(examples).flatMap((d) => readdirSync(join(examples, d)).filter((f) => f.endsWith('.yaml')).map((f) => join(examples, d, f)));
+const files = (readdirSync(examples, { recursive: true }) as string[]).filter((f) => f.endsWith('.yaml')).map((f) => join(examples, f));
 
 describe('guardrails data schema', () => {
   it.each(files)('accepts example %s', (file) => {
