@@ -2,6 +2,7 @@ import type { CheckHooks, CheckSettings } from './authz/check.js';
 import type { RequestView } from './authz/request.js';
 import type { PolicyInput } from './authz/types.js';
 import { addArgumentFacts, addNow } from './facts/enrich.js';
+import { createIdentityResolver } from './identity/resolve.js';
 import type { Config } from './config/schema.js';
 import type { Descriptors } from './grpc/descriptors.js';
 import { envoyHttpStatusCodes } from './grpc/http-status.js';
@@ -22,20 +23,19 @@ export function checkSettings(cfg: Config, descriptors: Descriptors): CheckSetti
 
 /**
  * Hooks that enrich the input before evaluation: argument facts (input.mcp.urls, input.mcp.findings),
- * input.now, and identity when configured. The cache is added by the server only.
+ * input.now and input.identity. Key material (JWKS) is loaded here, once. The cache is added by the server only.
  */
-export function enrichHooks(_cfg: Config, extra: { identity?: (input: PolicyInput, view: RequestView) => Promise<void> } = {}): CheckHooks {
-  const identity = extra.identity;
+export function enrichHooks(cfg: Config): CheckHooks {
+  const identity = createIdentityResolver(cfg.identity);
   return {
-    enrich: identity
-      ? async (input, view) => {
-          addArgumentFacts(input);
-          addNow(input);
-          await identity(input, view);
-        }
-      : (input) => {
-          addArgumentFacts(input);
-          addNow(input);
-        },
+    enrich: async (input: PolicyInput, view: RequestView) => {
+      addArgumentFacts(input);
+      addNow(input);
+      input.identity = await identity.resolve({
+        headers: view.headers,
+        path: view.path,
+        ...(input.source_principal ? { sourcePrincipal: input.source_principal } : {}),
+      });
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identityConfigSchema } from '../identity/config.js';
 
 const hostPort = z
   .string()
@@ -96,6 +97,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    identity: identityConfigSchema.prefault({}),
     shutdown: z
       .object({ grace_seconds: z.number().min(0).max(600).default(10) })
       .strict()
