@@ -243,3 +243,14 @@ test_url_mode_audit if {
 	d.dynamic_metadata.would_deny == true
 	d.dynamic_metadata.rule == "url_not_allowed"
 }
+
+test_claim_headers_sanitised if {
+	evil := identity("support-agent", {"team": "billing\r\nx-admin: true", "customer_id": 42}, [])
+	d := authz.decision with input as tcall("customer-tools__lookup_order", {}, evil) with data.mcp_authz as customer_service
+	d.allowed == true
+	d.headers["x-authz-claim-team"] == "billingx-admin: true"
+	d.headers["x-authz-claim-customer-id"] == "42"
+	long := identity("support-agent", {"team": concat("", [x | some _ in numbers.range(1, 300); x := "a"])}, [])
+	d2 := authz.decision with input as tcall("customer-tools__lookup_order", {}, long) with data.mcp_authz as customer_service
+	count(d2.headers["x-authz-claim-team"]) == 256
+}

@@ -248,16 +248,27 @@ within_hours(b) if {
 # {header, value} or {header, claim}. Every header the pack may inject is in managed_headers: removed from the
 # request unless set here, so a client can never forge one.
 
-claim_value(path) := concat(",", [sprintf("%v", [x]) | some x in val]) if {
+claim_value(path) := sanitize(concat(",", [format(x) | some x in val])) if {
 	val := object.get(claims, split(path, "."), null)
 	is_array(val)
 }
 
-claim_value(path) := sprintf("%v", [val]) if {
+claim_value(path) := sanitize(format(val)) if {
 	val := object.get(claims, split(path, "."), null)
 	not is_array(val)
 	not is_object(val)
 	val != null
+}
+
+format(x) := x if is_string(x)
+
+format(x) := json.marshal(x) if not is_string(x)
+
+# Header values from claims: control characters (CR, LF, NUL, …) removed, at most header_value_max_length bytes.
+header_value_max_length := object.get(cfg, "header_value_max_length", 256)
+
+sanitize(s) := substring(clean, 0, header_value_max_length) if {
+	clean := regex.replace(s, `[\x00-\x1f\x7f]`, "")
 }
 
 header_specs contains {"header": lower(h.header), "claim": h.claim} if some h in object.get(cfg, "claim_headers", [])

@@ -86,6 +86,7 @@ export const packConfigSchema = z
     unknown_agents: z.enum(['allow', 'deny']).optional(),
     tool_access_mode: mode.optional(),
     claim_headers: z.array(z.object({ claim: name, header: headerName }).strict()).optional(),
+    header_value_max_length: z.number().int().min(1).max(8192).optional(),
     tool_policies: z
       .array(
         z
