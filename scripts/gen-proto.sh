@@ -4,7 +4,7 @@
 #   - Envoy, xDS, googleapis and protoc-gen-validate trees: @grpc/grpc-js-xds (deps/)
 #   - grpc.health.v1: grpc-health-check (proto/health/v1/health.proto)
 #   - google/protobuf well-known types: built into buf
-# The compiler is buf, from the @bufbuild/buf npm package.
+# The compiler is buf (github.com/bufbuild/buf, pinned in scripts/tool-versions.sh, installed by install-tools.sh).
 #   scripts/gen-proto.sh          regenerate
 #   scripts/gen-proto.sh --check  fail if the committed file is stale
 set -euo pipefail
@@ -14,6 +14,8 @@ xds="$root/node_modules/@grpc/grpc-js-xds/deps"
 health="$root/node_modules/grpc-health-check/proto/health/v1/health.proto"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+bash "$root/scripts/install-tools.sh"
+. "$root/scripts/env.sh"
 
 for m in envoy-api googleapis xds protoc-gen-validate; do cp -R "$xds/$m" "$work/$m"; done
 mkdir -p "$work/health/grpc/health/v1"
@@ -28,7 +30,7 @@ modules:
   - path: health
 YAML
 
-(cd "$work" && "$root/node_modules/.bin/buf" build --exclude-source-info -o "$work/out.binpb" \
+(cd "$work" && buf build --exclude-source-info -o "$work/out.binpb" \
   --path envoy-api/envoy/service/auth/v3/external_auth.proto \
   --path health/grpc/health/v1/health.proto)
 

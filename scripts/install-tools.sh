@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make the Go tools mcp-authz needs available, preferring what is already on PATH.
-#   scripts/install-tools.sh            opa and grpcurl
+#   scripts/install-tools.sh            opa, grpcurl and buf (buf compiles proto/mcp-authz.binpb)
 #   scripts/install-tools.sh --bench    also ghz
 # Tools are installed with `go install <module>@<pinned version>` into .tools/bin.
 # Prints nothing when everything is present; exits non-zero with a clear message otherwise.
@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/.tools/bin"
 mkdir -p "$bin"
 
-want=(opa grpcurl)
+want=(opa grpcurl buf)
 [[ "${1:-}" == "--bench" ]] && want+=(ghz)
 
 module_for() {
@@ -19,6 +19,7 @@ module_for() {
     opa) echo "github.com/open-policy-agent/opa@${OPA_VERSION}" ;;
     grpcurl) echo "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}" ;;
     ghz) echo "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}" ;;
+    buf) echo "github.com/bufbuild/buf/cmd/buf@${BUF_VERSION}" ;;
   esac
 }
 
