@@ -31,7 +31,7 @@ export async function buildBundleFile(dir = join(repoRoot, 'rego'), entrypoint =
 /** A real server on 127.0.0.1:0 with the given flags (as the CLI would take them). */
 export async function startTestServer(flags: Record<string, string | string[]> = {}, configFile?: string, env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
   let dir: string | undefined;
-  if (!flags.bundle && !flags.policy) {
+  if (!flags.bundle && !flags.policy && !flags['bundle-url']) {
     const built = await buildBundleFile();
     flags = { ...flags, bundle: built.file };
     dir = built.tmp;
