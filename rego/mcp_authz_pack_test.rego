@@ -254,3 +254,18 @@ test_claim_headers_sanitised if {
 	d2 := authz.decision with input as tcall("customer-tools__lookup_order", {}, long) with data.mcp_authz as customer_service
 	count(d2.headers["x-authz-claim-team"]) == 256
 }
+
+test_required_scopes if {
+	cfg := {"tool_policies": [{"name": "writes", "tools": ["write_file"], "required_scopes": ["files:write"]}]}
+	reader := object.union(identity("a", {}, []), {"scopes": ["files:read"]})
+	d := authz.decision with input as tcall("write_file", {}, reader) with data.mcp_authz as cfg
+	d.rule == "required_scope"
+	d.http_status == 403
+	d.headers["www-authenticate"] == "Bearer error=\"insufficient_scope\", error_description=\"tool write_file requires the scopes files:write\", scope=\"files:write\""
+	writer := object.union(identity("a", {}, []), {"scopes": ["files:read", "files:write"]})
+	d2 := authz.decision with input as tcall("write_file", {}, writer) with data.mcp_authz as cfg
+	d2.allowed == true
+	d3 := authz.decision with input as tcall("write_file", {}, {"verified": false, "scopes": []}) with data.mcp_authz as cfg
+	d3.http_status == 401
+	startswith(d3.headers["www-authenticate"], "Bearer error=\"invalid_token\"")
+}

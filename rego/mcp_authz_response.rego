@@ -36,7 +36,14 @@ status(x, "deny") := x.status
 status(_, "require_approval") := approval_status
 
 # A missing or invalid token asks the client to authenticate (RFC 6750, as the MCP authorization spec expects).
-challenge(x) := {"headers": {"www-authenticate": sprintf("Bearer error=\"%s\", error_description=\"%s\"", [x.oauth_error, x.message])}} if x.oauth_error
+challenge(x) := {"headers": {"www-authenticate": sprintf("Bearer error=\"%s\", error_description=\"%s\"%s", [x.oauth_error, quote_safe(x.message), scope_param(x)])}} if x.oauth_error
+
+scope_param(x) := sprintf(", scope=\"%s\"", [x.scope]) if x.scope
+
+scope_param(x) := "" if not x.scope
+
+# RFC 6750 quoted-string: no double quotes or backslashes inside.
+quote_safe(s) := replace(replace(s, "\\", ""), "\"", "'")
 
 challenge(x) := {} if not x.oauth_error
 

@@ -162,6 +162,18 @@ violations contains object.union(v(sprintf("required_claim:%s", [c.claim]), c.me
 	empty(object.get(claims, split(c.claim, "."), null))
 }
 
+# Required OAuth scopes: tool_policies[].required_scopes. 403 insufficient_scope with a verified token, else 401.
+violations contains object.union(
+	v("required_scope", sprintf("tool %s requires the scopes %s", [call.tool, concat(" ", sort(missing))]), "deny", mode_of(p), claim_status, 5),
+	{"oauth_error": claim_oauth_error, "scope": concat(" ", sort(missing))},
+) if {
+	some p in tool_policies
+	some call in tool_calls
+	selects(p, call)
+	missing := {sc | some sc in object.get(p, "required_scopes", [])} - {sc | some sc in object.get(identity, "scopes", [])}
+	count(missing) > 0
+}
+
 claim_status := 403 if identity.verified == true
 
 claim_status := 401 if not identity.verified == true

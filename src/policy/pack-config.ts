@@ -95,6 +95,7 @@ export const packConfigSchema = z
             mode: mode.optional(),
             ...selector,
             required_claims: z.array(z.object({ claim: name, message: z.string().min(1) }).strict()).optional(),
+            required_scopes: z.array(name).optional(),
             rules: z.array(rule).optional(),
             headers: z.array(headerSpec).optional(),
           })
