@@ -58,16 +58,13 @@ mcp_message if input.mcp.method
 mcp_message if input.mcp.is_response
 mcp_message if count(object.get(input.mcp, "batch", [])) > 0
 
-# Every tools/call in the body: the message itself, or each tools/call of a batch.
-tool_calls contains call if {
-	input.mcp.method == "tools/call"
-	call := input.mcp
-}
+# Every tools/call in the body: the message itself, or each tools/call of a batch. An array, not a set: set
+# members are hashed whole, and a call carries all its arguments and facts.
+default tool_calls := []
 
-tool_calls contains call if {
-	some call in input.mcp.batch
-	call.method == "tools/call"
-}
+tool_calls := [input.mcp] if input.mcp.method == "tools/call"
+
+tool_calls := [m | some m in input.mcp.batch; m.method == "tools/call"] if input.mcp.is_batch
 
 # ---------------------------------------------------------------------------------------------------------
 # The decision.
