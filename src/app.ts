@@ -61,17 +61,15 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   const tracing: Tracing = createTracing(opts.env ?? process.env);
   const source = policySource(cfg);
   const store = new PolicyStore(cfg.policy.keep_revisions);
-  let initialised = false;
   store.onChange((p) => {
     if (p) metrics.setPolicy(p.revision, p.source);
   });
-  const reloader = new PolicyReloader({ store, load: source.load, logger, onResult: (ok) => initialised && metrics.recordReload(ok) });
+  // Reloads happen only after startup (files, SIGHUP, admin API); the startup load below is not one.
+  const reloader = new PolicyReloader({ store, load: source.load, logger, onResult: (ok) => metrics.recordReload(ok) });
 
   // A local policy that cannot load at startup is a startup error (the CLI reports it). A remote one arrives later:
   // until then the server is NOT_SERVING and denies every check with policy_not_loaded.
   if (source.kind !== 'remote') store.activate(await source.load());
-
-  initialised = true;
 
   const cache = cfg.cache.enabled
     ? createDecisionCache({
@@ -99,25 +97,29 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     evaluate: cache ? (policy, input) => cache.evaluate(timed(policy), input) : (policy, input) => timed(policy).evaluate(input),
   };
 
+  /** One Check: the pipeline inside a trace span, then metrics and the decision log, after the answer is built. */
   const check = async (request: CheckRequestWire): Promise<CheckResponseWire> => {
-      const started = process.hrtime.bigint();
-      const span = tracing.startCheck(request.attributes?.request?.http?.headers ?? {});
-      const spanHooks = tracing.enabled
-        ? { ...hooks, evaluate: (p: Policy, i: Parameters<NonNullable<CheckHooks['evaluate']>>[1]) => {
-              currentSpan = span.child;
-              try {
-                return hooks.evaluate!(p, i);
-              } finally {
-                currentSpan = undefined;
-              }
-            } }
-        : hooks;
-      const outcome = await runCheck(request, () => store.current(), settings, spanHooks, span.child);
-      const d = outcome.decision;
-      const mcp = outcome.view?.input.mcp;
-      span.end({ decision: d.kind, rule: d.rule, revision: outcome.policy?.revision, mcpMethod: mcp?.method, tool: mcp?.tool, error: d.allowed ? undefined : `${d.reasonCode}${d.rule ? `: ${d.rule}` : ''}` });
-      observe({ outcome, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9, traceId: span.traceId });
-      return outcome.response;
+    const started = process.hrtime.bigint();
+    const span = tracing.startCheck(request.attributes?.request?.http?.headers ?? {});
+    const traced: CheckHooks = tracing.enabled
+      ? {
+          ...hooks,
+          evaluate: (policy, input) => {
+            currentSpan = span.child;
+            try {
+              return hooks.evaluate!(policy, input);
+            } finally {
+              currentSpan = undefined;
+            }
+          },
+        }
+      : hooks;
+    const outcome = await runCheck(request, () => store.current(), settings, traced, span.child);
+    const d = outcome.decision;
+    const mcp = outcome.view?.input.mcp;
+    span.end({ decision: d.kind, rule: d.rule, revision: outcome.policy?.revision, mcpMethod: mcp?.method, tool: mcp?.tool, error: d.allowed ? undefined : `${d.reasonCode}${d.rule ? `: ${d.rule}` : ''}` });
+    observe({ outcome, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9, traceId: span.traceId });
+    return outcome.response;
   };
 
   const grpc = await startGrpcServer({ address: cfg.grpc_addr, descriptors, check });
