@@ -14,7 +14,7 @@ xds="$root/node_modules/@grpc/grpc-js-xds/deps"
 health="$root/node_modules/grpc-health-check/proto/health/v1/health.proto"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-bash "$root/scripts/install-tools.sh"
+bash "$root/scripts/install-tools.sh" buf
 . "$root/scripts/env.sh"
 
 for m in envoy-api googleapis xds protoc-gen-validate; do cp -R "$xds/$m" "$work/$m"; done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make the Go tools mcp-authz needs available, preferring what is already on PATH.
-#   scripts/install-tools.sh            opa, grpcurl and buf (buf compiles proto/mcp-authz.binpb)
+#   scripts/install-tools.sh            opa and grpcurl
 #   scripts/install-tools.sh --bench    also ghz
+#   scripts/install-tools.sh buf        just the named tools (buf compiles proto/mcp-authz.binpb)
 # Tools are installed with `go install <module>@<pinned version>` into .tools/bin.
 # Prints nothing when everything is present; exits non-zero with a clear message otherwise.
 set -euo pipefail
@@ -11,8 +12,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/.tools/bin"
 mkdir -p "$bin"
 
-want=(opa grpcurl buf)
-[[ "${1:-}" == "--bench" ]] && want+=(ghz)
+want=(opa grpcurl)
+if [[ "${1:-}" == "--bench" ]]; then
+  want+=(ghz)
+elif [[ $# -gt 0 ]]; then
+  want=("$@")
+fi
 
 module_for() {
   case "$1" in
