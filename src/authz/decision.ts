@@ -1,4 +1,5 @@
 import { REASON, type ReasonCode } from '../errors.js';
+import { HEADER_NAME } from '../http-token.js';
 import type { Decision, DecisionKind, HeaderEntry, Json, JsonObject } from './types.js';
 
 export type DecisionResult = { ok: true; decision: Decision } | { ok: false; code: ReasonCode; message: string };
@@ -12,7 +13,6 @@ export interface DecisionOptions {
   defaultApprovalStatus: number;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Header values: visible ASCII, space, tab and obs-text; never CR, LF, NUL or other controls.
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
 const KINDS: readonly DecisionKind[] = ['allow', 'deny', 'require_approval'];
@@ -64,7 +64,7 @@ export function validateDecision(raw: unknown, opts: DecisionOptions): DecisionR
   d.requestHeadersToRemove = stringList(raw.request_headers_to_remove, 'request_headers_to_remove', problems);
   d.queryParametersToRemove = stringList(raw.query_parameters_to_remove, 'query_parameters_to_remove', problems);
   d.queryParametersToSet = queryParams(raw.query_parameters_to_set, problems);
-  for (const name of d.requestHeadersToRemove) if (!TOKEN.test(name)) problems.push(`request_headers_to_remove: invalid header name ${JSON.stringify(name)}`);
+  for (const name of d.requestHeadersToRemove) if (!HEADER_NAME.test(name)) problems.push(`request_headers_to_remove: invalid header name ${JSON.stringify(name)}`);
 
   if (raw.body !== undefined) {
     if (typeof raw.body === 'string') d.body = raw.body;
@@ -119,7 +119,7 @@ function headerList(value: unknown, field: string, problems: string[]): HeaderEn
     }
     for (const [key, v] of Object.entries(obj)) {
       const values = Array.isArray(v) ? v : [v];
-      if (!TOKEN.test(key)) {
+      if (!HEADER_NAME.test(key)) {
         problems.push(`${field}: invalid header name ${JSON.stringify(key)}`);
         continue;
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HEADER_NAME } from '../http-token.js';
 import { identityConfigSchema } from '../identity/config.js';
 
 const hostPort = z
@@ -59,7 +60,7 @@ export const configSchema = z
     headers: z
       .object({
         /** Headers mcp-authz may inject; always stripped from the incoming request unless the decision sets them. */
-        managed: z.array(z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a header name')).default([]),
+        managed: z.array(z.string().regex(HEADER_NAME, 'must be a header name')).default([]),
       })
       .strict()
       .prefault({}),

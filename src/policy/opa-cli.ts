@@ -1,27 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AuthzError } from '../errors.js';
-import { packageRoot } from '../package-root.js';
+import { findTool } from '../tool-path.js';
 
 const run = promisify(execFile);
 
 /** The `opa` CLI: PATH first, then the project's .tools/bin (scripts/install-tools.sh). */
-export function findOpa(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'opa'))) return join(dir, 'opa');
-  }
-  try {
-    const local = join(packageRoot(), '.tools', 'bin', 'opa');
-    if (existsSync(local)) return local;
-  } catch {
-    // not running from a checkout
-  }
-  return undefined;
-}
+export const findOpa = (env: NodeJS.ProcessEnv = process.env): string | undefined => findTool('opa', env);
 
 /**
  * Compile a directory of .rego files to a WASM bundle with `opa build -t wasm`, like `opa run --server dir/`

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { HEADER_NAME } from '../http-token.js';
 
 const mode = z.enum(['enforce', 'audit']);
 const name = z.string().min(1);
-const headerName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be an HTTP header name');
+const headerName = z.string().regex(HEADER_NAME, 'must be an HTTP header name');
 const toolList = z.array(name).min(1);
 const selector = { tools: toolList.optional(), registry: name.optional() };
 
