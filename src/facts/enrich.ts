@@ -24,5 +24,9 @@ export function addArgumentFacts(input: PolicyInput): void {
  */
 export function addNow(input: PolicyInput, nowMs: number = Date.now()): void {
   const minuteMs = Math.floor(nowMs / 60_000) * 60_000;
-  input.now = { unix_ns: minuteMs * 1_000_000, rfc3339: new Date(minuteMs).toISOString().replace('.000Z', 'Z') };
+  if (minuteMs !== lastMinute.ms) lastMinute = { ms: minuteMs, rfc3339: new Date(minuteMs).toISOString().replace('.000Z', 'Z') };
+  input.now = { unix_ns: minuteMs * 1_000_000, rfc3339: lastMinute.rfc3339 };
 }
+
+/** The formatted time changes once a minute: format it once a minute. */
+let lastMinute = { ms: Number.NaN, rfc3339: '' };

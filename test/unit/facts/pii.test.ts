@@ -57,3 +57,15 @@ describe('PII and secret detectors', () => {
     expect(detectInString(digits)).toEqual([]);
   });
 });
+
+describe('input.now', () => {
+  it('is the check time truncated to the minute, exact in nanoseconds', async () => {
+    const { addNow } = await import('../../../src/facts/enrich.js');
+    const input = {} as any;
+    addNow(input, Date.UTC(2026, 10, 22, 10, 0, 59, 999));
+    expect(input.now).toEqual({ unix_ns: Date.UTC(2026, 10, 22, 10, 0) * 1e6, rfc3339: '2026-11-22T10:00:00Z' });
+    expect(Number.isSafeInteger(input.now.unix_ns / 2048)).toBe(true);
+    addNow(input, Date.UTC(2026, 10, 22, 10, 1, 0));
+    expect(input.now.rfc3339).toBe('2026-11-22T10:01:00Z');
+  });
+});
