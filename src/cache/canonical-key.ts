@@ -78,7 +78,7 @@ const DEFAULT_SPEC = compileKeySpec();
 
 /** The canonical JSON text of `value` with the fields `spec` names left out. */
 export function canonicalJson(value: unknown, spec: KeySpec = DEFAULT_SPEC): string {
-  return write(value, '', spec.root, spec) ?? '';
+  return write(value, '', spec.root, spec, new Map()) ?? '';
 }
 
 /**
@@ -106,7 +106,12 @@ function quoteKey(k: string, memo: Map<string, string>): string {
   return q;
 }
 
-function write(value: unknown, key: string | number, node: PathNode | undefined, spec: KeySpec): string | undefined {
+/**
+ * Serialise canonically. `seen` memoises subtrees outside any volatile path (their text depends on nothing but
+ * the value): the input shares objects — parsed_body.params is input.mcp.params, whose arguments are
+ * input.mcp.arguments — and each is serialised once per key.
+ */
+function write(value: unknown, key: string | number, node: PathNode | undefined, spec: KeySpec, seen?: Map<object, string>): string | undefined {
   let v = value;
   if (typeof v === 'object' && v !== null) {
     if (typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: (k: string) => unknown }).toJSON(String(key));
@@ -128,7 +133,18 @@ function write(value: unknown, key: string | number, node: PathNode | undefined,
       return undefined;
   }
   if (v === null) return 'null';
+  const composite = v as object;
+  if (node === undefined && seen !== undefined) {
+    const done = seen.get(composite);
+    if (done !== undefined) return done;
+    const text = writeComposite(composite, node, spec, seen);
+    seen.set(composite, text);
+    return text;
+  }
+  return writeComposite(composite, node, spec, seen);
+}
 
+function writeComposite(v: object, node: PathNode | undefined, spec: KeySpec, seen: Map<object, string> | undefined): string {
   if (Array.isArray(v)) {
     const list = node !== undefined && node.headerList;
     let out = '[';
@@ -136,11 +152,11 @@ function write(value: unknown, key: string | number, node: PathNode | undefined,
       const item: unknown = v[i];
       if (list && isVolatileHeaderEntry(item, spec.volatileHeaders)) continue;
       if (out.length > 1) out += ',';
-      out += write(item, i, undefined, spec) ?? 'null';
+      out += write(item, i, undefined, spec, seen) ?? 'null';
     }
     return out + ']';
   }
-  if (v instanceof Number || v instanceof String || v instanceof Boolean) return write(v.valueOf(), key, undefined, spec);
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) return write(v.valueOf(), '', undefined, spec) ?? 'null';
 
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
@@ -154,7 +170,7 @@ function write(value: unknown, key: string | number, node: PathNode | undefined,
       child = node.children.get(k);
       if (child !== undefined && child.drop) continue;
     }
-    const text = write(obj[k], k, child, spec);
+    const text = write(obj[k], k, child, spec, seen);
     if (text === undefined) continue;
     if (out.length > 1) out += ',';
     out += quoteKey(k, spec.quotedKeys) + ':' + text;
