@@ -50,7 +50,9 @@ export interface AppOptions {
  * HTTP servers. Expensive setup happens here, once; the per-check path only runs the pipeline.
  */
 export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App> {
-  const logger = opts.logger ?? pino({ base: { service: 'mcp-authz' }, level: cfg.observability.log_level });
+  const logger =
+    opts.logger ??
+    pino({ base: { service: 'mcp-authz' }, level: cfg.observability.log_level, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } });
   const descriptors = loadDescriptors();
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
   const dl = cfg.observability.decision_log;
@@ -171,7 +173,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       admin_addr: cfg.admin_addr,
       admin_port: admin.port,
       policy: active
-        ? { revision: active.revision, source: active.source, entrypoint: active.entrypoint, nondeterministic: active.nondeterministic }
+        ? { revision: active.revision, source: active.source, entrypoint: active.entrypoint, mode: active.mode, nondeterministic: active.nondeterministic }
         : { source: cfg.policy.bundle_url, entrypoint: cfg.policy.entrypoint, state: 'waiting for the first bundle' },
       cache: cfg.cache,
       body: cfg.body,

@@ -21,6 +21,8 @@ export interface Policy {
   requiredBuiltins: string[];
   /** True when the policy calls a non-deterministic builtin (time.now_ns, uuid.*, rand.*): never cache it. */
   nondeterministic: boolean;
+  /** The guardrails pack's default mode from its data (`mcp_authz.mode`), for the startup log. */
+  mode: 'enforce' | 'audit';
   /** Evaluate the entrypoint; returns OPA's raw result set. Throws an Error on evaluation failure. */
   evaluate(input: unknown): unknown;
 }
@@ -88,6 +90,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     loadedAt: new Date(),
     requiredBuiltins: required,
     nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
+    mode: (opts.data.mcp_authz as { mode?: string } | undefined)?.mode === 'audit' ? 'audit' : 'enforce',
     evaluate(input: unknown): unknown {
       try {
         builtins.startEvaluation();

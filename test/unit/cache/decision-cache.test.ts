@@ -19,6 +19,7 @@ function countingPolicy(overrides: Partial<Policy> = {}): Policy & { evaluations
     loadedAt: new Date(0),
     requiredBuiltins: [],
     nondeterministic: false,
+    mode: 'enforce' as const,
     evaluations: 0,
     evaluate(input: unknown) {
       p.evaluations++;
