@@ -1,9 +1,14 @@
 # mcp-authz guardrails pack: the decision.
 #
 # Entrypoint: mcp/authz/decision (stable). Configured entirely by data (data.mcp_authz, see README
-# "Guardrails pack"); with no data it is the MCP-gateway demo policy. Rules in this package (and any package
-# a user adds beside it) contribute `violations`; the decision takes the most restrictive:
+# "Guardrails pack"); with no data it is the MCP-gateway demo policy. Rules in this package (and any rule a user
+# adds to package mcp.authz) contribute `violations`; the decision takes the most restrictive:
 # deny > require_approval > allow. Violations in audit mode never block: they mark the decision would_deny.
+#
+# Files: mcp_authz.rego (this: guards, the decision), mcp_authz_response.rego (denial formats),
+# mcp_authz_urls.rego (URL safety and allowlists), mcp_authz_tools.rego (tool names, access, roles),
+# mcp_authz_arguments.rego (argument rules, claims, scopes, PII, business hours), mcp_authz_headers.rego
+# (header injection, managed_headers).
 package mcp.authz
 
 import rego.v1
@@ -16,23 +21,33 @@ cfg := data.mcp_authz
 default_mode := object.get(cfg, "mode", "enforce")
 
 # ---------------------------------------------------------------------------------------------------------
-# Violations: {rule, message, action ("deny" | "require_approval"), mode, status, priority}.
-# priority orders denials when several match (lower first); equal priorities order by rule name.
+# Violations: {rule, message, action ("deny" | "require_approval"), mode ("enforce" | "audit"), status,
+# priority, policy?}. priority orders denials when several match (lower first; ties by rule name):
+# 0 request guards, 1-2 URL safety, 3 URL allowlists, 4 access and roles, 5 argument/claim/PII rules,
+# 6 approvals, 7 business hours.
+#
+# Custom rules may add to `violations` with only {rule, message}: every violation is normalised below, and
+# anything unexpected resolves to the stricter value (a missing or unknown mode enforces, an unknown action
+# denies), so a sloppy custom rule can never turn into an allow.
 
-# Guards: the request itself cannot be trusted. Always enforced.
-violations contains v(
-	"body_truncated", "the request body was truncated by the gateway and cannot be inspected",
-	"deny", "enforce", 413, 0,
+v(rule, message, action, mode, status, priority) := {
+	"rule": rule, "message": message, "action": action, "mode": mode, "status": status, "priority": priority,
+}
+
+# Guards: the request itself cannot be trusted. Always enforced, always answered as HTTP (no trusted id).
+violations contains object.union(
+	v("body_truncated", "the request body was truncated by the gateway and cannot be inspected", "deny", "enforce", 413, 0),
+	{"http_only": true},
 ) if input.truncated_body
 
-violations contains v("invalid_jsonrpc", input.mcp.error.message, "deny", "enforce", 400, 0) if {
+violations contains object.union(v("invalid_jsonrpc", input.mcp.error.message, "deny", "enforce", 400, 0), {"http_only": true}) if {
 	not input.truncated_body
 	input.mcp.error
 }
 
-violations contains v(
-	"unsupported_request", sprintf("%s requests without an MCP message are not allowed", [http_method]),
-	"deny", "enforce", 405, 0,
+violations contains object.union(
+	v("unsupported_request", sprintf("%s requests without an MCP message are not allowed", [http_method]), "deny", "enforce", 405, 0),
+	{"http_only": true},
 ) if {
 	not input.mcp.error
 	not input.truncated_body
@@ -48,14 +63,12 @@ violations contains v(
 	call.facts_truncated
 }
 
-v(rule, message, action, mode, status, priority) := {
-	"rule": rule, "message": message, "action": action, "mode": mode, "status": status, "priority": priority,
-}
-
 http_method := upper(object.get(input, ["attributes", "request", "http", "method"], ""))
 
 mcp_message if input.mcp.method
+
 mcp_message if input.mcp.is_response
+
 mcp_message if count(object.get(input.mcp, "batch", [])) > 0
 
 # Every tools/call in the body: the message itself, or each tools/call of a batch. An array, not a set: set
@@ -67,56 +80,123 @@ tool_calls := [input.mcp] if input.mcp.method == "tools/call"
 tool_calls := [m | some m in input.mcp.batch; m.method == "tools/call"] if input.mcp.is_batch
 
 # ---------------------------------------------------------------------------------------------------------
+# Normalisation (fail closed).
+
+matches := {normalize(x) | some x in violations}
+
+normalize(x) := object.union(x, {
+	"rule": rule_of(x),
+	"message": message_of(x),
+	"action": action_of(x),
+	"mode": violation_mode(x),
+	"status": status_of(x),
+	"priority": priority_of(x),
+}) if is_object(x)
+
+normalize(x) := {
+	"rule": "custom_rule", "message": message_of(x), "action": "deny", "mode": "enforce", "status": 403, "priority": 5,
+} if not is_object(x)
+
+rule_of(x) := x.rule if {
+	is_string(x.rule)
+	x.rule != ""
+} else := "custom_rule"
+
+message_of(x) := x if {
+	is_string(x)
+	x != ""
+} else := x.message if {
+	is_string(x.message)
+	x.message != ""
+} else := "request denied by policy"
+
+action_of(x) := "require_approval" if x.action == "require_approval"
+
+else := "deny"
+
+violation_mode(x) := "audit" if x.mode == "audit"
+
+else := "enforce"
+
+status_of(x) := x.status if {
+	is_number(x.status)
+	x.status >= 400
+	x.status <= 599
+	x.status == floor(x.status)
+} else := 403
+
+priority_of(x) := x.priority if is_number(x.priority)
+
+else := 5
+
+# ---------------------------------------------------------------------------------------------------------
 # The decision.
 
-enforced := {x | some x in violations; x.mode == "enforce"}
+enforced_denials := {x | some x in matches; x.mode == "enforce"; x.action == "deny"}
 
-audited := {x | some x in violations; x.mode == "audit"}
+enforced_approvals := {x | some x in matches; x.mode == "enforce"; x.action == "require_approval"}
 
-enforced_denials := {x | some x in enforced; x.action == "deny"}
+audited_denials := {x | some x in matches; x.mode == "audit"; x.action == "deny"}
 
-enforced_approvals := {x | some x in enforced; x.action == "require_approval"}
+audited_approvals := {x | some x in matches; x.mode == "audit"; x.action == "require_approval"}
 
-first(set) := x if {
-	key := sort([[y.priority, y.rule] | some y in set])[0]
-	some x in set
-	[x.priority, x.rule] == key
-}
+# The most specific of a set: lowest priority, then rule name, then message; the whole violation breaks any
+# remaining tie (two policies may share a rule name and message), so there is always exactly one.
+first(set) := sort([[y.priority, y.rule, y.message, y] | some y in set])[0][3]
 
 # Every matching rule, for audit records: "rule (mode, action)".
-matched_rules := sort([sprintf("%s (%s, %s)", [x.rule, x.mode, x.action]) | some x in violations])
+matched_rules := sort({sprintf("%s (%s, %s)", [x.rule, x.mode, x.action]) | some x in matches})
 
 default decision := {"allowed": false, "decision": "deny", "rule": "default_deny", "message": "no decision rule matched", "http_status": 403}
 
-decision := object.union(denial(first(enforced_denials), "deny"), metadata) if count(enforced_denials) > 0
-
-decision := object.union(denial(first(enforced_approvals), "require_approval"), metadata) if {
-	count(enforced_denials) == 0
-	count(enforced_approvals) > 0
+decision := object.union(denial(top, "deny"), {"dynamic_metadata": enforced_metadata(top, "deny")}) if {
+	count(enforced_denials) > 0
+	top := first(enforced_denials)
 }
 
-decision := object.union(allow_response, metadata) if {
+decision := object.union(denial(top, "require_approval"), {"dynamic_metadata": enforced_metadata(top, "require_approval")}) if {
+	count(enforced_denials) == 0
+	count(enforced_approvals) > 0
+	top := first(enforced_approvals)
+}
+
+decision := object.union(allow_response, allow_metadata) if {
 	count(enforced_denials) == 0
 	count(enforced_approvals) == 0
 }
 
-metadata := {"dynamic_metadata": audit_metadata} if count(audited) > 0
+# dynamic_metadata (reaches Envoy and the decision log). Enforced: mode "enforce", the deciding rule, all matches.
+enforced_metadata(x, kind) := object.union(
+	{"mode": "enforce", "decision": kind, "would_deny": false, "rule": x.rule, "message": x.message, "matched_rules": matched_rules},
+	policy_field(x),
+)
 
-metadata := {"dynamic_metadata": {"mode": "enforce", "matched_rules": matched_rules}} if {
-	count(audited) == 0
-	count(violations) > 0
+policy_field(x) := {"policy": x.policy} if is_string(object.get(x, "policy", null))
+
+policy_field(x) := {} if not is_string(object.get(x, "policy", null))
+
+# Allowed with audit-mode matches: mode "audit", would_deny / would_require_approval, the rule that would decide.
+allow_metadata := {"dynamic_metadata": object.union(
+	{
+		"mode": "audit",
+		"decision": "allow",
+		"would_deny": count(audited_denials) > 0,
+		"would_require_approval": count(audited_approvals) > 0,
+		"rule": top.rule,
+		"message": top.message,
+		"matched_rules": matched_rules,
+	},
+	policy_field(top),
+)} if {
+	count(audited_denials) + count(audited_approvals) > 0
+	top := audit_top
 }
 
-metadata := {} if count(violations) == 0
+allow_metadata := {} if count(audited_denials) + count(audited_approvals) == 0
 
-audit_metadata := {
-	"mode": "audit",
-	"would_deny": count({x | some x in audited; x.action == "deny"}) > 0,
-	"would_require_approval": count({x | some x in audited; x.action == "require_approval"}) > 0,
-	"rule": first(audited).rule,
-	"message": first(audited).message,
-	"matched_rules": matched_rules,
-}
+audit_top := first(audited_denials) if count(audited_denials) > 0
+
+audit_top := first(audited_approvals) if count(audited_denials) == 0
 
 allow_response := {
 	"allowed": true,

@@ -8,7 +8,8 @@ post := {"request": {"http": {"method": "POST", "path": "/mcp"}}}
 
 # A URL fact as the server computes it (see README "Input facts").
 url(raw, scheme, host, path) := {
-	"path": "url", "raw": raw, "scheme": scheme, "host": host, "url_path": path, "ip": null, "ip_class": null,
+	"path": "url", "raw": raw, "scheme": scheme, "host": host, "port": object.get({"http": 80, "https": 443}, scheme, null),
+	"url_path": path, "query": "", "ip": null, "ip_version": null, "ip_class": null,
 	"is_metadata": false, "has_userinfo": false, "ambiguous": false, "ambiguity": [],
 }
 
@@ -67,10 +68,11 @@ test_metadata_denied_in_any_tool if {
 }
 
 test_private_urls_denied_in_any_tool if {
-	some class in ["loopback", "private", "link_local", "unique_local", "multicast", "unspecified", "reserved"]
-	u := with_fields(url("http://10.0.0.1/", "http", "10.0.0.1", "/"), {"ip": "10.0.0.1", "ip_class": class})
-	d := authz.decision with input as call("summarise", {"link": u.raw}, [u])
-	d.rule == "private_network_url"
+	every class in ["loopback", "private", "link_local", "unique_local", "multicast", "unspecified", "reserved"] {
+		u := with_fields(url("http://10.0.0.1/", "http", "10.0.0.1", "/"), {"ip": "10.0.0.1", "ip_class": class})
+		d := authz.decision with input as call("summarise", {"link": u.raw}, [u])
+		d.rule == "private_network_url"
+	}
 }
 
 test_public_ip_allowed_for_unrestricted_tools if {

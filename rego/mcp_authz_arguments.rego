@@ -1,0 +1,216 @@
+# What a tool call carries: argument rules, required claims and scopes, PII and secrets, business hours.
+package mcp.authz
+
+import rego.v1
+
+# An argument by name; dots reach into objects ("body.amount"). null when absent.
+arg(call, name) := object.get(object.get(call, "arguments", {}), split(name, "."), null)
+
+empty(null)
+
+empty(x) if {
+	is_string(x)
+	trim_space(x) == ""
+}
+
+empty(x) if x == []
+
+empty(x) if x == {}
+
+# ---------------------------------------------------------------------------------------------------------
+# Tool policies: tool_policies[] = {name, mode?, tools?, registry?, required_claims?, required_scopes?, rules?,
+# headers?}. A rule has a name, a message, an optional action (deny | require_approval) and exactly one of:
+#   max: {argument, value}            the argument must be a number <= value
+#   min: {argument, value}            the argument must be a number >= value
+#   approval_above: {argument, value} above value needs approval (action defaults to require_approval)
+#   required: argument                the argument must be present and non-empty
+#   one_of: {argument, values}        when present, the argument must be one of values (exact)
+#   none_of: {argument, values}       the argument must not be one of values (strings case-insensitively)
+# A numeric condition on something that is not a number ("500", "1e9") matches too: it cannot be checked.
+
+tool_policies := object.get(cfg, "tool_policies", [])
+
+# Every (call, policy) pair where the policy selects the call.
+policy_calls := [[call, p] |
+	some i, call in tool_calls
+	some p in tool_policies
+	selects(p, call_names[i])
+]
+
+policy_rules := [[call, p, r] |
+	some pc in policy_calls
+	some r in object.get(pc[1], "rules", [])
+	call := pc[0]
+	p := pc[1]
+]
+
+rule_violation(p, r, default_action) := object.union(
+	v(r.name, r.message, action, mode_of(p), 403, action_priority[action]),
+	{"policy": p.name},
+) if {
+	action := object.get(r, "action", default_action)
+}
+
+action_priority := {"deny": 5, "require_approval": 6}
+
+violations contains rule_violation(p, r, "deny") if {
+	some [call, p, r] in policy_rules
+	r.max
+	x := arg(call, r.max.argument)
+	x != null
+	not number_at_most(x, r.max.value)
+}
+
+violations contains rule_violation(p, r, "deny") if {
+	some [call, p, r] in policy_rules
+	r.min
+	x := arg(call, r.min.argument)
+	x != null
+	not number_at_least(x, r.min.value)
+}
+
+violations contains rule_violation(p, r, "require_approval") if {
+	some [call, p, r] in policy_rules
+	r.approval_above
+	x := arg(call, r.approval_above.argument)
+	x != null
+	not number_at_most(x, r.approval_above.value)
+}
+
+violations contains rule_violation(p, r, "deny") if {
+	some [call, p, r] in policy_rules
+	r.required
+	empty(arg(call, r.required))
+}
+
+violations contains rule_violation(p, r, "deny") if {
+	some [call, p, r] in policy_rules
+	r.one_of
+	x := arg(call, r.one_of.argument)
+	x != null
+	not x in r.one_of.values
+}
+
+violations contains rule_violation(p, r, "deny") if {
+	some [call, p, r] in policy_rules
+	r.none_of
+	x := arg(call, r.none_of.argument)
+	some forbidden in r.none_of.values
+	same_value(x, forbidden)
+}
+
+number_at_most(x, limit) if {
+	is_number(x)
+	x <= limit
+}
+
+number_at_least(x, limit) if {
+	is_number(x)
+	x >= limit
+}
+
+same_value(x, y) if x == y
+
+same_value(x, y) if {
+	is_string(x)
+	is_string(y)
+	lower(trim_space(x)) == lower(y)
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Required identity claims: required_claims[] = {claim, message, values?} (dots reach into objects). Without a
+# verified token the answer is 401 with a challenge; with one, 403.
+
+violations contains object.union(
+	v(sprintf("required_claim:%s", [c.claim]), c.message, "deny", mode_of(p), claim_status, 5),
+	{"oauth_error": claim_oauth_error, "policy": p.name},
+) if {
+	some pc in policy_calls
+	p := pc[1]
+	some c in object.get(p, "required_claims", [])
+	not claim_satisfied(c)
+}
+
+claim_satisfied(c) if {
+	val := object.get(claims, split(c.claim, "."), null)
+	not empty(val)
+	claim_value_allowed(val, c)
+}
+
+claim_value_allowed(_, c) if not c.values
+
+claim_value_allowed(val, c) if val in c.values
+
+claim_value_allowed(val, c) if {
+	is_array(val)
+	some x in val
+	x in c.values
+}
+
+# Required OAuth scopes: tool_policies[].required_scopes. 403 insufficient_scope with a verified token, else 401.
+violations contains object.union(
+	v("required_scope", sprintf("tool %s requires the scopes %s", [call.tool, concat(" ", sort(missing))]), "deny", mode_of(p), claim_status, 5),
+	{"oauth_error": claim_oauth_error, "scope": concat(" ", sort(missing)), "policy": p.name},
+) if {
+	some pc in policy_calls
+	call := pc[0]
+	p := pc[1]
+	missing := {sc | some sc in object.get(p, "required_scopes", [])} - {sc | some sc in object.get(identity, "scopes", [])}
+	count(missing) > 0
+}
+
+claim_status := 403 if identity.verified == true
+
+claim_status := 401 if not identity.verified == true
+
+claim_oauth_error := "insufficient_scope" if identity.verified == true
+
+claim_oauth_error := "invalid_token" if not identity.verified == true
+
+# ---------------------------------------------------------------------------------------------------------
+# PII and secrets: pii[] = {name?, types[], action?: deny | require_approval, tools?, registry?, except_roles?,
+# mode?, message?}, on the server's findings (input.mcp.findings: [{type, path}]).
+
+violations contains object.union(
+	v(
+		object.get(p, "name", "pii_detected"),
+		object.get(p, "message", sprintf("tool %s arguments contain %s (%s)", [call.tool, f.type, f.path])),
+		action, mode_of(p), 403, action_priority[action],
+	),
+	{"policy": object.get(p, "name", "pii")},
+) if {
+	some p in object.get(cfg, "pii", [])
+	action := object.get(p, "action", "deny")
+	some i, call in tool_calls
+	selects(p, call_names[i])
+	some f in object.get(call, "findings", [])
+	f.type in p.types
+	count(roles & {r | some r in object.get(p, "except_roles", [])}) == 0
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Business hours: business_hours[] = {name?, timezone, days: [Monday ...], start_hour, end_hour, tools?,
+# registry?, mode?, message?}. Uses input.now.unix_ns (the check time, which the server truncates to the minute)
+# so the policy stays deterministic and cacheable; without input.now every selected call is outside hours.
+
+violations contains object.union(
+	v(
+		object.get(b, "name", "outside_business_hours"),
+		object.get(b, "message", sprintf("tool %s may only be called %s %02d:00-%02d:00 %s", [call.tool, concat(",", b.days), b.start_hour, b.end_hour, b.timezone])),
+		"deny", mode_of(b), 403, 7,
+	),
+	{"policy": object.get(b, "name", "business_hours")},
+) if {
+	some b in object.get(cfg, "business_hours", [])
+	some i, call in tool_calls
+	selects(b, call_names[i])
+	not within_hours(b)
+}
+
+within_hours(b) if {
+	at := [input.now.unix_ns, b.timezone]
+	time.weekday(at) in b.days
+	hour := time.clock(at)[0]
+	hour >= b.start_hour
+	hour < b.end_hour
+}
