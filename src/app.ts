@@ -57,7 +57,13 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
   const dl = cfg.observability.decision_log;
   const decisionLog = dl.enabled
-    ? (opts.decisionLog ?? createDecisionLogger({ redactFields: dl.redact_fields, allowSampleRate: dl.allow_sample_rate, logInput: dl.log_input }))
+    ? (opts.decisionLog ?? createDecisionLogger({
+        redactFields: dl.redact_fields,
+        allowSampleRate: dl.allow_sample_rate,
+        logInput: dl.log_input,
+        // The upstream-verified JWT payload header carries claims: never log it.
+        ...(cfg.identity.jwt.payload_header ? { redactHeaders: [cfg.identity.jwt.payload_header] } : {}),
+      }))
     : undefined;
   const observe = createCheckObserver(metrics, decisionLog);
   const tracing: Tracing = createTracing(opts.env ?? process.env);
@@ -201,7 +207,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       reloader.close();
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();
-      decisionLog?.flush();
+      await decisionLog?.flush();
       await Promise.all([http.close(), admin.close(), tracing.shutdown()]);
       return drained;
     },

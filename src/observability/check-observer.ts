@@ -3,6 +3,7 @@ import type { CheckOutcome } from '../authz/check.js';
 import { FAILURE_STATUS } from '../errors.js';
 import type { DecisionLogger } from './decision-log.js';
 import type { DecisionLabel, Metrics } from './metrics.js';
+import type { CheckResult } from './tracing.js';
 
 export interface CheckObservation {
   outcome: CheckOutcome;
@@ -11,7 +12,7 @@ export interface CheckObservation {
   decisionId?: string;
 }
 
-/** The decision label of metrics and logs: server-side failures are `error` (they are still denials). */
+/** The decision label of metrics, logs and spans: server-side failures are `error` (they are still denials). */
 export function decisionLabel(o: CheckOutcome): DecisionLabel {
   if (o.decision.reasonCode in FAILURE_STATUS) return 'error';
   return o.decision.kind;
@@ -28,7 +29,25 @@ export function auditInfo(o: CheckOutcome): { mode: 'enforce' | 'audit'; wouldDe
   return out;
 }
 
-/** After the answer is built: metrics, then the decision log line. Never throws into the check path. */
+/** What a check span ends with (tracing.ts CheckSpan.end). */
+export function spanResult(o: CheckOutcome): CheckResult {
+  const d = o.decision;
+  const mcp = o.view?.input.mcp;
+  return {
+    decision: decisionLabel(o),
+    rule: d.rule,
+    revision: o.policy?.revision,
+    mcpMethod: mcp?.method ?? (mcp?.is_batch ? 'batch' : undefined),
+    tool: mcp?.tool,
+    reasonCode: d.reasonCode,
+    error: d.allowed ? undefined : `${d.reasonCode}${d.rule ? `: ${d.rule}` : ''}`,
+  };
+}
+
+/**
+ * After the answer is built: metrics, then the decision log line. Never throws into the check path. The log record
+ * is only built when the logger wants it (sampled-out allows cost one hash).
+ */
 export function createCheckObserver(metrics: Metrics | undefined, log: DecisionLogger | undefined) {
   return (obs: CheckObservation): void => {
     try {
@@ -48,6 +67,8 @@ export function createCheckObserver(metrics: Metrics | undefined, log: DecisionL
       });
       if (mcp?.error) metrics?.recordParseFailure(mcp.error.code);
       if (!log) return;
+      const decisionId = obs.decisionId ?? randomUUID();
+      if (!log.wants(label, audit.wouldDeny, decisionId)) return;
       const identity = o.view?.input.identity as { agent?: string } | undefined;
       log.log({
         decision: label,
@@ -66,9 +87,10 @@ export function createCheckObserver(metrics: Metrics | undefined, log: DecisionL
           id: mcp?.id ?? null,
           ...(mcp?.batch ? { batch_size: mcp.batch.length } : {}),
         },
-        agent: identity?.agent ?? null,
-        decisionId: obs.decisionId ?? randomUUID(),
+        agent: typeof identity?.agent === 'string' ? identity.agent : null,
+        decisionId,
         traceId: obs.traceId ?? null,
+        requestId: o.view?.headers['x-request-id'] ?? null,
         durationUs: Math.round(obs.durationSeconds * 1e6),
         input: o.view?.input,
       });

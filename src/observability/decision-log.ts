@@ -1,11 +1,15 @@
-import { createHash } from 'node:crypto';
-import pino, { type DestinationStream, type Logger } from 'pino';
-import { createRedactor } from './redact.js';
+import pino, { type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
+import { createRedactor, scrub } from './redact.js';
+
+export type DecisionLabel = 'allow' | 'deny' | 'require_approval' | 'error';
 
 export interface DecisionRecord {
-  decision: 'allow' | 'deny' | 'require_approval' | 'error';
+  /** What was answered: allow, deny, require_approval, or error (a server-side failure, answered as a denial). */
+  decision: DecisionLabel;
+  /** The policy ran in audit mode and would have denied. */
   wouldDeny: boolean;
   mode: 'enforce' | 'audit';
+  /** The policy revision. */
   policy: string | null;
   rule: string | null;
   message: string | null;
@@ -17,72 +21,136 @@ export interface DecisionRecord {
   agent: string | null;
   decisionId: string;
   traceId: string | null;
+  /** The x-request-id header, to join with Envoy access logs. */
+  requestId?: string | null;
   durationUs: number;
-  /** Logged only when logInput is on, after redaction. */
+  /**
+   * The input document. Logged only when logInput is on, redacted; either way the values the redaction paths select
+   * are scrubbed from message, rule, path, agent and request_id.
+   */
   input?: unknown;
 }
 
 export interface DecisionLoggerOptions {
+  /** Where lines go. Default: stdout through pino.destination (asynchronous writes, flushed at exit). */
   destination?: DestinationStream;
+  /** Paths to redact from logged inputs (see redact.ts). */
   redactFields?: readonly string[];
-  /** Share of allowed decisions logged, 0..1. Every non-allow is logged. */
+  /** More header names always redacted, e.g. the JWT payload header of the identity config. */
+  redactHeaders?: readonly string[];
+  /** Share of allowed decisions logged, 0..1 (default 1). Every non-allow and every would-deny is logged. */
   allowSampleRate?: number;
+  /** Log the whole input document, redacted (default false). */
   logInput?: boolean;
+  /** Decision lines are written at `info`; a higher level (`warn`, `silent`) turns them off. Default `info`. */
+  level?: LevelWithSilent;
 }
 
 export interface DecisionLogger {
+  /** Whether a decision will be written; call it before building a record to skip the work for sampled-out allows. */
+  wants(decision: DecisionLabel, wouldDeny: boolean, decisionId: string): boolean;
+  /** Write one `policy_decision` line (if wanted). Never throws. */
   log(rec: DecisionRecord): void;
-  flush(): void;
+  /** Resolves once buffered lines are handed to the destination. */
+  flush(): Promise<void>;
 }
 
+const SCRUBBED_FIELDS = ['message', 'rule', 'path', 'agent', 'request_id'] as const;
+
 /**
- * One JSON line per logged decision (`msg: "policy_decision"`), with the fields operators grep for. Sampling is
- * deterministic per decision id, so a given decision is either logged everywhere or nowhere.
+ * One JSON line per logged decision (`msg: "policy_decision"`), with the fields operators grep for. Redaction is
+ * done on a copy of the input before pino sees it (pino's `redact` cannot express "each batch entry's arguments,
+ * wherever they appear" or case-insensitive header names), so redacted values never reach the stream. Sampling is
+ * deterministic per decision id: a given decision is either logged everywhere or nowhere.
  */
 export function createDecisionLogger(opts: DecisionLoggerOptions = {}): DecisionLogger {
-  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const logger: Logger = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
-  const rate = Math.min(1, Math.max(0, opts.allowSampleRate ?? 1));
-  const redactor = createRedactor(opts.redactFields ?? []);
+  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  const logger: Logger = pino(
+    {
+      base: null,
+      level: opts.level ?? 'info',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  const rate = Math.min(1, Math.max(0, Number.isFinite(opts.allowSampleRate) ? opts.allowSampleRate! : 1));
+  const logInput = opts.logInput === true;
+  const redactor = createRedactor(opts.redactFields ?? [], { extraHeaders: opts.redactHeaders ?? [] });
+  const enabled = logger.isLevelEnabled('info');
+
+  const wants = (decision: DecisionLabel, wouldDeny: boolean, decisionId: string): boolean => {
+    if (!enabled) return false;
+    if (decision !== 'allow' || wouldDeny || rate >= 1) return true;
+    return sampled(decisionId, rate);
+  };
 
   return {
+    wants,
     log(rec) {
-      if (rec.decision === 'allow' && !rec.wouldDeny && rate < 1 && !sampled(rec.decisionId, rate)) return;
-      const line: Record<string, unknown> = {
-        decision: rec.decision,
-        wouldDeny: rec.wouldDeny,
-        mode: rec.mode,
-        policy: rec.policy,
-        rule: rec.rule,
-        message: rec.message,
-        reason_code: rec.reasonCode,
-        http_status: rec.httpStatus,
-        path: rec.path,
-        method: rec.method,
-        mcp: rec.mcp,
-        agent: rec.agent,
-        decision_id: rec.decisionId,
-        trace_id: rec.traceId,
-        duration_us: rec.durationUs,
-      };
-      if (opts.logInput && rec.input !== undefined) line.input = redactor.redactInput(rec.input);
-      logger.info(line, 'policy_decision');
+      if (!wants(rec.decision, rec.wouldDeny, rec.decisionId)) return;
+      try {
+        const line: Record<string, unknown> = {
+          decision: rec.decision,
+          wouldDeny: rec.wouldDeny,
+          mode: rec.mode,
+          policy: rec.policy,
+          rule: rec.rule,
+          message: rec.message,
+          reason_code: rec.reasonCode,
+          http_status: rec.httpStatus,
+          path: rec.path,
+          method: rec.method,
+          mcp: rec.mcp,
+          agent: rec.agent,
+          decision_id: rec.decisionId,
+          trace_id: rec.traceId,
+          duration_us: rec.durationUs,
+        };
+        if (rec.requestId) line.request_id = rec.requestId;
+        let secrets: string[] = [];
+        if (rec.input !== undefined) {
+          if (logInput) {
+            const r = redactor.redact(rec.input);
+            line.input = r.input;
+            secrets = r.secrets;
+          } else secrets = redactor.secretsOf(rec.input);
+        }
+        // A policy message (or a path, or an agent name from a claim) may quote a redacted value.
+        if (secrets.length) for (const k of SCRUBBED_FIELDS) if (typeof line[k] === 'string') line[k] = scrub(line[k], secrets);
+        logger.info(line, 'policy_decision');
+      } catch {
+        // a log line must never change or break a decision
+      }
     },
     flush() {
-      const d = destination as { flushSync?: () => void };
-      try {
-        d.flushSync?.();
-      } catch {
-        // not ready yet (nothing written): nothing to flush
-      }
+      return new Promise<void>((resolve) => {
+        try {
+          logger.flush(() => resolve());
+        } catch {
+          resolve(); // destroyed or never opened: nothing to flush
+        }
+      });
     },
   };
 }
 
-/** Deterministic sampling: the first 32 bits of sha256(decision id) against the rate. */
+/**
+ * Deterministic sampling: a 32-bit FNV-1a hash of the decision id (with a murmur3 finaliser for avalanche) against
+ * the rate. Cheap and allocation-free, unlike a cryptographic hash; the ids are random UUIDs anyway.
+ */
 export function sampled(decisionId: string, rate: number): boolean {
   if (rate >= 1) return true;
-  if (rate <= 0) return false;
-  const n = createHash('sha256').update(decisionId).digest().readUInt32BE(0);
-  return n / 0x1_0000_0000 < rate;
+  if (!(rate > 0)) return false;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < decisionId.length; i++) {
+    h ^= decisionId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 0x1_0000_0000 < rate;
 }

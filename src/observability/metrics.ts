@@ -1,8 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REASON } from '../errors.js';
 
-/** MCP methods kept as label values; anything else is `other` (label sets stay bounded). */
-const MCP_METHODS = new Set([
+/**
+ * MCP methods kept as `mcp_method` label values (the MCP specification's request methods, both directions, and the
+ * 2025-11-25 tasks methods). Everything else is `other`, `notifications/*` is `notification`, a batch is `batch`, a
+ * JSON-RPC response is `response`, and no method at all (unparseable body, GET) is `none`.
+ */
+export const MCP_METHOD_LABELS: readonly string[] = [
   'initialize',
   'ping',
   'tools/list',
@@ -19,33 +23,60 @@ const MCP_METHODS = new Set([
   'sampling/createMessage',
   'elicitation/create',
   'roots/list',
-]);
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/cancel',
+];
+const MCP_METHODS = new Set(MCP_METHOD_LABELS);
 const REASON_CODES = new Set<string>(Object.values(REASON));
+
+export const CHECK_DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+export const EVAL_DURATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1];
 
 export type DecisionLabel = 'allow' | 'deny' | 'require_approval' | 'error';
 
 export interface CheckRecord {
   decision: DecisionLabel;
   mode: 'enforce' | 'audit';
+  /** The JSON-RPC method (single message); reduced to a bounded label. */
   mcpMethod: string | undefined;
-  isBatch: boolean;
-  isResponse: boolean;
+  /** The body was a JSON-RPC batch: label `batch`. */
+  isBatch?: boolean;
+  /** The body was a JSON-RPC response: label `response`. */
+  isResponse?: boolean;
+  /** A ReasonCode; anything else is counted as `other`. */
   reasonCode: string;
+  /** The tool of a tools/call; a label only when listed in knownTools, else `other` (`none` without a tool). */
   tool: string | undefined;
   durationSeconds: number;
 }
 
+export interface MetricsOptions {
+  /** Tool names allowed as the `tool` label value. */
+  knownTools?: readonly string[];
+  /** prom-client's Node.js process metrics (`process_*`, `nodejs_*`, no prefix) on this registry. Default true. */
+  collectDefaults?: boolean;
+}
+
 export interface Metrics {
+  /** This instance's own registry (never prom-client's global one). */
   registry: Registry;
+  /** The Content-Type of metricsText(): Prometheus text format 0.0.4. */
+  contentType: string;
   recordCheck(r: CheckRecord): void;
   recordEval(seconds: number): void;
   recordCacheHit(): void;
   recordCacheMiss(): void;
   recordCacheEviction(): void;
+  /** Read at scrape time for mcp_authz_decision_cache_size. */
   setCacheSizeSource(size: () => number): void;
+  /** The active policy: replaces the mcp_authz_policy_info series and stamps the last successful load. */
   setPolicy(revision: string, source: string): void;
   recordReload(ok: boolean): void;
   recordParseFailure(code: string): void;
+  metricsText(): Promise<string>;
+  /** metricsText() with its content type (the shape the ops HTTP route takes). */
   text(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -58,31 +89,62 @@ export function methodLabel(method: string | undefined, isBatch = false, isRespo
   return MCP_METHODS.has(method) ? method : 'other';
 }
 
+/** Bounded label for a reason code. */
+export function reasonLabel(code: string): string {
+  return REASON_CODES.has(code) ? code : 'other';
+}
+
+/** Bounded label for a tool name. */
+export function toolLabel(tool: string | undefined, knownTools: ReadonlySet<string>): string {
+  if (tool === undefined) return 'none';
+  return knownTools.has(tool) ? tool : 'other';
+}
+
+type CheckLabels = { decision: string; mode: string; mcp_method: string; reason_code: string; tool: string };
+
+// Label values by index, so a check's series is found by a small integer key (no string building per check).
+const DECISIONS: readonly DecisionLabel[] = ['allow', 'deny', 'require_approval', 'error'];
+const DECISION_INDEX = new Map<string, number>(DECISIONS.map((d, i) => [d, i]));
+const MODES = ['enforce', 'audit'] as const;
+const METHOD_VALUES = [...MCP_METHOD_LABELS, 'notification', 'batch', 'response', 'none', 'other'];
+const METHOD_INDEX = new Map(METHOD_VALUES.map((v, i) => [v, i]));
+const REASON_VALUES = [...REASON_CODES, 'other'];
+const REASON_INDEX = new Map(REASON_VALUES.map((v, i) => [v, i]));
+
 /**
- * Prometheus metrics on their own Registry (never the global default). Every label is drawn from a closed set,
- * so no request can grow the series count: tool names only from the configured allowlist, else `other`.
+ * Prometheus metrics on their own Registry. Every label is drawn from a closed set, so no request can grow the
+ * series count: tool names only from knownTools, methods only from the MCP specification, reason codes only from
+ * errors.ts. The per-check counter is kept in a Map keyed by the label tuple's index and copied into prom-client at
+ * scrape time: prom-client's own inc() hashes and validates the label object on every call (~0.5 µs against ~30 ns).
  */
-export function createMetrics(opts: { knownTools?: readonly string[]; collectDefaults?: boolean } = {}): Metrics {
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const knownTools = new Set(opts.knownTools ?? []);
   if (opts.collectDefaults ?? true) collectDefaultMetrics({ register: registry });
 
-  const checks = new Counter({
+  const toolValues = ['none', 'other', ...[...knownTools].filter((t) => t !== 'none' && t !== 'other')];
+  const toolIndex = new Map(toolValues.map((v, i) => [v, i]));
+  const checkSeries = new Map<number, { labels: CheckLabels; n: number }>();
+  new Counter({
     name: 'mcp_authz_checks_total',
-    help: 'Checks answered, by decision, mode, MCP method, reason code and (allow-listed) tool.',
+    help: 'Checks answered, by decision, mode, MCP method, reason code and (known) tool.',
     labelNames: ['decision', 'mode', 'mcp_method', 'reason_code', 'tool'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of checkSeries.values()) this.inc(s.labels, s.n);
+    },
   });
   const checkDuration = new Histogram({
     name: 'mcp_authz_check_duration_seconds',
     help: 'Time to answer a Check, from request to response, in seconds.',
-    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    buckets: CHECK_DURATION_BUCKETS,
     registers: [registry],
   });
   const evalDuration = new Histogram({
     name: 'mcp_authz_policy_eval_duration_seconds',
     help: 'Time spent evaluating the policy (cache misses and bypasses only), in seconds.',
-    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1],
+    buckets: EVAL_DURATION_BUCKETS,
     registers: [registry],
   });
   const cacheHits = new Counter({ name: 'mcp_authz_decision_cache_hits_total', help: 'Decision cache hits.', registers: [registry] });
@@ -94,15 +156,21 @@ export function createMetrics(opts: { knownTools?: readonly string[]; collectDef
     help: 'Entries in the decision cache.',
     registers: [registry],
     collect() {
-      this.set(cacheSize());
+      try {
+        const n = cacheSize();
+        if (Number.isFinite(n)) this.set(n);
+      } catch {
+        // a failing size source must not fail the scrape: keep the last value
+      }
     },
   });
   const policyInfo = new Gauge({ name: 'mcp_authz_policy_info', help: 'The active policy: 1 for its revision and source.', labelNames: ['revision', 'source'] as const, registers: [registry] });
   const reloads = new Counter({ name: 'mcp_authz_policy_reloads_total', help: 'Policy loads after startup, by result.', labelNames: ['result'] as const, registers: [registry] });
+  const createdAt = Date.now() / 1000;
   let lastSuccess = 0;
   new Gauge({
     name: 'mcp_authz_policy_last_success_timestamp_seconds',
-    help: 'Unix time of the last successful policy load.',
+    help: 'Unix time of the last successful policy load (0 before the first).',
     registers: [registry],
     collect() {
       this.set(lastSuccess);
@@ -110,33 +178,41 @@ export function createMetrics(opts: { knownTools?: readonly string[]; collectDef
   });
   new Gauge({
     name: 'mcp_authz_policy_seconds_since_last_success',
-    help: 'Seconds since the last successful policy load (alert when it grows with remote bundles).',
+    help: 'Seconds since the last successful policy load, or since start while none has succeeded.',
     registers: [registry],
     collect() {
-      this.set(lastSuccess ? Date.now() / 1000 - lastSuccess : 0);
+      this.set(Date.now() / 1000 - (lastSuccess || createdAt));
     },
   });
   const parseFailures = new Counter({ name: 'mcp_authz_body_parse_failures_total', help: 'Request bodies that were not valid MCP JSON-RPC, by code.', labelNames: ['code'] as const, registers: [registry] });
+  // Both results exist from the start, so rate() and absent-series alerts work before the first reload.
   reloads.inc({ result: 'success' }, 0);
   reloads.inc({ result: 'failure' }, 0);
 
+  const metricsText = (): Promise<string> => registry.metrics();
+
   return {
     registry,
+    contentType: registry.contentType,
     recordCheck(r) {
-      checks.inc({
-        decision: r.decision,
-        mode: r.mode,
-        mcp_method: methodLabel(r.mcpMethod, r.isBatch, r.isResponse),
-        reason_code: REASON_CODES.has(r.reasonCode) ? r.reasonCode : 'other',
-        tool: r.tool === undefined ? 'none' : knownTools.has(r.tool) ? r.tool : 'other',
-      });
-      checkDuration.observe(r.durationSeconds);
+      const d = DECISION_INDEX.get(r.decision) ?? 3; // not a DecisionLabel (cannot happen when typed): `error`
+      const m = r.mode === 'audit' ? 1 : 0;
+      const meth = METHOD_INDEX.get(methodLabel(r.mcpMethod, r.isBatch, r.isResponse))!;
+      const rc = REASON_INDEX.get(r.reasonCode) ?? REASON_VALUES.length - 1;
+      const t = r.tool === undefined ? 0 : (toolIndex.get(r.tool) ?? 1);
+      const key = (((d * 2 + m) * METHOD_VALUES.length + meth) * REASON_VALUES.length + rc) * toolValues.length + t;
+      const s = checkSeries.get(key);
+      if (s) s.n++;
+      else checkSeries.set(key, { labels: { decision: DECISIONS[d]!, mode: MODES[m], mcp_method: METHOD_VALUES[meth]!, reason_code: REASON_VALUES[rc]!, tool: toolValues[t]! }, n: 1 });
+      if (r.durationSeconds >= 0) checkDuration.observe(r.durationSeconds);
     },
-    recordEval: (s) => evalDuration.observe(s),
+    recordEval(seconds) {
+      if (seconds >= 0) evalDuration.observe(seconds);
+    },
     recordCacheHit: () => cacheHits.inc(),
     recordCacheMiss: () => cacheMisses.inc(),
     recordCacheEviction: () => cacheEvictions.inc(),
-    setCacheSizeSource: (size) => {
+    setCacheSizeSource(size) {
       cacheSize = size;
     },
     setPolicy(revision, source) {
@@ -144,10 +220,14 @@ export function createMetrics(opts: { knownTools?: readonly string[]; collectDef
       policyInfo.set({ revision, source }, 1);
       lastSuccess = Date.now() / 1000;
     },
-    recordReload: (ok) => reloads.inc({ result: ok ? 'success' : 'failure' }),
-    recordParseFailure: (code) => parseFailures.inc({ code: REASON_CODES.has(code) ? code : 'other' }),
+    recordReload(ok) {
+      reloads.inc({ result: ok ? 'success' : 'failure' });
+      if (ok) lastSuccess = Date.now() / 1000;
+    },
+    recordParseFailure: (code) => parseFailures.inc({ code: reasonLabel(code) }),
+    metricsText,
     async text() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      return { contentType: registry.contentType, body: await metricsText() };
     },
   };
 }

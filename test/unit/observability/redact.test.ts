@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, parsePath, REDACTED } from '../../../src/observability/redact.js';
+import { createRedactor, parsePath, REDACTED, scrub } from '../../../src/observability/redact.js';
 import { sampled } from '../../../src/observability/decision-log.js';
 
 describe('redaction', () => {
@@ -34,5 +34,31 @@ describe('redaction', () => {
     expect(ids.filter((id) => sampled(id, 0.25))).toEqual(ids.filter((id) => sampled(id, 0.25)));
     expect(sampled('x', 0)).toBe(false);
     expect(sampled('x', 1)).toBe(true);
+  });
+
+  it('collects the selected values as secrets without copying, and scrubs them elsewhere in the copy', () => {
+    const input = {
+      attributes: { request: { http: { headers: { authorization: 'Bearer tok-123456' } } } },
+      mcp: {
+        arguments: { profile: { email: 'a@b.example', age: 41, tags: ['x', 'vip-customer'] }, note: 'mail a@b.example today' },
+        urls: [{ path: 'profile.site', raw: 'https://a@b.example/x', host: 'b.example' }],
+      },
+      identity: { user: { sub: 'a@b.example', claims: { email: 'a@b.example' } } },
+    };
+    const r = createRedactor(['arguments.profile']);
+    expect(r.secretsOf(input).sort()).toEqual(['41', 'Bearer tok-123456', 'a@b.example', 'vip-customer', 'x'].sort());
+    expect(input.mcp.arguments.profile.email).toBe('a@b.example'); // secretsOf does not modify
+    const { input: out, secrets } = r.redact(input) as { input: any; secrets: string[] };
+    expect(secrets).toContain('vip-customer');
+    expect(out.mcp.arguments.profile).toBe(REDACTED);
+    expect(out.mcp.arguments.note).toBe(REDACTED); // contains a secret
+    expect(out.mcp.urls).toEqual([{ path: 'profile.site', raw: REDACTED }]);
+    expect(out.identity.user.sub).toBe(REDACTED);
+    expect(JSON.stringify(out)).not.toContain('a@b.example');
+  });
+
+  it('scrubs only secrets of four characters or more', () => {
+    expect(scrub('card 4111 pin 12 and 4111 again', ['4111', '12'])).toBe('card [REDACTED] pin 12 and [REDACTED] again');
+    expect(scrub('nothing here', [])).toBe('nothing here');
   });
 });
