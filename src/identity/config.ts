@@ -1,55 +1,141 @@
 import { z } from 'zod';
+import { HEADER_NAME } from '../http-token.js';
 
-const HS = ['HS256', 'HS384', 'HS512'];
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** Shared-secret algorithms: accepted only with an explicit `jwt.hs_secret`. */
+export const HS_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512'];
+/** Public-key algorithms verified against the JWKS. */
+export const PUBLIC_KEY_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const SUPPORTED = new Set([...PUBLIC_KEY_ALGORITHMS, ...HS_ALGORITHMS]);
 
-/** The `identity` section of the configuration file (README "Identity"). `{}` is valid: no JWT, SPIFFE agent. */
+/**
+ * Headers a claim header may never be: HTTP/2 pseudo-headers, hop-by-hop and framing headers, credentials, and
+ * Envoy's own. Overwriting one would change routing or authentication rather than add a fact.
+ */
+const RESERVED_HEADERS = new Set([
+  'host', 'authority', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'content-length', 'content-type',
+  'content-encoding', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect',
+]);
+const isReservedHeader = (h: string) => RESERVED_HEADERS.has(h) || h.startsWith('x-envoy-') || h.startsWith('proxy-');
+
+/** A header name; stored lower-case (Envoy's header map is lower-case). */
+const headerName = z
+  .string()
+  .regex(HEADER_NAME, 'must be an HTTP header name (RFC 9110 token)')
+  .transform((h) => h.toLowerCase())
+  .refine((h) => !isReservedHeader(h), { error: (i) => `${String(i.input)} is reserved (routing, framing, credentials or Envoy's own)` });
+
+const algorithm = z.string().superRefine((alg, ctx) => {
+  if (alg.toLowerCase() === 'none') ctx.addIssue({ code: 'custom', message: 'alg "none" (unsigned tokens) is never accepted' });
+  else if (!SUPPORTED.has(alg)) ctx.addIssue({ code: 'custom', message: `unsupported algorithm ${JSON.stringify(alg)} (supported: ${[...SUPPORTED].join(', ')})` });
+});
+
+const seconds = z.number().finite();
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+const jwtSchema = z
+  .object({
+    /** Verify user tokens at all. Off: `input.identity` has only the workload and the agent. */
+    enabled: z.boolean().default(false),
+    /** Where the user's token comes from, in order of preference; the first one present is used. */
+    sources: z.array(z.enum(['authorization_header', 'payload_header'])).min(1).default(['authorization_header']),
+    /** A local JWKS file, read once at startup. */
+    jwks_file: z.string().min(1).optional(),
+    /** A remote JWKS (https; http only for loopback or with jwks_allow_insecure_http). */
+    jwks_uri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    jwks_allow_insecure_http: z.boolean().default(false),
+    /** The remote key set is refetched when older than this (in the background; the old keys stay in use). */
+    jwks_refresh_seconds: seconds.min(1).max(86_400).default(300),
+    jwks_timeout_ms: z.number().int().min(1).max(60_000).default(3000),
+    /** At most one fetch per interval for an unknown `kid` (and after a failed fetch). */
+    jwks_unknown_kid_min_interval_seconds: seconds.min(0).max(3600).default(30),
+    /** Allowed `iss` values. Required when bearer tokens are verified here. */
+    issuers: z.array(z.string().min(1)).default([]),
+    /** Allowed `aud` values (any one must match). Required when bearer tokens are verified here (MCP spec). */
+    audiences: z.array(z.string().min(1)).default([]),
+    algorithms: z.array(algorithm).min(1).default(['RS256', 'ES256', 'EdDSA', 'PS256']),
+    /** Shared secret for HS256/384/512; those algorithms are refused without it. */
+    hs_secret: z.string().min(32, 'an HS* secret must be at least 32 characters').optional(),
+    clock_skew_seconds: seconds.min(0).max(600).default(30),
+    /** Tokens longer than this are refused before any parsing. */
+    max_token_bytes: z.number().int().min(256).max(65_536).default(8192),
+    /** Claims every token must carry (beyond iss/aud, which the allowlists already require). */
+    required_claims: z.array(z.string().min(1)).default(['exp']),
+    /** Istio RequestAuthentication `outputPayloadToHeader`: trusted only from this header, only when configured. */
+    payload_header: headerName.optional(),
+    /** Claim (dotted path allowed) holding the user's roles: `input.identity.roles`. */
+    roles_claim: z.string().min(1).default('roles'),
+    /** Claims holding OAuth scopes (space-separated string or array): `input.identity.scopes`. */
+    scopes_claims: z.array(z.string().min(1)).default(['scope', 'scp']),
+  })
+  .strict();
+
+const agentSchema = z
+  .object({
+    /** `spiffe_service_account`: the mTLS peer's Kubernetes service account; `claim`: a verified token claim;
+     *  `header`: a request header (only as trustworthy as whatever sets it). */
+    source: z.enum(['header', 'claim', 'spiffe_service_account']).default('spiffe_service_account'),
+    header: headerName.optional(),
+    claim: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** The `identity` section of the configuration file. `{}` is valid: no JWT, agent from the SPIFFE service account. */
 export const identityConfigSchema = z
   .object({
-    jwt: z
-      .object({
-        enabled: z.boolean().default(false),
-        sources: z.array(z.enum(['authorization_header', 'payload_header'])).min(1).default(['authorization_header']),
-        jwks_file: z.string().min(1).optional(),
-        jwks_uri: z.string().url().optional(),
-        jwks_refresh_seconds: z.number().positive().default(300),
-        jwks_timeout_ms: z.number().int().positive().default(3000),
-        jwks_unknown_kid_min_interval_seconds: z.number().min(0).default(30),
-        issuers: z.array(z.string().min(1)).default([]),
-        audiences: z.array(z.string().min(1)).default([]),
-        algorithms: z.array(z.enum([...ASYMMETRIC, ...HS] as [string, ...string[]])).min(1).default(['RS256', 'ES256', 'EdDSA', 'PS256']),
-        hs_secret: z.string().min(32, 'an HS* secret must be at least 32 characters').optional(),
-        clock_skew_seconds: z.number().min(0).max(600).default(30),
-        max_token_bytes: z.number().int().positive().default(8192),
-        payload_header: z.string().regex(/^[a-z0-9-]+$/, 'must be a lower-case header name').optional(),
-        roles_claim: z.string().min(1).default('roles'),
-        scopes_claims: z.array(z.string().min(1)).default(['scope', 'scp']),
-      })
-      .strict()
-      .prefault({}),
-    agent: z
-      .object({
-        source: z.enum(['header', 'claim', 'spiffe_service_account']).default('spiffe_service_account'),
-        header: z.string().regex(/^[a-z0-9-]+$/, 'must be a lower-case header name').optional(),
-        claim: z.string().min(1).optional(),
-      })
-      .strict()
-      .prefault({}),
+    jwt: jwtSchema.prefault({}),
+    agent: agentSchema.prefault({}),
+    /** Verified claims forwarded upstream as headers, e.g. `{claim: team, header: X-Authz-Claim-Team}`. */
+    claim_headers: z.array(z.object({ claim: z.string().min(1), header: headerName }).strict()).default([]),
+    /** Longest claim header value, in characters (Unicode code points); longer values are cut. */
+    header_value_max_length: z.number().int().min(1).max(8192).default(256),
+    /** RFC 9728 protected resource metadata URL, sent as `resource_metadata` in challenges (MCP authorization). */
+    resource_metadata_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** `realm` of the challenges. */
+    realm: z.string().min(1).max(256).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const j = c.jwt;
-    if (j.enabled && j.sources.includes('authorization_header') && !j.jwks_file && !j.jwks_uri && !j.hs_secret) {
-      ctx.addIssue({ code: 'custom', path: ['jwt'], message: 'verifying bearer tokens needs jwks_file, jwks_uri or hs_secret' });
+    const verifiesBearer = j.enabled && j.sources.includes('authorization_header');
+
+    j.algorithms.forEach((alg, i) => {
+      if (HS_ALGORITHMS.includes(alg) && !j.hs_secret) issue(['jwt', 'algorithms', i], `${alg} is allowed only with an explicit jwt.hs_secret`);
+    });
+    if (new Set(j.sources).size !== j.sources.length) issue(['jwt', 'sources'], 'each source may appear once');
+    if (j.jwks_file && j.jwks_uri) issue(['jwt', 'jwks_uri'], 'set one of jwks_file and jwks_uri, not both');
+    if (verifiesBearer) {
+      if (!j.jwks_file && !j.jwks_uri && !j.hs_secret) issue(['jwt'], 'verifying bearer tokens needs jwks_file, jwks_uri or hs_secret');
+      if (j.issuers.length === 0) issue(['jwt', 'issuers'], 'list the allowed issuers (required when bearer tokens are verified)');
+      if (j.audiences.length === 0) issue(['jwt', 'audiences'], 'list the allowed audiences: tokens issued for other services must be refused');
+      if (j.hs_secret && !j.algorithms.some((a) => HS_ALGORITHMS.includes(a)) && !j.jwks_file && !j.jwks_uri) {
+        issue(['jwt', 'algorithms'], 'hs_secret is the only key but no HS* algorithm is allowed');
+      }
     }
-    if (j.algorithms.some((a) => HS.includes(a)) && !j.hs_secret) {
-      ctx.addIssue({ code: 'custom', path: ['jwt', 'algorithms'], message: 'HS256/384/512 are allowed only with an explicit hs_secret' });
+    if (j.jwks_uri && !j.jwks_allow_insecure_http) {
+      const u = new URL(j.jwks_uri);
+      if (u.protocol === 'http:' && !LOOPBACK_HOSTS.has(u.hostname)) {
+        issue(['jwt', 'jwks_uri'], 'use https (http is allowed for loopback addresses, or with jwks_allow_insecure_http: true)');
+      }
     }
-    if (j.sources.includes('payload_header') && !j.payload_header) {
-      ctx.addIssue({ code: 'custom', path: ['jwt', 'payload_header'], message: 'required when sources includes payload_header' });
+    if (j.sources.includes('payload_header') && !j.payload_header) issue(['jwt', 'payload_header'], 'required when sources includes payload_header');
+
+    if (c.agent.source === 'header' && !c.agent.header) issue(['agent', 'header'], 'required when agent.source is header');
+    if (c.agent.source === 'claim') {
+      if (!c.agent.claim) issue(['agent', 'claim'], 'required when agent.source is claim');
+      if (!j.enabled) issue(['agent', 'source'], 'agent.source claim needs jwt.enabled: true');
     }
-    if (c.agent.source === 'header' && !c.agent.header) ctx.addIssue({ code: 'custom', path: ['agent', 'header'], message: 'required when agent.source is header' });
-    if (c.agent.source === 'claim' && !c.agent.claim) ctx.addIssue({ code: 'custom', path: ['agent', 'claim'], message: 'required when agent.source is claim' });
+
+    const seen = new Set<string>();
+    c.claim_headers.forEach((m, i) => {
+      if (m.header === j.payload_header || m.header === c.agent.header) issue(['claim_headers', i, 'header'], `${m.header} is an identity input header, not an output`);
+      if (seen.has(m.header)) issue(['claim_headers', i, 'header'], `${m.header} is mapped twice`);
+      seen.add(m.header);
+    });
   });
 
 export type IdentityConfig = z.output<typeof identityConfigSchema>;
+export type IdentityConfigInput = z.input<typeof identityConfigSchema>;
+export type JwtConfig = IdentityConfig['jwt'];
+export type ClaimHeaderMapping = IdentityConfig['claim_headers'][number];

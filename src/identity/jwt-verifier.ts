@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { IdentityConfig } from './config.js';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTClaimVerificationOptions, type KeyObject, type CryptoKey } from 'jose';
+import { HS_ALGORITHMS, type JwtConfig } from './config.js';
+import { JwksUnavailableError, localKeySource, remoteKeySource, type KeySource } from './jwks.js';
 
-export type JwtErrorCode =
+/** Stable identity error codes (`input.identity.error.code`). Never rename one: policies and dashboards use them. */
+export type IdentityErrorCode =
   | 'token_missing'
   | 'token_malformed'
   | 'token_too_large'
+  | 'token_duplicate'
   | 'token_expired'
   | 'token_not_yet_valid'
   | 'issuer_not_allowed'
@@ -13,88 +15,150 @@ export type JwtErrorCode =
   | 'algorithm_not_allowed'
   | 'signature_invalid'
   | 'kid_unknown'
+  | 'claims_invalid'
   | 'jwks_unavailable'
-  | 'token_duplicate'
-  | 'claims_invalid';
+  | 'internal_error';
 
-export type VerifyResult = { ok: true; payload: JWTPayload; header: Record<string, unknown> } | { ok: false; code: JwtErrorCode; message: string };
+export type VerifyResult =
+  | { ok: true; payload: JWTPayload; header: Record<string, unknown> }
+  | { ok: false; code: IdentityErrorCode; message: string };
 
 export interface JwtVerifier {
+  /** Verify a compact JWS. Never throws: a bad token is a result with a stable code. */
   verify(token: string): Promise<VerifyResult>;
+  /** Release the key source; later verifications answer jwks_unavailable. */
+  close(): void;
 }
 
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** Three base64url segments; an empty signature is let through here so that `alg: none` gets its own code. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** Keys tried for a token without `kid` when several keys in the set fit its algorithm. */
+const MAX_CANDIDATE_KEYS = 8;
+
+export const fail = (code: IdentityErrorCode, message: string): { ok: false; code: IdentityErrorCode; message: string } => ({ ok: false, code, message });
 
 /**
- * Verify compact JWS tokens with jose: signature (JWKS file or URI, or an explicit HS* secret), allowed
- * algorithms (never `none`; HS* only with a configured secret, so an HS256 token "signed" with an RSA public key
- * fails), issuer and audience allowlists, exp/nbf with clock skew, and a size cap checked before any parsing.
- * A bad token is a result with a stable code, never an exception. Key material is loaded here, once.
+ * Build a verifier from the `identity.jwt` configuration. Key material is loaded here, once: a JWKS file is
+ * read now (problems throw AuthzError at startup); a remote JWKS is fetched on first use (see jwks.ts).
+ *
+ * Checks, in order: size (before any parsing), compact form, protected header, algorithm (never `none`; HS*
+ * only with `hs_secret`, and then only with that secret: an HS256 token "signed" with an RSA public key is
+ * refused because the JWKS is never used as an HMAC key), then signature, issuer and audience allowlists,
+ * required claims, exp/nbf with `clock_skew_seconds`. jose does the cryptography and the claim checks.
  */
-export function createJwtVerifier(cfg: IdentityConfig['jwt'], opts: { now?: () => number } = {}): JwtVerifier {
-  let jwks: JWTVerifyGetKey | undefined;
-  if (cfg.jwks_file) jwks = createLocalJWKSet(JSON.parse(readFileSync(cfg.jwks_file, 'utf8')));
-  else if (cfg.jwks_uri) {
-    jwks = createRemoteJWKSet(new URL(cfg.jwks_uri), {
-      cacheMaxAge: cfg.jwks_refresh_seconds * 1000,
-      cooldownDuration: cfg.jwks_unknown_kid_min_interval_seconds * 1000,
-      timeoutDuration: cfg.jwks_timeout_ms,
-    });
-  }
+export function createJwtVerifier(cfg: JwtConfig, opts: { now?: () => number; keySource?: KeySource } = {}): JwtVerifier {
+  const keys = opts.keySource ?? keySourceFor(cfg);
   const secret = cfg.hs_secret ? new TextEncoder().encode(cfg.hs_secret) : undefined;
-  const allowed = new Set(cfg.algorithms);
+  // An algorithm is usable only if there is a key of its kind.
+  const allowed = new Set(cfg.algorithms.filter((a) => (HS_ALGORITHMS.includes(a) ? secret !== undefined : keys !== undefined)));
 
-  const key: JWTVerifyGetKey = async (header, token) => {
-    if (header.alg?.startsWith('HS')) {
-      if (!secret) throw new errors.JOSEAlgNotAllowed('HS* algorithms need an explicit secret');
+  const getKey: JWTVerifyGetKey = (header, token) => {
+    if (HS_ALGORITHMS.includes(header.alg ?? '')) {
+      if (!secret) throw new errors.JOSEAlgNotAllowed('HS* needs an explicit secret');
       return secret;
     }
-    if (!jwks) throw new errors.JWKSNoMatchingKey();
-    return jwks(header, token);
+    if (!keys) throw new errors.JOSEAlgNotAllowed('no key set for public-key algorithms');
+    return keys.getKey(header, token);
   };
+  const baseOptions: JWTVerifyOptions = { ...claimCheckOptions(cfg), algorithms: [...allowed] };
 
+  let closed = false;
   return {
     async verify(token) {
-      if (Buffer.byteLength(token) > cfg.max_token_bytes) return fail('token_too_large', `token larger than ${cfg.max_token_bytes} bytes`);
-      if (!COMPACT.test(token)) return fail('token_malformed', 'not a compact JWS (three base64url segments)');
+      if (closed) return fail('jwks_unavailable', 'the verifier is closed');
+      if (typeof token !== 'string' || token === '') return fail('token_missing', 'no token');
+      if (token.length > cfg.max_token_bytes || Buffer.byteLength(token) > cfg.max_token_bytes) {
+        return fail('token_too_large', `the token is larger than ${cfg.max_token_bytes} bytes`);
+      }
+      if (!COMPACT_JWS.test(token)) return fail('token_malformed', 'the token is not a compact JWS (three base64url segments)');
       let header: Record<string, unknown>;
       try {
         header = decodeProtectedHeader(token) as Record<string, unknown>;
       } catch {
-        return fail('token_malformed', 'the token header is not valid base64url JSON');
+        return fail('token_malformed', 'the token header is not base64url-encoded JSON');
       }
-      if (typeof header.alg !== 'string' || !allowed.has(header.alg)) return fail('algorithm_not_allowed', `algorithm ${String(header.alg)} is not allowed`);
+      const alg = header.alg;
+      if (typeof alg !== 'string' || !allowed.has(alg)) return fail('algorithm_not_allowed', `the token algorithm ${describeAlg(alg)} is not allowed`);
+      if (token.endsWith('.')) return fail('token_malformed', 'the token has no signature');
+      const options = opts.now ? { ...baseOptions, currentDate: new Date(opts.now()) } : baseOptions;
       try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: [...allowed],
-          clockTolerance: cfg.clock_skew_seconds,
-          ...(cfg.issuers.length ? { issuer: cfg.issuers } : {}),
-          ...(cfg.audiences.length ? { audience: cfg.audiences } : {}),
-          ...(opts.now ? { currentDate: new Date(opts.now()) } : {}),
-        });
+        const { payload } = await verifyWithCandidates(token, getKey, options);
         return { ok: true, payload, header };
       } catch (err) {
-        return mapError(err);
+        return mapJoseError(err);
       }
+    },
+    close() {
+      closed = true;
+      keys?.close();
     },
   };
 }
 
-const fail = (code: JwtErrorCode, message: string): VerifyResult => ({ ok: false, code, message });
+/** jose claim checks from the configuration: allowlists (an empty list is not checked), required claims, skew. */
+export function claimCheckOptions(cfg: JwtConfig): JWTClaimVerificationOptions {
+  return {
+    clockTolerance: cfg.clock_skew_seconds,
+    requiredClaims: cfg.required_claims,
+    ...(cfg.issuers.length ? { issuer: cfg.issuers } : {}),
+    ...(cfg.audiences.length ? { audience: cfg.audiences } : {}),
+  };
+}
 
-function mapError(err: unknown): VerifyResult {
+function keySourceFor(cfg: JwtConfig): KeySource | undefined {
+  if (cfg.jwks_file) return localKeySource(cfg.jwks_file);
+  if (cfg.jwks_uri) {
+    return remoteKeySource({
+      url: cfg.jwks_uri,
+      refreshMs: cfg.jwks_refresh_seconds * 1000,
+      timeoutMs: cfg.jwks_timeout_ms,
+      minIntervalMs: cfg.jwks_unknown_kid_min_interval_seconds * 1000,
+    });
+  }
+  return undefined;
+}
+
+/** jose leaves "no kid, several keys fit" to the caller: try each candidate (a bounded number). */
+async function verifyWithCandidates(token: string, getKey: JWTVerifyGetKey, options: JWTVerifyOptions) {
+  try {
+    return await jwtVerify(token, getKey, options);
+  } catch (err) {
+    if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
+    let tried = 0;
+    for await (const key of err as unknown as AsyncIterable<CryptoKey | KeyObject>) {
+      if (++tried > MAX_CANDIDATE_KEYS) break;
+      try {
+        return await jwtVerify(token, key, options);
+      } catch (inner) {
+        if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner;
+      }
+    }
+    throw new errors.JWSSignatureVerificationFailed();
+  }
+}
+
+/** Echo the token's alg only when it looks like one (the message may end up in a log or a challenge). */
+const describeAlg = (alg: unknown) => (typeof alg === 'string' && /^[A-Za-z0-9-]{1,16}$/.test(alg) ? JSON.stringify(alg) : '(missing or invalid)');
+
+/** jose errors → stable codes. Messages are ours: nothing from the token is echoed. */
+export function mapJoseError(err: unknown): { ok: false; code: IdentityErrorCode; message: string } {
   if (err instanceof errors.JWTExpired) return fail('token_expired', 'the token has expired');
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'nbf' || err.claim === 'iat') return fail('token_not_yet_valid', 'the token is not valid yet');
-    if (err.claim === 'iss') return fail('issuer_not_allowed', 'the token issuer is not allowed');
-    if (err.claim === 'aud') return fail('audience_not_allowed', 'the token audience is not allowed');
-    return fail('claims_invalid', `claim ${err.claim} is invalid`);
+    const { claim, reason } = err;
+    if (claim === 'iss') return fail('issuer_not_allowed', reason === 'missing' ? 'the token has no issuer' : 'the token issuer is not allowed');
+    if (claim === 'aud') return fail('audience_not_allowed', reason === 'missing' ? 'the token has no audience' : 'the token audience is not allowed');
+    if (claim === 'nbf' && reason === 'check_failed') return fail('token_not_yet_valid', 'the token is not valid yet');
+    return fail('claims_invalid', reason === 'missing' ? `the token has no "${claim}" claim` : `the "${claim}" claim is invalid`);
   }
-  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return fail('algorithm_not_allowed', 'the token algorithm is not allowed');
+  if (err instanceof errors.JOSEAlgNotAllowed) return fail('algorithm_not_allowed', 'the token algorithm is not allowed');
   if (err instanceof errors.JWSSignatureVerificationFailed) return fail('signature_invalid', 'the token signature is invalid');
-  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return fail('kid_unknown', 'no key matches the token (unknown kid)');
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return fail('jwks_unavailable', 'the key set could not be fetched');
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return fail('token_malformed', 'the token is malformed');
-  if (err instanceof TypeError || (err as { name?: string }).name === 'AbortError') return fail('jwks_unavailable', 'the key set could not be fetched');
-  return fail('token_malformed', 'the token could not be verified');
+  if (err instanceof errors.JWKSNoMatchingKey) return fail('kid_unknown', 'no key in the key set matches the token (unknown kid)');
+  if (err instanceof JwksUnavailableError || err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) {
+    return fail('jwks_unavailable', 'the key set is unavailable');
+  }
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid || err instanceof errors.JOSENotSupported) {
+    return fail('token_malformed', 'the token is malformed or uses an unsupported feature');
+  }
+  // Anything else (e.g. a key jose refuses to use, such as RSA under 2048 bits): never an allow.
+  return fail('internal_error', 'the token could not be verified');
 }

@@ -1,146 +1,156 @@
 import type { IdentityConfig } from './config.js';
-import { createJwtVerifier, type JwtErrorCode, type JwtVerifier } from './jwt-verifier.js';
-import { parseSpiffeId } from './spiffe.js';
+import { claimAt, stringList } from './claims.js';
+import { createJwtVerifier, fail, type IdentityErrorCode, type JwtVerifier, type VerifyResult } from './jwt-verifier.js';
+import { createPayloadHeaderReader, type PayloadHeaderReader } from './payload-header.js';
+import { parseSpiffeId, type SpiffeId } from './spiffe.js';
 
+export type TokenSource = 'authorization_header' | 'payload_header';
+
+export interface IdentityUser {
+  sub: string | null;
+  iss: string | null;
+  aud: string | string[] | null;
+  exp: number | null;
+  /** The whole verified payload. */
+  claims: Record<string, unknown>;
+  /** Where the token came from: verified here (`authorization_header`) or by the mesh (`payload_header`). */
+  source: TokenSource;
+}
+
+/** The mTLS peer: a parsed SPIFFE ID, or the raw principal with why it is not one. */
+export type Workload = ({ principal: string } & SpiffeId) | { principal: string; error: string };
+
+/** `input.identity`. */
 export interface Identity {
-  /** True only for a verified JWT (this server's verification, or a trusted upstream-verified payload header). */
+  /** True only when a user token was verified (here, or upstream through a configured payload header). */
   verified: boolean;
-  error?: { code: JwtErrorCode; message: string };
-  user?: { sub: string | null; iss: string | null; aud: string | string[] | null; exp: number | null; claims: Record<string, unknown> };
-  workload?: { principal: string; trust_domain?: string; namespace?: string; service_account?: string; error?: string };
+  /** Why there is no verified user (absent when JWT verification is off). */
+  error?: { code: IdentityErrorCode; message: string };
+  user?: IdentityUser;
+  workload?: Workload;
   agent?: string;
+  /** From `jwt.roles_claim` of a verified token. */
   roles: string[];
+  /** From `jwt.scopes_claims` (`scope`, `scp`) of a verified token, de-duplicated. */
   scopes: string[];
 }
 
 export interface IdentityRequest {
+  /** Request headers (Envoy: lower-case names, repeated headers joined with ","). */
   headers: Record<string, string>;
-  /** The request path; query-string tokens (?access_token=) are deliberately never read. */
+  /** The request path. Never read for tokens: `?access_token=` is ignored (MCP forbids tokens in the query). */
   path: string;
+  /** `attributes.source.principal`, the mTLS peer (e.g. `spiffe://cluster.local/ns/agents/sa/support-agent`). */
   sourcePrincipal?: string;
 }
 
 export interface IdentityResolver {
+  /** Never throws and never rejects. */
   resolve(req: IdentityRequest): Promise<Identity>;
+  close(): void;
 }
 
-/** Establish who is asking, once per request, so no policy has to: `input.identity`. Never throws. */
-export function createIdentityResolver(cfg: IdentityConfig, opts: { now?: () => number } = {}): IdentityResolver {
-  const verifier: JwtVerifier | undefined = cfg.jwt.enabled && cfg.jwt.sources.includes('authorization_header') ? createJwtVerifier(cfg.jwt, opts) : undefined;
+/** Printable ASCII without space or ",": an agent name taken from a header. */
+const AGENT_NAME = /^[\x21-\x2b\x2d-\x7e]{1,256}$/;
+const BEARER = /^Bearer[ \t]+([^ \t]+)[ \t]*$/i;
+
+/**
+ * Establish who is asking, once per request, so no policy has to: `input.identity`. Key material (a JWKS file)
+ * is loaded here, once; `opts.now` (milliseconds) fixes the clock for exp/nbf checks in tests.
+ */
+export function createIdentityResolver(config: IdentityConfig, opts: { now?: () => number } = {}): IdentityResolver {
+  const jwt = config.jwt;
+  const verifier: JwtVerifier | undefined = jwt.enabled && jwt.sources.includes('authorization_header') ? createJwtVerifier(jwt, opts) : undefined;
+  const payloadReader: PayloadHeaderReader | undefined = jwt.enabled && jwt.sources.includes('payload_header') ? createPayloadHeaderReader(jwt, opts) : undefined;
+
+  /** The first configured source that is present decides; a present but bad token is an error, not a fallback. */
+  async function userToken(headers: Record<string, string>): Promise<(VerifyResult & { ok: false }) | { ok: true; payload: Record<string, unknown>; source: TokenSource }> {
+    for (const source of jwt.sources) {
+      const name = source === 'authorization_header' ? 'authorization' : jwt.payload_header!;
+      const values = headerValues(headers, name);
+      if (values.length === 0) continue;
+      if (values.length > 1) return fail('token_duplicate', `more than one ${name} header`);
+      const r = source === 'authorization_header' ? await bearer(values[0]!) : payloadReader!.read(values[0]!);
+      return r.ok ? { ok: true, payload: r.payload as Record<string, unknown>, source } : r;
+    }
+    return fail('token_missing', jwt.sources.includes('authorization_header') ? 'no bearer token in the authorization header' : `no ${jwt.payload_header} header`);
+  }
+
+  async function bearer(value: string): Promise<VerifyResult> {
+    // Envoy joins repeated headers with ","; no bearer token (RFC 6750 b64token) contains one.
+    if (value.includes(',')) return fail('token_duplicate', 'more than one authorization header');
+    if (value.length > jwt.max_token_bytes + 64) return fail('token_too_large', `the token is larger than ${jwt.max_token_bytes} bytes`);
+    if (!/^Bearer(?:[ \t]|$)/i.test(value)) return fail('token_missing', 'the authorization header is not a Bearer credential');
+    const m = BEARER.exec(value);
+    if (!m) return fail('token_malformed', 'the authorization header does not hold exactly one bearer token');
+    return verifier!.verify(m[1]!);
+  }
+
+  function agentOf(headers: Record<string, string>, id: Identity): string | undefined {
+    const a = config.agent;
+    if (a.source === 'header') {
+      const values = headerValues(headers, a.header!);
+      return values.length === 1 && AGENT_NAME.test(values[0]!) ? values[0] : undefined;
+    }
+    if (a.source === 'claim') {
+      const v = id.verified && id.user ? claimAt(id.user.claims, a.claim!) : undefined;
+      return typeof v === 'string' && AGENT_NAME.test(v) ? v : undefined;
+    }
+    return id.workload && 'service_account' in id.workload ? id.workload.service_account : undefined;
+  }
 
   return {
     async resolve(req) {
       const id: Identity = { verified: false, roles: [], scopes: [] };
       try {
-        if (req.sourcePrincipal) {
-          const s = parseSpiffeId(req.sourcePrincipal);
-          id.workload = s.ok
-            ? { principal: req.sourcePrincipal, trust_domain: s.trust_domain, ...(s.namespace ? { namespace: s.namespace, service_account: s.service_account! } : {}) }
-            : { principal: req.sourcePrincipal, error: s.error };
+        const headers = req.headers ?? {};
+        if (typeof req.sourcePrincipal === 'string' && req.sourcePrincipal !== '') id.workload = workloadOf(req.sourcePrincipal);
+        if (jwt.enabled) {
+          const r = await userToken(headers);
+          if (r.ok) setUser(id, r.payload, r.source);
+          else id.error = { code: r.code, message: r.message };
         }
-        if (cfg.jwt.enabled) await verifyUser(cfg, verifier, req, id);
-        const agent = agentOf(cfg, req, id);
-        if (agent) id.agent = agent;
-      } catch (err) {
-        id.verified = false;
-        id.error = { code: 'token_malformed', message: (err as Error).message };
+        const agent = agentOf(headers, id);
+        if (agent !== undefined) id.agent = agent;
+        return id;
+      } catch {
+        // Fail closed: whatever went wrong, nobody is verified.
+        return { verified: false, error: { code: 'internal_error', message: 'the identity could not be established' }, roles: [], scopes: [], ...(id.workload ? { workload: id.workload } : {}) };
       }
-      return id;
+    },
+    close() {
+      verifier?.close();
     },
   };
-}
 
-async function verifyUser(cfg: IdentityConfig, verifier: JwtVerifier | undefined, req: IdentityRequest, id: Identity): Promise<void> {
-  const j = cfg.jwt;
-  if (j.sources.includes('payload_header') && j.payload_header && req.headers[j.payload_header]) {
-    const payload = decodePayloadHeader(req.headers[j.payload_header]!);
-    if (payload) return setUser(cfg, id, payload);
-    id.error = { code: 'token_malformed', message: `header ${j.payload_header} is not a JWT payload` };
-    return;
-  }
-  if (!verifier) {
-    id.error = { code: 'token_missing', message: 'no verified token' };
-    return;
-  }
-  const auth = req.headers.authorization;
-  if (!auth) {
-    id.error = { code: 'token_missing', message: 'no bearer token' };
-    return;
-  }
-  // Envoy joins repeated headers with ","; a JWT never contains one.
-  if (auth.includes(',')) {
-    id.error = { code: 'token_duplicate', message: 'more than one authorization header' };
-    return;
-  }
-  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
-  if (!m) {
-    id.error = { code: 'token_missing', message: 'the authorization header is not a bearer token' };
-    return;
-  }
-  const r = await verifier.verify(m[1]!);
-  if (!r.ok) {
-    id.error = { code: r.code, message: r.message };
-    return;
-  }
-  setUser(cfg, id, r.payload as Record<string, unknown>);
-}
-
-function setUser(cfg: IdentityConfig, id: Identity, payload: Record<string, unknown>): void {
-  id.verified = true;
-  delete id.error;
-  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  const aud = payload.aud;
-  id.user = {
-    sub: str(payload.sub),
-    iss: str(payload.iss),
-    aud: typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) ? (aud as string | string[]) : null,
-    exp: typeof payload.exp === 'number' ? payload.exp : null,
-    claims: payload,
-  };
-  id.roles = stringList(claimAt(payload, cfg.jwt.roles_claim));
-  id.scopes = [...new Set(cfg.jwt.scopes_claims.flatMap((c) => stringList(payload[c])))];
-}
-
-/** Istio's outputPayloadToHeader: base64url (or base64) of the JSON payload; plain JSON is accepted too. */
-function decodePayloadHeader(value: string): Record<string, unknown> | undefined {
-  for (const text of [value, Buffer.from(value, 'base64url').toString('utf8')]) {
-    try {
-      const v = JSON.parse(text) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      // try the next form
-    }
-  }
-  return undefined;
-}
-
-function agentOf(cfg: IdentityConfig, req: IdentityRequest, id: Identity): string | undefined {
-  switch (cfg.agent.source) {
-    case 'header': {
-      const v = req.headers[cfg.agent.header!];
-      return v && !v.includes(',') ? v : undefined;
-    }
-    case 'claim': {
-      const v = id.verified ? claimAt(id.user?.claims ?? {}, cfg.agent.claim!) : undefined;
-      return typeof v === 'string' ? v : undefined;
-    }
-    default:
-      return id.workload?.service_account;
+  function setUser(id: Identity, payload: Record<string, unknown>, source: TokenSource): void {
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const aud = payload.aud;
+    id.verified = true;
+    id.user = {
+      sub: str(payload.sub),
+      iss: str(payload.iss),
+      aud: typeof aud === 'string' || (Array.isArray(aud) && aud.every((x) => typeof x === 'string')) ? (aud as string | string[]) : null,
+      exp: typeof payload.exp === 'number' ? payload.exp : null,
+      claims: payload,
+      source,
+    };
+    id.roles = [...new Set(stringList(claimAt(payload, jwt.roles_claim)))];
+    id.scopes = [...new Set(jwt.scopes_claims.flatMap((c) => stringList(claimAt(payload, c))))];
   }
 }
 
-export function claimAt(claims: Record<string, unknown>, path: string): unknown {
-  let node: unknown = claims;
-  for (const key of path.split('.')) {
-    if (!node || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
+function workloadOf(principal: string): Workload {
+  const s = parseSpiffeId(principal);
+  return 'error' in s ? { principal, error: s.error } : { principal, ...s };
 }
 
-/** `scope` claims are space-separated strings; `scp`/roles may be arrays. */
-function stringList(v: unknown): string[] {
-  if (typeof v === 'string') return v.split(/\s+/).filter(Boolean);
-  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
-  return [];
+/** Every value of a header, whatever the case of its name in the map (Envoy's are lower-case). */
+export function headerValues(headers: Record<string, string>, name: string): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(headers)) {
+    const v = headers[key];
+    if (typeof v === 'string' && key.toLowerCase() === name) out.push(v);
+  }
+  return out;
 }

@@ -53,7 +53,7 @@ describe('remote JWKS (a real HTTP server on 127.0.0.1)', () => {
   });
 
   it('an unreachable JWKS is jwks_unavailable, not an exception', async () => {
-    const cfg = identityConfigSchema.parse({ jwt: { enabled: true, jwks_uri: 'http://127.0.0.1:1/jwks.json', jwks_timeout_ms: 500 } });
+    const cfg = identityConfigSchema.parse({ jwt: { enabled: true, jwks_uri: 'http://127.0.0.1:1/jwks.json', jwks_timeout_ms: 500, issuers: ['iss'], audiences: ['aud'] } });
     const id = await createIdentityResolver(cfg).resolve({ headers: { authorization: `Bearer ${await sign(key1, 'k1')}` }, path: '/' });
     expect(id.verified).toBe(false);
     expect(id.error?.code).toBe('jwks_unavailable');
