@@ -1,17 +1,45 @@
 import ipaddr from 'ipaddr.js';
 
+/**
+ * Address classes a policy can block. `reserved` is every special-purpose range that is neither public nor one of
+ * the others (documentation, benchmarking, broadcast, 240/4, NAT64, 6to4, Teredo, IPv4-compatible IPv6, space
+ * outside 2000::/3 …): it is never `public`.
+ */
 export type IpClass = 'loopback' | 'private' | 'link_local' | 'unique_local' | 'multicast' | 'unspecified' | 'reserved' | 'public';
 
-/** Cloud metadata endpoints (AWS/GCP/Azure/OpenStack 169.254.169.254, AWS IPv6, ECS task metadata, Alibaba). */
-const METADATA_IPS = new Set(['169.254.169.254', 'fd00:ec2::254', '169.254.170.2', '100.100.100.200']);
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
-
 export interface IpFacts {
+  /** Canonical address: dotted-quad IPv4, RFC 5952 IPv6 (no brackets, no zone). IPv4-mapped IPv6 → the IPv4. */
   ip: string;
   ip_version: 4 | 6;
   ip_class: IpClass;
+  /** A cloud metadata endpoint, also when embedded in NAT64/6to4/IPv4-compatible IPv6. */
   is_metadata: boolean;
 }
+
+/**
+ * Cloud instance metadata endpoints: AWS/Azure/GCP/OpenStack/DigitalOcean/Oracle 169.254.169.254, AWS IPv6
+ * fd00:ec2::254, AWS ECS task metadata 169.254.170.2, EKS Pod Identity 169.254.170.23 and fd00:ec2::23,
+ * GCP IPv6 fd20:ce::254, Alibaba Cloud 100.100.100.200, Oracle Cloud legacy 192.0.0.192.
+ */
+export const METADATA_IPS: ReadonlySet<string> = new Set([
+  '169.254.169.254',
+  'fd00:ec2::254',
+  '169.254.170.2',
+  '169.254.170.23',
+  'fd00:ec2::23',
+  'fd20:ce::254',
+  '100.100.100.200',
+  '192.0.0.192',
+]);
+
+/** Metadata service DNS names (GCP, AWS EC2). Compared with the canonical host (lower case, no trailing dot). */
+export const METADATA_HOSTS: ReadonlySet<string> = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 
 const V4: Record<string, IpClass> = {
   unspecified: 'unspecified',
@@ -24,35 +52,79 @@ const V4: Record<string, IpClass> = {
   reserved: 'reserved',
   unicast: 'public',
 };
+
 const V6: Record<string, IpClass> = {
   unspecified: 'unspecified',
   linkLocal: 'link_local',
   multicast: 'multicast',
   loopback: 'loopback',
   uniqueLocal: 'unique_local',
+  deprecatedSiteLocal: 'private',
   unicast: 'public',
 };
 
+/** 2000::/3, the only IPv6 space allocated for global unicast. */
+const GLOBAL_UNICAST: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('2000::'), 3];
+
+/** Special IPv6 ranges that carry an IPv4 address and may reach it (through a translator or tunnel). */
+function embeddedIpv4(a: ipaddr.IPv6, range: string): string | undefined {
+  const p = a.parts;
+  const v4 = (hi: number, lo: number): string => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  switch (range) {
+    case 'rfc6052': // NAT64 64:ff9b::/96 (and 64:ff9b:1::/48): the last 32 bits
+    case 'rfc6145': // SIIT ::ffff:0:a.b.c.d
+      return v4(p[6]!, p[7]!);
+    case '6to4': // 2002:AABB:CCDD::/48
+      return v4(p[1]!, p[2]!);
+    case 'teredo': // 2001:0::/32: the client address, inverted, in the last 32 bits
+      return v4(p[6]! ^ 0xffff, p[7]! ^ 0xffff);
+    case 'unicast': // deprecated IPv4-compatible ::a.b.c.d (:: and ::1 are their own ranges)
+      return p.slice(0, 6).every((x) => x === 0) ? v4(p[6]!, p[7]!) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function fromAddress(addr: ipaddr.IPv4 | ipaddr.IPv6): IpFacts {
+  if (addr.kind() === 'ipv4') {
+    const ip = addr.toString();
+    return { ip, ip_version: 4, ip_class: V4[addr.range()] ?? 'reserved', is_metadata: METADATA_IPS.has(ip) };
+  }
+  let v6 = addr as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return fromAddress(v6.toIPv4Address());
+  if (v6.zoneId !== undefined) v6 = new ipaddr.IPv6(v6.parts);
+  const ip = v6.toString();
+  const range = v6.range();
+  const embedded = embeddedIpv4(v6, range);
+  let ip_class = embedded !== undefined ? 'reserved' : (V6[range] ?? 'reserved');
+  if (ip_class === 'public' && !v6.match(GLOBAL_UNICAST)) ip_class = 'reserved';
+  const is_metadata = METADATA_IPS.has(ip) || (embedded !== undefined && METADATA_IPS.has(embedded));
+  return { ip, ip_version: 6, ip_class, is_metadata };
+}
+
 /**
- * Classify an IP literal (already canonical, as WHATWG URL leaves it: dotted IPv4, or IPv6 without brackets).
- * IPv4-mapped IPv6 (::ffff:a.b.c.d) is reported and classified as its IPv4 address. Unknown special ranges
- * (documentation, benchmarking, 6to4, Teredo, NAT64 …) are `reserved`, never `public`.
+ * Classify the host of a URL that WHATWG `URL` has canonicalised: dotted-quad IPv4 or an IPv6 literal without
+ * brackets. Undefined for DNS names. Never throws.
  */
-export function classifyIp(literal: string): IpFacts | undefined {
-  // WHATWG URL leaves IPv4 hosts in dotted decimal and IPv6 hosts with colons: skip the (throwing) parse for names.
-  if (!/^[\d.]+$/.test(literal) && !literal.includes(':')) return undefined;
-  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+export function classifyIp(host: string): IpFacts | undefined {
+  // Canonical WHATWG IPv4 hosts are dotted quads; IPv6 hosts have colons. Anything else is a name: skip parsing.
+  if (/^[\d.]+$/.test(host)) return ipaddr.IPv4.isValidFourPartDecimal(host) ? fromAddress(ipaddr.IPv4.parse(host)) : undefined;
+  if (!host.includes(':') || !ipaddr.IPv6.isValid(host)) return undefined;
+  return fromAddress(ipaddr.IPv6.parse(host));
+}
+
+/**
+ * Classify a host as some other parser (inet_aton, Python) might read it: any IPv4 form ipaddr.js accepts
+ * (decimal, hex, octal, short) or an IPv6 literal with an optional `%zone`. For hosts WHATWG rejected.
+ */
+export function classifyLooseIp(host: string): IpFacts | undefined {
+  const h = host.replace(/%25/g, '%');
+  if (!ipaddr.isValid(h)) return undefined;
   try {
-    addr = ipaddr.parse(literal);
+    return fromAddress(ipaddr.parse(h));
   } catch {
     return undefined;
   }
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
-  const ip = addr.toString();
-  const version = addr.kind() === 'ipv4' ? 4 : 6;
-  const range = addr.range();
-  const ip_class = (version === 4 ? V4 : V6)[range] ?? 'reserved';
-  return { ip, ip_version: version, ip_class, is_metadata: METADATA_IPS.has(ip) };
 }
 
 export const isMetadataHost = (host: string): boolean => METADATA_HOSTS.has(host);

@@ -1,47 +1,53 @@
-export type FindingType = 'ssn' | 'credit_card' | 'email' | 'aws_access_key' | 'private_key' | 'bearer_token' | 'jwt' | 'github_token' | 'slack_token';
+import { isCardNumber } from './luhn.js';
+import { type WalkOptions, walkStrings } from './walk-strings.js';
+
+export { luhn } from './luhn.js';
+
+/** What a finding is. The matched value itself is never reported (findings reach logs). */
+export type FindingType =
+  | 'ssn'
+  | 'credit_card'
+  | 'email'
+  | 'aws_access_key'
+  | 'private_key'
+  | 'bearer_token'
+  | 'jwt'
+  | 'github_token'
+  | 'slack_token'
+  | 'slack_webhook'
+  | 'stripe_key'
+  | 'google_api_key'
+  | 'openai_api_key'
+  | 'anthropic_api_key'
+  | 'npm_token';
 
 export interface Finding {
   type: FindingType;
-  /** Where in the arguments; the matched value itself is never reported (findings reach logs). */
+  /** Where in the arguments (see walk-strings.ts); for a finding in an object key, that member's path. */
   path: string;
+  /** Present (true) when the finding is in an object key rather than a value. */
+  in_key?: true;
 }
 
-// Every pattern is linear: bounded quantifiers or character classes with no nested repetition. Each detector
-// runs only when a cheap pre-check (a character or substring it needs) passes.
+// Every pattern is linear: bounded quantifiers, or unbounded ones followed by a disjoint character; a pattern
+// that starts inside a run of its own token characters is refused by a lookbehind, so a long run is scanned once.
+// Each detector runs only when a cheap pre-check (a substring it needs) passes.
 const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/;
-const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
-const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/;
-const AWS_KEY = /(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])/;
-const PEM = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----/;
-const BEARER = /\bBearer[ \t]+[A-Za-z0-9\-._~+/]{8,}=*/i;
-const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/;
-const GITHUB = /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/;
-const SLACK = /\bxox[abprs]-[A-Za-z0-9-]{10,200}/;
-
-/** Luhn checksum over a digit string. */
-export function luhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
-
-function hasCard(s: string): boolean {
-  CARD_CANDIDATE.lastIndex = 0;
-  for (let m = CARD_CANDIDATE.exec(s); m; m = CARD_CANDIDATE.exec(s)) {
-    const digits = m[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && !/^(\d)\1+$/.test(digits) && luhn(digits)) return true;
-  }
-  return false;
-}
+const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?![\d])/g;
+const EMAIL_LOCAL = /[A-Za-z0-9._%+-]/;
+const EMAIL_DOMAIN = /[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
+const AWS_KEY = /(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/;
+const PEM = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----/;
+const BEARER = /(?<![A-Za-z0-9])bearer[ \t]+([A-Za-z0-9\-._~+/]{8,4096})/gi;
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/;
+const GITHUB = /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/;
+const SLACK = /(?<![A-Za-z0-9-])xox[abeoprs]-[A-Za-z0-9-]{10,250}/;
+const SLACK_WEBHOOK = /hooks\.slack\.com\/(?:services|workflows|triggers)\/T[A-Za-z0-9_]{6,40}\/[A-Za-z0-9_]{6,40}\/[A-Za-z0-9_]{16,}/;
+const STRIPE = /(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/;
+const GOOGLE_KEY = /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/;
+const OPENAI = /(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})/;
+const ANTHROPIC = /(?<![A-Za-z0-9_-])sk-ant-[a-z]{2,10}\d{0,3}-[A-Za-z0-9_-]{20,}/;
+const NPM = /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/;
 
 function countDigits(s: string, atLeast: number): boolean {
   let n = 0;
@@ -52,18 +58,98 @@ function countDigits(s: string, atLeast: number): boolean {
   return false;
 }
 
-/** The finding types present in one string. */
+function hasCard(s: string): boolean {
+  CARD_CANDIDATE.lastIndex = 0;
+  for (let m = CARD_CANDIDATE.exec(s); m; m = CARD_CANDIDATE.exec(s)) {
+    if (isCardNumber(m[0].replace(/[ -]/g, ''))) return true;
+  }
+  return false;
+}
+
+/** An email address: a local part (1–64 of `A-Z a-z 0-9 . _ % + -`), `@`, a domain with a letter TLD. */
+function hasEmail(s: string): boolean {
+  for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
+    if (at === 0 || !EMAIL_LOCAL.test(s[at - 1]!) || isUrlUserinfo(s, at)) continue;
+    EMAIL_DOMAIN.lastIndex = at + 1;
+    if (EMAIL_DOMAIN.test(s)) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the `@` at `at` ends the userinfo of a URL (`https://user:pw@host`, `https://a.com@evil.com`): that
+ * is URL syntax (input.mcp.urls reports it as has_userinfo), not an address. An address in a URL's path or query
+ * is still an email. Looks back at most 256 characters.
+ */
+function isUrlUserinfo(s: string, at: number): boolean {
+  for (let i = at - 1; i > 0 && i >= at - 256; i--) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2f) return s.charCodeAt(i - 1) === 0x2f; // '//' right before the userinfo
+    if (c === 0x3f || c === 0x23 || c === 0x40 || c <= 0x20) return false; // '?', '#', '@', whitespace
+  }
+  return false;
+}
+
+/** `Bearer <token>` where the token looks random: it has a digit, or is 16+ characters of mixed case. */
+function hasBearer(s: string): boolean {
+  BEARER.lastIndex = 0;
+  for (let m = BEARER.exec(s); m; m = BEARER.exec(s)) {
+    const t = m[1]!;
+    if (/\d/.test(t) || (t.length >= 16 && /[a-z]/.test(t) && /[A-Z]/.test(t))) return true;
+  }
+  return false;
+}
+
+/** The finding types present in one string, each once, in a fixed order. */
 export function detectInString(s: string): FindingType[] {
   const out: FindingType[] = [];
+  if (s.length < 6) return out;
   const digits9 = countDigits(s, 9);
   if (digits9 && s.includes('-') && SSN.test(s)) out.push('ssn');
   if (digits9 && countDigits(s, 13) && hasCard(s)) out.push('credit_card');
-  if (s.includes('@') && EMAIL.test(s)) out.push('email');
+  if (s.includes('@') && hasEmail(s)) out.push('email');
   if (s.includes('A') && AWS_KEY.test(s)) out.push('aws_access_key');
   if (s.includes('-----BEGIN') && PEM.test(s)) out.push('private_key');
-  if (/bearer/i.test(s) && BEARER.test(s)) out.push('bearer_token');
+  if (/bearer/i.test(s) && hasBearer(s)) out.push('bearer_token');
   if (s.includes('eyJ') && JWT.test(s)) out.push('jwt');
   if ((s.includes('gh') || s.includes('github_pat_')) && GITHUB.test(s)) out.push('github_token');
   if (s.includes('xox') && SLACK.test(s)) out.push('slack_token');
+  if (s.includes('hooks.slack.com') && SLACK_WEBHOOK.test(s)) out.push('slack_webhook');
+  if (s.includes('k_') && STRIPE.test(s)) out.push('stripe_key');
+  if (s.includes('AIza') && GOOGLE_KEY.test(s)) out.push('google_api_key');
+  if (s.includes('sk-')) {
+    if (OPENAI.test(s)) out.push('openai_api_key');
+    if (s.includes('sk-ant-') && ANTHROPIC.test(s)) out.push('anthropic_api_key');
+  }
+  if (s.includes('npm_') && NPM.test(s)) out.push('npm_token');
   return out;
+}
+
+/** Card numbers sent as JSON numbers: a safe integer of 13+ digits (a 16-digit Visa number is exact). */
+export function detectInNumber(n: number): FindingType[] {
+  return Number.isSafeInteger(n) && n >= 1e12 && isCardNumber(String(n)) ? ['credit_card'] : [];
+}
+
+export interface FindingsResult {
+  findings: Finding[];
+  /** A walk bound was hit: some strings were not inspected. */
+  truncated: boolean;
+}
+
+/** Collects findings from walk visits; shared by detectFindings and computeArgumentFacts. */
+export function findingsCollector(findings: Finding[]): (path: string, value: string | number, kind: 'string' | 'key' | 'number') => void {
+  return (path, value, kind) => {
+    const types = typeof value === 'number' ? detectInNumber(value) : detectInString(value);
+    for (const type of types) findings.push(kind === 'key' ? { type, path, in_key: true } : { type, path });
+  };
+}
+
+/**
+ * PII and secret findings in a tool call's arguments: string values, object keys and numbers, at any depth.
+ * Pure; never throws on JSON input; never includes a matched value.
+ */
+export function detectFindings(args: unknown, opts: WalkOptions = {}): FindingsResult {
+  const findings: Finding[] = [];
+  const { truncated } = walkStrings(args, findingsCollector(findings), { keys: true, numbers: true, ...opts });
+  return { findings, truncated };
 }

@@ -1,121 +1,201 @@
-import { domainToASCII } from 'node:url';
-import { classifyIp, isMetadataHost, type IpClass } from './ip-class.js';
+import { classifyIp, classifyLooseIp, isMetadataHost, type IpClass, type IpFacts } from './ip-class.js';
+import { splitAuthority, splitUri } from './rfc3986.js';
+import { hasIdnaMappedCharacters, INVISIBLE, isPlainDnsHost, normaliseRfcHost, stripHost } from './url-host.js';
+import { type UrlShape, urlShape } from './url-shape.js';
+import { type WalkOptions, walkStrings } from './walk-strings.js';
+
+export { looksLikeUrl } from './url-shape.js';
+
+/**
+ * Why parsers may read a URL differently. Stable codes (policies and logs use them):
+ * - `whitespace`: whitespace before/after the URL, or inside the scheme or authority;
+ * - `control_characters`: a C0/C1 control character or DEL anywhere (WHATWG removes tab/CR/LF, others do not);
+ * - `invisible_characters`: zero-width, bidi or other format characters in the authority;
+ * - `backslash`: a `\` in the authority or path (WHATWG reads it as `/` for special schemes, RFC 3986 does not);
+ * - `slashes`: a special scheme not followed by exactly `//` (`https:/x`, `https:x`, `https:///x`), or a
+ *   protocol-relative URL with more than two slashes;
+ * - `multiple_at`: more than one `@` in the authority;
+ * - `encoded_userinfo`: a percent-escaped delimiter (`/ @ \ ? # . :`) in the userinfo;
+ * - `encoded_host`: a percent-escape in the host;
+ * - `idna_mapping`: non-ASCII look-alikes that IDNA maps to ASCII (`ｅｖｉｌ.com`, `a。b`);
+ * - `ipv6_zone`: an IPv6 zone identifier (`[fe80::1%25eth0]`);
+ * - `non_canonical_ip`: an IPv4 host not written as a dotted quad (`2852039166`, `0xA9FEA9FE`, `0251.…`, `127.1`);
+ * - `host_characters`: a DNS host with characters other than `a-z 0-9 - _ .`, or an empty label (`a..b`);
+ * - `invalid_url`: WHATWG URL rejects it (bad host, port, IDNA);
+ * - `invalid_host`: a non-special scheme whose host is not a valid host for http;
+ * - `parser_mismatch`: the WHATWG host differs from the RFC 3986 (urlsplit) host.
+ */
+export type AmbiguityCode =
+  | 'whitespace'
+  | 'control_characters'
+  | 'invisible_characters'
+  | 'backslash'
+  | 'slashes'
+  | 'multiple_at'
+  | 'encoded_userinfo'
+  | 'encoded_host'
+  | 'idna_mapping'
+  | 'ipv6_zone'
+  | 'non_canonical_ip'
+  | 'host_characters'
+  | 'invalid_url'
+  | 'invalid_host'
+  | 'parser_mismatch';
 
 export interface UrlFact {
-  /** Where in the arguments the URL was found, e.g. `url`, `items[0].href`. */
+  /** Where in the arguments the URL was found, e.g. `url`, `items[0].href` (see walk-strings.ts). */
   path: string;
+  /** The string exactly as sent. */
   raw: string;
+  /** Lower case; '' for a protocol-relative URL (`//host/x`), whose scheme depends on a base. */
   scheme: string;
-  /** Canonical host: lower case, IDNA (punycode), no trailing dot, IPv6 without brackets. */
+  /** Canonical host: lower case, IDNA (punycode), no trailing dot, IPv6 without brackets; '' when none. */
   host: string;
-  /** Explicit port, else the scheme's default (80, 443, 21, …), else null. */
+  /** Explicit port, else the scheme's default, else null. */
   port: number | null;
+  /** The URL's path as WHATWG URL reads it (dot segments resolved, percent-escapes kept). */
   url_path: string;
+  /** The query string without `?`; '' when none. */
   query: string;
   ip: string | null;
   ip_version: 4 | 6 | null;
   ip_class: IpClass | null;
+  /** A cloud metadata endpoint (by address, or by name such as metadata.google.internal). */
   is_metadata: boolean;
+  /** `user[:password]@` present (also an empty one, or `@` that only an RFC 3986 reader sees). */
   has_userinfo: boolean;
-  /** True where parsers may read this URL differently; `ambiguity` says why. */
+  /** True when parsers may read this URL differently; `ambiguity` says why. */
   ambiguous: boolean;
-  ambiguity: string[];
+  ambiguity: AmbiguityCode[];
 }
 
-const SCHEME_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-// RFC 3986, appendix B.
-const RFC3986 = /^(?:([^:/?#]+):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21, gopher: 70 };
+export const DEFAULT_PORTS: Readonly<Record<string, number>> = Object.freeze({
+  ftp: 21, ssh: 22, sftp: 22, telnet: 23, smtp: 25, tftp: 69, gopher: 70, http: 80, ws: 80, pop3: 110, nntp: 119,
+  imap: 143, ldap: 389, https: 443, wss: 443, smb: 445, rtsp: 554, ldaps: 636, imaps: 993, pop3s: 995,
+  dict: 2628, mysql: 3306, postgres: 5432, postgresql: 5432, amqp: 5672, redis: 6379, git: 9418, mongodb: 27017,
+});
 
-/** True for a string mcp-authz treats as a URL: `scheme://…` or `//host…`, possibly wrapped in whitespace. */
-export function looksLikeUrl(s: string): boolean {
-  const t = s.trim();
-  return SCHEME_URL.test(t) || (t.startsWith('//') && t.length > 2 && t[2] !== '/');
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+const WHITESPACE = /\s/;
+const ENCODED_DELIMITER = /%(?:2f|40|5c|3f|23|2e|3a)/i;
+const NON_ASCII = /[^\x00-\x7f]/;
+const BACKSLASH_BEFORE_QUERY = /^[^?#\\]*\\/;
+
+function parse(s: string): URL | undefined {
+  // One parse: invalid URLs (and their exception cost) are the rare case.
+  try {
+    return new URL(s);
+  } catch {
+    return undefined;
+  }
 }
 
-/** Facts about one URL string, or undefined when it is not a URL. Never throws. */
+/** Facts about one string, or undefined when it is not a URL (see url-shape.ts). Never throws. */
 export function urlFact(raw: string, path: string): UrlFact | undefined {
-  if (!looksLikeUrl(raw)) return undefined;
-  const ambiguity = new Set<string>();
-  const trimmed = raw.trim();
-  if (trimmed !== raw) ambiguity.add('whitespace');
-  if (CONTROL.test(raw)) ambiguity.add('control_characters');
-  if (/\s/.test(trimmed)) ambiguity.add('whitespace');
-  const target = trimmed.startsWith('//') ? `http:${trimmed}` : trimmed;
+  const shape = urlShape(raw);
+  return shape ? factFromShape(raw, path, shape) : undefined;
+}
 
-  const split = RFC3986.exec(target);
-  const authority = split?.[2] ?? '';
-  if (authority.includes('\\') || /^[A-Za-z][A-Za-z0-9+.-]*:[^/]*\\/.test(target)) ambiguity.add('backslash');
+function factFromShape(raw: string, path: string, shape: UrlShape): UrlFact {
+  const { text, scheme, special, slashes } = shape;
+  const ambiguity: AmbiguityCode[] = [];
+  const flag = (code: AmbiguityCode): void => {
+    if (!ambiguity.includes(code)) ambiguity.push(code);
+  };
+  const authority = text.slice(shape.authorityStart, shape.authorityEnd);
   const at = authority.lastIndexOf('@');
   const userinfo = at >= 0 ? authority.slice(0, at) : '';
-  const rfcHostPort = at >= 0 ? authority.slice(at + 1) : authority;
-  if (userinfo.includes('@')) ambiguity.add('multiple_at');
-  if (/%/.test(rfcHostPort)) ambiguity.add('encoded_host');
-  // Encoded delimiters in userinfo: a decode-then-parse reader sees a different host.
-  if (/%(2f|40|5c|3f|23|2e|3a)/i.test(userinfo)) ambiguity.add('encoded_userinfo');
+  const hostPort = at >= 0 ? authority.slice(at + 1) : authority;
 
-  let url: URL | undefined;
-  try {
-    url = new URL(target);
-  } catch {
-    ambiguity.add('invalid_host');
+  // The scheme has no whitespace (url-shape.ts), so whitespace before the path is in the slashes or authority.
+  if (shape.trimmedEnds || WHITESPACE.test(authority)) flag('whitespace');
+  if (CONTROL.test(raw)) flag('control_characters');
+  if (NON_ASCII.test(authority)) {
+    if (INVISIBLE.test(authority)) flag('invisible_characters');
+    if (hasIdnaMappedCharacters(hostPort)) flag('idna_mapping');
+  }
+  if (text.includes('\\') && BACKSLASH_BEFORE_QUERY.test(text)) flag('backslash');
+  if (scheme === '' ? slashes.length !== 2 : special && scheme !== 'file' && slashes.length !== 2) flag('slashes');
+  if (at >= 0) {
+    if (userinfo.includes('@')) flag('multiple_at');
+    if (ENCODED_DELIMITER.test(userinfo)) flag('encoded_userinfo');
+  }
+  if (hostPort.includes('%')) flag(hostPort.startsWith('[') ? 'ipv6_zone' : 'encoded_host');
+
+  // WHATWG reading. A protocol-relative URL is read as http would read it; a non-special scheme's host is an
+  // opaque string to WHATWG, so its host is canonicalised by reading the same authority as http.
+  const url = parse(scheme === '' ? `http:${text}` : text);
+  const hostUrl = special || scheme === '' || !url || url.host === '' ? url : parse(`http:${text.slice(scheme.length + 1)}`);
+  if (!url) flag('invalid_url');
+  else if (!hostUrl) flag('invalid_host');
+
+  // RFC 3986 reading (what Python's urlsplit, and many proxies, see).
+  const rfc = splitUri(text);
+  const rfcAuth = rfc.authority === undefined ? undefined : splitAuthority(rfc.authority);
+  const rfcBracketed = rfcAuth !== undefined && rfc.authority!.slice(rfc.authority!.lastIndexOf('@') + 1).startsWith('[');
+  const rfcHost = rfcAuth ? normaliseRfcHost(rfcAuth.host, rfcBracketed) : '';
+
+  let host: string;
+  let ipFacts: IpFacts | undefined;
+  if (hostUrl) {
+    host = stripHost(hostUrl.hostname);
+    ipFacts = classifyIp(host);
+    if (rfcHost !== host) flag('parser_mismatch');
+    // An IPv4 address written another way (decimal, hex, octal, short): inet_aton agrees, a DNS-minded reader
+    // (or a string compare) does not.
+    if (ipFacts?.ip_version === 4 && rfcHost !== host && rfcAuth && classifyLooseIp(rfcAuth.host)?.ip === ipFacts.ip) {
+      flag('non_canonical_ip');
+    }
+    if (!ipFacts && !isPlainDnsHost(host)) flag('host_characters');
+  } else {
+    // WHATWG rejected it: report what an RFC 3986 reader (and inet_aton) would connect to.
+    host = url ? stripHost(url.hostname.toLowerCase()) : rfcHost;
+    ipFacts = rfcAuth ? classifyLooseIp(rfcAuth.host) : undefined;
   }
 
-  const scheme = (url?.protocol ?? `${split?.[1] ?? ''}:`).slice(0, -1).toLowerCase();
-  const whatwgHost = url ? stripHost(url.hostname) : '';
-  const rfcHost = rfcHostOnly(rfcHostPort);
-  if (url && (url.host !== '' || rfcHost !== '') && rfcHost !== whatwgHost) ambiguity.add('parser_mismatch');
-  if (url && url.hostname === '' && authority !== '') ambiguity.add('invalid_host');
+  // The explicit port (WHATWG drops a scheme's default port, and would drop :80 of a protocol-relative URL read
+  // as http: take that one as written), else the scheme's default.
+  let port: number | null = null;
+  if (url && scheme !== '') port = url.port !== '' ? Number(url.port) : null;
+  else if (rfcAuth?.port && /^\d{1,5}$/.test(rfcAuth.port)) port = Number(rfcAuth.port);
+  if (port === null && scheme !== '') port = DEFAULT_PORTS[scheme] ?? null;
 
-  const host = url ? whatwgHost : rfcHost;
-  const ipFacts = host ? classifyIp(host) : undefined;
-  const explicitPort = url?.port ? Number(url.port) : undefined;
-  const fact: UrlFact = {
+  if (ambiguity.length > 1) ambiguity.sort();
+  return {
     path,
     raw,
     scheme,
     host,
-    port: explicitPort ?? DEFAULT_PORTS[scheme] ?? null,
-    url_path: url ? url.pathname : (split?.[3] ?? ''),
-    query: url ? url.search.replace(/^\?/, '') : (split?.[4] ?? ''),
+    port,
+    url_path: url ? url.pathname : rfc.path,
+    query: url ? url.search.slice(1) : (rfc.query ?? ''),
     ip: ipFacts?.ip ?? null,
     ip_version: ipFacts?.ip_version ?? null,
     ip_class: ipFacts?.ip_class ?? null,
-    is_metadata: ipFacts?.is_metadata ?? isMetadataHost(host),
-    has_userinfo: userinfo !== '' || Boolean(url?.username || url?.password),
-    ambiguous: false,
-    ambiguity: [...ambiguity].sort(),
+    is_metadata: ipFacts ? ipFacts.is_metadata : isMetadataHost(host),
+    has_userinfo: at >= 0 || (rfc.authority?.includes('@') ?? false) || Boolean(url && (url.username || url.password)),
+    ambiguous: ambiguity.length > 0,
+    ambiguity,
   };
-  fact.ambiguous = fact.ambiguity.length > 0;
-  return fact;
 }
 
-/** Lower case, brackets and trailing dot removed. */
-function stripHost(h: string): string {
-  let host = h.toLowerCase();
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  return host;
+export interface UrlFactsResult {
+  urls: UrlFact[];
+  /** A walk bound was hit: some strings were not inspected. */
+  truncated: boolean;
 }
 
-/** The host as an RFC 3986 reader (e.g. Python's urlsplit) sees it, normalised like WHATWG where that is lossless. */
-function rfcHostOnly(hostPort: string): string {
-  let host = hostPort;
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    host = end > 0 ? host.slice(1, end) : host;
-    try {
-      return new URL(`http://[${host}]/`).hostname.slice(1, -1);
-    } catch {
-      return host.toLowerCase();
-    }
-  }
-  const colon = host.lastIndexOf(':');
-  if (colon >= 0) host = host.slice(0, colon);
-  host = host.toLowerCase();
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  if (/[^\x00-\x7f]/.test(host)) host = domainToASCII(host) || host;
-  return host;
+/** URL facts for every URL string at any depth of a tool call's arguments. Pure; never throws on JSON input. */
+export function extractUrlFacts(args: unknown, opts: WalkOptions = {}): UrlFactsResult {
+  const urls: UrlFact[] = [];
+  const { truncated } = walkStrings(
+    args,
+    (path, value, kind) => {
+      if (kind !== 'string') return;
+      const fact = urlFact(value as string, path);
+      if (fact) urls.push(fact);
+    },
+    { ...opts, keys: false, numbers: false },
+  );
+  return { urls, truncated };
 }

@@ -111,7 +111,23 @@ const toolPolicy = z
   })
   .strict();
 
-const FINDING_TYPES = ['ssn', 'credit_card', 'email', 'aws_access_key', 'private_key', 'bearer_token', 'jwt', 'github_token', 'slack_token'] as const;
+const FINDING_TYPES = [
+  'ssn',
+  'credit_card',
+  'email',
+  'aws_access_key',
+  'private_key',
+  'bearer_token',
+  'jwt',
+  'github_token',
+  'slack_token',
+  'slack_webhook',
+  'stripe_key',
+  'google_api_key',
+  'openai_api_key',
+  'anthropic_api_key',
+  'npm_token',
+] as const;
 
 const piiRule = z
   .object({

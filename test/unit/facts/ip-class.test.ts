@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { classifyIp, classifyLooseIp, isMetadataHost, METADATA_IPS } from '../../../src/facts/ip-class.js';
+
+describe('classifyIp (canonical WHATWG hosts)', () => {
+  it.each([
+    ['127.0.0.1', '127.0.0.1', 4, 'loopback', false],
+    ['127.255.255.254', '127.255.255.254', 4, 'loopback', false],
+    ['10.1.2.3', '10.1.2.3', 4, 'private', false],
+    ['172.31.255.255', '172.31.255.255', 4, 'private', false],
+    ['192.168.0.1', '192.168.0.1', 4, 'private', false],
+    ['100.64.0.1', '100.64.0.1', 4, 'private', false],
+    ['169.254.169.254', '169.254.169.254', 4, 'link_local', true],
+    ['169.254.170.2', '169.254.170.2', 4, 'link_local', true],
+    ['169.254.1.1', '169.254.1.1', 4, 'link_local', false],
+    ['0.0.0.0', '0.0.0.0', 4, 'unspecified', false],
+    ['224.0.0.251', '224.0.0.251', 4, 'multicast', false],
+    ['240.0.0.1', '240.0.0.1', 4, 'reserved', false],
+    ['198.18.0.1', '198.18.0.1', 4, 'reserved', false],
+    ['192.0.0.192', '192.0.0.192', 4, 'reserved', true],
+    ['1.1.1.1', '1.1.1.1', 4, 'public', false],
+    ['::1', '::1', 6, 'loopback', false],
+    ['::', '::', 6, 'unspecified', false],
+    ['fe80::abcd', 'fe80::abcd', 6, 'link_local', false],
+    ['fd00:ec2::254', 'fd00:ec2::254', 6, 'unique_local', true],
+    ['fd20:ce::254', 'fd20:ce::254', 6, 'unique_local', true],
+    ['fec0::1', 'fec0::1', 6, 'private', false],
+    ['ff05::2', 'ff05::2', 6, 'multicast', false],
+    ['::ffff:a9fe:a9fe', '169.254.169.254', 4, 'link_local', true],
+    ['::ffff:a00:1', '10.0.0.1', 4, 'private', false],
+    ['64:ff9b::a9fe:a9fe', '64:ff9b::a9fe:a9fe', 6, 'reserved', true],
+    ['64:ff9b::808:808', '64:ff9b::808:808', 6, 'reserved', false],
+    ['2002:a9fe:a9fe::1', '2002:a9fe:a9fe::1', 6, 'reserved', true],
+    ['::a9fe:a9fe', '::a9fe:a9fe', 6, 'reserved', true],
+    ['2001:db8::1', '2001:db8::1', 6, 'reserved', false],
+    ['4000::1', '4000::1', 6, 'reserved', false],
+    ['2a00:1450:4001::200e', '2a00:1450:4001::200e', 6, 'public', false],
+  ] as const)('%s → %s v%d %s metadata=%s', (host, ip, version, cls, metadata) => {
+    expect(classifyIp(host)).toEqual({ ip, ip_version: version, ip_class: cls, is_metadata: metadata });
+  });
+
+  it.each(['example.com', '127.0.0.1.nip.io', '', '1.2.3', 'localhost', '::g', '1.2.3.4.5'])('%j is not an IP', (host) => {
+    expect(classifyIp(host)).toBeUndefined();
+  });
+
+  it('classifies every metadata address as metadata', () => {
+    for (const ip of METADATA_IPS) expect(classifyIp(ip)?.is_metadata).toBe(true);
+  });
+});
+
+describe('classifyLooseIp (hosts WHATWG rejected)', () => {
+  it.each([
+    ['fe80::1%25eth0', 'fe80::1', 'link_local'],
+    ['fe80::1%eth0', 'fe80::1', 'link_local'],
+    ['2852039166', '169.254.169.254', 'link_local'],
+    ['0x7f.1', '127.0.0.1', 'loopback'],
+  ])('%s → %s (%s)', (host, ip, cls) => {
+    expect(classifyLooseIp(host)).toMatchObject({ ip, ip_class: cls });
+  });
+
+  it('is undefined for names', () => expect(classifyLooseIp('evil.com')).toBeUndefined());
+});
+
+describe('isMetadataHost', () => {
+  it.each([
+    ['metadata.google.internal', true],
+    ['metadata', true],
+    ['instance-data.ec2.internal', true],
+    ['metadata.google.internal.evil.com', false],
+    ['example.com', false],
+  ])('%s → %s', (host, expected) => expect(isMetadataHost(host)).toBe(expected));
+});
