@@ -1,33 +1,52 @@
 # syntax=docker/dockerfile:1
-# mcp-authz: three stages. Build with `docker build -t mcp-authz .`; smoke-test with scripts/docker-smoke.sh.
+# mcp-authz image, in three stages:
+#   policy   the official OPA image compiles rego/ to the embedded WebAssembly bundle (as scripts/build.sh does);
+#   build    Node 20 compiles the TypeScript, adds the bundle, then drops the dev dependencies;
+#   runtime  Node 20 slim, uid 65532, nothing written at run time (run it with a read-only root filesystem).
+# Build: docker build -t mcp-authz .   Smoke test: scripts/docker-smoke.sh (skips where no Docker engine runs).
+# test/deploy/dockerfile.test.ts checks this file; test/deploy/image-build.test.ts replays its stages without Docker.
 
-# 1. Policy: compile the guardrails pack to the embedded WebAssembly bundle with the official OPA image.
+# 1. Policy. The OPA image runs as uid 1000 and has no shell (hence the exec-form RUN). Builders differ on who
+#    owns a WORKDIR they create (BuildKit: the USER; the classic builder, buildah and kaniko: root), so compile
+#    as root here: this stage only hands one file to the next.
 FROM openpolicyagent/opa:1.22.2-static AS policy
+USER 0:0
 WORKDIR /src
 COPY rego/ rego/
 RUN ["/opa", "build", "-t", "wasm", "-e", "mcp/authz/decision", "--ignore", "*_test.rego", "--ignore", "examples", "-o", "/src/default-bundle.tar.gz", "rego/"]
 
-# 2. Build: compile the TypeScript, then drop dev dependencies.
-FROM node:20.19.5-bookworm-slim AS build
+# 2. Build. `npm run build` would also fetch and run opa; here the policy stage did that, so only tsc runs.
+#    --ignore-scripts: no dependency needs an install script (protobufjs' postinstall only prints warnings).
+FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src/ src/
 COPY proto/ proto/
-RUN npx tsc -p tsconfig.json && chmod +x dist/main.js
+RUN npx tsc -p tsconfig.json && chmod 0755 dist/main.js
 COPY --from=policy /src/default-bundle.tar.gz dist/default-bundle.tar.gz
-RUN npm prune --omit=dev
+RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-# 3. Runtime: slim Node 20, non-root, nothing written to the root filesystem (run with readOnlyRootFilesystem).
-FROM node:20.19.5-bookworm-slim AS runtime
+# 3. Runtime. Debian slim rather than distroless: dist/main.js starts with `#!/usr/bin/env node`, and the
+#    Deployment's preStop hook runs `sleep`. npm, npx, corepack and yarn are removed: nothing installs at run
+#    time. uid 65532 gets a passwd entry (no home, no shell). Node runs as PID 1 and handles SIGTERM itself
+#    (drain, then exit 0); it starts no child processes, so no init is needed.
+FROM node:20.20.2-bookworm-slim AS runtime
+LABEL org.opencontainers.image.title="mcp-authz" \
+      org.opencontainers.image.description="Envoy ext_authz gRPC server for MCP tool calls, Rego compiled to WebAssembly" \
+      org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+           /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
+ && groupadd --gid 65532 nonroot \
+ && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nonroot \
+ && ln -s /app/dist/main.js /usr/local/bin/mcp-authz
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/proto ./proto
-RUN ln -s /app/dist/main.js /usr/local/bin/mcp-authz
 USER 65532:65532
 EXPOSE 9191 8181
-ENTRYPOINT ["mcp-authz","serve"]
+ENTRYPOINT ["mcp-authz", "serve"]

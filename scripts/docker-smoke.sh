@@ -1,26 +1,88 @@
 #!/usr/bin/env bash
-# Build the image and check it the way a user would: start it, then grpcurl list and a Check (the MCP gateway
-# demo's denied URL). Where no Docker engine runs (CI here has only the client), it says so and exits 0.
+# Docker smoke test: build the image, run it the way the base Deployment runs it (read-only root filesystem, uid
+# 65532, no capabilities, config and guardrails mounted from manifests/base), then check it as a user would:
+# /readyz, grpcurl list, grpc.health.v1 Check, the MCP gateway demo's three Checks (malicious.com and the metadata
+# endpoint denied, httpbin.org allowed), and exit code 0 after `docker stop` (SIGTERM, drain).
+#
+# Where no Docker engine runs (a client without a daemon, as in this project's CI) it says so and exits 0; the
+# same checks run without Docker in test/deploy/image-build.test.ts, which replays the Dockerfile's stages.
+#
+#   scripts/docker-smoke.sh                                       build mcp-authz:smoke and test it
+#   IMAGE=ghcr.io/you/mcp-authz:0.1.0 SKIP_BUILD=1 scripts/docker-smoke.sh   test an image already built or pushed
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then
-  echo "docker engine not available, skipping the image smoke test"
+
+if ! command -v docker >/dev/null 2>&1; then
+  echo "docker-smoke: docker engine not available, skipping (no docker command)"
   exit 0
 fi
-bash scripts/install-tools.sh
+if ! docker info >/dev/null 2>&1; then
+  echo "docker-smoke: docker engine not available, skipping ($(docker --version 2>/dev/null || echo docker): no daemon answers)"
+  exit 0
+fi
+
+bash scripts/install-tools.sh >/dev/null   # grpcurl
 . scripts/env.sh
 image="${IMAGE:-mcp-authz:smoke}"
-docker build -t "$image" .
-cid=$(docker run -d --read-only --tmpfs /tmp -p 127.0.0.1::9191 -p 127.0.0.1::8181 "$image")
-trap 'docker rm -f "$cid" >/dev/null' EXIT
-grpc_port=$(docker port "$cid" 9191/tcp | head -1 | cut -d: -f2)
-http_port=$(docker port "$cid" 8181/tcp | head -1 | cut -d: -f2)
-for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-grpcurl -plaintext "127.0.0.1:$grpc_port" list | grep -q envoy.service.auth.v3.Authorization
-out=$(grpcurl -plaintext -d @ "127.0.0.1:$grpc_port" envoy.service.auth.v3.Authorization/Check <<'REQ'
-{"attributes":{"request":{"http":{"method":"POST","path":"/mcp","headers":{"content-type":"application/json"},"body":"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"fetch_url\",\"arguments\":{\"url\":\"https://malicious.com\"}}}"}}}}
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  docker build -t "$image" .
+fi
+
+fail() {
+  echo "docker-smoke: FAILED: $*" >&2
+  [[ -n "${cid:-}" ]] && docker logs "$cid" 2>&1 | tail -n 30 >&2
+  exit 1
+}
+
+user=$(docker image inspect --format '{{.Config.User}}' "$image")
+[[ "$user" == 65532:65532 ]] || fail "image user is '$user', expected 65532:65532"
+
+cid=$(docker run -d --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+  -v "$root/manifests/base/config.yaml:/etc/mcp-authz/config/config.yaml:ro" \
+  -v "$root/manifests/base/guardrails.yaml:/etc/mcp-authz/guardrails/guardrails.yaml:ro" \
+  -p 127.0.0.1::9191 -p 127.0.0.1::8181 \
+  "$image" --config /etc/mcp-authz/config/config.yaml)
+trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
+grpc="127.0.0.1:$(docker port "$cid" 9191/tcp | head -n 1 | cut -d: -f2)"
+http="http://127.0.0.1:$(docker port "$cid" 8181/tcp | head -n 1 | cut -d: -f2)"
+
+ready=0
+for _ in $(seq 1 100); do
+  if curl -fsS "$http/readyz" >/dev/null 2>&1; then ready=1; break; fi
+  sleep 0.2
+done
+[[ $ready == 1 ]] || fail "/readyz never answered 200"
+curl -fsS "$http/healthz" >/dev/null || fail "/healthz"
+curl -fsS "$http/metrics" | grep -q '^# TYPE ' || fail "/metrics"
+
+services=$(grpcurl -plaintext "$grpc" list)
+for s in envoy.service.auth.v3.Authorization grpc.health.v1.Health; do
+  grep -qx "$s" <<<"$services" || fail "grpcurl list does not show $s"
+done
+grpcurl -plaintext -d '{"service":"envoy.service.auth.v3.Authorization"}' "$grpc" grpc.health.v1.Health/Check \
+  | grep -q '"SERVING"' || fail "health is not SERVING"
+
+# A Check as the gateway sends it with the shipped extension provider (packAsBytes: the body as raw bytes).
+check() {
+  local body raw
+  body=$(printf '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"fetch_url","arguments":{"url":"%s"}}}' "$1")
+  raw=$(printf '%s' "$body" | base64 | tr -d '\n')
+  grpcurl -plaintext -d @ "$grpc" envoy.service.auth.v3.Authorization/Check <<REQ
+{"attributes":{"source":{"principal":"spiffe://cluster.local/ns/agent-sandbox/sa/support-agent"},
+ "request":{"http":{"method":"POST","path":"/mcp","host":"mcp.127-0-0-1.sslip.io",
+ "headers":{"content-type":"application/json","x-envoy-auth-partial-body":"false"},"rawBody":"$raw"}}}}
 REQ
-)
-echo "$out" | grep -q '"Forbidden"' || { echo "unexpected answer: $out" >&2; exit 1; }
-echo "docker smoke test passed: image $image denies fetch_url(https://malicious.com)"
+}
+out=$(check https://malicious.com)
+grep -q '"Forbidden"' <<<"$out" && grep -q 'url_not_allowed' <<<"$out" || fail "fetch_url(https://malicious.com) was not denied: $out"
+out=$(check https://httpbin.org/get)
+grep -q '"okResponse"' <<<"$out" || fail "fetch_url(https://httpbin.org/get) was not allowed: $out"
+out=$(check http://169.254.169.254/latest/meta-data)
+grep -q '"Forbidden"' <<<"$out" && grep -q 'metadata_endpoint' <<<"$out" || fail "fetch_url(169.254.169.254) was not denied: $out"
+
+docker stop --time 30 "$cid" >/dev/null
+code=$(docker inspect --format '{{.State.ExitCode}}' "$cid")
+[[ "$code" == 0 ]] || fail "exit code $code after SIGTERM, expected 0"
+
+echo "docker smoke test passed: $image (uid 65532, read-only root): malicious.com 403, httpbin.org allowed, 169.254.169.254 403, clean SIGTERM exit"
