@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # mcp-authz image, in three stages:
 #   policy   the official OPA image compiles rego/ to the embedded WebAssembly bundle (as scripts/build.sh does);
-#   build    Node 20 compiles the TypeScript, adds the bundle, then drops the dev dependencies;
-#   runtime  Node 20 slim, uid 65532, nothing written at run time (run it with a read-only root filesystem).
+#   build    Node 24 compiles the TypeScript, adds the bundle, then drops the dev dependencies;
+#   runtime  Node 24 slim, uid 65532, nothing written at run time (run it with a read-only root filesystem).
 # Build: docker build -t mcp-authz .   Smoke test: scripts/docker-smoke.sh (skips where no Docker engine runs).
 # test/deploy/dockerfile.test.ts checks this file; test/deploy/image-build.test.ts replays its stages without Docker.
 
@@ -17,7 +17,7 @@ RUN ["/opa", "build", "-t", "wasm", "-e", "mcp/authz/decision", "--ignore", "*_t
 
 # 2. Build. `npm run build` would also fetch and run opa; here the policy stage did that, so only tsc runs.
 #    --ignore-scripts: no dependency needs an install script (protobufjs' postinstall only prints warnings).
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -32,7 +32,7 @@ RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 #    Deployment's preStop hook runs `sleep`. npm, npx, corepack and yarn are removed: nothing installs at run
 #    time. uid 65532 gets a passwd entry (no home, no shell). Node runs as PID 1 and handles SIGTERM itself
 #    (drain, then exit 0); it starts no child processes, so no init is needed.
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 LABEL org.opencontainers.image.title="mcp-authz" \
       org.opencontainers.image.description="Envoy ext_authz gRPC server for MCP tool calls, Rego compiled to WebAssembly" \
       org.opencontainers.image.licenses="Apache-2.0"

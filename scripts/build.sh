@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build everything `npm start` and the tests need:
-#   1. the Go tools (opa, grpcurl) when missing (scripts/install-tools.sh),
+#   1. Node.js 24 and the Go tools (opa, grpcurl) when missing (scripts/ensure-node.sh, scripts/install-tools.sh),
 #   2. the embedded default policy: rego/ → dist/default-bundle.tar.gz with `opa build -t wasm`,
 #   3. the TypeScript (tsc → dist/).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+bash scripts/ensure-node.sh
 bash scripts/install-tools.sh
 . scripts/env.sh
 mkdir -p dist

@@ -6,7 +6,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/build.sh || exit 1
-. scripts/env.sh
+. scripts/env.sh  # Node.js 24 first on PATH when the machine has an older one
 mkdir -p build
 bash scripts/gen-proto.sh --check || exit 1
 node_modules/.bin/tsc -p tsconfig.test.json || exit 1

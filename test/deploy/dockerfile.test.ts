@@ -29,12 +29,12 @@ describe('Dockerfile', () => {
     }
     const opaVersion = /^OPA_VERSION=v?(\S+)$/m.exec(readFileSync(join(repoRoot, 'scripts/tool-versions.sh'), 'utf8'))?.[1];
     expect(policy.image).toMatchObject({ name: 'openpolicyagent/opa', tag: `${opaVersion}-static` });
-    // Node 20, and a release that satisfies package.json's engines (">=20.19").
+    // Node 24 LTS, and a release that satisfies package.json's engines (">=24.11").
     const minimum = /^>=(\d+)\.(\d+)$/.exec(pkg.engines.node)!.slice(1).map(Number);
     for (const s of [build, runtime]) {
       expect(s.image.name).toBe('node');
       const [major, minor] = s.image.tag!.split(/[.-]/).map(Number);
-      expect(major).toBe(20);
+      expect(major).toBe(24);
       expect(minor).toBeGreaterThanOrEqual(minimum[1]!);
     }
     expect(runtime.image.tag).toBe(build.image.tag); // the modules are installed by the Node that runs them

@@ -17,7 +17,7 @@ const exec = promisify(execFile);
  *     paths mapped into the stage directory; RUN in shell form runs with bash when it only uses relative paths
  *     (the build stage); the runtime stage's RUN, which edits the base image (removes npm, adds the user), is
  *     replayed only for its `ln -s`, and any other command there is refused.
- * The base images themselves are not reproduced: the host's Node (same major) stands in for node:20.
+ * The base images themselves are not reproduced: the host's Node (same major) stands in for node:24.
  */
 export interface ReplayedImage {
   /** Directory standing for the final stage's root filesystem. */
