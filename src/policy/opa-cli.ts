@@ -33,9 +33,36 @@ export async function buildWasmBundle(policyDir: string, entrypoint: string): Pr
     return await readFile(out);
   } catch (err) {
     if (err instanceof AuthzError) throw err;
-    const stderr = (err as { stderr?: string }).stderr?.trim();
-    throw new AuthzError('policy_compile_failed', `opa build failed for ${policyDir}`, stderr ? stderr.split('\n') : [(err as Error).message]);
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    const messages = opaMessages(`${stdout}\n${stderr}`);
+    if (messages.length === 0) messages.push((err as Error).message);
+    const wrongEntrypoint = messages.some((m) => /^entrypoint ".*" does not refer to a rule/.test(m));
+    throw wrongEntrypoint
+      ? new AuthzError('entrypoint_not_found', `${policyDir} has no rule ${entrypoint}`, messages)
+      : new AuthzError('policy_compile_failed', `opa build failed for ${policyDir}`, messages);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * opa's own error lines, as `opa build` prints them (on stdout): `error: 1 error occurred during loading:
+ * dir/a.rego:5: rego_parse_error: unexpected } token` becomes `dir/a.rego:5: rego_parse_error: unexpected } token`,
+ * with opa's context lines (the source line and the caret, or have/want for type errors) kept under it, indented.
+ */
+export function opaMessages(output: string): string[] {
+  const out: string[] = [];
+  for (const raw of output.split('\n')) {
+    const line = raw.trimEnd();
+    if (line.trim() === '') continue;
+    const summary = /^error: (?:load error: )?\d+ errors? occurred(?: during loading)?:\s*(.*)$/.exec(line);
+    if (summary) {
+      if (summary[1]) out.push(summary[1]);
+    } else if (line.startsWith('\t') && out.length > 0) {
+      out[out.length - 1] += `\n      ${line.slice(1)}`;
+    } else {
+      out.push(line.replace(/^error: /, ''));
+    }
+  }
+  return out;
 }

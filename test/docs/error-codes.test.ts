@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode } from '../../src/errors.js';
+import { codeSpans, readDoc, root, tableRows } from './markdown.js';
+
+// Error and reason codes are pinned both ways: every code the code can produce is documented in
+// docs/decisions-and-errors.md, and every documented code exists.
+
+const doc = readDoc('docs/decisions-and-errors.md');
+const firstCode = (row: string[]) => codeSpans(row[0] ?? '')[0] ?? '';
+
+/** Codes thrown as `new AuthzError('code', …)` anywhere in src/. */
+function startupCodesInSource(): Set<string> {
+  const codes = new Set<string>();
+  const visit = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) visit(p);
+      else if (e.name.endsWith('.ts')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/new AuthzError\(\s*'([a-z_]+)'/g)) codes.add(m[1]!);
+      }
+    }
+  };
+  visit(join(root, 'src'));
+  return codes;
+}
+
+describe('error codes in docs/decisions-and-errors.md', () => {
+  const reasonRows = tableRows(doc, 'code').filter((r) => r.length === 3);
+  const startupRows = tableRows(doc, 'code').filter((r) => r.length === 2);
+
+  it('documents every reason code, and only those, with its HTTP status', () => {
+    const documented = new Map(reasonRows.map((r) => [firstCode(r), r[1] ?? '']));
+    const codes = Object.values(REASON) as ReasonCode[];
+    expect([...documented.keys()].sort()).toEqual([...codes].sort());
+    for (const code of codes) {
+      const status = MALFORMED_STATUS[code] ?? FAILURE_STATUS[code];
+      if (status !== undefined) expect(`${code}: ${documented.get(code)}`).toBe(`${code}: ${status}`);
+    }
+  });
+
+  it('documents every startup error code thrown in src/, and only those', () => {
+    expect(startupRows.map(firstCode).sort()).toEqual([...startupCodesInSource()].sort());
+  });
+});
