@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
 import type { Policy } from './policy/opa-wasm.js';
+import { instantiateArtifact } from './policy/load.js';
 import { policySource } from './policy/policy-source.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { PolicyReloader } from './policy/reloader.js';
@@ -68,7 +69,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   const observe = createCheckObserver(metrics, decisionLog);
   const tracing: Tracing = createTracing(opts.env ?? process.env);
   const source = policySource(cfg);
-  const store = new PolicyStore(cfg.policy.keep_revisions);
+  const store = new PolicyStore(cfg.policy.keep_revisions, instantiateArtifact);
   store.onChange((p) => {
     if (p) metrics.setPolicy(p.revision, p.source);
   });
@@ -166,7 +167,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
 
   const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
   process.on('SIGHUP', onHup);
-  if (cfg.policy.watch) reloader.watch(source.watchPaths);
+  if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
 
   const active = store.current();
   logger.info(

@@ -31,6 +31,8 @@ export const REASON = {
   policyEvalError: 'policy_eval_error',
   decisionUndefined: 'decision_undefined',
   decisionInvalid: 'decision_invalid',
+  /** The decision's headers, body or metadata exceed the `decision.max_*` bounds. */
+  decisionTooLarge: 'decision_too_large',
   requestInvalid: 'request_invalid',
   internalError: 'internal_error',
 } as const;
@@ -60,6 +62,7 @@ export const FAILURE_STATUS: Partial<Record<ReasonCode, number>> = {
   policy_eval_error: 500,
   decision_undefined: 500,
   decision_invalid: 500,
+  decision_too_large: 500,
   request_invalid: 400,
   internal_error: 500,
 };

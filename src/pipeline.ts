@@ -16,6 +16,7 @@ export function checkSettings(cfg: Config, descriptors: Descriptors): CheckSetti
       validHttpStatus: envoyHttpStatusCodes(descriptors.packageDefinition),
       defaultDenyStatus: cfg.decision.deny_status,
       defaultApprovalStatus: cfg.decision.approval_status,
+      limits: { maxHeaderBytes: cfg.decision.max_header_bytes, maxBodyBytes: cfg.decision.max_body_bytes, maxMetadataBytes: cfg.decision.max_metadata_bytes },
     },
     response: { managedHeaders: cfg.headers.managed },
   };

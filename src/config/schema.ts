@@ -38,6 +38,8 @@ export const configSchema = z
           .strict()
           .prefault({}),
         watch: z.boolean().default(true),
+        /** Quiet time after the last change to a policy file before the reload starts. */
+        watch_debounce_ms: z.number().int().min(0).max(60_000).default(300),
       })
       .strict()
       .prefault({}),
@@ -53,7 +55,12 @@ export const configSchema = z
     decision: z
       .object({
         deny_status: z.number().int().min(400).max(599).default(403),
-        approval_status: z.number().int().min(200).max(599).default(403),
+        // A denial must not read as success: 2xx is refused (the policy's JSON-RPC error bodies aside).
+        approval_status: z.number().int().min(300).max(599).default(403),
+        /** Bounds on what a decision puts on the wire (bytes); beyond them the check is denied with decision_too_large. */
+        max_header_bytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+        max_body_bytes: z.number().int().min(1024).max(3 * 1024 * 1024).default(64 * 1024),
+        max_metadata_bytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
       })
       .strict()
       .prefault({}),

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AuthzError } from '../errors.js';
 import { readWasmBundle } from './bundle.js';
 import { mergeDataFiles } from './data-files.js';
 import { buildWasmBundle } from './opa-cli.js';
-import { loadWasmPolicy, type Policy } from './opa-wasm.js';
+import { loadWasmPolicy, type Policy, type PolicyArtifact } from './opa-wasm.js';
 import { validatePackConfig } from './pack-config.js';
 
 /** The guardrails pack's data document must validate (startup and every reload): a typo is an error. */
@@ -39,25 +40,33 @@ export async function loadPolicyFromFiles(cfg: PolicySourceConfig): Promise<Poli
   return loadPolicyFromBundleBytes(bytes, cfg, cfg.bundle);
 }
 
-/** A bundle tarball or a bare .wasm module (told apart by the WebAssembly magic bytes). */
+/**
+ * A bundle tarball or a bare .wasm module (told apart by the WebAssembly magic bytes).
+ *
+ * The revision identifies the policy AND its data: the bundle's `.manifest` revision (else `sha256:<12 hex>` of
+ * the bundle), followed by `+data:<8 hex>` of the merged data document when `--data` files are merged in, so a
+ * data-only change is a new revision.
+ */
 export async function loadPolicyFromBundleBytes(bytes: Buffer, cfg: Omit<PolicySourceConfig, 'bundle' | 'policyDir'>, source: string, revisionOverride?: string): Promise<Policy> {
   const isWasm = bytes.subarray(0, 4).equals(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
   if (isWasm) {
     const data = await mergeDataFiles({}, cfg.dataFiles);
     checkPackData(data, source);
-    return loadWasmPolicy({ wasm: bytes, data, entrypoint: cfg.entrypoint, source, maxMemoryPages: cfg.maxMemoryPages, ...(revisionOverride ? { revision: revisionOverride } : {}) });
+    const sha256 = sha(bytes);
+    const revision = withData(revisionOverride || `sha256:${sha256.slice(0, 12)}`, data, cfg.dataFiles);
+    return loadWasmPolicy({ wasm: bytes, data, entrypoint: cfg.entrypoint, source, sha256, maxMemoryPages: cfg.maxMemoryPages, revision });
   }
   const bundle = await readWasmBundle(bytes, cfg.entrypoint, source);
   const data = await mergeDataFiles(bundle.data, cfg.dataFiles);
   checkPackData(data, source);
-  const revision = revisionOverride ?? bundle.manifest.revision;
-  return loadWasmPolicy({
-    wasm: bundle.wasm,
-    data,
-    entrypoint: cfg.entrypoint,
-    source,
-    sha256: bundle.sha256,
-    maxMemoryPages: cfg.maxMemoryPages,
-    ...(revision ? { revision } : {}),
-  });
+  const revision = withData(revisionOverride || bundle.manifest.revision || `sha256:${bundle.sha256.slice(0, 12)}`, data, cfg.dataFiles);
+  return loadWasmPolicy({ wasm: bundle.wasm, data, entrypoint: cfg.entrypoint, source, sha256: bundle.sha256, maxMemoryPages: cfg.maxMemoryPages, revision });
 }
+
+/** Instantiate a policy again from its bytes (a rollback to a kept revision, an evaluation worker). */
+export function instantiateArtifact(a: PolicyArtifact): Promise<Policy> {
+  return loadWasmPolicy({ wasm: a.wasm, data: JSON.parse(a.dataJson) as Record<string, unknown>, entrypoint: a.entrypoint, source: a.source, revision: a.revision, sha256: a.sha256, maxMemoryPages: a.maxMemoryPages });
+}
+
+const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+const withData = (label: string, data: Record<string, unknown>, files: readonly string[]): string => (files.length > 0 ? `${label}+data:${sha(JSON.stringify(data)).slice(0, 8)}` : label);

@@ -23,12 +23,26 @@ export interface Policy {
   nondeterministic: boolean;
   /** The guardrails pack's default mode from its data (`mcp_authz.mode`), for the startup log. */
   mode: 'enforce' | 'audit';
+  /** What it was built from, as bytes: an evaluation worker or a rollback instantiates it again from these. */
+  artifact: PolicyArtifact;
   /** Evaluate the entrypoint; returns OPA's raw result set. Throws an Error on evaluation failure. */
   evaluate(input: unknown): unknown;
 }
 
+/** A policy as bytes (the module and its data document), enough to instantiate it anywhere. */
+export interface PolicyArtifact {
+  wasm: Uint8Array;
+  /** The data document, serialised once. */
+  dataJson: string;
+  entrypoint: string;
+  source: string;
+  revision: string;
+  sha256: string;
+  maxMemoryPages: number;
+}
+
 export interface LoadOptions {
-  wasm: Buffer;
+  wasm: Uint8Array;
   data: Record<string, unknown>;
   entrypoint: string;
   source: string;
@@ -78,10 +92,12 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   }
   const entrypointId = (loaded.entrypoints as Record<string, number>)[opts.entrypoint]!;
   const sha256 = opts.sha256 ?? createHash('sha256').update(opts.wasm).digest('hex');
-  const dataSha256 = createHash('sha256').update(JSON.stringify(opts.data)).digest('hex');
+  const dataJson = JSON.stringify(opts.data);
+  const dataSha256 = createHash('sha256').update(dataJson).digest('hex');
+  const revision = opts.revision || `sha256:${sha256.slice(0, 12)}`;
 
   return {
-    revision: opts.revision || `sha256:${sha256.slice(0, 12)}`,
+    revision,
     source: opts.source,
     sha256,
     dataSha256,
@@ -91,6 +107,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     requiredBuiltins: required,
     nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
     mode: (opts.data.mcp_authz as { mode?: string } | undefined)?.mode === 'audit' ? 'audit' : 'enforce',
+    artifact: { wasm: opts.wasm, dataJson, entrypoint: opts.entrypoint, source: opts.source, revision, sha256, maxMemoryPages: opts.maxMemoryPages },
     evaluate(input: unknown): unknown {
       try {
         builtins.startEvaluation();

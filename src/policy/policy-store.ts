@@ -1,6 +1,7 @@
-import type { Policy } from './opa-wasm.js';
+import type { Policy, PolicyArtifact } from './opa-wasm.js';
 
 export interface RevisionInfo {
+  /** Identifies the policy and its data (see load.ts). */
   revision: string;
   source: string;
   sha256: string;
@@ -9,16 +10,40 @@ export interface RevisionInfo {
   active: boolean;
 }
 
+/** A remembered revision: bytes only. Only the active revision is instantiated. */
+interface KeptRevision {
+  key: string;
+  revision: string;
+  source: string;
+  sha256: string;
+  dataSha256: string;
+  loadedAt: Date;
+  artifact: PolicyArtifact;
+}
+
+/** Builds a live policy from kept bytes (load.ts instantiateArtifact). */
+export type Instantiate = (artifact: PolicyArtifact) => Promise<Policy>;
+
+/** Two loads are the same revision when revision label, bundle and data are all the same. */
+export const revisionKey = (p: Pick<Policy, 'revision' | 'sha256' | 'dataSha256'>): string => `${p.revision}\u0000${p.sha256}\u0000${p.dataSha256}`;
+
 /**
- * The active policy and the last N loaded ones. Swapping is a single reference assignment, so a check that
+ * The active policy and the last N loaded revisions. Swapping is a single reference assignment, so a check that
  * already took `current()` finishes on the policy it started with.
+ *
+ * Older revisions are kept as bytes (module and data), never as live WebAssembly instances, so a memory-hungry
+ * policy costs its memory once; a rollback instantiates the kept bytes again. Loading content that is already
+ * kept moves that entry to the front instead of adding a duplicate.
  */
 export class PolicyStore {
   private active: Policy | undefined;
-  private history: Policy[] = [];
+  private history: KeptRevision[] = [];
   private listeners: ((p: Policy | undefined) => void)[] = [];
 
-  constructor(private readonly keep: number = 5) {}
+  constructor(
+    private readonly keep: number = 5,
+    private readonly instantiate?: Instantiate,
+  ) {}
 
   current(): Policy | undefined {
     return this.active;
@@ -26,21 +51,42 @@ export class PolicyStore {
 
   /** Make `policy` active and remember it (oldest revisions beyond `keep` are dropped). */
   activate(policy: Policy): void {
-    this.history = [policy, ...this.history.filter((p) => p !== policy)].slice(0, Math.max(1, this.keep));
+    const key = revisionKey(policy);
+    const entry: KeptRevision = {
+      key,
+      revision: policy.revision,
+      source: policy.source,
+      sha256: policy.sha256,
+      dataSha256: policy.dataSha256,
+      loadedAt: policy.loadedAt,
+      artifact: policy.artifact,
+    };
+    this.history = [entry, ...this.history.filter((h) => h.key !== key)].slice(0, Math.max(1, this.keep));
     this.active = policy;
     for (const l of this.listeners) l(policy);
   }
 
   /**
-   * Re-activate a remembered revision: matched by revision string (the newest load of it), or by an 8+ character
-   * prefix of the bundle SHA-256 or of the data SHA-256.
+   * Find a remembered revision: by revision string, or by an 8+ character prefix of the bundle SHA-256 or of the
+   * data SHA-256 (the newest match).
    */
-  rollback(ref: string): Policy | undefined {
-    const byPrefix = (p: Policy): boolean => ref.length >= 8 && (p.sha256.startsWith(ref) || p.dataSha256.startsWith(ref));
-    const target = this.history.find((p) => p.revision === ref) ?? this.history.find(byPrefix);
-    if (!target) return undefined;
-    this.activate(target);
-    return target;
+  find(ref: string): RevisionInfo | undefined {
+    const entry = this.lookup(ref);
+    return entry ? this.info(entry) : undefined;
+  }
+
+  /**
+   * Re-activate a remembered revision, instantiating it from its bytes. Undefined when nothing matches.
+   * Rolling back to the active revision is a no-op that returns it.
+   */
+  async rollback(ref: string): Promise<Policy | undefined> {
+    const entry = this.lookup(ref);
+    if (!entry) return undefined;
+    if (this.active && revisionKey(this.active) === entry.key) return this.active;
+    if (!this.instantiate) throw new Error('this policy store cannot instantiate kept revisions');
+    const policy = await this.instantiate(entry.artifact);
+    this.activate(policy);
+    return policy;
   }
 
   /** Drop the active policy (shutdown): every later check is denied with policy_not_loaded. */
@@ -50,17 +96,26 @@ export class PolicyStore {
   }
 
   list(): RevisionInfo[] {
-    return this.history.map((p) => ({
-      revision: p.revision,
-      source: p.source,
-      sha256: p.sha256,
-      data_sha256: p.dataSha256,
-      loaded_at: p.loadedAt.toISOString(),
-      active: p === this.active,
-    }));
+    return this.history.map((h) => this.info(h));
   }
 
   onChange(listener: (p: Policy | undefined) => void): void {
     this.listeners.push(listener);
+  }
+
+  private lookup(ref: string): KeptRevision | undefined {
+    const byPrefix = (h: KeptRevision): boolean => ref.length >= 8 && (h.sha256.startsWith(ref) || h.dataSha256.startsWith(ref));
+    return this.history.find((h) => h.revision === ref) ?? this.history.find(byPrefix);
+  }
+
+  private info(h: KeptRevision): RevisionInfo {
+    return {
+      revision: h.revision,
+      source: h.source,
+      sha256: h.sha256,
+      data_sha256: h.dataSha256,
+      loaded_at: h.loadedAt.toISOString(),
+      active: this.active !== undefined && revisionKey(this.active) === h.key,
+    };
   }
 }

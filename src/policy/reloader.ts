@@ -1,9 +1,10 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { AuthzError } from '../errors.js';
 import type { Policy } from './opa-wasm.js';
-import type { PolicyStore } from './policy-store.js';
+import { concernsFile, fingerprint, isPolicyDirFile } from './policy-files.js';
+import { revisionKey, type PolicyStore } from './policy-store.js';
 
 export interface ReloaderOptions {
   store: PolicyStore;
@@ -14,14 +15,17 @@ export interface ReloaderOptions {
 }
 
 /**
- * Serialised reloads: build the new policy beside the old one, then swap. A failure is logged and counted and
- * leaves the last good policy serving. Requests arriving during a reload coalesce into one more reload.
+ * Serialised reloads and rollbacks: build the new policy beside the old one, then swap. A failure is logged and
+ * counted and leaves the last good policy serving. Requests arriving during a reload coalesce into one more
+ * reload. Loading content identical to the active revision changes nothing (no swap, no history entry).
  */
 export class PolicyReloader {
   private running: Promise<boolean> | undefined;
   private again = false;
+  private lock: Promise<unknown> = Promise.resolve();
   private watchers: FSWatcher[] = [];
   private debounce: NodeJS.Timeout | undefined;
+  private lastFingerprint = '';
 
   constructor(private readonly opts: ReloaderOptions) {}
 
@@ -30,7 +34,7 @@ export class PolicyReloader {
       this.again = true;
       return this.running;
     }
-    this.running = this.run(reason).finally(() => {
+    this.running = this.exclusive(() => this.run(reason)).finally(() => {
       this.running = undefined;
       if (this.again) {
         this.again = false;
@@ -40,17 +44,39 @@ export class PolicyReloader {
     return this.running;
   }
 
+  /** Re-activate a kept revision (instantiated from its bytes), logged. Undefined when no revision matches. */
+  rollback(ref: string): Promise<Policy | undefined> {
+    return this.exclusive(async () => {
+      const { store, logger } = this.opts;
+      const previous = store.current();
+      const policy = await store.rollback(ref);
+      if (!policy) {
+        logger.warn({ ref, kept: store.list().map((r) => r.revision) }, 'policy rollback: no kept revision matches');
+        return undefined;
+      }
+      logger.info({ ref, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 }, 'policy rolled back');
+      return policy;
+    });
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+
   private async run(reason: string): Promise<boolean> {
     const { store, logger } = this.opts;
     try {
       const policy = await this.opts.load();
       const previous = store.current();
-      if (previous && previous.sha256 === policy.sha256 && previous.dataSha256 === policy.dataSha256 && previous.revision === policy.revision) {
+      if (previous && revisionKey(previous) === revisionKey(policy)) {
         logger.debug({ reason, revision: policy.revision }, 'policy unchanged');
+        this.opts.onResult?.(true, previous);
         return true;
       }
       store.activate(policy);
-      logger.info({ reason, revision: policy.revision, previous: previous?.revision, sha256: policy.sha256 }, 'policy loaded');
+      logger.info({ reason, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 }, 'policy loaded');
       this.opts.onResult?.(true, policy);
       return true;
     } catch (err) {
@@ -65,32 +91,54 @@ export class PolicyReloader {
   }
 
   /**
-   * Watch files and directories and reload on change (debounced). Directories are watched rather than files so
-   * atomic replacements (rename, Kubernetes ConfigMap symlink swaps) are seen.
+   * Watch the files that make up the policy and reload on change, debounced. A directory (a Rego policy
+   * directory) is watched recursively for the files `opa build` reads; a file is watched through its directory
+   * (so atomic renames and Kubernetes ConfigMap symlink swaps are seen), for events about that file only. A
+   * reload runs only when the files' fingerprint changed since the last attempt, so other files written next to
+   * them (a log, an editor's swap file) never cause reloads.
    */
   watch(paths: string[], debounceMs = 300): void {
-    const dirs = new Map<string, boolean>();
-    for (const p of paths.map((x) => resolve(x))) {
-      let isDir = false;
+    const all = paths.map((x) => resolve(x));
+    const dirs = all.filter((p) => {
       try {
-        isDir = statSync(p).isDirectory();
+        return statSync(p).isDirectory();
       } catch {
-        // missing now; its parent directory is watched
+        return false; // missing now: watched through its parent directory
       }
-      if (isDir) dirs.set(p, true);
-      else if (!dirs.has(dirname(p))) dirs.set(dirname(p), false);
+    });
+    const under = (dir: string, f: string): boolean => f.startsWith(`${dir}${sep}`);
+    const files = new Map<string, string[]>(); // directory → watched files in it
+    for (const f of all) {
+      if (dirs.includes(f) || dirs.some((d) => under(d, f))) continue;
+      files.set(dirname(f), [...(files.get(dirname(f)) ?? []), f]);
     }
-    for (const [dir, recursive] of dirs) {
-      try {
-        const w = watch(dir, { persistent: false, recursive }, () => {
-          clearTimeout(this.debounce);
-          this.debounce = setTimeout(() => void this.reload(`file change in ${dir}`), debounceMs);
-        });
-        w.on('error', () => undefined);
-        this.watchers.push(w);
-      } catch {
-        // a path that is a file, or vanished: its directory is watched instead
-      }
+    this.lastFingerprint = fingerprint(all);
+    const changed = (): void => {
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => {
+        const now = fingerprint(all);
+        if (now === this.lastFingerprint) return;
+        this.lastFingerprint = now;
+        void this.reload('file change');
+      }, debounceMs);
+    };
+    for (const dir of dirs) {
+      // Data files given inside the policy directory count too, whatever their name.
+      const extra = all.filter((f) => under(dir, f)).map((f) => relative(dir, f).split(sep).join('/'));
+      this.watchDir(dir, true, (name) => name === null || isPolicyDirFile(name) || extra.includes(name.split(sep).join('/')), changed);
+    }
+    for (const [dir, inDir] of files) this.watchDir(dir, false, (name) => inDir.some((f) => concernsFile(f, name)), changed);
+  }
+
+  private watchDir(dir: string, recursive: boolean, relevant: (filename: string | null) => boolean, changed: () => void): void {
+    try {
+      const w = watch(dir, { persistent: false, recursive }, (_event, filename) => {
+        if (relevant(filename === null ? null : String(filename))) changed();
+      });
+      w.on('error', () => undefined);
+      this.watchers.push(w);
+    } catch {
+      // vanished: nothing to watch
     }
   }
 

@@ -20,6 +20,7 @@ function countingPolicy(overrides: Partial<Policy> = {}): Policy & { evaluations
     requiredBuiltins: [],
     nondeterministic: false,
     mode: 'enforce' as const,
+    artifact: { wasm: new Uint8Array(), dataJson: '{}', entrypoint: 'mcp/authz/decision', source: 'test', revision: 'rev', sha256: 'x', maxMemoryPages: 16 },
     evaluations: 0,
     evaluate(input: unknown) {
       p.evaluations++;

@@ -30,6 +30,7 @@ function policyReturning(result: unknown): Policy {
     requiredBuiltins: [],
     nondeterministic: false,
     mode: 'enforce',
+    artifact: { wasm: new Uint8Array(), dataJson: '{}', entrypoint: 'mcp/authz/decision', source: 'test', revision: 'rev', sha256: 'x', maxMemoryPages: 16 },
     evaluate: () => [{ result }],
   };
 }
