@@ -8,6 +8,7 @@ import { loadDescriptors } from './grpc/descriptors.js';
 import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { adminRoutes, opsRoutes } from './http/routes.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
+import { listening } from './listen-error.js';
 import { checkSettings, enrichHooks } from './pipeline.js';
 import { createCheckObserver } from './observability/check-observer.js';
 import { createDecisionLogger, type DecisionLogger } from './observability/decision-log.js';
@@ -44,6 +45,8 @@ export interface AppOptions {
   decisionLog?: DecisionLogger;
   /** OTEL_* environment for tracing (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Names the setting a config value came from (`--http-addr 127.0.0.1:8181`), for startup errors. */
+  origin?: (key: string) => string;
 }
 
 /**
@@ -131,13 +134,24 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     return outcome.response;
   };
 
-  const grpc = await startGrpcServer({ address: cfg.grpc_addr, descriptors, check });
+  // A port that cannot be bound is a startup error naming its setting; what was already bound is closed first.
+  const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
+  const grpc = await listening(origin('grpc_addr'), () => startGrpcServer({ address: cfg.grpc_addr, descriptors, check }));
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
 
   let closing = false;
-  const http = await startHttpServer(cfg.http_addr, opsRoutes({ ready: () => !closing && store.current() !== undefined, metrics: () => metrics.text() }));
-  const admin = await startHttpServer(cfg.admin_addr, adminRoutes({ store, reloader }));
+  let http: HttpServer | undefined;
+  let admin: HttpServer;
+  try {
+    http = await listening(origin('http_addr'), () =>
+      startHttpServer(cfg.http_addr, opsRoutes({ ready: () => !closing && store.current() !== undefined, metrics: () => metrics.text() })),
+    );
+    admin = await listening(origin('admin_addr'), () => startHttpServer(cfg.admin_addr, adminRoutes({ store, reloader })));
+  } catch (err) {
+    await Promise.all([grpc.shutdown(0), http?.close()]);
+    throw err;
+  }
 
   let poller: BundlePoller | undefined;
   if (source.kind === 'remote' && source.fromRemote && cfg.policy.bundle_url) {

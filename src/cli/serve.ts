@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { startApp } from '../app.js';
-import { loadConfig } from '../config/load.js';
+import { at, type LoadedConfig, loadConfigWithOrigins } from '../config/load.js';
 import { CONFIG_FLAG, SETTINGS } from '../config/settings.js';
 import { AuthzError } from '../errors.js';
 import { type FlagSpec, parseFlags } from './args.js';
@@ -27,20 +27,28 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
   const problems = [...parsed.problems];
   if (parsed.positionals.length) problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
 
-  let config;
+  let loaded: LoadedConfig | undefined;
   try {
-    config = loadConfig({ flags: parsed.flags as Record<string, string | string[]>, env });
+    loaded = loadConfigWithOrigins({ flags: parsed.flags as Record<string, string | string[]>, env });
   } catch (err) {
     if (err instanceof AuthzError) problems.push(...(err.details.length ? err.details : [err.message]));
     else throw err;
   }
   // Files are checked even when other settings are invalid, so every problem is reported in one go.
   const f = parsed.flags as Record<string, string | string[] | undefined>;
-  const files: [string, string | undefined][] = config
-    ? [['--bundle', config.policy.bundle], ['--policy', config.policy.dir], ...config.policy.data.map((d): [string, string] => ['--data', d])]
-    : [['--bundle', f.bundle as string | undefined], ['--policy', f.policy as string | undefined], ...((f.data as string[] | undefined) ?? []).map((d): [string, string] => ['--data', d])];
-  for (const [label, file] of files) {
-    if (file && !existsSync(file)) problems.push(`${label} ${file}: no such file or directory`);
+  const config = loaded?.config;
+  // Each missing file is named as the user gave it: `--data x.yaml`, `MCP_AUTHZ_BUNDLE=/b.tar.gz`, `config.yaml: policy.dir`.
+  const fileSettings = SETTINGS.filter((s) => ['policy.bundle', 'policy.dir', 'policy.data'].includes(s.path.join('.')));
+  for (const s of fileSettings) {
+    const key = s.path.join('.');
+    const fromFlag = f[s.flag] as string | string[] | undefined;
+    const fromEnv = env[s.env] || undefined;
+    const value = config ? (at(config, key) as string | string[] | undefined) : (fromFlag ?? (s.kind === 'list' ? fromEnv?.split(',') : fromEnv));
+    for (const file of [value ?? []].flat()) {
+      if (existsSync(file)) continue;
+      const origin = fromFlag !== undefined ? `--${s.flag} ${file}` : fromEnv !== undefined ? `${s.env}=${fromEnv}` : (loaded?.origin(key) ?? key);
+      problems.push(`${origin.includes(file) ? origin : `${origin}: ${file}`}: no such file or directory`);
+    }
   }
   if (problems.length > 0 || !config) {
     process.stderr.write(`mcp-authz: cannot start:\n  - ${problems.join('\n  - ')}\n`);
@@ -49,7 +57,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
 
   let app;
   try {
-    app = await startApp(config);
+    app = await startApp(config, { origin: loaded!.origin });
   } catch (err) {
     if (err instanceof AuthzError) {
       process.stderr.write(`mcp-authz: cannot start [${err.code}]: ${err.message}\n`);

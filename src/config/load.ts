@@ -12,12 +12,28 @@ export interface ConfigSources {
   defaults?: Record<string, unknown>;
 }
 
+export interface LoadedConfig {
+  config: Config;
+  /**
+   * Where a key's value came from, as the user wrote it: `--http-addr 127.0.0.1:8181`,
+   * `MCP_AUTHZ_HTTP_ADDR=127.0.0.1:8181`, `config.yaml: http_addr`, or the key and value for a default.
+   */
+  origin(key: string): string;
+}
+
 /**
  * Build the configuration from defaults, the config file, MCP_AUTHZ_* variables and flags, then validate it once.
- * Every problem is reported together, each with its path, in one AuthzError('config_invalid').
+ * Every problem is reported together, each naming the flag, variable or file key it came from, in one
+ * AuthzError('config_invalid').
  */
 export function loadConfig(src: ConfigSources): Config {
+  return loadConfigWithOrigins(src).config;
+}
+
+export function loadConfigWithOrigins(src: ConfigSources): LoadedConfig {
   const problems: string[] = [];
+  /** Dotted key → where its value was set (file, variable or flag); later sources replace earlier ones. */
+  const origins = new Map<string, string>();
   let raw: Record<string, unknown> = structuredClone(src.defaults ?? {});
 
   const file = (src.flags[CONFIG_FLAG.flag] as string | undefined) ?? src.env[CONFIG_FLAG.env];
@@ -26,7 +42,10 @@ export function loadConfig(src: ConfigSources): Config {
       const parsed: unknown = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true });
       if (parsed !== null && parsed !== undefined) {
         if (typeof parsed !== 'object' || Array.isArray(parsed)) problems.push(`${file}: the configuration must be a mapping`);
-        else raw = deepMerge(raw, parsed as Record<string, unknown>);
+        else {
+          raw = deepMerge(raw, parsed as Record<string, unknown>);
+          for (const key of leafKeys(parsed as Record<string, unknown>)) origins.set(key, `${file}: ${key}`);
+        }
       }
     } catch (err) {
       problems.push(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}`);
@@ -35,24 +54,57 @@ export function loadConfig(src: ConfigSources): Config {
 
   for (const s of SETTINGS) {
     const envValue = src.env[s.env];
-    if (envValue !== undefined && envValue !== '') setPath(raw, s, coerce(s, envValue, `${s.env}`, problems));
+    if (envValue !== undefined && envValue !== '') {
+      setPath(raw, s, coerce(s, envValue, `${s.env}`, problems));
+      origins.set(s.path.join('.'), `${s.env}=${envValue}`);
+    }
   }
   for (const s of SETTINGS) {
     const flagValue = src.flags[s.flag];
-    if (flagValue !== undefined) setPath(raw, s, coerce(s, flagValue, `--${s.flag}`, problems));
+    if (flagValue !== undefined) {
+      setPath(raw, s, coerce(s, flagValue, `--${s.flag}`, problems));
+      const values = Array.isArray(flagValue) ? flagValue : [flagValue];
+      origins.set(s.path.join('.'), values.map((v) => `--${s.flag} ${v}`).join(' '));
+    }
   }
+  /** The origin of the longest key that is a prefix of `path`; the path itself when none was set. */
+  const describe = (path: (string | number | symbol)[]): string => {
+    const key = path.map(String).join('.');
+    for (let n = path.length; n > 0; n--) {
+      const set = origins.get(path.slice(0, n).map(String).join('.'));
+      if (set === undefined) continue;
+      return set.endsWith(`: ${key}`) ? set : `${set} (${key})`;
+    }
+    return key || '(root)';
+  };
 
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path.length ? issue.path.join('.') : '(root)';
-      problems.push(`${path}: ${issue.message}`);
-    }
+    for (const issue of result.error.issues) problems.push(`${describe(issue.path)}: ${issue.message}`);
   }
   if (problems.length > 0 || !result.success) {
     throw new AuthzError('config_invalid', 'invalid configuration', problems);
   }
-  return result.data;
+  const config = result.data;
+  return {
+    config,
+    origin: (key) => {
+      const set = origins.get(key);
+      if (set === undefined) return `${key} ${JSON.stringify(at(config, key)) ?? ''}`.trim().replace(/"/g, '');
+      return set.includes('=') || set.startsWith('--') ? set : `${set} (${String(at(config, key))})`;
+    },
+  };
+}
+
+function leafKeys(obj: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? leafKeys(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+/** The value at a dotted key of a (config) object. */
+export function at(obj: unknown, key: string): unknown {
+  return key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
 }
 
 function coerce(s: Setting, value: string | string[], origin: string, problems: string[]): unknown {

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { HEADER_NAME } from '../http-token.js';
 import { identityConfigSchema } from '../identity/config.js';
 
+/** `host:port`, `[v6]:port`, or `:port` for every interface (as Go and Envoy write it): `:9191` is `0.0.0.0:9191`. */
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port (e.g. 0.0.0.0:9191)')
-  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be host:port (e.g. 0.0.0.0:9191, or :9191 for every interface)')
+  .refine((s) => !/:\d{1,5}$/.test(s) || Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
+  .transform((s) => (s.startsWith(':') ? `0.0.0.0${s}` : s));
 
 /**
  * The whole configuration. Every key is documented in the README's configuration reference; unknown keys are

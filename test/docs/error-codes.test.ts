@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode } from '../../src/errors.js';
+import { LISTEN_ERROR_CODES } from '../../src/listen-error.js';
 import { codeSpans, readDoc, root, tableRows } from './markdown.js';
 
 // Error and reason codes are pinned both ways: every code the code can produce is documented in
@@ -10,9 +11,9 @@ import { codeSpans, readDoc, root, tableRows } from './markdown.js';
 const doc = readDoc('docs/decisions-and-errors.md');
 const firstCode = (row: string[]) => codeSpans(row[0] ?? '')[0] ?? '';
 
-/** Codes thrown as `new AuthzError('code', …)` anywhere in src/. */
+/** Codes thrown as `new AuthzError('code', …)` anywhere in src/, and the bind failures. */
 function startupCodesInSource(): Set<string> {
-  const codes = new Set<string>();
+  const codes = new Set<string>(LISTEN_ERROR_CODES);
   const visit = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
