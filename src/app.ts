@@ -1,19 +1,22 @@
-import pino, { type Logger } from 'pino';
-import { runCheck, type CheckHooks, type CheckSettings } from './authz/check.js';
+import type { Logger } from 'pino';
+import { type CachedDecision, createCheckPipeline } from './authz/pipeline.js';
 import type { CheckRequestWire } from './authz/request.js';
 import type { CheckResponseWire } from './authz/response.js';
+import { type CheckSettings, checkSettings } from './authz/settings.js';
 import { createDecisionCache, type DecisionCache } from './cache/decision-cache.js';
 import type { Config } from './config/schema.js';
 import { loadDescriptors } from './grpc/descriptors.js';
+import { envoyHttpStatusCodes } from './grpc/http-status.js';
 import { startGrpcServer, type GrpcServer } from './grpc/server.js';
 import { adminRoutes, opsRoutes } from './http/routes.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { listening } from './listen-error.js';
-import { checkSettings, enrichHooks } from './pipeline.js';
-import { createCheckObserver } from './observability/check-observer.js';
+import { createIdentityResolver } from './identity/resolve.js';
+import { createAppLogger } from './observability/app-logger.js';
+import { createCheckRecorder } from './observability/check-observer.js';
 import { createDecisionLogger, type DecisionLogger } from './observability/decision-log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { createTracing, type Tracing } from './observability/tracing.js';
+import { createTracing, type CheckSpan, type Tracing } from './observability/tracing.js';
 import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
 import type { Policy } from './policy/opa-wasm.js';
 import { instantiateArtifact } from './policy/load.js';
@@ -27,7 +30,7 @@ export interface App {
   admin: HttpServer;
   store: PolicyStore;
   reloader: PolicyReloader;
-  cache?: DecisionCache;
+  cache?: DecisionCache<CachedDecision>;
   poller?: BundlePoller;
   metrics: Metrics;
   policy(): Policy | undefined;
@@ -54,14 +57,13 @@ export interface AppOptions {
  * HTTP servers. Expensive setup happens here, once; the per-check path only runs the pipeline.
  */
 export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App> {
-  const logger =
-    opts.logger ??
-    pino({ base: { service: 'mcp-authz' }, level: cfg.observability.log_level, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } });
+  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level });
   const descriptors = loadDescriptors();
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
   const dl = cfg.observability.decision_log;
   const decisionLog = dl.enabled
-    ? (opts.decisionLog ?? createDecisionLogger({
+    ? (opts.decisionLog ??
+      createDecisionLogger({
         redactFields: dl.redact_fields,
         allowSampleRate: dl.allow_sample_rate,
         logInput: dl.log_input,
@@ -69,7 +71,6 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
         ...(cfg.identity.jwt.payload_header ? { redactHeaders: [cfg.identity.jwt.payload_header] } : {}),
       }))
     : undefined;
-  const observe = createCheckObserver(metrics, decisionLog);
   const tracing: Tracing = createTracing(opts.env ?? process.env);
   const source = policySource(cfg);
   const store = new PolicyStore(cfg.policy.keep_revisions, instantiateArtifact);
@@ -84,55 +85,32 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   if (source.kind !== 'remote') store.activate(await source.load());
 
   const cache = cfg.cache.enabled
-    ? createDecisionCache({
+    ? createDecisionCache<CachedDecision>({
         maxEntries: cfg.cache.max_entries,
+        maxBytes: cfg.cache.max_bytes,
+        sizeOf: cachedDecisionBytes,
         ttlMs: Math.round(cfg.cache.ttl_seconds * 1000),
         nondeterministicTtlMs: Math.round(cfg.cache.nondeterministic_ttl_seconds * 1000),
         ...(cfg.cache.volatile_headers ? { volatileHeaders: cfg.cache.volatile_headers } : {}),
         ...(cfg.cache.volatile_paths ? { volatilePaths: cfg.cache.volatile_paths.map((p) => p.split('.')) } : {}),
-        onHit: () => metrics.recordCacheHit(),
-        onMiss: () => metrics.recordCacheMiss(),
-        onBypass: () => metrics.recordCacheMiss(),
         onEviction: () => metrics.recordCacheEviction(),
       })
     : undefined;
-  if (cache) metrics.setCacheSizeSource(() => cache.size());
+  if (cache) metrics.setCacheSizeSource(() => cache.size(), () => cache.bytes());
   // Entries are keyed by the policy object, so a reload or rollback misses by construction; clearing frees memory.
   store.onChange(() => cache?.clear());
 
-  const settings = checkSettings(cfg, descriptors);
-  const timed = timedPolicies(metrics, () => currentSpan);
-  // The span of the check being evaluated right now: evaluation is synchronous, so one slot suffices.
-  let currentSpan: ((name: string) => () => void) | undefined;
-  const hooks: CheckHooks = {
-    ...enrichHooks(cfg),
-    evaluate: cache ? (policy, input) => cache.evaluate(timed(policy), input) : (policy, input) => timed(policy).evaluate(input),
-  };
-
-  /** One Check: the pipeline inside a trace span, then metrics and the decision log, after the answer is built. */
-  const check = async (request: CheckRequestWire): Promise<CheckResponseWire> => {
-    const started = process.hrtime.bigint();
-    const span = tracing.startCheck(request.attributes?.request?.http?.headers ?? {});
-    const traced: CheckHooks = tracing.enabled
-      ? {
-          ...hooks,
-          evaluate: (policy, input) => {
-            currentSpan = span.child;
-            try {
-              return hooks.evaluate!(policy, input);
-            } finally {
-              currentSpan = undefined;
-            }
-          },
-        }
-      : hooks;
-    const outcome = await runCheck(request, () => store.current(), settings, traced, span.child);
-    const d = outcome.decision;
-    const mcp = outcome.view?.input.mcp;
-    span.end({ decision: d.kind, rule: d.rule, revision: outcome.policy?.revision, mcpMethod: mcp?.method, tool: mcp?.tool, error: d.allowed ? undefined : `${d.reasonCode}${d.rule ? `: ${d.rule}` : ''}` });
-    observe({ outcome, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9, traceId: span.traceId });
-    return outcome.response;
-  };
+  const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
+  const identity = createIdentityResolver(cfg.identity); // key material (a JWKS file) is loaded here, once
+  const pipeline = createCheckPipeline<CheckSpan>({
+    settings,
+    policy: () => store.current(),
+    identity,
+    ...(cache ? { cache } : {}),
+    ...(tracing.enabled ? { startSpan: (headers: Record<string, string>) => tracing.startCheck(headers) } : {}),
+    record: createCheckRecorder(metrics, decisionLog),
+  });
+  const check = async (request: CheckRequestWire): Promise<CheckResponseWire> => (await pipeline.check(request)).response;
 
   // A port that cannot be bound is a startup error naming its setting; what was already bound is closed first.
   const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
@@ -222,6 +200,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       reloader.close();
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();
+      identity.close();
       await decisionLog?.flush();
       await Promise.all([http.close(), admin.close(), tracing.shutdown()]);
       return drained;
@@ -230,28 +209,9 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
 }
 
 /**
- * Wrap each policy once so its evaluations are timed into mcp_authz_policy_eval_duration_seconds. The wrapper is
- * stable per policy (a WeakMap), so the decision cache still keys by policy identity.
+ * Bytes a cache entry holds, estimated: its decision and response as JSON (UTF-16 in memory, so 2 bytes a
+ * character) plus a fixed allowance for the objects around them. Computed once per stored entry (misses only).
  */
-function timedPolicies(metrics: Metrics, span: () => ((name: string) => () => void) | undefined): (p: Policy) => Policy {
-  const wrapped = new WeakMap<Policy, Policy>();
-  return (p) => {
-    let w = wrapped.get(p);
-    if (!w) {
-      w = Object.assign(Object.create(p) as Policy, {
-        evaluate(input: unknown) {
-          const t0 = process.hrtime.bigint();
-          const end = span()?.('evaluate');
-          try {
-            return p.evaluate(input);
-          } finally {
-            end?.();
-            metrics.recordEval(Number(process.hrtime.bigint() - t0) / 1e9);
-          }
-        },
-      });
-      wrapped.set(p, w);
-    }
-    return w;
-  };
+function cachedDecisionBytes(entry: CachedDecision): number {
+  return 2 * (JSON.stringify(entry.decision).length + JSON.stringify(entry.response).length) + 512;
 }

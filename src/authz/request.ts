@@ -33,6 +33,22 @@ export interface RequestView {
   path: string;
 }
 
+/** What the rest of the check reads from the wire request: headers, method, path and the body bytes as text. */
+export interface DecodedRequest {
+  /** Lower-cased request headers (header_map folded in when `headers` is empty). */
+  headers: Record<string, string>;
+  method: string;
+  path: string;
+  body: BodyView;
+}
+
+/** Decode: the wire request's HTTP attributes → headers, method, path, body view. Pure and total. */
+export function decodeRequest(req: CheckRequestWire): DecodedRequest {
+  const http = req.attributes?.request?.http ?? {};
+  const headers = collectHeaders(http);
+  return { headers, method: (http.method ?? '').toUpperCase(), path: http.path ?? '', body: bodyView(http, headers) };
+}
+
 /**
  * CheckRequest → OPA input document. Pure and total: malformed bodies become `input.mcp.error`, never throws
  * for any decoded CheckRequest. The shape follows OPA's Envoy plugin (`attributes`, `parsed_path`,
@@ -40,10 +56,13 @@ export interface RequestView {
  * `source_principal` and `mcp` are mcp-authz additions.
  */
 export function checkRequestToInput(req: CheckRequestWire, limits: BodyLimits): RequestView {
+  return buildInput(req, decodeRequest(req), limits);
+}
+
+/** Input: the decoded request → the OPA input document (see checkRequestToInput). Pure and total. */
+export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limits: BodyLimits): RequestView {
+  const { headers, method, path, body } = decoded;
   const http = req.attributes?.request?.http ?? {};
-  const headers = collectHeaders(http);
-  const method = (http.method ?? '').toUpperCase();
-  const path = http.path ?? '';
   const attributes = attributesToJson(req.attributes ?? {});
   if (!http.headers || Object.keys(http.headers).length === 0) {
     const request = (attributes.request ??= {}) as Record<string, unknown>;
@@ -52,7 +71,6 @@ export function checkRequestToInput(req: CheckRequestWire, limits: BodyLimits): 
   }
 
   const { parsedPath, parsedQuery } = parsePathAndQuery(path);
-  const body = bodyView(http, headers);
 
   const mcp: McpInput = { is_batch: false };
   let parsedBody;

@@ -24,6 +24,8 @@ interface PathNode {
   headerMap: boolean;
   /** This array is a raw header list ([{ key, value | rawValue }]): leave entries with volatile keys out. */
   headerList: boolean;
+  /** `*` in a path: what applies to every element of this array (never to an object key named "*"). */
+  each?: PathNode;
 }
 
 /** A compiled description of what to leave out of the key. Build once with compileKeySpec. */
@@ -41,7 +43,7 @@ const HEADER_LIST_PATH = ['attributes', 'request', 'http', 'headerMap', 'headers
 export interface KeySpecOptions {
   /** Header names (any case) to leave out. Default: DEFAULT_VOLATILE_HEADERS. */
   volatileHeaders?: readonly string[];
-  /** Paths of object keys from the input root to leave out. Default: DEFAULT_VOLATILE_PATHS. */
+  /** Paths of object keys from the input root to leave out (`*` stands for every array element). Default: DEFAULT_VOLATILE_PATHS. */
   volatilePaths?: readonly (readonly string[])[];
 }
 
@@ -67,6 +69,10 @@ function newNode(): PathNode {
 function nodeAt(root: PathNode, path: readonly string[]): PathNode {
   let node = root;
   for (const key of path) {
+    if (key === '*') {
+      node = node.each ??= newNode();
+      continue;
+    }
     let next = node.children.get(key);
     if (!next) node.children.set(key, (next = newNode()));
     node = next;
@@ -148,11 +154,12 @@ function writeComposite(v: object, node: PathNode | undefined, spec: KeySpec, se
   if (Array.isArray(v)) {
     const list = node !== undefined && node.headerList;
     let out = '[';
+    const each = node?.each;
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
       if (list && isVolatileHeaderEntry(item, spec.volatileHeaders)) continue;
       if (out.length > 1) out += ',';
-      out += write(item, i, undefined, spec, seen) ?? 'null';
+      out += write(item, i, each, spec, seen) ?? 'null';
     }
     return out + ']';
   }

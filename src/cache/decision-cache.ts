@@ -1,33 +1,39 @@
 import { LRUCache } from 'lru-cache';
-import type { PolicyInput } from '../authz/types.js';
-import type { Policy } from '../policy/opa-wasm.js';
 import { compileKeySpec, inputDigest, type KeySpec } from './canonical-key.js';
+import { BODY_DERIVED_HEADERS, BODY_DERIVED_PATHS, DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from './volatile-fields.js';
 
 /**
- * Decision cache: policy identity + digest of the canonical input → the policy's raw result set.
+ * Decision cache: policy load + digest of what the decision depends on → a cached answer (whatever the pipeline
+ * stores: the validated decision and its response).
  *
- * What a key covers:
+ * The key is computed BEFORE enrichment (no facts: they are a pure function of the arguments, which are in the
+ * key) from the input document as built from the request, with the resolved identity and the minute
+ * (`input.now`) already in it. What a key covers:
  * - the policy: a per-cache generation number of the Policy object (every load, even of identical bytes with the
- *   same revision, is a new object and so a new generation), plus its revision, bundle sha256 and data sha256
- *   (hashed into the digest);
- * - the whole input the policy receives (after enrichment), minus the volatile fields (see volatile-fields.ts).
+ *   same revision, is a new object and so a new generation), plus its revision, bundle sha256 and data sha256;
+ * - the input document minus the volatile fields (volatile-fields.ts). When the body parsed as JSON, its parsed
+ *   form stands for it: the raw body text and what only restates it (the body size, `content-length`) and the
+ *   JSON-RPC ids are left out, so requests that differ only in their JSON-RPC id share an entry. The pipeline
+ *   puts the current request's id back into a cached JSON-RPC error (authz/per-request.ts).
  *
- * What is never cached: evaluation errors (they propagate, and the check denies); inputs that cannot be
- * serialised (the evaluation runs uncached, and fails the same way); and, by default, every evaluation of a
- * non-deterministic policy (one that calls time.now_ns, rand.*, uuid.*, ...): its answer for the same input can
- * change, so the cache is bypassed automatically. An operator who accepts answers up to N ms stale for such a
- * policy sets `nondeterministicTtlMs: N`; those entries then live N ms.
+ * What is never cached: inputs that cannot be serialised (the lookup says `bypass`, the evaluation meets the same
+ * problem) and, by default, every check under a non-deterministic policy (one that calls time.now_ns, rand.*,
+ * uuid.*, ...). An operator who accepts answers up to N ms stale for such a policy sets `nondeterministicTtlMs`.
  *
- * Cached result sets are deep-frozen and shared between checks: nothing downstream may mutate them (a mutation
- * throws, and the check denies).
+ * The cache is bounded by entries (`maxEntries`) and by bytes (`maxBytes`, sizes from `sizeOf`); the least
+ * recently used entry goes first. Stored values are shared between checks: callers must not mutate them.
  */
 
 export type EvictionReason = 'evict' | 'expire';
 export type BypassReason = 'nondeterministic' | 'unserialisable';
 
-export interface DecisionCacheOptions {
+export interface DecisionCacheOptions<V> {
   /** Most entries kept; the least recently used is evicted beyond it. Positive integer. */
   maxEntries: number;
+  /** Most bytes kept (the sum of sizeOf over the entries, plus their keys). Positive integer. */
+  maxBytes: number;
+  /** Estimated bytes held by one value (it is never larger than maxBytes once stored). */
+  sizeOf: (value: V) => number;
   /** Lifetime of an entry in ms. Positive integer. */
   ttlMs: number;
   /** Header names left out of the key. Default: DEFAULT_VOLATILE_HEADERS. */
@@ -36,10 +42,7 @@ export interface DecisionCacheOptions {
   volatilePaths?: readonly (readonly string[])[];
   /** Lifetime of entries for non-deterministic policies. 0 (default) bypasses the cache for them. */
   nondeterministicTtlMs?: number;
-  onHit?: () => void;
-  onMiss?: () => void;
-  onBypass?: (reason: BypassReason) => void;
-  /** An entry left the cache: `evict` (LRU, at maxEntries) or `expire` (TTL passed, seen on lookup). */
+  /** An entry left the cache: `evict` (LRU, at maxEntries or maxBytes) or `expire` (TTL passed, seen on lookup). */
   onEviction?: (reason: EvictionReason) => void;
   /** Clock in ms (tests). Default: performance.now. */
   now?: () => number;
@@ -52,41 +55,67 @@ export interface DecisionCacheStats {
   evictions: number;
   expirations: number;
   size: number;
+  bytes: number;
 }
 
 /** What the cache needs to know about a policy (a Policy satisfies it). */
-export type PolicyIdentity = Pick<Policy, 'revision' | 'sha256'> & Partial<Pick<Policy, 'dataSha256' | 'nondeterministic'>>;
+export interface PolicyIdentity {
+  revision: string;
+  sha256: string;
+  dataSha256?: string;
+  nondeterministic?: boolean;
+}
 
-export interface DecisionCache {
+/** The input document as the key reads it (an authz PolicyInput satisfies it). */
+export interface KeyDocument {
+  parsed_body?: unknown;
+  truncated_body?: boolean;
+  mcp?: object & { error?: unknown };
+  [field: string]: unknown;
+}
+
+export type CacheLookup<V> = { status: 'hit'; value: V } | { status: 'miss'; key: string } | { status: 'bypass'; reason: BypassReason };
+
+export interface DecisionCache<V extends object> {
   /**
-   * The key for `input` under `policy`. Pass the Policy object itself: the key is tied to that object, so two
-   * loads never share entries.
+   * The key for `doc` under `policy`. Pass the Policy object itself: the key is tied to that object, so two loads
+   * never share entries. Throws for a document that cannot be serialised.
    */
-  key(policy: PolicyIdentity, input: PolicyInput): string;
-  get(key: string): unknown;
-  /** Store a result set (deep-frozen). `ttlMs` overrides the cache TTL for this entry. */
-  set(key: string, resultSet: unknown, ttlMs?: number): void;
-  /** Drop-in for CheckHooks.evaluate: look up, evaluate on a miss, store; bypass for non-deterministic policies. */
-  evaluate(policy: Policy, input: PolicyInput): unknown;
+  key(policy: PolicyIdentity & object, doc: KeyDocument): string;
+  /** Look up: a hit, a miss (with the key to store under), or a bypass (never cached). Counts the outcome. */
+  lookup(policy: PolicyIdentity & object, doc: KeyDocument): CacheLookup<V>;
+  /** Store a value under a key from lookup(); entries of a non-deterministic policy live nondeterministicTtlMs. */
+  store(policy: PolicyIdentity, key: string, value: V): void;
+  /** The value under a key, without counting (tests, tools). */
+  peek(key: string): V | undefined;
   size(): number;
+  /** Estimated bytes held (sizeOf of the values plus the keys). */
+  bytes(): number;
   clear(): void;
   stats(): DecisionCacheStats;
 }
 
-export function createDecisionCache(opts: DecisionCacheOptions): DecisionCache {
+/** Fixed overhead per entry (lru-cache bookkeeping, wrapper object), in bytes. */
+const ENTRY_OVERHEAD = 160;
+
+export function createDecisionCache<V extends object>(opts: DecisionCacheOptions<V>): DecisionCache<V> {
   requireInteger('maxEntries', opts.maxEntries, 1);
+  requireInteger('maxBytes', opts.maxBytes, 1);
   requireInteger('ttlMs', opts.ttlMs, 1);
   const nondeterministicTtlMs = opts.nondeterministicTtlMs ?? 0;
   requireInteger('nondeterministicTtlMs', nondeterministicTtlMs, 0);
 
-  const spec: KeySpec = compileKeySpec({
-    ...(opts.volatileHeaders ? { volatileHeaders: opts.volatileHeaders } : {}),
-    ...(opts.volatilePaths ? { volatilePaths: opts.volatilePaths } : {}),
-  });
+  const volatileHeaders = opts.volatileHeaders ?? DEFAULT_VOLATILE_HEADERS;
+  const volatilePaths = opts.volatilePaths ?? DEFAULT_VOLATILE_PATHS;
+  // Two compiled specs: the whole input, and the input whose body parsed (its parsed form stands for the bytes).
+  const rawSpec: KeySpec = compileKeySpec({ volatileHeaders, volatilePaths });
+  const parsedSpec: KeySpec = compileKeySpec({ volatileHeaders: [...volatileHeaders, ...BODY_DERIVED_HEADERS], volatilePaths: [...volatilePaths, ...BODY_DERIVED_PATHS] });
   const counters = { hits: 0, misses: 0, bypasses: 0, evictions: 0, expirations: 0 };
 
-  const lru = new LRUCache<string, object>({
+  const lru = new LRUCache<string, { value: V; bytes: number }>({
     max: opts.maxEntries,
+    maxSize: opts.maxBytes,
+    sizeCalculation: (entry) => entry.bytes,
     ttl: opts.ttlMs,
     // Only the dispose reasons that mean "the cache let go of an entry by itself" are reported.
     dispose: (_value, _key, reason) => {
@@ -110,75 +139,51 @@ export function createDecisionCache(opts: DecisionCacheOptions): DecisionCache {
     return g;
   };
 
-  const key = (policy: PolicyIdentity, input: PolicyInput): string => {
+  const key = (policy: PolicyIdentity & object, doc: KeyDocument): string => {
     const data = policy.dataSha256 ?? '';
     const prefix = `${policy.revision.length}:${policy.revision}${policy.sha256.length}:${policy.sha256}${data.length}:${data}`;
-    return `${generationOf(policy)}.${inputDigest(input, spec, prefix)}`;
+    const bodyParsed = doc.parsed_body !== undefined && doc.truncated_body !== true && doc.mcp?.error === undefined;
+    return `${generationOf(policy)}.${bodyParsed ? 'p' : 'r'}.${inputDigest(doc, bodyParsed ? parsedSpec : rawSpec, prefix)}`;
   };
 
-  const get = (k: string): unknown => {
-    const entry = lru.get(k) as { value: unknown } | undefined;
-    return entry?.value;
-  };
-
-  const set = (k: string, resultSet: unknown, ttlMs?: number): void => {
-    // A wrapper object, because lru-cache refuses undefined and null values.
-    const entry = { value: deepFreeze(resultSet) };
-    if (ttlMs !== undefined) lru.set(k, entry, { ttl: ttlMs });
-    else lru.set(k, entry);
-  };
-
-  const bypass = (policy: Policy, input: PolicyInput, reason: BypassReason): unknown => {
+  const bypass = (reason: BypassReason): CacheLookup<V> => {
     counters.bypasses++;
-    opts.onBypass?.(reason);
-    return policy.evaluate(input);
-  };
-
-  const evaluate = (policy: Policy, input: PolicyInput): unknown => {
-    if (policy.nondeterministic && nondeterministicTtlMs === 0) return bypass(policy, input, 'nondeterministic');
-    let k: string;
-    try {
-      k = key(policy, input);
-    } catch {
-      // Not JSON-serialisable (BigInt, a cycle): the evaluation meets the same problem and reports it.
-      return bypass(policy, input, 'unserialisable');
-    }
-    const entry = lru.get(k) as { value: unknown } | undefined;
-    if (entry) {
-      counters.hits++;
-      opts.onHit?.();
-      return entry.value;
-    }
-    counters.misses++;
-    opts.onMiss?.();
-    const resultSet = policy.evaluate(input); // throws on failure: nothing is stored
-    const stored = deepFreeze(resultSet);
-    if (stored !== undefined && stored !== null) {
-      if (policy.nondeterministic) lru.set(k, { value: stored }, { ttl: nondeterministicTtlMs });
-      else lru.set(k, { value: stored });
-    }
-    return stored;
+    return { status: 'bypass', reason };
   };
 
   return {
     key,
-    get,
-    set,
-    evaluate,
+    lookup(policy, doc) {
+      if (policy.nondeterministic && nondeterministicTtlMs === 0) return bypass('nondeterministic');
+      let k: string;
+      try {
+        k = key(policy, doc);
+      } catch {
+        // Not JSON-serialisable (BigInt, a cycle): the evaluation meets the same problem and reports it.
+        return bypass('unserialisable');
+      }
+      const entry = lru.get(k);
+      if (entry) {
+        counters.hits++;
+        return { status: 'hit', value: entry.value };
+      }
+      counters.misses++;
+      return { status: 'miss', key: k };
+    },
+    store(policy, k, value) {
+      const bytes = Math.ceil(opts.sizeOf(value)) + 2 * k.length + ENTRY_OVERHEAD;
+      if (!(bytes <= opts.maxBytes)) return; // larger than the whole cache: not kept
+      if (policy.nondeterministic) lru.set(k, { value, bytes }, { ttl: nondeterministicTtlMs });
+      else lru.set(k, { value, bytes });
+    },
+    peek: (k) => lru.peek(k)?.value,
     size: () => lru.size,
+    bytes: () => lru.calculatedSize,
     clear: () => lru.clear(),
-    stats: () => ({ ...counters, size: lru.size }),
+    stats: () => ({ ...counters, size: lru.size, bytes: lru.calculatedSize }),
   };
 }
 
 function requireInteger(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new RangeError(`decision cache: ${name} must be an integer >= ${min}, got ${value}`);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
-  }
-  return value;
 }

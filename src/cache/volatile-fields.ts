@@ -5,9 +5,10 @@
  * the lists are configurable (`cache.volatile_headers`, `cache.volatile_paths`) and an operator whose policy
  * reads one of these fields must remove it from the list.
  *
+ * The JSON-RPC ids and the raw body are left out only when the body parsed (BODY_DERIVED_*): the parsed form
+ * stands for the bytes, and the pipeline puts the current request's id back into a cached JSON-RPC error.
+ *
  * Deliberately NOT volatile by default:
- * - the JSON-RPC `id` (`input.mcp.id`, `input.parsed_body.id`, and inside the raw body): a policy may echo it
- *   in a JSON-RPC error body, and a cached body carrying another request's id breaks the client's correlation;
  * - `mcp-session-id`, `authorization`, `cookie`, `baggage`, `x-forwarded-for` and every other header: these
  *   carry identity, tenancy or routing facts policies do decide on;
  * - the source address (only its ephemeral port is dropped).
@@ -52,4 +53,23 @@ export const DEFAULT_VOLATILE_PATHS: readonly (readonly string[])[] = Object.fre
   Object.freeze(['attributes', 'request', 'http', 'id']),
   // The client's ephemeral source port. The source address itself stays in the key.
   Object.freeze(['attributes', 'source', 'address', 'socketAddress', 'portValue']),
+]);
+
+/**
+ * Left out of the key when the body parsed as JSON (and is complete and valid JSON-RPC): the raw body and what
+ * only restates its bytes, and the JSON-RPC ids. The parsed form (`parsed_body`, `input.mcp`) stays in the key,
+ * so two bodies share an entry only when they are the same JSON-RPC message up to their ids. A policy that reads
+ * the raw body text sees the text of the request that filled the entry (the same JSON, possibly spelled with other
+ * whitespace or escapes); a policy that decides on the id itself (rather than echoing it) must not be cached.
+ */
+export const BODY_DERIVED_HEADERS: readonly string[] = Object.freeze(['content-length']);
+
+export const BODY_DERIVED_PATHS: readonly (readonly string[])[] = Object.freeze([
+  Object.freeze(['attributes', 'request', 'http', 'body']),
+  Object.freeze(['attributes', 'request', 'http', 'rawBody']),
+  Object.freeze(['attributes', 'request', 'http', 'size']),
+  Object.freeze(['mcp', 'id']),
+  Object.freeze(['mcp', 'batch', '*', 'id']),
+  Object.freeze(['parsed_body', 'id']),
+  Object.freeze(['parsed_body', '*', 'id']),
 ]);

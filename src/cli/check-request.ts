@@ -1,5 +1,5 @@
 import { toStruct } from '../authz/response.js';
-import type { JsonObject } from '../authz/types.js';
+import type { JsonObject } from '../mcp/types.js';
 import type { CheckRequestWire } from '../authz/request.js';
 
 /**

@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { runCheck, type CheckOutcome } from '../authz/check.js';
+import { createCheckPipeline, type CheckOutcome } from '../authz/pipeline.js';
 import type { CheckRequestWire } from '../authz/request.js';
+import { checkSettings } from '../authz/settings.js';
 import { policySource } from '../policy/policy-source.js';
 import { loadConfig } from '../config/load.js';
 import { AuthzError } from '../errors.js';
 import { loadDescriptors } from '../grpc/descriptors.js';
-import { checkSettings, enrichHooks } from '../pipeline.js';
+import { envoyHttpStatusCodes } from '../grpc/http-status.js';
+import { createIdentityResolver } from '../identity/resolve.js';
 import { parseFlags } from './args.js';
 import { requestForBody, requestFromJson } from './check-request.js';
 
@@ -71,6 +73,7 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
     return EXIT.error;
   }
 
+  let identity: ReturnType<typeof createIdentityResolver> | undefined;
   try {
     const cfg = loadConfig({
       flags: { config: f.config as string | undefined, bundle: f.bundle as string | undefined, policy: f.policy as string | undefined, data: f.data as string[] | undefined, entrypoint: f.entrypoint as string | undefined },
@@ -79,9 +82,10 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
     const descriptors = loadDescriptors();
     if (cfg.policy.bundle_url) throw new AuthzError('config_invalid', 'check works offline: use --bundle or --policy, not a bundle URL');
     const policy = await policySource(cfg).load();
-    const settings = checkSettings(cfg, descriptors);
-    const hooks = enrichHooks(cfg);
-    const runOne = (req: CheckRequestWire) => runCheck(req, () => policy, settings, hooks);
+    // The serving pipeline, without cache, tracing or metrics: the same stages answer the same way.
+    identity = createIdentityResolver(cfg.identity);
+    const pipeline = createCheckPipeline({ settings: checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition)), policy: () => policy, identity });
+    const runOne = (req: CheckRequestWire) => pipeline.check(req);
 
     if (f.cases) return await runCases(f.cases as string, runOne, out);
 
@@ -95,6 +99,8 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
     const msg = e instanceof AuthzError ? `[${e.code}] ${e.message}` : (e as Error).message;
     err.write(`mcp-authz check: ${msg}\n`);
     return EXIT.error;
+  } finally {
+    identity?.close();
   }
 }
 

@@ -77,6 +77,8 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(true),
         max_entries: z.number().int().positive().default(10_000),
+        /** Bytes the entries may hold (estimated); least recently used entries are evicted beyond it. */
+        max_bytes: z.number().int().positive().default(32 * 1024 * 1024),
         ttl_seconds: z.number().positive().default(60),
         /** Header names left out of the cache key (request ids, trace headers). Replaces the default list. */
         volatile_headers: z.array(z.string().min(1)).optional(),

@@ -1,4 +1,7 @@
-import type { McpInput, McpMessage, PolicyInput } from '../authz/types.js';
+import type { McpInput, McpMessage } from '../mcp/types.js';
+
+/** The part of the policy input the facts read and write. */
+type PolicyInput = { mcp?: McpInput; now?: unknown };
 import { computeArgumentFacts } from './index.js';
 
 type WithFacts = (McpInput | McpMessage) & { urls?: unknown; findings?: unknown; facts_truncated?: boolean };

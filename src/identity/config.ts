@@ -85,14 +85,6 @@ export const identityConfigSchema = z
   .object({
     jwt: jwtSchema.prefault({}),
     agent: agentSchema.prefault({}),
-    /** Verified claims forwarded upstream as headers, e.g. `{claim: team, header: X-Authz-Claim-Team}`. */
-    claim_headers: z.array(z.object({ claim: z.string().min(1), header: headerName }).strict()).default([]),
-    /** Longest claim header value, in characters (Unicode code points); longer values are cut. */
-    header_value_max_length: z.number().int().min(1).max(8192).default(256),
-    /** RFC 9728 protected resource metadata URL, sent as `resource_metadata` in challenges (MCP authorization). */
-    resource_metadata_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-    /** `realm` of the challenges. */
-    realm: z.string().min(1).max(256).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -126,16 +118,8 @@ export const identityConfigSchema = z
       if (!c.agent.claim) issue(['agent', 'claim'], 'required when agent.source is claim');
       if (!j.enabled) issue(['agent', 'source'], 'agent.source claim needs jwt.enabled: true');
     }
-
-    const seen = new Set<string>();
-    c.claim_headers.forEach((m, i) => {
-      if (m.header === j.payload_header || m.header === c.agent.header) issue(['claim_headers', i, 'header'], `${m.header} is an identity input header, not an output`);
-      if (seen.has(m.header)) issue(['claim_headers', i, 'header'], `${m.header} is mapped twice`);
-      seen.add(m.header);
-    });
   });
 
 export type IdentityConfig = z.output<typeof identityConfigSchema>;
 export type IdentityConfigInput = z.input<typeof identityConfigSchema>;
 export type JwtConfig = IdentityConfig['jwt'];
-export type ClaimHeaderMapping = IdentityConfig['claim_headers'][number];

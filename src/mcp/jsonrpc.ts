@@ -1,5 +1,5 @@
 import { REASON } from '../errors.js';
-import type { Json, JsonObject, McpError, McpMessage } from '../authz/types.js';
+import type { Json, JsonObject, McpError, McpMessage } from './types.js';
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,5 +1,5 @@
 import { REASON } from '../errors.js';
-import type { Json, McpError, McpInput } from '../authz/types.js';
+import type { Json, McpError, McpInput } from './types.js';
 import { parseStrictJson } from './strict-json.js';
 import { readMessage } from './jsonrpc.js';
 

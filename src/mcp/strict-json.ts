@@ -1,5 +1,5 @@
 import { REASON, type ReasonCode } from '../errors.js';
-import type { Json } from '../authz/types.js';
+import type { Json } from './types.js';
 
 export interface StrictJsonLimits {
   /** Maximum nesting of objects and arrays. */

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckOutcome } from '../authz/check.js';
+import type { CheckOutcome, PipelineSpan } from '../authz/pipeline.js';
 import { FAILURE_STATUS } from '../errors.js';
 import type { DecisionLogger } from './decision-log.js';
 import type { DecisionLabel, Metrics } from './metrics.js';
-import type { CheckResult } from './tracing.js';
-
-export interface CheckObservation {
-  outcome: CheckOutcome;
-  durationSeconds: number;
-  traceId?: string | null;
-  decisionId?: string;
-}
+import type { CheckResult, CheckSpan } from './tracing.js';
 
 /** The decision label of metrics, logs and spans: server-side failures are `error` (they are still denials). */
 export function decisionLabel(o: CheckOutcome): DecisionLabel {
@@ -44,30 +37,41 @@ export function spanResult(o: CheckOutcome): CheckResult {
   };
 }
 
+export interface RecordOptions {
+  /** The decision id (default: a random UUID, made only when the line is written or sampled). */
+  decisionId?: string;
+}
+
 /**
- * After the answer is built: metrics, then the decision log line. Never throws into the check path. The log record
- * is only built when the logger wants it (sampled-out allows cost one hash).
+ * The one consumer of a check's outcome: it ends the span, updates the metrics and writes the decision log line,
+ * all from the same record, so the three cannot disagree. Never throws into the check path. The log line is only
+ * built when the logger wants it (a sampled-out allow costs one hash).
  */
-export function createCheckObserver(metrics: Metrics | undefined, log: DecisionLogger | undefined) {
-  return (obs: CheckObservation): void => {
+export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionLogger | undefined) {
+  return (o: CheckOutcome, span?: PipelineSpan & Partial<Pick<CheckSpan, 'end'>>, opts: RecordOptions = {}): void => {
     try {
-      const { outcome: o } = obs;
+      span?.end?.(spanResult(o));
       const mcp = o.view?.input.mcp;
       const label = decisionLabel(o);
       const audit = auditInfo(o);
-      metrics?.recordCheck({
-        decision: label,
-        mode: audit.mode,
-        mcpMethod: mcp?.method,
-        isBatch: mcp?.is_batch === true,
-        isResponse: mcp?.is_response === true,
-        reasonCode: o.decision.reasonCode,
-        tool: mcp?.tool,
-        durationSeconds: obs.durationSeconds,
-      });
-      if (mcp?.error) metrics?.recordParseFailure(mcp.error.code);
+      if (metrics) {
+        metrics.recordCheck({
+          decision: label,
+          mode: audit.mode,
+          mcpMethod: mcp?.method,
+          isBatch: mcp?.is_batch === true,
+          isResponse: mcp?.is_response === true,
+          reasonCode: o.decision.reasonCode,
+          tool: mcp?.tool,
+          durationSeconds: o.durationSeconds,
+        });
+        if (o.timings.evaluate !== undefined) metrics.recordEval(o.timings.evaluate);
+        if (o.cache === 'hit') metrics.recordCacheHit();
+        else if (o.cache !== 'off') metrics.recordCacheMiss();
+        if (mcp?.error) metrics.recordParseFailure(mcp.error.code);
+      }
       if (!log) return;
-      const decisionId = obs.decisionId ?? randomUUID();
+      const decisionId = opts.decisionId ?? randomUUID();
       if (!log.wants(label, audit.wouldDeny, decisionId)) return;
       const identity = o.view?.input.identity as { agent?: string } | undefined;
       log.log({
@@ -89,9 +93,9 @@ export function createCheckObserver(metrics: Metrics | undefined, log: DecisionL
         },
         agent: typeof identity?.agent === 'string' ? identity.agent : null,
         decisionId,
-        traceId: obs.traceId ?? null,
+        traceId: span?.traceId ?? null,
         requestId: o.view?.headers['x-request-id'] ?? null,
-        durationUs: Math.round(obs.durationSeconds * 1e6),
+        durationUs: Math.round(o.durationSeconds * 1e6),
         input: o.view?.input,
       });
     } catch {

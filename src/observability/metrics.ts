@@ -69,8 +69,8 @@ export interface Metrics {
   recordCacheHit(): void;
   recordCacheMiss(): void;
   recordCacheEviction(): void;
-  /** Read at scrape time for mcp_authz_decision_cache_size. */
-  setCacheSizeSource(size: () => number): void;
+  /** Read at scrape time for mcp_authz_decision_cache_size (entries) and mcp_authz_decision_cache_bytes. */
+  setCacheSizeSource(size: () => number, bytes?: () => number): void;
   /** The active policy: replaces the mcp_authz_policy_info series and stamps the last successful load. */
   setPolicy(revision: string, source: string): void;
   recordReload(ok: boolean): void;
@@ -151,19 +151,23 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const cacheMisses = new Counter({ name: 'mcp_authz_decision_cache_misses_total', help: 'Decision cache misses (including bypasses).', registers: [registry] });
   const cacheEvictions = new Counter({ name: 'mcp_authz_decision_cache_evictions_total', help: 'Entries evicted (LRU) or expired (TTL).', registers: [registry] });
   let cacheSize: () => number = () => 0;
-  new Gauge({
-    name: 'mcp_authz_decision_cache_size',
-    help: 'Entries in the decision cache.',
-    registers: [registry],
-    collect() {
-      try {
-        const n = cacheSize();
-        if (Number.isFinite(n)) this.set(n);
-      } catch {
-        // a failing size source must not fail the scrape: keep the last value
-      }
-    },
-  });
+  let cacheBytes: () => number = () => 0;
+  const sizeGauge = (name: string, help: string, read: () => number): Gauge =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        try {
+          const n = read();
+          if (Number.isFinite(n)) this.set(n);
+        } catch {
+          // a failing size source must not fail the scrape: keep the last value
+        }
+      },
+    });
+  sizeGauge('mcp_authz_decision_cache_size', 'Entries in the decision cache.', () => cacheSize());
+  sizeGauge('mcp_authz_decision_cache_bytes', 'Bytes held by the decision cache (estimated: entries, their keys and bookkeeping).', () => cacheBytes());
   const policyInfo = new Gauge({ name: 'mcp_authz_policy_info', help: 'The active policy: 1 for its revision and source.', labelNames: ['revision', 'source'] as const, registers: [registry] });
   const reloads = new Counter({ name: 'mcp_authz_policy_reloads_total', help: 'Policy loads after startup, by result.', labelNames: ['result'] as const, registers: [registry] });
   const createdAt = Date.now() / 1000;
@@ -212,8 +216,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     recordCacheHit: () => cacheHits.inc(),
     recordCacheMiss: () => cacheMisses.inc(),
     recordCacheEviction: () => cacheEvictions.inc(),
-    setCacheSizeSource(size) {
+    setCacheSizeSource(size, bytes) {
       cacheSize = size;
+      if (bytes) cacheBytes = bytes;
     },
     setPolicy(revision, source) {
       policyInfo.reset();

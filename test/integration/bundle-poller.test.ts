@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkRequestToInput } from '../../src/authz/request.js';
-import { createDecisionCache } from '../../src/cache/decision-cache.js';
-import { DEFAULT_BODY_LIMITS } from '../../src/mcp/parse-body.js';
+import { createCheckPipeline } from '../../src/authz/pipeline.js';
 import { BundlePollError, createBundlePoller, type BundleErrorInfo, type BundlePollerOptions } from '../../src/policy/bundle-poller.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
 import type { Policy } from '../../src/policy/opa-wasm.js';
+import { testCache, testSettings } from '../helpers/pipeline.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { repoRoot, toolPath } from '../helpers/tools.js';
 
@@ -286,43 +285,43 @@ describe('bundle poller against a real bundle service', () => {
     expect(seen.errors).toEqual([]);
   });
 
-  it('the downloaded policy evaluates through the decision cache (a repeat is a hit with the same result)', async () => {
+  it('the downloaded policy evaluates through the decision cache (a repeat is a hit with the same answer)', async () => {
     const { poller, seen } = await setup();
     expect(await poller.pollNow()).toBe('updated');
     const policy = seen.policies[0]!;
-    const counts = { hit: 0, miss: 0 };
-    const cache = createDecisionCache({ maxEntries: 10, ttlMs: 60_000, onHit: () => counts.hit++, onMiss: () => counts.miss++ });
-    const input = (requestId: string) =>
-      checkRequestToInput(mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { 'x-request-id': requestId } }) as never, DEFAULT_BODY_LIMITS).input;
-    const first = cache.evaluate(policy, input('a'));
-    const second = cache.evaluate(policy, input('b'));
-    expect(second).toEqual(policy.evaluate(input('c')));
-    expect(first).toBe(second);
-    expect(counts).toEqual({ hit: 1, miss: 1 });
+    const cache = testCache();
+    const pipeline = createCheckPipeline({ settings: testSettings(), policy: () => policy, cache });
+    const request = (requestId: string) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { 'x-request-id': requestId } }) as never;
+    const first = await pipeline.check(request('a'));
+    const second = await pipeline.check(request('b'));
+    const uncached = await createCheckPipeline({ settings: testSettings(), policy: () => policy }).check(request('c'));
+    expect([first.cache, second.cache, uncached.cache]).toEqual(['miss', 'hit', 'off']);
+    expect(second.response).toEqual(uncached.response);
+    expect(second.response).toBe(first.response);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 });
   });
 
   it('a policy that reads the clock is detected as non-deterministic and bypasses the cache by default', async () => {
     const dir = join(tmp, 'clock');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'clock.rego'), 'package clock\nimport rego.v1\n\ndecision := {"allowed": true, "at_ns": time.now_ns()}\n');
+    await writeFile(join(dir, 'clock.rego'), 'package clock\nimport rego.v1\n\ndecision := {"allowed": true, "dynamic_metadata": {"at_ns": time.now_ns()}}\n');
     const out = join(tmp, 'clock.tar.gz');
     await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', 'clock/decision', '--revision', 'clock-1', '-o', out, dir]);
     const policy = await loadPolicyFromBundleBytes(await readFile(out), { ...loadCfg, entrypoint: 'clock/decision' }, out);
     expect(policy.nondeterministic).toBe(true);
-    const input = { attributes: {}, parsed_path: [], parsed_query: {}, parsed_body: null, truncated_body: false, version: { encoding: 'protojson', ext_authz: 'v3' } };
+    const request = mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' })) as never;
 
-    const events: string[] = [];
-    const bypassing = createDecisionCache({ maxEntries: 10, ttlMs: 60_000, onBypass: (r) => events.push(r), onHit: () => events.push('hit') });
-    bypassing.evaluate(policy, input);
-    bypassing.evaluate(policy, input);
-    expect(events).toEqual(['nondeterministic', 'nondeterministic']);
-    expect(bypassing.size()).toBe(0);
+    const bypassing = createCheckPipeline({ settings: testSettings(), policy: () => policy, cache: testCache() });
+    const answers = [await bypassing.check(request), await bypassing.check(request)];
+    expect(answers.map((o) => o.cache)).toEqual(['bypass', 'bypass']);
+    expect(answers[0]!.decision.dynamicMetadata!.at_ns).not.toBe(answers[1]!.decision.dynamicMetadata!.at_ns);
 
-    const tolerant = createDecisionCache({ maxEntries: 10, ttlMs: 60_000, nondeterministicTtlMs: 60_000, onHit: () => events.push('hit') });
-    const first = tolerant.evaluate(policy, input) as { result: { at_ns: number } }[];
-    expect(first[0]!.result.at_ns).toBeGreaterThan(0);
-    expect(tolerant.evaluate(policy, input)).toBe(first);
-    expect(events.at(-1)).toBe('hit');
+    const tolerant = createCheckPipeline({ settings: testSettings(), policy: () => policy, cache: testCache({ nondeterministicTtlMs: 60_000 }) });
+    const first = await tolerant.check(request);
+    expect(first.decision.dynamicMetadata!.at_ns).toBeGreaterThan(0);
+    const again = await tolerant.check(request);
+    expect(again.cache).toBe('hit');
+    expect(again.decision).toBe(first.decision);
   });
 
   it('rejects unusable options up front', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/authz/check.js';
+import { createCheckPipeline } from '../../src/authz/pipeline.js';
 import { loadDescriptors } from '../../src/grpc/descriptors.js';
 import { envoyHttpStatusCodes } from '../../src/grpc/http-status.js';
 import { DEFAULT_BODY_LIMITS } from '../../src/mcp/parse-body.js';
@@ -40,7 +40,7 @@ describe('misbehaving policies (real opa build output) always end as denials', (
     ['bad_status', 'decision_invalid', 500],
     ['conflict', 'policy_eval_error', 500],
   ])('%s → deny with %s', async (ep, code, http) => {
-    const outcome = await runCheck(request, () => policies.get(ep), settings);
+    const outcome = await createCheckPipeline({ settings, policy: () => policies.get(ep) }).check(request);
     expect(outcome.decision.allowed).toBe(false);
     expect(outcome.decision.reasonCode).toBe(code);
     expect(outcome.response.status.code).toBe(7);
@@ -49,12 +49,12 @@ describe('misbehaving policies (real opa build output) always end as denials', (
   });
 
   it('the same harness allows when the policy says so', async () => {
-    const outcome = await runCheck(request, () => policies.get('plain_allow'), settings);
+    const outcome = await createCheckPipeline({ settings, policy: () => policies.get('plain_allow') }).check(request);
     expect(outcome.response.status.code).toBe(0);
   });
 
   it('no policy loaded → deny with policy_not_loaded (503)', async () => {
-    const outcome = await runCheck(request, () => undefined, settings);
+    const outcome = await createCheckPipeline({ settings, policy: () => undefined }).check(request);
     expect(outcome.decision.reasonCode).toBe('policy_not_loaded');
     expect(outcome.response.status.code).toBe(7);
     expect(outcome.response.denied_response?.status.code).toBe(503);

@@ -1,184 +1,167 @@
 import { describe, expect, it } from 'vitest';
-import { createDecisionCache, type DecisionCacheOptions } from '../../../src/cache/decision-cache.js';
-import type { PolicyInput } from '../../../src/authz/types.js';
-import type { Policy } from '../../../src/policy/opa-wasm.js';
+import { createDecisionCache, type DecisionCacheOptions, type KeyDocument } from '../../../src/cache/decision-cache.js';
 
 /**
- * A Policy whose evaluation is a pure function of the input (tool allowed unless it is "rm"), counting its
- * evaluations so the tests see what the cache spared. The real WASM policy is exercised through the cache in
- * test/integration/bundle-poller.test.ts.
+ * The cache on its own: keys, bounds, expiry, bypasses. What the pipeline stores and how a hit is answered is
+ * tested through the pipeline (test/unit/authz/pipeline.test.ts) and the real server.
  */
-function countingPolicy(overrides: Partial<Policy> = {}): Policy & { evaluations: number } {
-  const p = {
-    revision: 'rev-1',
-    source: 'test',
-    sha256: 'a'.repeat(64),
-    dataSha256: 'b'.repeat(64),
-    entrypoint: 'mcp/authz/decision',
-    entrypoints: ['mcp/authz/decision'],
-    loadedAt: new Date(0),
-    requiredBuiltins: [],
-    nondeterministic: false,
-    mode: 'enforce' as const,
-    artifact: { wasm: new Uint8Array(), dataJson: '{}', entrypoint: 'mcp/authz/decision', source: 'test', revision: 'rev', sha256: 'x', maxMemoryPages: 16 },
-    evaluations: 0,
-    evaluate(input: unknown) {
-      p.evaluations++;
-      const tool = (input as PolicyInput).mcp?.tool;
-      return [{ result: { allowed: tool !== 'rm', rule: `tool:${tool}` } }];
-    },
-    ...overrides,
-  };
-  return p;
-}
-
-const input = (tool: string, requestId = 'r-1'): PolicyInput => ({
-  attributes: { request: { http: { method: 'POST', headers: { 'x-request-id': requestId, 'content-type': 'application/json' } } } },
-  parsed_path: ['mcp'],
-  parsed_query: {},
-  parsed_body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool } },
-  truncated_body: false,
-  version: { encoding: 'protojson', ext_authz: 'v3' },
-  mcp: { method: 'tools/call', id: 1, tool, is_batch: false, is_notification: false, is_response: false },
+const policy = (overrides: Partial<{ revision: string; sha256: string; dataSha256: string; nondeterministic: boolean }> = {}) => ({
+  revision: 'rev-1',
+  sha256: 'a'.repeat(64),
+  dataSha256: 'b'.repeat(64),
+  nondeterministic: false,
+  ...overrides,
 });
 
-function cacheWithEvents(opts: Partial<DecisionCacheOptions> = {}) {
+/** An input document as the pipeline builds it before facts (body parsed, identity and minute set). */
+const doc = (tool: string, opts: { requestId?: string; id?: number | string; rawBody?: string; parsed?: boolean; minute?: number; agent?: string } = {}): KeyDocument => {
+  const mcp: object = opts.parsed === false ? { is_batch: false, error: { code: 'body_invalid_json', message: 'x' } } : { method: 'tools/call', id: opts.id ?? 1, tool, params: { name: tool, arguments: {} }, arguments: {}, is_batch: false, is_notification: false, is_response: false };
+  const message = { jsonrpc: '2.0', id: opts.id ?? 1, method: 'tools/call', params: { name: tool, arguments: {} } };
+  const body = opts.rawBody ?? JSON.stringify(message);
+  return {
+    attributes: {
+      request: {
+        time: `2026-11-22T10:00:0${Math.floor(Math.random() * 10)}Z`,
+        http: { method: 'POST', body, size: String(body.length), headers: { 'x-request-id': opts.requestId ?? 'r-1', 'content-type': 'application/json', 'content-length': String(body.length) } },
+      },
+    },
+    parsed_path: ['mcp'],
+    parsed_query: {},
+    ...(opts.parsed === false ? {} : { parsed_body: message }),
+    truncated_body: false,
+    version: { encoding: 'protojson', ext_authz: 'v3' },
+    mcp,
+    identity: { verified: false, roles: [], scopes: [], ...(opts.agent ? { agent: opts.agent } : {}) },
+    now: { unix_ns: (opts.minute ?? 1) * 60e9, rfc3339: 'x' },
+  };
+};
+
+type V = { answer: string };
+
+function cacheWithEvents(opts: Partial<DecisionCacheOptions<V>> = {}) {
   const events: string[] = [];
-  const cache = createDecisionCache({
-    maxEntries: 100,
-    ttlMs: 60_000,
-    onHit: () => events.push('hit'),
-    onMiss: () => events.push('miss'),
-    onBypass: (r) => events.push(`bypass:${r}`),
-    onEviction: (r) => events.push(`eviction:${r}`),
-    ...opts,
-  });
-  return { cache, events };
+  const cache = createDecisionCache<V>({ maxEntries: 100, maxBytes: 1 << 20, ttlMs: 60_000, sizeOf: (v) => 2 * v.answer.length, onEviction: (r) => events.push(`eviction:${r}`), ...opts });
+  /** Look up; on a miss store `answer`. Returns the outcome's status (and records it). */
+  const use = (p: ReturnType<typeof policy>, d: KeyDocument, answer = 'yes'): string => {
+    const l = cache.lookup(p, d);
+    events.push(l.status === 'bypass' ? `bypass:${l.reason}` : l.status);
+    if (l.status === 'miss') cache.store(p, l.key, { answer });
+    return l.status === 'hit' ? l.value.answer : l.status;
+  };
+  return { cache, events, use };
 }
 
 describe('decision cache', () => {
-  it('evaluates once per distinct input and serves repeats from the cache', () => {
-    const { cache, events } = cacheWithEvents();
-    const policy = countingPolicy();
-    const first = cache.evaluate(policy, input('read', 'r-1'));
-    const again = cache.evaluate(policy, input('read', 'r-2')); // differs only in x-request-id (volatile)
-    const other = cache.evaluate(policy, input('rm'));
-    expect(again).toEqual(first);
-    expect(other).toEqual([{ result: { allowed: false, rule: 'tool:rm' } }]);
-    expect(policy.evaluations).toBe(2);
-    expect(events).toEqual(['miss', 'hit', 'miss']);
-    expect(cache.stats()).toMatchObject({ hits: 1, misses: 2, bypasses: 0, size: 2 });
+  it('serves a repeat from the cache, whatever its volatile headers, request time, JSON-RPC id and body spelling', () => {
+    const { cache, events, use } = cacheWithEvents();
+    const p = policy();
+    use(p, doc('read', { requestId: 'r-1', id: 1 }), 'first');
+    expect(use(p, doc('read', { requestId: 'r-2', id: 'abc-123456' }))).toBe('first');
+    const spaced = JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'read', arguments: {} } }, null, 2);
+    expect(use(p, doc('read', { id: 77, rawBody: spaced }))).toBe('first');
+    use(p, doc('rm'));
+    expect(events).toEqual(['miss', 'hit', 'hit', 'miss']);
+    expect(cache.stats()).toMatchObject({ hits: 2, misses: 2, bypasses: 0, size: 2 });
+  });
+
+  it('keys on everything else the decision depends on: identity, the minute, the raw body when it did not parse', () => {
+    const { events, use } = cacheWithEvents();
+    const p = policy();
+    use(p, doc('read'));
+    use(p, doc('read', { agent: 'bot' }));
+    use(p, doc('read', { minute: 2 }));
+    use(p, doc('read', { parsed: false, rawBody: '{"a":' }));
+    use(p, doc('read', { parsed: false, rawBody: '{"b":' }));
+    use(p, doc('read', { parsed: false, rawBody: '{"b":' }));
+    expect(events).toEqual(['miss', 'miss', 'miss', 'miss', 'miss', 'hit']);
   });
 
   it('a new policy load misses, even with the same revision and sha256', () => {
-    const { cache, events } = cacheWithEvents();
-    const v1 = countingPolicy();
-    const v2 = countingPolicy({ revision: 'rev-2' });
-    const reloaded = countingPolicy(); // same revision and bytes, possibly other data files
-    cache.evaluate(v1, input('read'));
-    cache.evaluate(v2, input('read'));
-    cache.evaluate(reloaded, input('read'));
-    cache.evaluate(v1, input('read'));
-    expect([v1.evaluations, v2.evaluations, reloaded.evaluations]).toEqual([1, 1, 1]);
+    const { cache, events, use } = cacheWithEvents();
+    const v1 = policy();
+    const v2 = policy({ revision: 'rev-2' });
+    const reloaded = policy(); // same revision and bytes, possibly other data files
+    for (const p of [v1, v2, reloaded, v1]) use(p, doc('read'));
     expect(events).toEqual(['miss', 'miss', 'miss', 'hit']);
-    expect(new Set([cache.key(v1, input('read')), cache.key(v2, input('read')), cache.key(reloaded, input('read'))]).size).toBe(3);
+    expect(new Set([cache.key(v1, doc('read')), cache.key(v2, doc('read')), cache.key(reloaded, doc('read'))]).size).toBe(3);
   });
 
   it('bypasses the cache for a non-deterministic policy by default', () => {
-    const { cache, events } = cacheWithEvents();
-    const clocky = countingPolicy({ nondeterministic: true });
-    cache.evaluate(clocky, input('read'));
-    cache.evaluate(clocky, input('read'));
-    expect(clocky.evaluations).toBe(2);
+    const { cache, events, use } = cacheWithEvents();
+    const clocky = policy({ nondeterministic: true });
+    use(clocky, doc('read'));
+    use(clocky, doc('read'));
     expect(events).toEqual(['bypass:nondeterministic', 'bypass:nondeterministic']);
     expect(cache.size()).toBe(0);
   });
 
   it('caches a non-deterministic policy for nondeterministicTtlMs when the operator sets it', () => {
     let now = 1_000;
-    const { cache, events } = cacheWithEvents({ nondeterministicTtlMs: 500, now: () => now });
-    const clocky = countingPolicy({ nondeterministic: true });
-    cache.evaluate(clocky, input('read'));
+    const { events, use } = cacheWithEvents({ nondeterministicTtlMs: 500, now: () => now });
+    const clocky = policy({ nondeterministic: true });
+    use(clocky, doc('read'));
     now += 499;
-    cache.evaluate(clocky, input('read'));
+    use(clocky, doc('read'));
     now += 2;
-    cache.evaluate(clocky, input('read'));
-    expect(clocky.evaluations).toBe(2);
+    use(clocky, doc('read'));
     expect(events).toEqual(['miss', 'hit', 'eviction:expire', 'miss']);
   });
 
   it('expires entries after ttlMs (fake clock)', () => {
     let now = 5_000;
-    const { cache, events } = cacheWithEvents({ ttlMs: 1_000, now: () => now });
-    const policy = countingPolicy();
-    cache.evaluate(policy, input('read'));
+    const { cache, events, use } = cacheWithEvents({ ttlMs: 1_000, now: () => now });
+    use(policy(), doc('read'));
     now += 999;
-    cache.evaluate(policy, input('read'));
+    use(policy(), doc('read'));
+    expect(events).toEqual(['miss', 'miss']); // another policy object: another generation
+    const p = policy();
+    use(p, doc('read'));
+    now += 999;
+    use(p, doc('read'));
     now += 2;
-    cache.evaluate(policy, input('read'));
-    expect(policy.evaluations).toBe(2);
-    expect(events).toEqual(['miss', 'hit', 'eviction:expire', 'miss']);
-    expect(cache.stats()).toMatchObject({ expirations: 1, evictions: 0 });
+    use(p, doc('read'));
+    expect(events.slice(2)).toEqual(['miss', 'hit', 'eviction:expire', 'miss']);
+    expect(cache.stats().expirations).toBeGreaterThanOrEqual(1);
   });
 
   it('evicts the least recently used entry at maxEntries and reports it', () => {
-    const { cache, events } = cacheWithEvents({ maxEntries: 2 });
-    const policy = countingPolicy();
-    cache.evaluate(policy, input('a'));
-    cache.evaluate(policy, input('b'));
-    cache.evaluate(policy, input('a')); // a is now the most recently used
-    cache.evaluate(policy, input('c')); // evicts b
+    const { cache, events, use } = cacheWithEvents({ maxEntries: 2 });
+    const p = policy();
+    use(p, doc('a'));
+    use(p, doc('b'));
+    use(p, doc('a')); // a is now the most recently used
+    use(p, doc('c')); // evicts b
     expect(events).toEqual(['miss', 'miss', 'hit', 'miss', 'eviction:evict']);
     expect(cache.size()).toBe(2);
-    expect(cache.get(cache.key(policy, input('b')))).toBeUndefined();
-    expect(cache.get(cache.key(policy, input('a')))).toBeDefined();
-    expect(cache.stats().evictions).toBe(1);
+    expect(cache.peek(cache.key(p, doc('b')))).toBeUndefined();
+    expect(cache.peek(cache.key(p, doc('a')))).toBeDefined();
   });
 
-  it('never caches an evaluation error', () => {
-    const { cache, events } = cacheWithEvents();
-    let fail = true;
-    const policy = countingPolicy({
-      evaluate: () => {
-        if (fail) throw new Error('out of memory');
-        return [{ result: true }];
-      },
-    });
-    expect(() => cache.evaluate(policy, input('read'))).toThrow('out of memory');
-    fail = false;
-    expect(cache.evaluate(policy, input('read'))).toEqual([{ result: true }]);
-    expect(events).toEqual(['miss', 'miss']);
+  it('is bounded by bytes as well: large entries push old ones out, and one larger than the cache is not kept', () => {
+    const { cache, events, use } = cacheWithEvents({ maxBytes: 4_000 });
+    const p = policy();
+    use(p, doc('a'), 'x'.repeat(1_000)); // ~2 KB with key and overhead
+    expect(cache.bytes()).toBeGreaterThan(2_000);
+    use(p, doc('b'), 'y'.repeat(1_000));
+    expect(events.at(-1)).toBe('eviction:evict');
+    expect(cache.size()).toBe(1);
+    expect(cache.bytes()).toBeLessThanOrEqual(4_000);
+    use(p, doc('c'), 'z'.repeat(10_000)); // larger than the whole cache
+    expect(cache.peek(cache.key(p, doc('c')))).toBeUndefined();
+    expect(cache.stats().bytes).toBe(cache.bytes());
   });
 
-  it('shares frozen result sets, so no check can alter another check\'s decision', () => {
-    const { cache } = cacheWithEvents();
-    const policy = countingPolicy();
-    const rs = cache.evaluate(policy, input('read')) as { result: { allowed: boolean } }[];
-    expect(() => {
-      rs[0]!.result.allowed = false; // ES modules are strict: writing to a frozen object throws
-    }).toThrow(TypeError);
-    expect(cache.evaluate(policy, input('read'))).toEqual([{ result: { allowed: true, rule: 'tool:read' } }]);
-  });
-
-  it('evaluates an input it cannot serialise without caching it', () => {
-    const { cache, events } = cacheWithEvents();
-    const policy = countingPolicy({ evaluate: (i) => [{ result: (i as PolicyInput).mcp?.tool === 'x' }] });
-    const odd = { ...input('x'), big: 1n } as PolicyInput;
-    expect(cache.evaluate(policy, odd)).toEqual([{ result: true }]);
+  it('bypasses a document it cannot serialise', () => {
+    const { events, use } = cacheWithEvents();
+    use(policy(), { ...doc('x'), big: 1n });
     expect(events).toEqual(['bypass:unserialisable']);
   });
 
-  it('get/set/clear work on explicit keys; options are validated', () => {
-    const { cache } = cacheWithEvents();
-    const policy = countingPolicy();
-    const k = cache.key(policy, input('read'));
-    expect(cache.get(k)).toBeUndefined();
-    cache.set(k, [{ result: false }]);
-    expect(cache.get(k)).toEqual([{ result: false }]);
-    cache.clear();
-    expect(cache.size()).toBe(0);
-    expect(() => createDecisionCache({ maxEntries: 0, ttlMs: 1 })).toThrow(RangeError);
-    expect(() => createDecisionCache({ maxEntries: 1, ttlMs: 0 })).toThrow(RangeError);
-    expect(() => createDecisionCache({ maxEntries: 1, ttlMs: 1, nondeterministicTtlMs: -1 })).toThrow(RangeError);
+  it('validates its options', () => {
+    const base = { maxEntries: 1, maxBytes: 1, ttlMs: 1, sizeOf: () => 1 };
+    expect(() => createDecisionCache({ ...base, maxEntries: 0 })).toThrow(RangeError);
+    expect(() => createDecisionCache({ ...base, maxBytes: 0 })).toThrow(RangeError);
+    expect(() => createDecisionCache({ ...base, ttlMs: 0 })).toThrow(RangeError);
+    expect(() => createDecisionCache({ ...base, nondeterministicTtlMs: -1 })).toThrow(RangeError);
   });
 });

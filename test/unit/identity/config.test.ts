@@ -23,20 +23,15 @@ describe('identity configuration', () => {
       jwks_unknown_kid_min_interval_seconds: 30,
     });
     expect(c.agent.source).toBe('spiffe_service_account');
-    expect(c.claim_headers).toEqual([]);
-    expect(c.header_value_max_length).toBe(256);
   });
 
   it('a complete bearer configuration parses, header names lower-cased', () => {
     const c = identityConfigSchema.parse({
       ...bearer({ algorithms: ['RS256', 'HS256'], hs_secret: 'x'.repeat(32), payload_header: 'X-Jwt-Payload', sources: ['payload_header', 'authorization_header'] }),
       agent: { source: 'header', header: 'X-Agent-Id' },
-      claim_headers: [{ claim: 'team', header: 'X-Authz-Claim-Team' }],
-      resource_metadata_url: 'https://mcp.example.com/.well-known/oauth-protected-resource',
     });
     expect(c.jwt.payload_header).toBe('x-jwt-payload');
     expect(c.agent.header).toBe('x-agent-id');
-    expect(c.claim_headers).toEqual([{ claim: 'team', header: 'x-authz-claim-team' }]);
   });
 
   it.each([
@@ -56,12 +51,10 @@ describe('identity configuration', () => {
     ['the authorization header as payload header', bearer({ payload_header: 'Authorization' }), 'jwt.payload_header: authorization is reserved'],
     ['agent header missing', { agent: { source: 'header' } }, 'agent.header: required when agent.source is header'],
     ['agent claim without JWT', { agent: { source: 'claim', claim: 'azp' } }, 'agent.source: agent.source claim needs jwt.enabled: true'],
-    ['a claim header that is not a header name', { claim_headers: [{ claim: 'team', header: 'X Team' }] }, 'claim_headers.0.header: must be an HTTP header name'],
-    ['a claim header over a reserved header', { claim_headers: [{ claim: 'sub', header: 'Host' }] }, 'claim_headers.0.header: host is reserved'],
-    ['a claim header in the Envoy namespace', { claim_headers: [{ claim: 'sub', header: 'x-envoy-original-path' }] }, 'claim_headers.0.header: x-envoy-original-path is reserved'],
-    ['a claim header mapped twice', { claim_headers: [{ claim: 'a', header: 'X-A' }, { claim: 'b', header: 'x-a' }] }, 'claim_headers.1.header: x-a is mapped twice'],
-    ['a claim header that is an input header', { agent: { source: 'header', header: 'x-agent' }, claim_headers: [{ claim: 'a', header: 'X-Agent' }] }, 'claim_headers.0.header: x-agent is an identity input header'],
     ['an unknown key', { jwt: { enable: true } }, 'jwt: Unrecognized key: "enable"'],
+    // Claim headers and challenges are the pack's (data.mcp_authz.claim_headers, rego/mcp_authz_response.rego).
+    ['claim headers outside the pack', { claim_headers: [{ claim: 'team', header: 'X-Team' }] }, ': Unrecognized key: "claim_headers"'],
+    ['a challenge realm', { realm: 'mcp' }, ': Unrecognized key: "realm"'],
     ['a negative clock skew', { jwt: { clock_skew_seconds: -1 } }, 'jwt.clock_skew_seconds:'],
   ])('rejects %s, naming the path', (_name, input, expected) => {
     expect(problems(input).some((p) => p.startsWith(expected))).toBe(true);

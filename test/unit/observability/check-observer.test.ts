@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCheck, type CheckSettings } from '../../../src/authz/check.js';
+import { createCheckPipeline, type CheckPipelineOptions } from '../../../src/authz/pipeline.js';
+import type { CheckSettings } from '../../../src/authz/settings.js';
 import type { Policy } from '../../../src/policy/opa-wasm.js';
 import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
-import { createCheckObserver, spanResult } from '../../../src/observability/check-observer.js';
+import { createCheckRecorder, spanResult } from '../../../src/observability/check-observer.js';
 import { createDecisionLogger } from '../../../src/observability/decision-log.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { createTracing } from '../../../src/observability/tracing.js';
@@ -45,8 +46,13 @@ function setup(allowSampleRate = 1) {
   });
   const metrics = createMetrics({ knownTools: ['process_refund'], collectDefaults: false });
   const log = createDecisionLogger({ destination: sink, allowSampleRate });
-  return { metrics, log, lines, observe: createCheckObserver(metrics, log) };
+  return { metrics, log, lines, observe: createCheckRecorder(metrics, log) };
 }
+
+/** One check through the pipeline without a recorder: the recorder under test is called by hand. */
+const runCheck = (request: unknown, policy: () => Policy | undefined, s: CheckSettings, extra: Partial<CheckPipelineOptions> = {}) =>
+  createCheckPipeline({ settings: s, policy, ...extra }).check(request as never);
+const withDuration = <T extends { durationSeconds: number }>(o: T, durationSeconds: number): T => ({ ...o, durationSeconds });
 
 const refund = mcpCheckRequest(toolCall('process_refund', { amount: 900 }), { path: '/v1/refund', headers: { 'x-request-id': 'req-42' } });
 
@@ -55,7 +61,7 @@ describe('check observer', () => {
     const { metrics, lines, observe } = setup();
     const policy = policyReturning({ allowed: true, dynamic_metadata: { mode: 'audit', would_deny: true, rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit' } });
     const outcome = await runCheck(refund, () => policy, settings);
-    observe({ outcome, durationSeconds: 0.0004, traceId: 'abc', decisionId: 'd-1' });
+    observe(withDuration(outcome, 0.0004), { traceId: 'abc', child: () => () => undefined }, { decisionId: 'd-1' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       msg: 'policy_decision',
@@ -80,8 +86,8 @@ describe('check observer', () => {
 
   it('labels server-side failures `error` and counts parse failures', async () => {
     const { metrics, lines, observe } = setup();
-    observe({ outcome: await runCheck(refund, () => undefined, settings), durationSeconds: 0.0001 });
-    observe({ outcome: await runCheck(mcpCheckRequest('{"jsonrpc":'), () => policyReturning(true), settings), durationSeconds: 0.0001 });
+    observe(await runCheck(refund, () => undefined, settings));
+    observe(await runCheck(mcpCheckRequest('{"jsonrpc":'), () => policyReturning(true), settings));
     expect(lines.map((l) => [l.decision, l.reason_code, l.http_status])).toEqual([
       ['error', 'policy_not_loaded', 503],
       ['deny', 'body_invalid_json', 400],
@@ -95,21 +101,36 @@ describe('check observer', () => {
   it('counts every check but logs sampled-out allows not at all', async () => {
     const { metrics, lines, observe } = setup(0);
     const outcome = await runCheck(refund, () => policyReturning(true), settings);
-    for (let i = 0; i < 20; i++) observe({ outcome, durationSeconds: 0.0001 });
-    observe({ outcome: await runCheck(refund, () => policyReturning(false), settings), durationSeconds: 0.0001 });
+    for (let i = 0; i < 20; i++) observe(outcome);
+    observe(await runCheck(refund, () => policyReturning(false), settings));
     expect(lines.map((l) => l.decision)).toEqual(['deny']);
     const e = parseExposition(await metrics.metricsText());
     expect(valueOf(e, 'mcp_authz_check_duration_seconds_count')).toBe(21);
   });
 
-  it('gives runCheck real child spans and ends the check span from the outcome', async () => {
+  it('the pipeline gives the recorder its span; the recorder ends it from the same record as metrics and log', async () => {
+    const { metrics, lines } = setup();
+    const log = createDecisionLogger({ destination: new Writable({ write: (c, _e, cb) => (lines.push(JSON.parse(String(c))), cb()) }) });
     const tracing = createTracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' });
-    const span = tracing.startCheck({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
-    const outcome = await runCheck(refund, () => policyReturning({ allowed: false, rule: 'refund_cap', message: 'too much' }), settings, {}, span.child);
+    const ended: unknown[] = [];
+    const children: string[] = [];
+    const outcome = await createCheckPipeline({
+      settings,
+      policy: () => policyReturning({ allowed: false, rule: 'refund_cap', message: 'too much' }),
+      startSpan: (headers) => {
+        const span = tracing.startCheck({ ...headers, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+        return { traceId: span.traceId, child: (name: string) => (children.push(name), span.child(name)), end: (r: Parameters<typeof span.end>[0]) => (ended.push(r), span.end(r)) };
+      },
+      record: createCheckRecorder(metrics, log),
+    }).check(refund as never);
     const result = spanResult(outcome);
     expect(result).toEqual({ decision: 'deny', rule: 'refund_cap', revision: 'rev-9', mcpMethod: 'tools/call', tool: 'process_refund', reasonCode: 'policy_denied', error: 'policy_denied: refund_cap' });
-    span.end(result);
-    expect(span.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(ended).toEqual([result]);
+    expect(children).toEqual(['decode', 'input', 'facts', 'evaluate', 'decide', 'respond']);
+    expect(lines.at(-1)).toMatchObject({ decision: 'deny', rule: 'refund_cap', reason_code: 'policy_denied', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    const e = parseExposition(await metrics.metricsText());
+    expect(valueOf(e, 'mcp_authz_checks_total', { decision: 'deny', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'policy_denied', tool: 'process_refund' })).toBe(1);
+    expect(valueOf(e, 'mcp_authz_policy_eval_duration_seconds_count')).toBe(1);
     await expect(tracing.shutdown(200)).resolves.toBeUndefined(); // nothing listens on port 9: the export fails quietly
   });
 });

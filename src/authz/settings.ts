@@ -1,0 +1,31 @@
+import type { Config } from '../config/schema.js';
+import type { BodyLimits } from '../mcp/parse-body.js';
+import type { DecisionOptions } from './decision.js';
+import type { ResponseOptions } from './response.js';
+
+/** What the pure steps of a check need from the configuration. */
+export interface CheckSettings {
+  limits: BodyLimits;
+  /** `deny`: the server denies a malformed body itself. `policy`: the policy decides, seeing input.mcp.error. */
+  malformed: 'deny' | 'policy';
+  decision: DecisionOptions;
+  response: ResponseOptions;
+}
+
+/**
+ * The check settings every entry point shares (serve and the offline `check` command). `validHttpStatus` is the
+ * set of HTTP statuses Envoy accepts in a denied response (grpc/http-status.ts reads it from the descriptors).
+ */
+export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>): CheckSettings {
+  return {
+    limits: { maxBytes: cfg.body.max_bytes, maxDepth: cfg.body.max_depth, maxBatch: cfg.body.max_batch },
+    malformed: cfg.body.malformed,
+    decision: {
+      validHttpStatus,
+      defaultDenyStatus: cfg.decision.deny_status,
+      defaultApprovalStatus: cfg.decision.approval_status,
+      limits: { maxHeaderBytes: cfg.decision.max_header_bytes, maxBodyBytes: cfg.decision.max_body_bytes, maxMetadataBytes: cfg.decision.max_metadata_bytes },
+    },
+    response: { managedHeaders: cfg.headers.managed },
+  };
+}

@@ -1,0 +1,132 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalId } from '../../src/authz/approval-id.js';
+import { createCheckPipeline, type CheckOutcome, type Evaluator } from '../../src/authz/pipeline.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createIdentityResolver } from '../../src/identity/resolve.js';
+import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
+import type { Policy } from '../../src/policy/opa-wasm.js';
+import { testCache, testSettings } from '../helpers/pipeline.js';
+import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
+import { buildBundleFile } from '../helpers/server.js';
+
+/**
+ * The check pipeline with the real default pack (opa build → WASM) and a real decision cache: what a hit skips,
+ * and the per-request fields that must still be right on a hit.
+ */
+let tmp: string;
+let policy: Policy;
+
+beforeAll(async () => {
+  const built = await buildBundleFile();
+  tmp = built.tmp;
+  const data = join(tmp, 'data.yaml');
+  await writeFile(
+    data,
+    [
+      'mcp_authz:',
+      '  denial_format: jsonrpc',
+      '  tool_policies:',
+      '    - name: payment-limits',
+      '      tools: [create_payment]',
+      '      rules:',
+      '        - {name: large-payment, approval_above: {argument: amount, value: 10000}, message: "payments above 10000 require approval"}',
+    ].join('\n'),
+  );
+  policy = await loadPolicyFromBundleBytes(await readFile(built.file), { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 }, built.file);
+}, 120_000);
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+const denied = (id: number | string) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' }, id), { headers: { 'x-request-id': `req-${id}` } }) as never;
+const allowed = (id: number | string) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }, id), { headers: { 'x-request-id': `req-${id}` } }) as never;
+const body = (o: CheckOutcome) => JSON.parse(o.response.denied_response!.body);
+
+function cached(extra: { evaluate?: Evaluator; now?: () => number } = {}) {
+  const cache = testCache();
+  const pipeline = createCheckPipeline({ settings: testSettings(), policy: () => policy, cache, identity: createIdentityResolver(loadConfig({ flags: {}, env: {} }).identity), ...extra });
+  return { cache, pipeline };
+}
+
+describe('check pipeline with the decision cache', () => {
+  it('a hit skips facts, evaluation, validation and response building, and answers as a miss would', async () => {
+    const { pipeline } = cached();
+    const miss = await pipeline.check(allowed(1));
+    const hit = await pipeline.check(allowed(2)); // another JSON-RPC id and x-request-id: the same entry
+    expect([miss.cache, hit.cache]).toEqual(['miss', 'hit']);
+    expect(Object.keys(miss.timings)).toEqual(['decode', 'input', 'identity', 'cache', 'facts', 'evaluate', 'decide', 'respond']);
+    expect(Object.keys(hit.timings)).toEqual(['decode', 'input', 'identity', 'cache']);
+    expect(hit.view!.input.identity).toMatchObject({ verified: false, agent: 'support-agent' });
+    expect(hit.response).toBe(miss.response);
+    expect(hit.response.status!.code).toBe(0);
+    const uncached = await createCheckPipeline({ settings: testSettings(), policy: () => policy }).check(allowed(3));
+    expect(uncached.response).toEqual(hit.response);
+  });
+
+  it('a JSON-RPC denial served from the cache echoes the current request id', async () => {
+    const { pipeline } = cached();
+    const first = await pipeline.check(denied(7));
+    const second = await pipeline.check(denied('abc-8'));
+    expect([first.cache, second.cache]).toEqual(['miss', 'hit']);
+    expect(body(first).id).toBe(7);
+    expect(body(second)).toEqual({ ...body(first), id: 'abc-8' });
+    expect(second.response.status).toEqual(first.response.status);
+    // The shared entry was not changed by the second answer.
+    expect(body(await pipeline.check(denied(7))).id).toBe(7);
+  });
+
+  it('a batch denial served from the cache carries each message\'s current id', async () => {
+    const { pipeline } = cached();
+    const batch = (a: number, b: number) =>
+      mcpCheckRequest([toolCall('fetch_url', { url: 'https://malicious.com' }, a), { jsonrpc: '2.0', method: 'notifications/initialized' }, toolCall('fetch_url', { url: 'https://httpbin.org/get' }, b)]) as never;
+    const first = await pipeline.check(batch(1, 2));
+    const second = await pipeline.check(batch(11, 12));
+    expect(second.cache).toBe('hit');
+    expect(body(first).map((e: { id: number }) => e.id)).toEqual([1, 2]);
+    expect(body(second).map((e: { id: number }) => e.id)).toEqual([11, 12]);
+  });
+
+  it('require_approval on a hit carries the approval id of the current request', async () => {
+    const { pipeline } = cached();
+    const pay = (id: number) => mcpCheckRequest(toolCall('create_payment', { amount: 20000, to: 'acme' }, id)) as never;
+    const first = await pipeline.check(pay(1));
+    const second = await pipeline.check(pay(2));
+    expect([first.decision.kind, second.cache]).toEqual(['require_approval', 'hit']);
+    const expected = approvalId(second.view!.input);
+    expect(second.decision.approvalId).toBe(expected);
+    expect(body(second).id).toBe(2);
+    expect(second.response.denied_response!.headers!.find((h) => h.header!.key === 'x-mcp-authz-approval-id')?.header!.value).toBe(expected);
+  });
+
+  it('the minute is part of the key: a new minute evaluates again', async () => {
+    let now = Date.UTC(2026, 10, 22, 10, 0, 5);
+    const { pipeline } = cached({ now: () => now });
+    await pipeline.check(allowed(1));
+    now += 30_000;
+    expect((await pipeline.check(allowed(1))).cache).toBe('hit');
+    now += 30_000;
+    const next = await pipeline.check(allowed(1));
+    expect(next.cache).toBe('miss');
+    expect(next.view!.input.now).toMatchObject({ rfc3339: '2026-11-22T10:01:00Z' });
+  });
+
+  it('awaits an asynchronous evaluator; a rejection is a policy_eval_error denial and is never cached', async () => {
+    let fail = true;
+    const evaluate: Evaluator = async (p, input) => {
+      await new Promise((r) => setTimeout(r, 1));
+      if (fail) throw new Error('deadline exceeded');
+      return p.evaluate(input);
+    };
+    const { pipeline, cache } = cached({ evaluate });
+    const failed = await pipeline.check(allowed(1));
+    expect(failed.decision).toMatchObject({ allowed: false, reasonCode: 'policy_eval_error' });
+    expect(failed.response.status!.code).toBe(7);
+    expect(cache.size()).toBe(0);
+    fail = false;
+    const ok = await pipeline.check(allowed(1));
+    expect([ok.cache, ok.response.status!.code]).toEqual(['miss', 0]);
+  });
+});
