@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import { loadDescriptors } from './grpc/descriptors.js';
 import { envoyHttpStatusCodes } from './grpc/http-status.js';
 import { startGrpcServer, type GrpcServer } from './grpc/server.js';
+import { connectionOptions } from './grpc/connection-options.js';
 import { adminRoutes, opsRoutes } from './http/routes.js';
 import { startHttpServer, type HttpServer } from './http/http-server.js';
 import { listening } from './listen-error.js';
@@ -114,7 +115,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
 
   // A port that cannot be bound is a startup error naming its setting; what was already bound is closed first.
   const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
-  const grpc = await listening(origin('grpc_addr'), () => startGrpcServer({ address: cfg.grpc_addr, descriptors, check }));
+  const grpc = await listening(origin('grpc_addr'), () => startGrpcServer({ address: cfg.grpc_addr, descriptors, check, connection: connectionOptions(cfg.grpc) }));
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
 
@@ -198,6 +199,12 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
       process.off('SIGHUP', onHup);
       poller?.stop();
       reloader.close();
+      // NOT_SERVING while still answering, so health checkers (Envoy) stop sending before the port closes.
+      grpc.drain();
+      if (cfg.shutdown.drain_delay_seconds > 0) {
+        logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
+        await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
+      }
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();
       identity.close();

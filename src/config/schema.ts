@@ -110,8 +110,23 @@ export const configSchema = z
       .strict()
       .prefault({}),
     identity: identityConfigSchema.prefault({}),
+    /** HTTP/2 connection limits of the gRPC listener (grpc-js server options); 0 turns one off. */
+    grpc: z
+      .object({
+        keepalive_time_seconds: z.number().min(0).max(86_400).default(60),
+        keepalive_timeout_seconds: z.number().positive().max(3_600).default(20),
+        max_connection_idle_seconds: z.number().min(0).max(86_400).default(300),
+        max_connection_age_seconds: z.number().min(0).max(604_800).default(0),
+        max_connection_age_grace_seconds: z.number().min(0).max(86_400).default(0),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
-      .object({ grace_seconds: z.number().min(0).max(600).default(10) })
+      .object({
+        /** On SIGTERM: NOT_SERVING, still answering, for this long before the port closes (Envoy's health check sees it). */
+        drain_delay_seconds: z.number().min(0).max(600).default(5),
+        grace_seconds: z.number().min(0).max(600).default(10),
+      })
       .strict()
       .prefault({}),
   })

@@ -23,6 +23,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'malformed', env: 'MCP_AUTHZ_MALFORMED', path: ['body', 'malformed'], kind: 'string', help: 'deny: the server denies malformed bodies itself; policy: the policy sees input.mcp.error' },
   { flag: 'log-level', env: 'MCP_AUTHZ_LOG_LEVEL', path: ['observability', 'log_level'], kind: 'string', help: 'application log level (decision logs are always info)' },
   { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM' },
+  { flag: 'shutdown-drain-delay', env: 'MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY', path: ['shutdown', 'drain_delay_seconds'], kind: 'number', help: 'seconds of NOT_SERVING, still answering, before the port closes on SIGTERM' },
 ];
 
 export const CONFIG_FLAG: Setting = {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Descriptors } from './descriptors.js';
+import { addHealth } from './health.js';
 import { addReflection } from './reflection.js';
 import { authorizationService, type CheckHandler } from './authorization.js';
 
@@ -13,9 +13,11 @@ export interface GrpcServer {
   setServing(serving: boolean): void;
   /** Checks currently being answered. */
   inFlight(): number;
+  /** Report NOT_SERVING from now on, whatever setServing says later (shutdown; checks are still answered). */
+  drain(): void;
   /**
-   * Stop accepting new calls, wait for in-flight ones up to `graceMs`, then force-close.
-   * Resolves true when everything drained in time.
+   * Report NOT_SERVING, end health Watch streams, stop accepting new calls, wait for in-flight ones up to
+   * `graceMs`, then force-close. Resolves true when everything drained in time.
    */
   shutdown(graceMs: number): Promise<boolean>;
 }
@@ -26,6 +28,8 @@ export interface GrpcServerOptions {
   check: CheckHandler;
   /** Largest CheckRequest accepted, bytes (Envoy's max_request_bytes plus headers; default 4 MiB). */
   maxReceiveBytes?: number;
+  /** HTTP/2 connection options: keepalive pings and idle/age limits (see connectionOptions in app.ts). */
+  connection?: Partial<Record<'grpc.keepalive_time_ms' | 'grpc.keepalive_timeout_ms' | 'grpc.max_connection_idle_ms' | 'grpc.max_connection_age_ms' | 'grpc.max_connection_age_grace_ms', number>>;
 }
 
 /** Bind the gRPC server: ext_authz, grpc.health.v1 and server reflection. */
@@ -33,31 +37,33 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxReceiveBytes ?? 4 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
+    ...opts.connection,
   });
   const definition = opts.descriptors.packageDefinition[AUTHORIZATION_SERVICE] as grpc.ServiceDefinition;
   let inFlight = 0;
   server.addService(definition, authorizationService(opts.check, (d) => (inFlight += d)));
 
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [AUTHORIZATION_SERVICE]: 'NOT_SERVING' });
-  health.addToServer(server);
+  const health = addHealth(server, [AUTHORIZATION_SERVICE]);
   addReflection(server, opts.descriptors.setBytes);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
 
-  const setStatus = (status: ServingStatus): void => {
-    health.setStatus('', status);
-    health.setStatus(AUTHORIZATION_SERVICE, status);
-  };
-
+  let draining = false;
   return {
     port,
-    setServing: (serving) => setStatus(serving ? 'SERVING' : 'NOT_SERVING'),
+    setServing: (serving) => health.setStatus(serving && !draining ? 'SERVING' : 'NOT_SERVING'),
     inFlight: () => inFlight,
+    drain: () => {
+      draining = true;
+      health.setStatus('NOT_SERVING');
+    },
     shutdown: (graceMs) =>
       new Promise<boolean>((resolve) => {
-        setStatus('NOT_SERVING');
+        draining = true;
+        health.setStatus('NOT_SERVING');
+        health.endWatches();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve(false);

@@ -37,7 +37,7 @@ export async function startTestServer(flags: Record<string, string | string[]> =
     dir = built.tmp;
   }
   dir ??= await mkdtemp(join(tmpdir(), 'mcp-authz-test-'));
-  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
+  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', 'shutdown-drain-delay': '0', ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
   const decisions: Record<string, any>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -52,6 +52,7 @@ describe('revisions identify policy and data; kept as bytes; the watch sees only
       env: {},
     });
     cfg.policy.watch_debounce_ms = 50;
+    cfg.shutdown.drain_delay_seconds = 0;
     const sink = (into: Record<string, any>[]) =>
       new Writable({
         write(chunk, _e, cb) {
