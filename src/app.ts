@@ -15,6 +15,7 @@ import { listening } from './listen-error.js';
 import { createIdentityResolver } from './identity/resolve.js';
 import { createAppLogger } from './observability/app-logger.js';
 import { createCheckRecorder } from './observability/check-observer.js';
+import { version } from './version.js';
 import { createDecisionLogger, type DecisionLogger } from './observability/decision-log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTracing, type CheckSpan, type Tracing } from './observability/tracing.js';
@@ -165,7 +166,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   const active = store.current();
   logger.info(
     {
-      version: process.env.npm_package_version ?? '0.1.0',
+      version: version(),
       grpc_addr: cfg.grpc_addr,
       grpc_port: grpc.port,
       http_addr: cfg.http_addr,

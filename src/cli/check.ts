@@ -1,30 +1,33 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createCheckPipeline, type CheckOutcome } from '../authz/pipeline.js';
+import type { CheckOutcome } from '../authz/pipeline.js';
 import type { CheckRequestWire } from '../authz/request.js';
-import { checkSettings } from '../authz/settings.js';
-import { policySource } from '../policy/policy-source.js';
-import { loadConfig } from '../config/load.js';
 import { AuthzError } from '../errors.js';
-import { loadDescriptors } from '../grpc/descriptors.js';
-import { envoyHttpStatusCodes } from '../grpc/http-status.js';
-import { createIdentityResolver } from '../identity/resolve.js';
-import { parseFlags } from './args.js';
+import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { requestForBody, requestFromJson } from './check-request.js';
+import { type DryRun, dryRunPipeline, HELP_FLAG, headerFlags, POLICY_FLAGS, REQUEST_FLAGS, requestFromFlags, type RunOne, withExtras } from './dry-run.js';
 
-export const CHECK_USAGE = `Usage: mcp-authz check [--bundle FILE | --policy DIR] [--data FILE]... [--entrypoint E] [--config FILE]
-                       (--body FILE | --request FILE | --cases DIR) [--header name=value]... [--principal ID] [--json]
+export const CHECK_FLAGS: FlagSpec[] = [
+  ...POLICY_FLAGS,
+  ...REQUEST_FLAGS,
+  { name: 'cases', type: 'string', value: 'DIR', help: 'a regression suite: every *.json/*.yaml case in DIR with its expected decision' },
+  { name: 'json', type: 'boolean', help: 'print one JSON object instead of text' },
+  HELP_FLAG,
+];
 
-Dry-run one request through the same pipeline the server uses, offline. Without --bundle/--policy it uses the
-embedded default policy.
-  --body FILE        an MCP JSON-RPC body (POSTed to /mcp with content-type application/json)
-  --request FILE     a full CheckRequest as JSON (protojson names, as grpcurl takes them)
-  --cases DIR        a regression suite: every *.json/*.yaml case in DIR with its expected decision
-  --header k=v       a request header (repeatable), e.g. --header authorization='Bearer …'
-  --principal ID     the source principal (mTLS peer), e.g. spiffe://cluster.local/ns/agents/sa/bot
-  --json             print one JSON object instead of text
-Exit status: 0 allow, 1 deny, 2 require_approval, 3 error (for --cases: 0 all passed, 1 a case failed, 3 error).`;
+export function checkUsage(): string {
+  return `Usage: mcp-authz check [policy flags] (--body FILE | --request FILE | --cases DIR) [--header name=value]... [--json]
+
+Dry-run requests through the same pipeline the server uses, offline: body parsing, facts, identity, the policy,
+the decision and the response. Without --bundle or --policy it uses the embedded default policy. Prints the
+decision, rule, message, headers it would inject, the denial body and the input document.
+
+Flags:
+${flagHelp(CHECK_FLAGS)}
+
+Exit status: 0 allow, 1 deny, 2 require_approval, 3 error (--cases: 0 all passed, 1 a case failed, 3 error).`;
+}
 
 const EXIT = { allow: 0, deny: 1, require_approval: 2, error: 3 } as const;
 
@@ -40,59 +43,27 @@ interface Case {
 
 /** `mcp-authz check`: print the decision, rule, message, injected headers and the input document. */
 export async function check(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
-  const parsed = parseFlags(argv, [
-    { name: 'config', type: 'string' },
-    { name: 'bundle', type: 'string' },
-    { name: 'policy', type: 'string' },
-    { name: 'data', type: 'string', multiple: true },
-    { name: 'entrypoint', type: 'string' },
-    { name: 'body', type: 'string' },
-    { name: 'request', type: 'string' },
-    { name: 'cases', type: 'string' },
-    { name: 'header', type: 'string', multiple: true },
-    { name: 'principal', type: 'string' },
-    { name: 'json', type: 'boolean' },
-    { name: 'help', type: 'boolean' },
-  ]);
+  const parsed = parseFlags(argv, CHECK_FLAGS);
   if (parsed.flags.help) {
-    out.write(`${CHECK_USAGE}\n`);
+    out.write(`${checkUsage()}\n`);
     return 0;
   }
-  const f = parsed.flags as Record<string, string | string[] | boolean | undefined>;
+  const f = parsed.flags;
   const problems = [...parsed.problems];
+  if (parsed.positionals.length) problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
   const inputs = ['body', 'request', 'cases'].filter((k) => f[k] !== undefined);
   if (inputs.length !== 1) problems.push('give exactly one of --body, --request or --cases');
-  const headers: Record<string, string> = {};
-  for (const h of (f.header as string[] | undefined) ?? []) {
-    const eq = h.indexOf('=');
-    if (eq <= 0) problems.push(`--header ${h}: expected name=value`);
-    else headers[h.slice(0, eq).trim().toLowerCase()] = h.slice(eq + 1);
-  }
+  const headers = headerFlags(f, problems);
   if (problems.length) {
-    err.write(`mcp-authz check: ${problems.join('; ')}\n\n${CHECK_USAGE}\n`);
+    err.write(`mcp-authz check: ${problems.join('; ')}\n\nmcp-authz check --help lists the flags.\n`);
     return EXIT.error;
   }
 
-  let identity: ReturnType<typeof createIdentityResolver> | undefined;
+  let dryRun: DryRun | undefined;
   try {
-    const cfg = loadConfig({
-      flags: { config: f.config as string | undefined, bundle: f.bundle as string | undefined, policy: f.policy as string | undefined, data: f.data as string[] | undefined, entrypoint: f.entrypoint as string | undefined },
-      env,
-    });
-    const descriptors = loadDescriptors();
-    if (cfg.policy.bundle_url) throw new AuthzError('config_invalid', 'check works offline: use --bundle or --policy, not a bundle URL');
-    const policy = await policySource(cfg).load();
-    // The serving pipeline, without cache, tracing or metrics: the same stages answer the same way.
-    identity = createIdentityResolver(cfg.identity);
-    const pipeline = createCheckPipeline({ settings: checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition)), policy: () => policy, identity });
-    const runOne = (req: CheckRequestWire) => pipeline.check(req);
-
-    if (f.cases) return await runCases(f.cases as string, runOne, out);
-
-    const request = f.body
-      ? requestForBody(readFileSync(f.body as string, 'utf8'), headers, { principal: f.principal as string | undefined })
-      : withExtras(requestFromJson(JSON.parse(readFileSync(f.request as string, 'utf8'))), headers, f.principal as string | undefined);
-    const outcome = await runOne(request);
+    dryRun = await dryRunPipeline(f, env);
+    if (f.cases) return await runCases(f.cases as string, dryRun.check, out);
+    const outcome = await dryRun.check(requestFromFlags(f, headers));
     out.write(f.json ? `${JSON.stringify(summary(outcome), null, 2)}\n` : render(outcome));
     return outcome.decision.reasonCode === 'allowed' ? EXIT.allow : kindExit(outcome);
   } catch (e) {
@@ -100,7 +71,7 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
     err.write(`mcp-authz check: ${msg}\n`);
     return EXIT.error;
   } finally {
-    identity?.close();
+    dryRun?.close();
   }
 }
 
@@ -109,15 +80,6 @@ function kindExit(o: CheckOutcome): number {
   const failure = ['policy_eval_error', 'decision_undefined', 'decision_invalid', 'policy_not_loaded', 'internal_error'].includes(o.decision.reasonCode);
   if (failure) return EXIT.error;
   return o.decision.kind === 'require_approval' ? EXIT.require_approval : EXIT.deny;
-}
-
-function withExtras(req: CheckRequestWire, headers: Record<string, string>, principal?: string): CheckRequestWire {
-  if (Object.keys(headers).length) {
-    const http = ((req.attributes ??= {}).request ??= {}).http ??= {};
-    http.headers = { ...(http.headers ?? {}), ...headers };
-  }
-  if (principal) (req.attributes ??= {}).source = { ...(req.attributes?.source ?? {}), principal };
-  return req;
 }
 
 function summary(o: CheckOutcome) {
@@ -155,7 +117,7 @@ function render(o: CheckOutcome): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function runCases(dir: string, runOne: (r: CheckRequestWire) => Promise<CheckOutcome>, out: NodeJS.WritableStream): Promise<number> {
+async function runCases(dir: string, runOne: RunOne, out: NodeJS.WritableStream): Promise<number> {
   if (!statSync(dir).isDirectory()) throw new AuthzError('cases_invalid', `--cases ${dir}: not a directory`);
   const files = readdirSync(dir).filter((n) => /\.(json|ya?ml)$/i.test(n)).sort();
   if (files.length === 0) throw new AuthzError('cases_invalid', `--cases ${dir}: no *.json or *.yaml cases`);

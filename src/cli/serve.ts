@@ -1,20 +1,22 @@
 import { existsSync } from 'node:fs';
 import { startApp } from '../app.js';
 import { at, type LoadedConfig, loadConfigWithOrigins } from '../config/load.js';
-import { CONFIG_FLAG, SETTINGS } from '../config/settings.js';
+import { SETTINGS } from '../config/settings.js';
 import { AuthzError } from '../errors.js';
-import { type FlagSpec, parseFlags } from './args.js';
+import { type FlagSpec, flagHelp, parseFlags } from './args.js';
+import { HELP_FLAG, settingFlags } from './setting-flags.js';
 
-export const SERVE_FLAGS: FlagSpec[] = [
-  { name: CONFIG_FLAG.flag, type: 'string' },
-  ...SETTINGS.map((s) => ({ name: s.flag, type: 'string' as const, ...(s.kind === 'list' ? { multiple: true } : {}) })),
-  { name: 'help', type: 'boolean' },
-];
+export const SERVE_FLAGS: FlagSpec[] = [...settingFlags(), HELP_FLAG];
 
 export function serveUsage(): string {
-  const lines = ['Usage: mcp-authz serve [flags]', '', 'Flags (each also settable by environment variable or config file):'];
-  for (const s of [CONFIG_FLAG, ...SETTINGS]) lines.push(`  --${s.flag.padEnd(16)} ${s.help} [${s.env}]`);
-  return lines.join('\n');
+  return `Usage: mcp-authz serve [flags]
+
+Serve Envoy ext_authz (gRPC), health, reflection, /metrics and the policy admin API. Without --bundle, --policy
+or --bundle-url it serves the embedded default policy (the guardrails pack). Each flag also has an environment
+variable and a config-file key (precedence: flag > environment > config file > default; docs/configuration.md).
+
+Flags:
+${flagHelp(SERVE_FLAGS)}`;
 }
 
 /** `mcp-authz serve`: validate flags and config (all problems at once), load the policy, serve until a signal. */

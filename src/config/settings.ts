@@ -1,6 +1,6 @@
 /**
- * Settings reachable from flags and environment variables, each mapped to a config-file path. The README's
- * configuration reference lists the same table. Precedence: flag > environment > config file > default.
+ * Settings reachable from flags and environment variables, each mapped to a config-file path. docs/configuration.md
+ * lists the same table (test/docs/configuration.test.ts pins it). Precedence: flag > environment > config file > default.
  */
 export interface Setting {
   flag: string;
@@ -8,22 +8,24 @@ export interface Setting {
   path: string[];
   kind: 'string' | 'number' | 'list';
   help: string;
+  /** Placeholder of the value in --help (default VALUE). */
+  value?: string;
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { flag: 'grpc-addr', env: 'MCP_AUTHZ_GRPC_ADDR', path: ['grpc_addr'], kind: 'string', help: 'gRPC listen address for ext_authz, health and reflection' },
-  { flag: 'http-addr', env: 'MCP_AUTHZ_HTTP_ADDR', path: ['http_addr'], kind: 'string', help: 'HTTP listen address for /metrics, /healthz, /readyz' },
-  { flag: 'admin-addr', env: 'MCP_AUTHZ_ADMIN_ADDR', path: ['admin_addr'], kind: 'string', help: 'HTTP listen address for the policy admin API (keep it on localhost)' },
-  { flag: 'bundle', env: 'MCP_AUTHZ_BUNDLE', path: ['policy', 'bundle'], kind: 'string', help: 'policy bundle (.tar.gz from opa build -t wasm) or bare policy.wasm' },
-  { flag: 'bundle-url', env: 'MCP_AUTHZ_BUNDLE_URL', path: ['policy', 'bundle_url'], kind: 'string', help: 'remote bundle URL (OPA bundle service protocol), polled with ETags' },
-  { flag: 'policy', env: 'MCP_AUTHZ_POLICY', path: ['policy', 'dir'], kind: 'string', help: 'directory of .rego files, compiled with the opa CLI at startup' },
-  { flag: 'data', env: 'MCP_AUTHZ_DATA', path: ['policy', 'data'], kind: 'list', help: 'data document (JSON or YAML) merged into the policy data; repeatable (env: comma-separated)' },
-  { flag: 'entrypoint', env: 'MCP_AUTHZ_ENTRYPOINT', path: ['policy', 'entrypoint'], kind: 'string', help: 'policy entrypoint (pkg/rule)' },
-  { flag: 'max-body-bytes', env: 'MCP_AUTHZ_MAX_BODY_BYTES', path: ['body', 'max_bytes'], kind: 'number', help: 'largest request body parsed' },
-  { flag: 'malformed', env: 'MCP_AUTHZ_MALFORMED', path: ['body', 'malformed'], kind: 'string', help: 'deny: the server denies malformed bodies itself; policy: the policy sees input.mcp.error' },
-  { flag: 'log-level', env: 'MCP_AUTHZ_LOG_LEVEL', path: ['observability', 'log_level'], kind: 'string', help: 'application log level (decision logs are always info)' },
-  { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM' },
-  { flag: 'shutdown-drain-delay', env: 'MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY', path: ['shutdown', 'drain_delay_seconds'], kind: 'number', help: 'seconds of NOT_SERVING, still answering, before the port closes on SIGTERM' },
+  { flag: 'grpc-addr', env: 'MCP_AUTHZ_GRPC_ADDR', path: ['grpc_addr'], kind: 'string', help: 'gRPC listen address for ext_authz, health and reflection', value: 'host:port' },
+  { flag: 'http-addr', env: 'MCP_AUTHZ_HTTP_ADDR', path: ['http_addr'], kind: 'string', help: 'HTTP listen address for /metrics, /healthz, /readyz', value: 'host:port' },
+  { flag: 'admin-addr', env: 'MCP_AUTHZ_ADMIN_ADDR', path: ['admin_addr'], kind: 'string', help: 'HTTP listen address for the policy admin API (keep it on localhost)', value: 'host:port' },
+  { flag: 'bundle', env: 'MCP_AUTHZ_BUNDLE', path: ['policy', 'bundle'], kind: 'string', help: 'policy bundle (.tar.gz from opa build -t wasm) or bare policy.wasm', value: 'FILE' },
+  { flag: 'bundle-url', env: 'MCP_AUTHZ_BUNDLE_URL', path: ['policy', 'bundle_url'], kind: 'string', help: 'remote bundle URL (OPA bundle service protocol), polled with ETags', value: 'URL' },
+  { flag: 'policy', env: 'MCP_AUTHZ_POLICY', path: ['policy', 'dir'], kind: 'string', help: 'directory of .rego files, compiled with the opa CLI at startup', value: 'DIR' },
+  { flag: 'data', env: 'MCP_AUTHZ_DATA', path: ['policy', 'data'], kind: 'list', help: 'data document (JSON or YAML) merged into the policy data (env: comma-separated)', value: 'FILE' },
+  { flag: 'entrypoint', env: 'MCP_AUTHZ_ENTRYPOINT', path: ['policy', 'entrypoint'], kind: 'string', help: 'policy entrypoint (pkg/rule)', value: 'pkg/rule' },
+  { flag: 'max-body-bytes', env: 'MCP_AUTHZ_MAX_BODY_BYTES', path: ['body', 'max_bytes'], kind: 'number', help: 'largest request body parsed', value: 'N' },
+  { flag: 'malformed', env: 'MCP_AUTHZ_MALFORMED', path: ['body', 'malformed'], kind: 'string', help: 'deny: the server denies malformed bodies itself; policy: the policy sees input.mcp.error', value: 'deny|policy' },
+  { flag: 'log-level', env: 'MCP_AUTHZ_LOG_LEVEL', path: ['observability', 'log_level'], kind: 'string', help: 'application log level (decision logs are always info)', value: 'LEVEL' },
+  { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM', value: 'SECONDS' },
+  { flag: 'shutdown-drain-delay', env: 'MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY', path: ['shutdown', 'drain_delay_seconds'], kind: 'number', help: 'seconds of NOT_SERVING, still answering, before the port closes on SIGTERM', value: 'SECONDS' },
 ];
 
 export const CONFIG_FLAG: Setting = {
@@ -32,4 +34,5 @@ export const CONFIG_FLAG: Setting = {
   path: [],
   kind: 'string',
   help: 'YAML (or JSON) configuration file',
+  value: 'FILE',
 };

@@ -16,10 +16,10 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-/** Run the CLI to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}) {
+/** Run the CLI to completion (`stdin`: what it reads on standard input). */
+export function runCli(args: string[], env: Record<string, string> = {}, stdin?: string) {
   requireBuild();
-  const r = spawnSync(process.execPath, [mainJs, ...args], { cwd: repoRoot, env: cleanEnv(env), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [mainJs, ...args], { cwd: repoRoot, env: cleanEnv(env), encoding: 'utf8', timeout: 60_000, ...(stdin !== undefined ? { input: stdin } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
