@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { AuthzError } from '../errors.js';
-import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, SDK_BUILTINS } from './builtins/index.js';
+import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
+import { instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
 
 /** A loaded, ready policy. Immutable: a reload builds a new one beside it and swaps the reference. */
 export interface Policy {
@@ -66,31 +66,32 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
 
   const required = requiredHostBuiltins(module);
   const builtins = createHostBuiltins();
-  const missing = missingBuiltins(required, [...SDK_BUILTINS, ...Object.keys(builtins.functions)]);
+  const missing = missingBuiltins(required, Object.keys(builtins.functions));
   if (missing.length > 0) {
     throw new AuthzError(
       'policy_unsupported_builtin',
       `${opts.source}: the policy uses builtins mcp-authz cannot provide in-process`,
-      missing.map((b: string) => `${b}${b === 'http.send' ? ' (network calls cannot run synchronously inside an evaluation)' : ''}`),
+      missing.map((b: string) => (REFUSAL_REASONS[b] ? `${b} (${REFUSAL_REASONS[b]})` : b)),
     );
   }
 
-  let loaded: LoadedPolicy;
+  let loaded: WasmPolicyInstance;
   try {
     const memory = { initial: 5, maximum: Math.max(5, opts.maxMemoryPages) };
-    loaded = await loadPolicy(module, memory, builtins.functions);
+    // mcp-authz's own loader: only our builtins (never the SDK's sprintf/regex.split/yaml.*), exact numbers.
+    loaded = await instantiatePolicy(module, memory, builtins.functions);
     loaded.setData(opts.data);
   } catch (err) {
     throw new AuthzError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
   }
 
-  const entrypoints = Object.keys(loaded.entrypoints as Record<string, number>).sort();
+  const entrypoints = Object.keys(loaded.entrypoints).sort();
   if (!entrypoints.includes(opts.entrypoint)) {
     throw new AuthzError('entrypoint_not_found', `${opts.source}: no entrypoint "${opts.entrypoint}"`, [
       `entrypoints in this module: ${entrypoints.join(', ') || '(none)'}`,
     ]);
   }
-  const entrypointId = (loaded.entrypoints as Record<string, number>)[opts.entrypoint]!;
+  const entrypointId = loaded.entrypoints[opts.entrypoint]!;
   const sha256 = opts.sha256 ?? createHash('sha256').update(opts.wasm).digest('hex');
   const dataJson = JSON.stringify(opts.data);
   const dataSha256 = createHash('sha256').update(dataJson).digest('hex');

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { isString } from './raw.js';
+import { isString } from './exact-json.js';
+import { goUtf8Decode } from './go-encoding.js';
 
 const digest = (alg: string) => (s: unknown) => (isString(s) ? createHash(alg).update(s, 'utf8').digest('hex') : undefined);
 const hmac = (alg: string) => (s: unknown, key: unknown) =>
@@ -13,7 +14,7 @@ export const cryptoBuiltins = {
   'crypto.hmac.sha1': hmac('sha1'),
   'crypto.hmac.sha512': hmac('sha512'),
   'crypto.hmac.md5': hmac('md5'),
-  /** Constant-time comparison of two MACs. */
+  /** Constant-time comparison of two MACs (Go's hmac.Equal over the strings' bytes). */
   'crypto.hmac.equal': (a: unknown, b: unknown) => {
     if (!isString(a) || !isString(b)) return undefined;
     const x = Buffer.from(a, 'utf8');
@@ -21,5 +22,6 @@ export const cryptoBuiltins = {
     return x.length === y.length && timingSafeEqual(x, y);
   },
   'hex.encode': (s: unknown) => (isString(s) ? Buffer.from(s, 'utf8').toString('hex') : undefined),
-  'hex.decode': (s: unknown) => (isString(s) && /^([0-9a-fA-F]{2})*$/.test(s) ? Buffer.from(s, 'hex').toString('utf8') : undefined),
+  /** Go's hex.DecodeString: even length, hex digits only; bytes that are not UTF-8 show as U+FFFD, as in OPA. */
+  'hex.decode': (s: unknown) => (isString(s) && /^([0-9a-fA-F]{2})*$/.test(s) ? goUtf8Decode(Buffer.from(s, 'hex')) : undefined),
 };

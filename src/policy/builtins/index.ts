@@ -1,15 +1,16 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { HostBuiltin } from '../wasm-runtime.js';
 import { cryptoBuiltins } from './crypto.js';
+import { isString, toBigInt } from './exact-json.js';
 import { jwtDecode } from './jwt.js';
 import { netBuiltins } from './net.js';
-import { isNumber, isString, rawJsonInteger } from './raw.js';
+import { regexBuiltins } from './regex.js';
+import { sprintf } from './sprintf.js';
+
 import { textBuiltins } from './text.js';
-import { addDate, type BuiltinClock, clock, date, parseDurationNs, parseRfc3339Ns, systemClock, weekday } from './time.js';
+import { addDate, type BuiltinClock, clock, date, diff, parseDurationNs, parseRfc3339Ns, systemClock, weekday } from './time.js';
 
 export type { BuiltinClock } from './time.js';
-
-/** Builtins the opa-wasm JS SDK implements itself (they take precedence over ours). */
-export const SDK_BUILTINS: ReadonlySet<string> = new Set(['json.is_valid', 'regex.split', 'sprintf', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal']);
 
 /** Builtins whose result is not a function of their arguments: a policy using one is never cached. */
 export const NONDETERMINISTIC_BUILTINS: ReadonlySet<string> = new Set([
@@ -23,40 +24,66 @@ export const NONDETERMINISTIC_BUILTINS: ReadonlySet<string> = new Set([
   'crypto.x509.parse_and_verify_certificates',
 ]);
 
+/** Why a builtin is refused at load, where there is more to say than "not provided". */
+export const REFUSAL_REASONS: Readonly<Record<string, string>> = {
+  'http.send': 'network calls cannot run synchronously inside an evaluation',
+  'yaml.marshal': "its output cannot yet be made identical to OPA's go-yaml v3 emitter; see docs/builtins.md",
+  'yaml.unmarshal': "go-yaml v3's scalar resolution is not yet reproduced exactly; see docs/builtins.md",
+  'yaml.is_valid': "go-yaml v3's parser is not yet reproduced exactly; see docs/builtins.md",
+};
+
 export interface HostBuiltins {
-  functions: Record<string, (...args: any[]) => unknown>;
+  functions: Record<string, HostBuiltin>;
   /** Call before each evaluation: time.now_ns, uuid.rfc4122 and rand.intn are fixed within one evaluation, as in OPA. */
   startEvaluation(): void;
 }
 
-/** The SDK-dependent builtins mcp-authz provides to WASM policies (see README "Host builtins"). */
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A uniform random integer in [0, n), n ≤ 2^63 (rejection sampling over 64 random bits). */
+function randomBelow(n: bigint): bigint {
+  const limit = (2n ** 64n / n) * n;
+  for (;;) {
+    const r = randomBytes(8).readBigUInt64BE();
+    if (r < limit) return r % n;
+  }
+}
+
+/** The builtins a compiled policy may import from the host ("SDK-dependent" in OPA's WASM docs). */
 export function createHostBuiltins(clockSource: BuiltinClock = systemClock): HostBuiltins {
   let now: bigint | undefined;
   let uuids = new Map<string, string>();
-  let rands = new Map<string, number>();
-  const functions: Record<string, (...args: any[]) => unknown> = {
-    'time.now_ns': () => rawJsonInteger((now ??= clockSource.nowNs())),
+  let rands = new Map<string, bigint>();
+  const functions: Record<string, HostBuiltin> = {
+    'time.now_ns': () => (now ??= clockSource.nowNs()),
     'time.parse_rfc3339_ns': parseRfc3339Ns,
     'time.parse_duration_ns': parseDurationNs,
     'time.clock': clock,
     'time.date': date,
     'time.weekday': weekday,
     'time.add_date': addDate,
-    'io.jwt.decode': jwtDecode,
-    'uuid.rfc4122': (k: unknown) => {
+    'time.diff': diff,
+    'io.jwt.decode': (t) => jwtDecode(t),
+    'uuid.rfc4122': (k) => {
       if (!isString(k)) return undefined;
       let u = uuids.get(k);
       if (!u) uuids.set(k, (u = randomUUID()));
       return u;
     },
-    'rand.intn': (k: unknown, n: unknown) => {
-      if (!isString(k) || !isNumber(n) || !Number.isInteger(n) || n < 0) return undefined;
-      if (n === 0) return 0;
-      const key = `${k}\u0000${n}`;
+    /** OPA: n is an int64; 0 gives 0, a negative n counts as -n; one value per (key, n) per evaluation. */
+    'rand.intn': (k, n) => {
+      let bound = toBigInt(n);
+      if (!isString(k) || bound === undefined || bound < -INT64_MAX - 1n || bound > INT64_MAX) return undefined;
+      if (bound === 0n) return 0;
+      if (bound < 0n) bound = -bound;
+      const key = `${k}-${bound}`;
       let r = rands.get(key);
-      if (r === undefined) rands.set(key, (r = randomInt(n)));
+      if (r === undefined) rands.set(key, (r = randomBelow(bound)));
       return r;
     },
+
+    sprintf,
+    ...regexBuiltins,
     ...cryptoBuiltins,
     ...textBuiltins,
     ...netBuiltins,

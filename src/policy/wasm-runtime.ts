@@ -1,0 +1,162 @@
+import { parseExact, stringifyExact } from './builtins/exact-json.js';
+import { BuiltinHalt } from './builtins/halt.js';
+import { parseRegoValue, toJson } from './builtins/rego-value.js';
+
+/**
+ * A host builtin: exact JSON arguments in (sets as sorted arrays), a result out (undefined = the call is undefined,
+ * as in OPA's non-strict mode). One marked `regoValues` receives the Rego values themselves (sets, key types).
+ */
+export type HostBuiltin = ((...args: any[]) => unknown) & { regoValues?: boolean };
+
+/** An instantiated OPA policy module (ABI 1.x), the counterpart of the opa-wasm SDK's LoadedPolicy. */
+export interface WasmPolicyInstance {
+  entrypoints: Record<string, number>;
+  setData(data: unknown): void;
+  /** Evaluate one entrypoint; returns the result set's JSON text. */
+  evaluateJson(input: unknown, entrypoint: number): string;
+  evaluate(input: unknown, entrypoint: number): unknown;
+}
+
+interface PolicyExports {
+  memory?: WebAssembly.Memory;
+  opa_malloc(size: number): number;
+  opa_json_parse(addr: number, len: number): number;
+  opa_json_dump(addr: number): number;
+  opa_value_dump?(addr: number): number;
+  opa_heap_ptr_get(): number;
+  opa_heap_ptr_set(addr: number): void;
+  builtins(): number;
+  entrypoints(): number;
+  opa_eval?(reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heap: number, format: number): number;
+  opa_eval_ctx_new(): number;
+  opa_eval_ctx_set_input(ctx: number, addr: number): void;
+  opa_eval_ctx_set_data(ctx: number, addr: number): void;
+  opa_eval_ctx_set_entrypoint(ctx: number, id: number): void;
+  opa_eval_ctx_get_result(ctx: number): number;
+  eval(ctx: number): number;
+  opa_wasm_abi_version?: WebAssembly.Global | number;
+  opa_wasm_abi_minor_version?: WebAssembly.Global | number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Instantiate a policy module with mcp-authz's own builtin dispatch. The opa-wasm SDK's loader consults its own
+ * builtins (sprintf, regex.split, yaml.*) before the host's and hands arguments over as doubles; this loader calls
+ * only `hostBuiltins`, reads arguments with exact integers, and turns any exception inside a builtin into an
+ * undefined call, as OPA does outside strict mode. Memory, ABI and evaluation follow the SDK's LoadedPolicy.
+ */
+export async function instantiatePolicy(module: WebAssembly.Module, memoryDescriptor: WebAssembly.MemoryDescriptor, hostBuiltins: Record<string, HostBuiltin>): Promise<WasmPolicyInstance> {
+  const memory = new WebAssembly.Memory(memoryDescriptor);
+  let exports: PolicyExports | undefined;
+  let byId: (HostBuiltin | undefined)[] = [];
+
+  const cString = (addr: number): string => {
+    const bytes = new Uint8Array(memory.buffer);
+    let end = addr;
+    while (end < bytes.length && bytes[end] !== 0) end++;
+    return decoder.decode(bytes.subarray(addr, end));
+  };
+  const dumpText = (addr: number): string => cString(exports!.opa_json_dump(addr));
+  const loadText = (text: string): number => {
+    const bytes = encoder.encode(text);
+    const addr = exports!.opa_malloc(bytes.byteLength);
+    new Uint8Array(memory.buffer).set(bytes, addr);
+    const parsed = exports!.opa_json_parse(addr, bytes.byteLength);
+    if (parsed === 0) throw new Error('failed to parse json value');
+    return parsed;
+  };
+
+  const readArg = (addr: number, rego: boolean): unknown => {
+    if (!exports!.opa_value_dump) return parseExact(dumpText(addr));
+    const value = parseRegoValue(cString(exports!.opa_value_dump(addr)));
+    return rego ? value : toJson(value);
+  };
+
+  const call = (id: number, args: number[]): number => {
+    const impl = byId[id];
+    if (!impl) throw new Error(`not implemented: built-in function ${id}`);
+    let text: string | undefined;
+    try {
+      const result = impl(...args.map((a) => readArg(a, impl.regoValues === true)));
+      text = result === undefined ? undefined : stringifyExact(result);
+    } catch (err) {
+      if (err instanceof BuiltinHalt) throw err; // fails the evaluation, as OPA's Halt errors do
+      text = undefined; // a builtin error: the call is undefined (non-strict evaluation)
+    }
+    return text === undefined ? 0 : loadText(text);
+  };
+
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      memory,
+      opa_abort: (addr: number) => {
+        throw new Error(cString(addr));
+      },
+      opa_println: (addr: number) => {
+        process.stderr.write(`${cString(addr)}\n`);
+      },
+      opa_builtin0: (id: number) => call(id, []),
+      opa_builtin1: (id: number, _ctx: number, a: number) => call(id, [a]),
+      opa_builtin2: (id: number, _ctx: number, a: number, b: number) => call(id, [a, b]),
+      opa_builtin3: (id: number, _ctx: number, a: number, b: number, c: number) => call(id, [a, b, c]),
+      opa_builtin4: (id: number, _ctx: number, a: number, b: number, c: number, d: number) => call(id, [a, b, c, d]),
+    },
+  });
+  exports = instance.exports as unknown as PolicyExports;
+  const e = exports;
+
+  const major = globalNumber(e.opa_wasm_abi_version);
+  if (major !== undefined && major !== 1) throw new Error(`unsupported ABI version ${major}`);
+  const minor = globalNumber(e.opa_wasm_abi_minor_version) ?? 0;
+
+  const ids = JSON.parse(dumpText(e.builtins())) as Record<string, number>;
+  byId = [];
+  for (const [name, id] of Object.entries(ids)) byId[id] = Object.hasOwn(hostBuiltins, name) ? hostBuiltins[name] : undefined;
+
+  let dataAddr = loadText('{}');
+  const baseHeapPtr = e.opa_heap_ptr_get();
+  let dataHeapPtr = baseHeapPtr;
+  const entrypoints = JSON.parse(dumpText(e.entrypoints())) as Record<string, number>;
+
+  const evaluateJson = (input: unknown, entrypoint: number): string => {
+    if (minor >= 2 && e.opa_eval) {
+      let inputAddr = 0;
+      let inputLen = 0;
+      if (input !== undefined) {
+        const bytes = encoder.encode(JSON.stringify(input));
+        inputAddr = dataHeapPtr;
+        inputLen = bytes.byteLength;
+        const delta = inputAddr + inputLen - memory.buffer.byteLength;
+        if (delta > 0) memory.grow(Math.ceil(delta / 65536));
+        new Uint8Array(memory.buffer).set(bytes, inputAddr);
+      }
+      return cString(e.opa_eval(0, entrypoint, dataAddr, inputAddr, inputLen, dataHeapPtr + inputLen, 0));
+    }
+    e.opa_heap_ptr_set(dataHeapPtr);
+    const inputAddr = input === undefined ? 0 : loadText(JSON.stringify(input));
+    const ctx = e.opa_eval_ctx_new();
+    if (inputAddr) e.opa_eval_ctx_set_input(ctx, inputAddr);
+    e.opa_eval_ctx_set_data(ctx, dataAddr);
+    e.opa_eval_ctx_set_entrypoint(ctx, entrypoint);
+    e.eval(ctx);
+    return dumpText(e.opa_eval_ctx_get_result(ctx));
+  };
+
+  return {
+    entrypoints,
+    setData(data: unknown) {
+      e.opa_heap_ptr_set(baseHeapPtr);
+      dataAddr = loadText(JSON.stringify(data));
+      dataHeapPtr = e.opa_heap_ptr_get();
+    },
+    evaluateJson,
+    evaluate: (input, entrypoint) => JSON.parse(evaluateJson(input, entrypoint)) as unknown,
+  };
+}
+
+function globalNumber(g: WebAssembly.Global | number | undefined): number | undefined {
+  if (g === undefined) return undefined;
+  return typeof g === 'number' ? g : Number(g.value);
+}
