@@ -52,13 +52,23 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** Names the setting a config value came from (`--http-addr 127.0.0.1:8181`), for startup errors. */
   origin?: (key: string) => string;
+  /**
+   * A node:cluster worker (src/cluster/worker.ts): serve gRPC from `store`, which the cluster primary fills. No
+   * policy loading, HTTP listeners, watcher, poller or SIGHUP handler here: the primary owns them.
+   */
+  worker?: { store: PolicyStore };
 }
+
+/** A cluster worker's app: gRPC only (the primary serves HTTP and the admin API). */
+export type WorkerApp = Omit<App, 'http' | 'admin' | 'poller'>;
 
 /**
  * The composition root: config → descriptors → policy store → cache → check pipeline → gRPC, ops HTTP and admin
  * HTTP servers. Expensive setup happens here, once; the per-check path only runs the pipeline.
  */
-export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App> {
+export async function startApp(cfg: Config, opts: AppOptions & { worker: { store: PolicyStore } }): Promise<WorkerApp>;
+export async function startApp(cfg: Config, opts?: AppOptions): Promise<App>;
+export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App | WorkerApp> {
   const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level });
   const descriptors = loadDescriptors();
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
@@ -75,7 +85,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
     : undefined;
   const tracing: Tracing = createTracing(opts.env ?? process.env);
   const source = policySource(cfg);
-  const store = new PolicyStore(cfg.policy.keep_revisions, instantiateArtifact);
+  const store = opts.worker?.store ?? new PolicyStore(cfg.policy.keep_revisions, instantiateArtifact);
   store.onChange((p) => {
     if (p) metrics.setPolicy(p.revision, p.source);
   });
@@ -84,7 +94,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
 
   // A local policy that cannot load at startup is a startup error (the CLI reports it). A remote one arrives later:
   // until then the server is NOT_SERVING and denies every check with policy_not_loaded.
-  if (source.kind !== 'remote') store.activate(await source.load());
+  if (source.kind !== 'remote' && !opts.worker) store.activate(await source.load());
 
   const cache = cfg.cache.enabled
     ? createDecisionCache<CachedDecision>({
@@ -119,6 +129,23 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App>
   const grpc = await listening(origin('grpc_addr'), () => startGrpcServer({ address: cfg.grpc_addr, descriptors, check, connection: connectionOptions(cfg.grpc) }));
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
+
+  if (opts.worker) {
+    const drain = async (): Promise<boolean> => {
+      grpc.drain();
+      if (cfg.shutdown.drain_delay_seconds > 0) {
+        logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
+        await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
+      }
+      const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
+      store.clear();
+      identity.close();
+      await decisionLog?.flush();
+      await tracing.shutdown();
+      return drained;
+    };
+    return { grpc, store, reloader, ...(cache ? { cache } : {}), metrics, check, policy: () => store.current(), settings, logger, close: drain };
+  }
 
   let closing = false;
   let http: HttpServer | undefined;

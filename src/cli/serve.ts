@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { startApp } from '../app.js';
 import { at, type LoadedConfig, loadConfigWithOrigins } from '../config/load.js';
+import { serveCluster, workerCount } from '../cluster/serve-cluster.js';
 import { SETTINGS } from '../config/settings.js';
 import { AuthzError } from '../errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
@@ -57,6 +58,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
     return 2;
   }
 
+  const workers = workerCount(config);
+  if (workers > 1) return serveCluster(config, workers, loaded!.origin);
   let app;
   try {
     app = await startApp(config, { origin: loaded!.origin });

@@ -18,6 +18,8 @@ export const configSchema = z
     grpc_addr: hostPort.default('0.0.0.0:9191'),
     http_addr: hostPort.default('0.0.0.0:8181'),
     admin_addr: hostPort.default('127.0.0.1:8282'),
+    /** Worker processes serving gRPC (node:cluster). Unset: the CPUs this process may use (workerCount); 1: one process. */
+    workers: z.number().int().min(1).max(1024).optional(),
     policy: z
       .object({
         bundle: z.string().min(1).optional(),

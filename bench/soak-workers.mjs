@@ -1,0 +1,104 @@
+// Memory soak of the real server with workers: `mcp-authz serve --workers N` (default policy, cache and decision
+// logs on, decision logs to /dev/null), driven over gRPC by ghz with the Zipf mix (bench/request-zipf.json) in
+// chunks of 100,000 checks over several connections; after each chunk the RSS of every worker and of the primary is
+// read from /proc. Reports each worker's RSS after 1,000,000 checks and its least-squares slope over the second
+// half (MB per 100k checks): no growth trend means a slope near 0.
+//
+//   node bench/soak-workers.mjs [checks=1000000] [workers=2]      (npm run build and scripts/install-tools.sh --bench first)
+//   SOAK_CONNECTIONS=4 SOAK_C=32
+// Output: JSON on stdout, saved as bench/results/soak-workers-<stamp>.json.
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+process.chdir(root);
+process.env.PATH = `${join(root, '.tools/bin')}${delimiter}${process.env.PATH}`;
+const total = Number(process.argv[2] ?? 1_000_000);
+const workers = Number(process.argv[3] ?? 2);
+const chunk = Math.min(100_000, total);
+const C = Number(process.env.SOAK_C ?? 32);
+const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 4);
+
+await new Promise((resolve, reject) => spawn('node', ['bench/make-zipf.mjs'], { stdio: 'inherit' }).once('exit', (c) => (c === 0 ? resolve() : reject(new Error('make-zipf failed')))));
+
+const log = join(root, 'bench/results', `soak-workers-${Date.now()}.stderr.log`);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const server = spawn('node', ['dist/main.js', 'serve', '--workers', String(workers), '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'], {
+  stdio: ['ignore', 'pipe', openSync(log, 'w')],
+});
+// The startup line gives the port; every later line (decision logs) is thrown away, as /dev/null would.
+const port = await new Promise((resolve, reject) => {
+  let buf = '';
+  const onData = (d) => {
+    buf += d.toString();
+    const m = buf.match(/"grpc_port":(\d+)/);
+    if (m) {
+      resolve(Number(m[1]));
+      buf = '';
+      server.stdout.off('data', onData);
+      server.stdout.resume();
+    }
+  };
+  server.stdout.on('data', onData);
+  server.once('exit', (code) => reject(new Error(`server exited ${code}; see ${log}`)));
+});
+
+const children = (pid) =>
+  readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
+const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+
+const ghz = (n) =>
+  new Promise((resolve, reject) => {
+    const args = ['--insecure', '--protoset', 'proto/mcp-authz.binpb', '--call', 'envoy.service.auth.v3.Authorization/Check', '--data-file', 'bench/request-zipf.json', '-n', String(n), '-c', String(C), '--connections', String(CONNECTIONS), '--format', 'json', `127.0.0.1:${port}`];
+    const p = spawn('ghz', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = [];
+    p.stdout.on('data', (d) => out.push(d));
+    p.once('exit', (code) => {
+      try {
+        const r = JSON.parse(Buffer.concat(out).toString());
+        resolve({ rps: r.rps, ok: r.statusCodeDistribution?.OK ?? 0, count: r.count });
+      } catch (err) {
+        reject(new Error(`ghz exited ${code}: ${err.message}`));
+      }
+    });
+  });
+
+const samples = [];
+const t0 = Date.now();
+let done = 0;
+let errors = 0;
+while (done < total) {
+  const n = Math.min(chunk, total - done);
+  const r = await ghz(n);
+  done += n;
+  errors += r.count - r.ok;
+  await sleep(500);
+  const pids = children(server.pid);
+  const sample = { checks: done, rps: Math.round(r.rps), primary_rss_mb: +rssMb(server.pid).toFixed(1), workers_rss_mb: Object.fromEntries(pids.map((p) => [p, +rssMb(p).toFixed(1)])) };
+  samples.push(sample);
+  process.stderr.write(`${JSON.stringify(sample)}\n`);
+}
+const seconds = (Date.now() - t0) / 1000;
+
+const slope = (points) => {
+  const mx = points.reduce((a, p) => a + p[0], 0) / points.length;
+  const my = points.reduce((a, p) => a + p[1], 0) / points.length;
+  const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  return den ? points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0) / den : 0;
+};
+const tail = samples.slice(Math.floor(samples.length / 2));
+const workerPids = Object.keys(samples.at(-1).workers_rss_mb);
+const perWorker = Object.fromEntries(
+  workerPids.map((pid) => [
+    pid,
+    { final_rss_mb: samples.at(-1).workers_rss_mb[pid], slope_mb_per_100k: +(slope(tail.filter((s) => s.workers_rss_mb[pid] !== undefined).map((s) => [s.checks, s.workers_rss_mb[pid]])) * 100_000).toFixed(2) },
+  ]),
+);
+const result = { checks: total, workers, connections: CONNECTIONS, concurrency: C, seconds, checks_per_second: Math.round(total / seconds), errors, per_worker: perWorker, primary_final_rss_mb: samples.at(-1).primary_rss_mb, samples };
+server.kill('SIGTERM');
+await new Promise((r) => server.once('exit', r));
+const file = join(root, 'bench/results', `soak-workers-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
+writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result, null, 2));

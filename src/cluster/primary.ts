@@ -1,0 +1,136 @@
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Policy } from '../policy/opa-wasm.js';
+import { AuthzError } from '../errors.js';
+import { adminRoutes, opsRoutes } from '../http/routes.js';
+import { startHttpServer, type HttpServer } from '../http/http-server.js';
+import { listening } from '../listen-error.js';
+import { createAppLogger } from '../observability/app-logger.js';
+import { createMetrics } from '../observability/metrics.js';
+import { policySource } from '../policy/policy-source.js';
+import { instantiateArtifact } from '../policy/load.js';
+import { PolicyStore } from '../policy/policy-store.js';
+import { PolicyReloader } from '../policy/reloader.js';
+import { ClusterPolicy } from './cluster-policy.js';
+import { createClusterMetrics } from './cluster-metrics.js';
+import { startRemotePolling } from './remote-polling.js';
+import { WorkerPool, WorkerStartError } from './worker-pool.js';
+
+export interface Primary {
+  grpcPort: number;
+  http: HttpServer;
+  admin: HttpServer;
+  store: PolicyStore;
+  logger: Logger;
+  /** Stop polling and reloads, drain every worker (each within the grace period), close HTTP. True if all drained. */
+  close(): Promise<boolean>;
+}
+
+/**
+ * The composition root of `serve --workers N` (N > 1), in the cluster primary: config → policy source → store and
+ * reloader (two-phase across workers, src/cluster/cluster-policy.ts) → N workers (each serves gRPC on the shared
+ * port, src/cluster/worker.ts) → ops HTTP (readiness of all workers, aggregated /metrics) and the admin API →
+ * remote polling, file watching and SIGHUP. The primary answers no checks itself.
+ */
+export async function startPrimary(cfg: Config, opts: { workers: number; logger?: Logger; origin?: (key: string) => string }): Promise<Primary> {
+  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level });
+  const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
+  const source = policySource(cfg);
+  // A rollback instantiates a kept revision here, then on every worker, before the store commits it.
+  const store = new PolicyStore(cfg.policy.keep_revisions, async (artifact) => {
+    const p = await instantiateArtifact(artifact);
+    await policy.prepare(p);
+    return p;
+  });
+  store.onChange((p) => {
+    if (p) metrics.setPolicy(p.revision, p.source);
+  });
+  const policy = new ClusterPolicy(store, logger);
+  const load = async (): Promise<Policy> => {
+    const p = await source.load();
+    await policy.prepare(p);
+    return p;
+  };
+  const reloader = new PolicyReloader({ store, load, logger, onResult: (ok) => metrics.recordReload(ok) });
+
+  // Loaded (and refused) once, here, before any worker exists; a remote bundle arrives later.
+  if (source.kind !== 'remote') store.activate(await source.load());
+  const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
+
+  const pool = new WorkerPool({
+    size: opts.workers,
+    exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)),
+    logger,
+    initMessage: () => ({ type: 'mcp-authz:init', config: cfg, origins: { grpc_addr: origin('grpc_addr') }, active: policy.active() }),
+    onUnexpectedExit: (w) => {
+      clusterMetrics.recordRestart();
+      logger.error({ worker: w.id, pid: w.pid, code: w.code, signal: w.signal }, 'worker died; restarting it');
+    },
+  });
+  policy.attach(pool);
+  const clusterMetrics = createClusterMetrics(metrics, pool, logger);
+  try {
+    await pool.start();
+  } catch (err) {
+    await pool.stop(0);
+    // A worker's own startup error (e.g. address_in_use naming the flag) is the server's, as with one process.
+    if (err instanceof WorkerStartError) throw err.fromAuthzError ? new AuthzError(err.code, err.message, err.details) : new AuthzError('worker_start_failed', `a worker could not start: ${err.message}`, err.details);
+    throw err;
+  }
+
+  let closing = false;
+  const ready = (): boolean => !closing && store.current() !== undefined && pool.readyCount() === pool.size();
+  let http: HttpServer | undefined;
+  let admin: HttpServer;
+  try {
+    http = await listening(origin('http_addr'), () => startHttpServer(cfg.http_addr, opsRoutes({ ready, metrics: () => clusterMetrics.text() })));
+    admin = await listening(origin('admin_addr'), () => startHttpServer(cfg.admin_addr, adminRoutes({ store, reloader })));
+  } catch (err) {
+    await Promise.all([pool.stop(0), http?.close()]);
+    throw err;
+  }
+
+  const poller = source.kind === 'remote' ? startRemotePolling(cfg, source, policy, store, metrics, logger) : undefined;
+  const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
+  process.on('SIGHUP', onHup);
+  if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
+
+  const active = store.current();
+  logger.info(
+    {
+      version: process.env.npm_package_version ?? '0.1.0',
+      workers: opts.workers,
+      grpc_addr: cfg.grpc_addr,
+      grpc_port: pool.port(),
+      http_addr: cfg.http_addr,
+      http_port: http.port,
+      admin_addr: cfg.admin_addr,
+      admin_port: admin.port,
+      policy: active
+        ? { revision: active.revision, source: active.source, entrypoint: active.entrypoint, mode: active.mode, nondeterministic: active.nondeterministic }
+        : { source: cfg.policy.bundle_url, entrypoint: cfg.policy.entrypoint, state: 'waiting for the first bundle' },
+      cache: cfg.cache,
+      body: cfg.body,
+    },
+    'mcp-authz started',
+  );
+
+  return {
+    grpcPort: pool.port(),
+    http,
+    admin,
+    store,
+    logger,
+    async close() {
+      closing = true;
+      process.off('SIGHUP', onHup);
+      poller?.stop();
+      reloader.close();
+      const drained = await pool.stop((cfg.shutdown.drain_delay_seconds + cfg.shutdown.grace_seconds) * 1000);
+      store.clear();
+      await Promise.all([http.close(), admin.close()]);
+      return drained;
+    },
+  };
+}
