@@ -1,35 +1,54 @@
-// In-process micro-benchmark of the uncached check pipeline (the one `serve` and `check` build): decode, input,
-// identity, facts, evaluate the default policy, validate, build the response — for the ~2 KB tools/call
-// CheckRequest of bench/request.json. No gRPC, no cache, no metrics or logging.
-// Usage: node bench/micro.mjs [iterations]   (run `npm run build` first)
+// In-process micro-benchmark of the check pipeline (the one `serve` and `check` build) for the ~2 KB tools/call
+// CheckRequest of bench/request.json. No gRPC.
+//   uncached (default): decode, input, identity, facts, evaluate the default policy, validate, build the response
+//   hit:                the same with the decision cache on, every check after the first a hit
+//   --record:           also the per-check record: metrics, and the decision log (to /dev/null, asynchronous)
+// Usage: node bench/micro.mjs [iterations] [uncached|hit] [--record]   (run `npm run build` first)
 import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import { createCheckPipeline } from '../dist/authz/pipeline.js';
 import { checkSettings } from '../dist/authz/settings.js';
+import { createDecisionCache } from '../dist/cache/decision-cache.js';
 import { requestFromJson } from '../dist/cli/check-request.js';
 import { loadConfig } from '../dist/config/load.js';
 import { loadDescriptors } from '../dist/grpc/descriptors.js';
 import { envoyHttpStatusCodes } from '../dist/grpc/http-status.js';
 import { createIdentityResolver } from '../dist/identity/resolve.js';
+import { createCheckRecorder } from '../dist/observability/check-observer.js';
+import { createDecisionLogger } from '../dist/observability/decision-log.js';
+import { createMetrics } from '../dist/observability/metrics.js';
 import { policySource } from '../dist/policy/policy-source.js';
 
-const iterations = Number(process.argv[2] ?? 20000);
+const args = process.argv.slice(2);
+const iterations = Number(args.find((a) => /^\d+$/.test(a)) ?? 20000);
+const mode = args.includes('hit') ? 'hit' : 'uncached';
+const record = args.includes('--record');
 const cfg = loadConfig({ flags: {}, env: {} });
 const policy = await policySource(cfg).load();
 const settings = checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition));
-const pipeline = createCheckPipeline({ settings, policy: () => policy, identity: createIdentityResolver(cfg.identity) });
+const cache =
+  mode === 'hit'
+    ? createDecisionCache({ maxEntries: 1000, maxBytes: 1 << 24, ttlMs: 3_600_000, sizeOf: (e) => 2 * (JSON.stringify(e.decision).length + JSON.stringify(e.response).length) })
+    : undefined;
+const recorder = record
+  ? createCheckRecorder(createMetrics({ collectDefaults: false }), createDecisionLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) }))
+  : undefined;
+const pipeline = createCheckPipeline({ settings, policy: () => policy, identity: createIdentityResolver(cfg.identity), ...(cache ? { cache } : {}), ...(recorder ? { record: recorder } : {}) });
 const request = requestFromJson(JSON.parse(readFileSync(new URL('./request.json', import.meta.url), 'utf8')));
 
-const run = async (n, record) => {
-  const times = record ? new Float64Array(n) : undefined;
+let misses = 0;
+const run = async (n, keep) => {
+  const times = keep ? new Float64Array(n) : undefined;
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
     const o = await pipeline.check(request);
-    if (record) times[i] = Number(process.hrtime.bigint() - t0) / 1000;
+    if (keep) times[i] = Number(process.hrtime.bigint() - t0) / 1000;
     if (o.response.status.code !== 0) throw new Error(`unexpected decision ${o.decision.reasonCode}`);
+    if (o.cache === 'miss') misses++; // the first check, and each new minute (input.now is in the key)
   }
   return times;
 };
 await run(2000, false); // warm-up (JIT)
 const times = (await run(iterations, true)).sort();
 const pct = (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
-console.log(JSON.stringify({ iterations, p50_us: +pct(50).toFixed(1), p90_us: +pct(90).toFixed(1), p99_us: +pct(99).toFixed(1), mean_us: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1) }));
+console.log(JSON.stringify({ mode, record, iterations, ...(cache ? { misses } : {}), p50_us: +pct(50).toFixed(1), p90_us: +pct(90).toFixed(1), p99_us: +pct(99).toFixed(1), mean_us: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1) }));

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from './volatile-fields.js';
 
 /**
@@ -85,14 +84,6 @@ const DEFAULT_SPEC = compileKeySpec();
 /** The canonical JSON text of `value` with the fields `spec` names left out. */
 export function canonicalJson(value: unknown, spec: KeySpec = DEFAULT_SPEC): string {
   return write(value, '', spec.root, spec, new Map()) ?? '';
-}
-
-/**
- * A 256-bit digest (base64url) of the canonical input. SHA-256 because a key collision would hand one request
- * another request's decision: the hash must resist deliberate collisions, not just accidental ones.
- */
-export function inputDigest(value: unknown, spec: KeySpec = DEFAULT_SPEC, prefix = ''): string {
-  return hash('sha256', prefix + canonicalJson(value, spec), 'base64url');
 }
 
 /** Strings JSON.stringify would emit between plain quotes: no quote, backslash, control character or surrogate. */
@@ -189,4 +180,47 @@ function isVolatileHeaderEntry(item: unknown, volatileHeaders: ReadonlySet<strin
   if (item === null || typeof item !== 'object') return false;
   const name = (item as { key?: unknown }).key;
   return typeof name === 'string' && volatileHeaders.has(name.toLowerCase());
+}
+
+/**
+ * The JSON text of `value` as JSON.stringify writes it (object keys in their own order), with the fields `spec`
+ * names left out. Only the objects on the spec's paths are walked here; every other subtree is written by the
+ * native JSON.stringify. Not canonical (the same value with its keys in another order gives another text), but
+ * exact: equal texts mean equal JSON values, so as a cache key it can miss a repeat spelled in another order but
+ * never confuse two inputs. Throws where JSON.stringify throws (BigInt, cycles).
+ */
+export function keyJson(value: unknown, spec: KeySpec): string {
+  return writeOrdered(value, spec.root, spec) ?? '';
+}
+
+function writeOrdered(value: unknown, node: PathNode | undefined, spec: KeySpec): string | undefined {
+  // Off the spec's paths, and for values that are not plain containers: exactly what JSON.stringify writes.
+  if (node === undefined || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) {
+    const list = node.headerList;
+    const each = node.each;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (list && isVolatileHeaderEntry(item, spec.volatileHeaders)) continue;
+      if (out.length > 1) out += ',';
+      out += writeOrdered(item, each, spec) ?? 'null';
+    }
+    return out + ']';
+  }
+  const obj = value as Record<string, unknown>;
+  const headerMap = node.headerMap;
+  let out = '{';
+  for (const k of Object.keys(obj)) {
+    if (headerMap && spec.volatileHeaders.has(k.toLowerCase())) continue;
+    const child = node.children.get(k);
+    if (child !== undefined && child.drop) continue;
+    const text = writeOrdered(obj[k], child, spec);
+    if (text === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += quoteKey(k, spec.quotedKeys) + ':' + text;
+  }
+  return out + '}';
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { compileKeySpec, inputDigest, type KeySpec } from './canonical-key.js';
+import { compileKeySpec, keyJson, type KeySpec } from './canonical-key.js';
 import { BODY_DERIVED_HEADERS, BODY_DERIVED_PATHS, DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from './volatile-fields.js';
 
 /**
@@ -139,11 +139,11 @@ export function createDecisionCache<V extends object>(opts: DecisionCacheOptions
     return g;
   };
 
+  // The key is the document's JSON text itself, not a digest: equality of keys is equality of texts (no collision
+  // to argue about), and a Map lookup on a string costs less than hashing it with SHA-256. Its size is accounted.
   const key = (policy: PolicyIdentity & object, doc: KeyDocument): string => {
-    const data = policy.dataSha256 ?? '';
-    const prefix = `${policy.revision.length}:${policy.revision}${policy.sha256.length}:${policy.sha256}${data.length}:${data}`;
     const bodyParsed = doc.parsed_body !== undefined && doc.truncated_body !== true && doc.mcp?.error === undefined;
-    return `${generationOf(policy)}.${bodyParsed ? 'p' : 'r'}.${inputDigest(doc, bodyParsed ? parsedSpec : rawSpec, prefix)}`;
+    return `${generationOf(policy)}${bodyParsed ? 'p' : 'r'}${keyJson(doc, bodyParsed ? parsedSpec : rawSpec)}`;
   };
 
   const bypass = (reason: BypassReason): CacheLookup<V> => {
@@ -171,7 +171,7 @@ export function createDecisionCache<V extends object>(opts: DecisionCacheOptions
       return { status: 'miss', key: k };
     },
     store(policy, k, value) {
-      const bytes = Math.ceil(opts.sizeOf(value)) + 2 * k.length + ENTRY_OVERHEAD;
+      const bytes = Math.ceil(opts.sizeOf(value)) + k.length + ENTRY_OVERHEAD;
       if (!(bytes <= opts.maxBytes)) return; // larger than the whole cache: not kept
       if (policy.nondeterministic) lru.set(k, { value, bytes }, { ttl: nondeterministicTtlMs });
       else lru.set(k, { value, bytes });

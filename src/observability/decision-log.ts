@@ -32,7 +32,10 @@ export interface DecisionRecord {
 }
 
 export interface DecisionLoggerOptions {
-  /** Where lines go. Default: stdout through pino.destination (asynchronous writes, flushed at exit). */
+  /**
+   * Where lines go. Default: stdout through pino.destination, asynchronous and batched: lines are written in chunks
+   * of at least BATCH_BYTES, or after at most BATCH_INTERVAL_MS, and flushed at exit.
+   */
   destination?: DestinationStream;
   /** Paths to redact from logged inputs (see redact.ts). */
   redactFields?: readonly string[];
@@ -58,13 +61,25 @@ export interface DecisionLogger {
 const SCRUBBED_FIELDS = ['message', 'rule', 'path', 'agent', 'request_id'] as const;
 
 /**
+ * The default destination writes once this many bytes are buffered (one write call for many lines)...
+ * Each write holds whole lines and at most PIPE_BYTES, the size a pipe writes atomically, so decision lines never
+ * interleave with application log lines written to the same stdout.
+ */
+export const BATCH_BYTES = 3072;
+const PIPE_BYTES = 4096;
+/** ...or at most this long after a line is buffered. */
+export const BATCH_INTERVAL_MS = 1000;
+
+/**
  * One JSON line per logged decision (`msg: "policy_decision"`), with the fields operators grep for. Redaction is
  * done on a copy of the input before pino sees it (pino's `redact` cannot express "each batch entry's arguments,
  * wherever they appear" or case-insensitive header names), so redacted values never reach the stream. Sampling is
  * deterministic per decision id: a given decision is either logged everywhere or nowhere.
  */
 export function createDecisionLogger(opts: DecisionLoggerOptions = {}): DecisionLogger {
-  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  // sonic-boom's periodicFlush: an unref'd timer, so a quiet server still writes its last lines in time.
+  const destination =
+    opts.destination ?? pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, maxWrite: PIPE_BYTES, periodicFlush: BATCH_INTERVAL_MS });
   const logger: Logger = pino(
     {
       base: null,

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, compileKeySpec, inputDigest, type KeySpec } from '../../../src/cache/canonical-key.js';
+import { canonicalJson, compileKeySpec, keyJson, type KeySpec } from '../../../src/cache/canonical-key.js';
 import { DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from '../../../src/cache/volatile-fields.js';
 import { checkRequestToInput } from '../../../src/authz/request.js';
 import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
@@ -134,7 +134,7 @@ describe('canonicalJson', () => {
         const b = mutate(a, paths[pick % paths.length]!, m);
         const sameToPolicy = isDeepStrictEqual(asPolicySees(a), asPolicySees(b));
         expect(canonicalJson(a, NOTHING_VOLATILE) === canonicalJson(b, NOTHING_VOLATILE)).toBe(sameToPolicy);
-        expect(inputDigest(a, NOTHING_VOLATILE) === inputDigest(b, NOTHING_VOLATILE)).toBe(sameToPolicy);
+        expect(canonicalJson(a, NOTHING_VOLATILE) === canonicalJson(b, NOTHING_VOLATILE)).toBe(sameToPolicy);
       }),
       { numRuns: 1000 },
     );
@@ -180,7 +180,7 @@ describe('volatile fields', () => {
   it('inputs differing only in volatile fields share a key', () => {
     fc.assert(
       fc.property(volatileArb, volatileArb, (v1, v2) => {
-        expect(inputDigest(realInput(v1), DEFAULTS)).toBe(inputDigest(realInput(v2), DEFAULTS));
+        expect(keyJson(realInput(v1), DEFAULTS)).toBe(keyJson(realInput(v2), DEFAULTS));
       }),
       { numRuns: 100 },
     );
@@ -189,7 +189,7 @@ describe('volatile fields', () => {
   it('the volatile fields really are in the input (they would change the key if not dropped)', () => {
     const a = realInput({ requestId: 'a', trace: '1'.repeat(32), seconds: '1700000000', streamId: '1', port: 40000 });
     const b = realInput({ requestId: 'b', trace: '2'.repeat(32), seconds: '1700000001', streamId: '2', port: 40001 });
-    expect(inputDigest(a, NOTHING_VOLATILE)).not.toBe(inputDigest(b, NOTHING_VOLATILE));
+    expect(keyJson(a, NOTHING_VOLATILE)).not.toBe(keyJson(b, NOTHING_VOLATILE));
     const text = canonicalJson(a, DEFAULTS);
     for (const dropped of ['x-request-id', 'traceparent', 'x-b3-traceid', '"time"', '"portValue":40000', '"id":"1"']) expect(text).not.toContain(dropped);
     for (const kept of ['mcp-session-id', '"portValue":8080', '"address":"10.1.2.3"', 'fetch_url', '"id":2']) expect(text).toContain(kept);
@@ -208,16 +208,29 @@ describe('volatile fields', () => {
           const changed = realInput({ ...base, ...change });
           const original = realInput(base);
           const same = isDeepStrictEqual(asPolicySees(changed), asPolicySees(original));
-          expect(inputDigest(changed, DEFAULTS) === inputDigest(original, DEFAULTS)).toBe(same);
+          expect(keyJson(changed, DEFAULTS) === keyJson(original, DEFAULTS)).toBe(same);
         },
       ),
       { numRuns: 300 },
     );
   });
 
-  it('the JSON-RPC id is part of the key (a policy may echo it)', () => {
+  it('keyJson writes what JSON.stringify writes, minus the spec\'s fields; `*` means array elements only', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(keyJson(v, NOTHING_VOLATILE)).toBe(JSON.stringify(v) ?? '');
+      }),
+      { numRuns: 300 },
+    );
+    const spec = compileKeySpec({ volatileHeaders: [], volatilePaths: [['parsed_body', '*', 'id'], ['parsed_body', 'id']] });
+    expect(keyJson({ parsed_body: [{ id: 1, m: 'a' }, { id: 2 }] }, spec)).toBe('{"parsed_body":[{"m":"a"},{}]}');
+    expect(keyJson({ parsed_body: { id: 1, '*': { id: 5 } } }, spec)).toBe('{"parsed_body":{"*":{"id":5}}}');
+    expect(() => keyJson({ n: 1n }, spec)).toThrow(TypeError);
+  });
+
+  it('the JSON-RPC id stays in the key unless the body-derived fields are dropped too (the cache does that for parsed bodies)', () => {
     const base = { requestId: 'r', trace: '3'.repeat(32), seconds: '1700000000', streamId: '9', port: 50000 };
-    expect(inputDigest(realInput({ ...base, id: 1 }), DEFAULTS)).not.toBe(inputDigest(realInput({ ...base, id: '1' }), DEFAULTS));
+    expect(keyJson(realInput({ ...base, id: 1 }), DEFAULTS)).not.toBe(keyJson(realInput({ ...base, id: '1' }), DEFAULTS));
   });
 
   it('drops volatile entries from a raw header list, in any case, and honours custom lists', () => {
