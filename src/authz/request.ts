@@ -1,26 +1,10 @@
+import type { CheckRequest__Output } from '../generated/proto/envoy/service/auth/v3/CheckRequest.js';
 import type { McpInput, PolicyInput } from './types.js';
 import { attributesToJson } from './protojson.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
 
-/** The parts of a decoded CheckRequest (proto-loader, keepCase) that request → input reads. */
-export interface CheckRequestWire {
-  attributes?: {
-    source?: { principal?: string; [k: string]: unknown };
-    request?: {
-      http?: {
-        method?: string;
-        path?: string;
-        headers?: Record<string, string>;
-        header_map?: { headers?: { key?: string; value?: string; raw_value?: Buffer }[] };
-        body?: string;
-        raw_body?: Buffer;
-        [k: string]: unknown;
-      };
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  };
-}
+/** A CheckRequest as proto-loader decodes it (keepCase, longs and enums as strings, bytes as Buffer, no defaults). */
+export type CheckRequestWire = CheckRequest__Output;
 
 /** Envoy sets this request header when the forwarded body was cut at max_request_bytes. */
 export const PARTIAL_BODY_HEADER = 'x-envoy-auth-partial-body';

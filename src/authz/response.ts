@@ -1,3 +1,8 @@
+import type { HeaderValueOption } from '../generated/proto/envoy/config/core/v3/HeaderValueOption.js';
+import type { CheckResponse } from '../generated/proto/envoy/service/auth/v3/CheckResponse.js';
+import type { StatusCode } from '../generated/proto/envoy/type/v3/StatusCode.js';
+import type { Struct } from '../generated/proto/google/protobuf/Struct.js';
+import type { Value } from '../generated/proto/google/protobuf/Value.js';
 import type { Decision, HeaderEntry, Json, JsonObject } from './types.js';
 import { isMalformedBody } from './failure.js';
 
@@ -13,36 +18,18 @@ export interface ResponseOptions {
   managedHeaders: readonly string[];
 }
 
-/** CheckResponse as proto-loader serialises it (keepCase field names). */
-export interface CheckResponseWire {
+/**
+ * A CheckResponse as proto-loader serialises it (keepCase field names; the type is generated from the .proto), with
+ * the status that toCheckResponse always sets (Envoy reads an unset status as an allow).
+ */
+export type CheckResponseWire = CheckResponse & {
   status: { code: number; message?: string };
-  ok_response?: {
-    headers: WireHeader[];
-    headers_to_remove: string[];
-    response_headers_to_add: WireHeader[];
-    query_parameters_to_set: { key: string; value: string }[];
-    query_parameters_to_remove: string[];
-  };
-  denied_response?: { status: { code: number }; headers: WireHeader[]; body: string };
-  dynamic_metadata?: WireStruct;
-}
-
-interface WireHeader {
-  header: { key: string; value: string };
-  append_action: HeaderEntry['appendAction'];
-}
-// google.protobuf.Value as proto-loader builds it: the well-known types come from protobufjs's bundled
-// definitions, whose field names are lowerCamelCase even with keepCase.
-type WireValue =
-  | { nullValue: 'NULL_VALUE' }
-  | { boolValue: boolean }
-  | { numberValue: number }
-  | { stringValue: string }
-  | { structValue: WireStruct }
-  | { listValue: { values: WireValue[] } };
-interface WireStruct {
-  fields: Record<string, WireValue>;
-}
+  ok_response?: { headers: WireHeader[]; headers_to_remove: string[]; response_headers_to_add: WireHeader[] };
+  denied_response?: { status: { code: StatusCode }; headers: WireHeader[]; body: string };
+};
+type WireHeader = HeaderValueOption;
+type WireValue = Value;
+type WireStruct = Struct;
 
 /**
  * Decision → CheckResponse. Pure. The status is ALWAYS set: OK only for an allow, PERMISSION_DENIED for
@@ -81,7 +68,8 @@ export function toCheckResponse(decision: Decision, opts: ResponseOptions): Chec
   }
   return {
     status: { code: GRPC_PERMISSION_DENIED, message: statusMessage(decision) },
-    denied_response: { status: { code: decision.httpStatus }, headers: headers.map(wireHeader), body },
+    // httpStatus is one of the envoy.type.v3.StatusCode values (validated in decision.ts, or a configured default).
+    denied_response: { status: { code: decision.httpStatus as StatusCode }, headers: headers.map(wireHeader), body },
     ...metadata,
   };
 }

@@ -1,6 +1,6 @@
-import type * as grpc from '@grpc/grpc-js';
 import type { CheckRequestWire } from '../authz/request.js';
 import { GRPC_PERMISSION_DENIED, type CheckResponseWire } from '../authz/response.js';
+import type { AuthorizationHandlers } from '../generated/proto/envoy/service/auth/v3/Authorization.js';
 
 export type CheckHandler = (request: CheckRequestWire) => Promise<CheckResponseWire>;
 
@@ -18,9 +18,9 @@ const LAST_RESORT: CheckResponseWire = {
  * The gRPC adapter for envoy.service.auth.v3.Authorization: converts the call to a plain handler call and back.
  * It answers every call with OK and a CheckResponse; denials and failures are PERMISSION_DENIED inside it.
  */
-export function authorizationService(handler: CheckHandler, onInFlight?: (delta: 1 | -1) => void): grpc.UntypedServiceImplementation {
+export function authorizationService(handler: CheckHandler, onInFlight?: (delta: 1 | -1) => void): AuthorizationHandlers {
   return {
-    Check(call: grpc.ServerUnaryCall<CheckRequestWire, CheckResponseWire>, callback: grpc.sendUnaryData<CheckResponseWire>) {
+    Check(call, callback) {
       onInFlight?.(1);
       handler(call.request)
         .catch(() => LAST_RESORT)

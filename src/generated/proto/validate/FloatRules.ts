@@ -1,0 +1,22 @@
+// Original file: node_modules/@grpc/grpc-js-xds/deps/protoc-gen-validate/validate/validate.proto
+
+
+export interface FloatRules {
+  'const'?: (number | string);
+  'lt'?: (number | string);
+  'lte'?: (number | string);
+  'gt'?: (number | string);
+  'gte'?: (number | string);
+  'in'?: (number | string)[];
+  'not_in'?: (number | string)[];
+}
+
+export interface FloatRules__Output {
+  'const'?: (number);
+  'lt'?: (number);
+  'lte'?: (number);
+  'gt'?: (number);
+  'gte'?: (number);
+  'in'?: (number)[];
+  'not_in'?: (number)[];
+}
