@@ -43,6 +43,19 @@ violations contains object.union(
 violations contains object.union(v("invalid_jsonrpc", input.mcp.error.message, "deny", "enforce", 400, 0), {"http_only": true}) if {
 	not input.truncated_body
 	input.mcp.error
+	not input.mcp.error.jsonrpc_code
+}
+
+# MCP 2026-07-28 (SEP-2243): headers that disagree with the body are answered 400 with JSON-RPC error -32020.
+violations contains object.union(
+	v("header_mismatch", input.mcp.error.message, "deny", "enforce", 400, 0),
+	{"http_only": true, "body": json.marshal({
+		"jsonrpc": "2.0", "id": object.get(input.mcp, "id", null),
+		"error": {"code": input.mcp.error.jsonrpc_code, "message": input.mcp.error.message},
+	})},
+) if {
+	not input.truncated_body
+	input.mcp.error.jsonrpc_code
 }
 
 violations contains object.union(
@@ -59,8 +72,19 @@ violations contains v(
 	"arguments_not_inspected", "the tool arguments are too large or too deeply nested to inspect",
 	"deny", "enforce", 413, 0,
 ) if {
-	some call in tool_calls
-	call.facts_truncated
+	some m in messages
+	m.facts_truncated
+}
+
+# A JSON or form document inside a string argument that could not be parsed: its members cannot be checked.
+violations contains v(
+	"document_not_understood", sprintf("argument %s of %s holds a %s document that cannot be read (%s)", [d.path, subject(m), d.format, d.error]),
+	"deny", "enforce", 400, 0,
+) if {
+	object.get(object.get(cfg, "documents", {}), "deny_unparsed", true)
+	some m in messages
+	some d in object.get(m, "documents", [])
+	d.error
 }
 
 http_method := upper(object.get(input, ["attributes", "request", "http", "method"], ""))
@@ -78,6 +102,27 @@ default tool_calls := []
 tool_calls := [input.mcp] if input.mcp.method == "tools/call"
 
 tool_calls := [m | some m in input.mcp.batch; m.method == "tools/call"] if input.mcp.is_batch
+
+# Every message of the body, whatever its method: the "never" rules (metadata service, blocked schemes,
+# private and internal hosts) apply to every URI any message carries.
+default messages := []
+
+messages := [input.mcp] if {
+	not input.mcp.is_batch
+	mcp_message
+}
+
+messages := input.mcp.batch if input.mcp.is_batch
+
+# What a message is called in messages: the tool of a tools/call, else the method.
+subject(m) := sprintf("tool %s", [m.tool]) if m.method == "tools/call"
+
+subject(m) := sprintf("%s", [m.method]) if {
+	m.method != "tools/call"
+	m.method
+}
+
+subject(m) := "the response" if m.is_response
 
 # ---------------------------------------------------------------------------------------------------------
 # Normalisation (fail closed).

@@ -3,15 +3,64 @@ package mcp.authz
 
 import rego.v1
 
-# An argument by name; dots reach into objects ("body.amount"). null when absent.
-arg(call, name) := object.get(object.get(call, "arguments", {}), split(name, "."), null)
+# An argument by name; dots reach into objects ("body.amount"). null when absent. Keys are matched as a Go
+# upstream decodes them: exactly, else case-insensitively ("AMOUNT" is amount to encoding/json; the server refuses
+# bodies where two keys fold together, so there is at most one match).
+arg(call, name) := lookup(object.get(call, "arguments", {}), split(name, "."))
+
+lookup(x, p) := member(x, p[0]) if count(p) == 1
+
+lookup(x, p) := member(member(x, p[0]), p[1]) if count(p) == 2
+
+lookup(x, p) := member(member(member(x, p[0]), p[1]), p[2]) if count(p) == 3
+
+lookup(x, p) := member(member(member(member(x, p[0]), p[1]), p[2]), p[3]) if count(p) == 4
+
+lookup(x, p) := member(member(member(member(member(x, p[0]), p[1]), p[2]), p[3]), p[4]) if count(p) == 5
+
+# Deeper names: exact keys only.
+lookup(x, p) := object.get(x, p, null) if count(p) > 5
+
+member(x, k) := x[k] if is_object(x)
+
+else := v if {
+	is_object(x)
+	some key, v in x
+	fold(key) == fold(k)
+} else := null
+
+fold(s) := lower(upper(s))
+
+# Every value a rule about `name` must judge: the argument itself, and the same member inside any JSON or form
+# document carried by an argument on the way ("body.amount" reaches into a `body` string holding
+# {"amount": …} or amount=…&…). Numbers in a form are strings: a decimal one is compared as a number.
+arg_values(call, name) := [x | some x in array.concat([arg(call, name)], doc_values(call, split(name, ".")))]
+
+doc_values(call, segs) := [val |
+	some d in object.get(call, "documents", [])
+	d.value != null
+	some i in numbers.range(1, count(segs) - 1)
+	fold(d.path) == fold(concat(".", array.slice(segs, 0, i)))
+	raw := lookup(d.value, array.slice(segs, i, count(segs)))
+	val := form_value(d, raw)
+]
+
+form_value(d, x) := to_number(x) if {
+	d.format == "form"
+	is_string(x)
+	regex.match(`^-?[0-9]{1,15}(\.[0-9]{1,15})?$`, x)
+} else := x
 
 empty(null)
 
+# Blank: nothing but whitespace, format and invisible characters (zero-width spaces, joiners, BOM, word joiner,
+# Hangul fillers, variation selectors): "\u200b" is not a reason.
 empty(x) if {
 	is_string(x)
-	trim_space(x) == ""
+	visible(x) == ""
 }
+
+visible(s) := regex.replace(s, "[\\p{Cf}\\p{Z}\\s\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0]", "")
 
 empty(x) if x == []
 
@@ -56,7 +105,7 @@ action_priority := {"deny": 5, "require_approval": 6}
 violations contains rule_violation(p, r, "deny") if {
 	some [call, p, r] in policy_rules
 	r.max
-	x := arg(call, r.max.argument)
+	some x in arg_values(call, r.max.argument)
 	x != null
 	not number_at_most(x, r.max.value)
 }
@@ -64,7 +113,7 @@ violations contains rule_violation(p, r, "deny") if {
 violations contains rule_violation(p, r, "deny") if {
 	some [call, p, r] in policy_rules
 	r.min
-	x := arg(call, r.min.argument)
+	some x in arg_values(call, r.min.argument)
 	x != null
 	not number_at_least(x, r.min.value)
 }
@@ -72,7 +121,7 @@ violations contains rule_violation(p, r, "deny") if {
 violations contains rule_violation(p, r, "require_approval") if {
 	some [call, p, r] in policy_rules
 	r.approval_above
-	x := arg(call, r.approval_above.argument)
+	some x in arg_values(call, r.approval_above.argument)
 	x != null
 	not number_at_most(x, r.approval_above.value)
 }
@@ -80,13 +129,15 @@ violations contains rule_violation(p, r, "require_approval") if {
 violations contains rule_violation(p, r, "deny") if {
 	some [call, p, r] in policy_rules
 	r.required
-	empty(arg(call, r.required))
+	every x in arg_values(call, r.required) {
+		empty(x)
+	}
 }
 
 violations contains rule_violation(p, r, "deny") if {
 	some [call, p, r] in policy_rules
 	r.one_of
-	x := arg(call, r.one_of.argument)
+	some x in arg_values(call, r.one_of.argument)
 	x != null
 	not x in r.one_of.values
 }
@@ -94,7 +145,7 @@ violations contains rule_violation(p, r, "deny") if {
 violations contains rule_violation(p, r, "deny") if {
 	some [call, p, r] in policy_rules
 	r.none_of
-	x := arg(call, r.none_of.argument)
+	some x in arg_values(call, r.none_of.argument)
 	some forbidden in r.none_of.values
 	same_value(x, forbidden)
 }
@@ -114,7 +165,7 @@ same_value(x, y) if x == y
 same_value(x, y) if {
 	is_string(x)
 	is_string(y)
-	lower(trim_space(x)) == lower(y)
+	lower(visible(x)) == lower(visible(y))
 }
 
 # ---------------------------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ test_audit_denial_reported_before_audit_approval if {
 }
 
 test_global_audit_mode if {
-	u := {"path": "url", "raw": "https://malicious.com", "scheme": "https", "host": "malicious.com", "port": 443, "url_path": "/", "ip": null, "ip_class": null, "is_metadata": false, "has_userinfo": false, "ambiguous": false, "ambiguity": []}
+	u := {"path": "url", "raw": "https://malicious.com", "scheme": "https", "host": "malicious.com", "port": 443, "url_path": "/", "ip": null, "ip_class": null, "is_metadata": false, "has_userinfo": false, "ambiguous": false, "ambiguity": [], "public_tld": true}
 	inp := json.patch(tcall("fetch_url", {"url": u.raw}), [{"op": "replace", "path": "/mcp/urls", "value": [u]}])
 	d := authz.decision with input as inp with data.mcp_authz as {"mode": "audit"}
 	d.allowed == true

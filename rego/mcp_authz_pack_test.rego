@@ -242,7 +242,7 @@ test_jsonrpc_approval_and_batch if {
 
 test_url_mode_audit if {
 	cfg := {"urls": {"mode": "audit"}}
-	u := {"path": "url", "raw": "https://malicious.com", "scheme": "https", "host": "malicious.com", "port": 443, "url_path": "/", "ip": null, "ip_class": null, "is_metadata": false, "has_userinfo": false, "ambiguous": false, "ambiguity": []}
+	u := {"path": "url", "raw": "https://malicious.com", "scheme": "https", "host": "malicious.com", "port": 443, "url_path": "/", "ip": null, "ip_class": null, "is_metadata": false, "has_userinfo": false, "ambiguous": false, "ambiguity": [], "public_tld": true}
 	inp := json.patch(tcall("fetch_url", {"url": u.raw}, {}), [{"op": "replace", "path": "/mcp/urls", "value": [u]}])
 	d := authz.decision with input as inp with data.mcp_authz as cfg
 	d.allowed == true

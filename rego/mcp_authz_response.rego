@@ -11,7 +11,14 @@ jsonrpc_denied_code := object.get(cfg, "jsonrpc_error_code", -32001)
 jsonrpc_approval_code := object.get(cfg, "jsonrpc_approval_code", -32002)
 
 # HTTP: no `body`, so the server renders {"error":"policy_denied"|"approval_required","rule","message"(,"approval_id")}.
-denial(x, kind) := object.union(base_denial(x, kind), challenge(x)) if not jsonrpc_answer(x)
+denial(x, kind) := object.union(object.union(base_denial(x, kind), challenge(x)), body_field(x)) if not jsonrpc_answer(x)
+
+# A violation that brings its own JSON body (header_mismatch: the JSON-RPC error the MCP specification requires).
+body_field(x) := {"body": x.body, "headers": {"content-type": "application/json"}} if has_body(x)
+
+body_field(x) := {} if not has_body(x)
+
+has_body(x) if is_string(x.body)
 
 # JSON-RPC: HTTP 200 and a JSON-RPC error response, which is what MCP clients parse (Envoy returns the denied
 # response as-is).

@@ -11,7 +11,14 @@ url(raw, scheme, host, path) := {
 	"path": "url", "raw": raw, "scheme": scheme, "host": host, "port": object.get({"http": 80, "https": 443}, scheme, null),
 	"url_path": path, "query": "", "ip": null, "ip_version": null, "ip_class": null,
 	"is_metadata": false, "has_userinfo": false, "ambiguous": false, "ambiguity": [],
+	"public_tld": public_tld(host),
 }
+
+# As the server says for these tests' hosts: a dotted name (the tests use real TLDs), never an IP or single label.
+public_tld(host) if {
+	contains(host, ".")
+	not regex.match(`^[0-9.]+$`, host)
+} else := false
 
 with_fields(u, fields) := object.union(u, fields)
 

@@ -5,8 +5,19 @@ import rego.v1
 
 identity := object.get(input, "identity", {})
 
-# The calling agent (identity.agent: SPIFFE service account, header or claim, per the server's identity config).
+# The calling agent (identity.agent: the mTLS peer's whole SPIFFE ID, a header or a claim, per the server's
+# identity config).
 agent := identity.agent
+
+# Short agent names in data (agents.support-agent): only for SPIFFE IDs whose trust domain and namespace the
+# operator lists in agent_scopes: [{trust_domain, namespaces: [...]}]. Any other workload with the same service
+# account name (another namespace, another trust domain) is a different agent.
+short_agent := identity.workload.service_account if {
+	agent == sprintf("spiffe://%s%s", [identity.workload.trust_domain, identity.workload.path])
+	some s in object.get(cfg, "agent_scopes", [])
+	s.trust_domain == identity.workload.trust_domain
+	identity.workload.namespace in s.namespaces
+}
 
 default agent_label := "(unidentified)"
 
@@ -78,11 +89,19 @@ agents := object.get(cfg, "agents", {})
 
 access_mode := object.get(cfg, "tool_access_mode", default_mode)
 
-agent_entry := agents[agent]
+# The entry for the whole ID wins over the short name; agents["*"] covers everyone else.
+agent_entry := agents[agent] if agents[agent]
+
+agent_entry := agents[short_agent] if {
+	not agents[agent]
+	agents[short_agent]
+}
 
 agent_entry := agents["*"] if not known_agent
 
 known_agent if agents[agent]
+
+known_agent if agents[short_agent]
 
 listed(entry, t) if named(object.get(entry, "tools", []), t)
 

@@ -46,70 +46,78 @@ default internal_hosts := [
 internal_hosts := url_cfg.internal_hosts if url_cfg.internal_hosts
 
 # Schemes that reach local files or speak raw protocols to internal services (classic SSRF vectors).
-default blocked_schemes := ["file", "gopher", "dict", "ldap", "ldaps", "tftp", "jar", "netdoc", "smb", "phar"]
+default blocked_schemes := [
+	"file", "gopher", "dict", "ldap", "ldaps", "ldapi", "tftp", "jar", "netdoc", "smb", "phar", "php", "expect", "glob",
+	"zip", "compress.zlib", "compress.bzip2", "ogg", "rar", "ssh2.shell", "ssh2.exec", "ssh2.tunnel", "ssh2.sftp",
+	"ssh2.scp",
+]
 
 blocked_schemes := url_cfg.blocked_schemes if url_cfg.blocked_schemes
 
 violations contains v(
-	"metadata_endpoint", sprintf("tool %s may not reach the cloud metadata service", [call.tool]),
+	"metadata_endpoint", sprintf("%s may not reach the cloud metadata service", [subject(m)]),
 	"deny", url_mode, 403, 1,
 ) if {
-	some call in tool_calls
-	some u in urls_of(call)
+	some m in messages
+	some u in urls_of(m)
 	u.is_metadata
 }
 
 violations contains v(
-	"url_scheme_blocked", sprintf("URL argument %s of tool %s uses the blocked scheme %s", [u.path, call.tool, u.scheme]),
+	"url_scheme_blocked", sprintf("URL %s of %s uses the blocked scheme %s", [u.path, subject(m), u.scheme]),
 	"deny", url_mode, 403, 1,
 ) if {
-	some call in tool_calls
-	some u in urls_of(call)
+	some m in messages
+	some u in urls_of(m)
 	u.scheme in blocked_schemes
 }
 
 violations contains v(
-	"private_network_url", sprintf("tool %s may not reach %s (%s address)", [call.tool, u.host, u.ip_class]),
+	"private_network_url", sprintf("%s may not reach %s (%s address)", [subject(m), u.host, u.ip_class]),
 	"deny", url_mode, 403, 2,
 ) if {
 	object.get(url_cfg, "deny_private", true)
-	some call in tool_calls
-	some u in urls_of(call)
+	some m in messages
+	some u in urls_of(m)
 	u.ip_class in blocked_ip_classes
-	not private_exempt(call, u)
+	not private_exempt(m, u)
 }
 
 violations contains v(
-	"internal_hostname", sprintf("tool %s may not reach %s (an internal host name)", [call.tool, u.host]),
+	"internal_hostname", sprintf("%s may not reach %s (an internal host name)", [subject(m), u.host]),
 	"deny", url_mode, 403, 2,
 ) if {
 	object.get(url_cfg, "deny_internal_hosts", true)
-	some call in tool_calls
-	some u in urls_of(call)
+	some m in messages
+	some u in urls_of(m)
 	internal_host(u)
-	not private_exempt(call, u)
+	not private_exempt(m, u)
 }
 
 violations contains v(
-	"ambiguous_url", sprintf("URL argument %s of tool %s is ambiguous (%s)", [u.path, call.tool, concat(", ", u.ambiguity)]),
+	"ambiguous_url", sprintf("URL %s of %s is ambiguous (%s)", [u.path, subject(m), concat(", ", u.ambiguity)]),
 	"deny", url_mode, 403, 2,
 ) if {
 	object.get(url_cfg, "deny_ambiguous", true)
-	some call in tool_calls
-	some u in urls_of(call)
+	some m in messages
+	some u in urls_of(m)
 	u.ambiguous
 }
 
 violations contains v(
-	"url_userinfo", sprintf("URL argument %s of tool %s carries credentials or a user name", [u.path, call.tool]),
+	"url_userinfo", sprintf("URL %s of %s carries credentials or a user name", [u.path, subject(m)]),
 	"deny", url_mode, 403, 2,
 ) if {
 	object.get(url_cfg, "deny_userinfo", true)
-	some call in tool_calls
-	some u in urls_of(call)
+	some m in messages
+	some u in urls_of(m)
 	u.has_userinfo
 }
 
+# Internal names: the configured patterns; any DNS name without a delegated top-level domain (single labels such
+# as redis, and the names a pod's resolver completes through its search domains: kubernetes.default, svc.ns,
+# svc.ns.svc, svc.ns.svc.cluster); and <service>.<namespace>[.svc] for the cluster's namespaces that are also
+# top-level domains (urls.cluster_namespaces, e.g. a namespace called "dev" or "app").
 internal_host(u) if {
 	object.get(u, "ip", null) == null
 	some p in internal_hosts
@@ -119,13 +127,34 @@ internal_host(u) if {
 internal_host(u) if {
 	object.get(u, "ip", null) == null
 	u.host != ""
-	not contains(u.host, ".")
+	not object.get(u, "public_tld", false)
 }
+
+internal_host(u) if {
+	object.get(u, "ip", null) == null
+	labels := split(u.host, ".")
+	count(labels) in {2, 3}
+	labels[1] in cluster_namespaces
+	array.slice(labels, 2, 3) in [[], ["svc"]]
+}
+
+default cluster_namespaces := ["default", "kube-system", "kube-public", "kube-node-lease"]
+
+cluster_namespaces := url_cfg.cluster_namespaces if url_cfg.cluster_namespaces
 
 # An explicit per-tool allow entry with allow_private: true lets that tool reach that private or internal host
 # (never the metadata service).
-private_exempt(call, u) if {
-	some r in object.get(tool_url_rules, tool_name(call).tool, [])
+private_exempt(m, u) if {
+	m.method == "tools/call"
+	some r in object.get(tool_url_rules, tool_name(m).tool, [])
+	r.allow_private == true
+	url_allowed(u, [r])
+}
+
+# Other methods: urls.methods.<method>.allow (e.g. resources/read of an internal documentation server).
+private_exempt(m, u) if {
+	m.method != "tools/call"
+	some r in object.get(url_cfg, ["methods", m.method, "allow"], [])
 	r.allow_private == true
 	url_allowed(u, [r])
 }

@@ -11,10 +11,17 @@ fact(raw, scheme, host, port, path, extra) := object.union(
 	{
 		"path": "url", "raw": raw, "scheme": scheme, "host": host, "port": port, "url_path": path, "query": "",
 		"ip": null, "ip_version": null, "ip_class": null, "is_metadata": false, "has_userinfo": false,
-		"ambiguous": false, "ambiguity": [],
+		"ambiguous": false, "ambiguity": [], "public_tld": public_tld(host),
 	},
 	extra,
 )
+
+# As the server says for these tests' hosts: a dotted name (the tests use real TLDs), never an IP or single label.
+public_tld(host) if {
+	contains(host, ".")
+	not regex.match(`^[0-9.:]+$`, host)
+	not contains(host, ":")
+} else := false
 
 call(tool, urls) := {
 	"attributes": post,

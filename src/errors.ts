@@ -17,6 +17,9 @@ export const REASON = {
   bodyTooDeep: 'body_too_deep',
   bodyTooLarge: 'body_too_large',
   bodyDuplicateKey: 'body_duplicate_key',
+  bodyNumberUnrepresentable: 'body_number_unrepresentable',
+  bodyInvalidUnicode: 'body_invalid_unicode',
+  bodyKeyCaseVariant: 'body_key_case_variant',
   bodyTruncated: 'body_truncated',
   contentTypeUnsupported: 'content_type_unsupported',
   jsonrpcInvalidRequest: 'jsonrpc_invalid_request',
@@ -25,6 +28,10 @@ export const REASON = {
   jsonrpcInvalidId: 'jsonrpc_invalid_id',
   jsonrpcEmptyBatch: 'jsonrpc_empty_batch',
   jsonrpcBatchTooLarge: 'jsonrpc_batch_too_large',
+  jsonrpcInvalidParams: 'jsonrpc_invalid_params',
+  jsonrpcBatchNotAllowed: 'jsonrpc_batch_not_allowed',
+  /** MCP 2026-07-28 (SEP-2243): Mcp-Method / Mcp-Name / Mcp-Param-* / MCP-Protocol-Version disagree with the body. */
+  headerMismatch: 'header_mismatch',
 
   // Server-side failures: always a deny, never an allow.
   policyNotLoaded: 'policy_not_loaded',
@@ -45,6 +52,9 @@ export const MALFORMED_STATUS: Partial<Record<ReasonCode, number>> = {
   body_invalid_utf8: 400,
   body_too_deep: 400,
   body_duplicate_key: 400,
+  body_number_unrepresentable: 400,
+  body_invalid_unicode: 400,
+  body_key_case_variant: 400,
   body_too_large: 413,
   body_truncated: 413,
   content_type_unsupported: 415,
@@ -54,6 +64,9 @@ export const MALFORMED_STATUS: Partial<Record<ReasonCode, number>> = {
   jsonrpc_invalid_id: 400,
   jsonrpc_empty_batch: 400,
   jsonrpc_batch_too_large: 400,
+  jsonrpc_invalid_params: 400,
+  jsonrpc_batch_not_allowed: 400,
+  header_mismatch: 400,
 };
 
 /** HTTP status of server-side failure denials. */

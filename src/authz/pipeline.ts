@@ -5,7 +5,7 @@ import type { Identity, IdentityRequest } from '../identity/resolve.js';
 import type { Policy } from '../policy/opa-wasm.js';
 import { approvalId } from './approval-id.js';
 import { interpretResult } from './decision.js';
-import { failureDecision } from './failure.js';
+import { failureDecision, malformedDecision } from './failure.js';
 import { requestIds, withRequestIds, type JsonRpcId } from './per-request.js';
 import { buildInput, type CheckRequestWire, decodeRequest, type RequestView } from './request.js';
 import { type CheckResponseWire, toCheckResponse } from './response.js';
@@ -104,7 +104,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     const view = t.stage('input', () => buildInput(request, decoded, settings.limits));
     const input = view.input;
     const mcpError = input.mcp?.error;
-    if (mcpError && settings.malformed === 'deny') return fail(t, failureDecision(mcpError.code, mcpError.message), { view, ...(policy ? { policy } : {}) });
+    if (mcpError && settings.malformed === 'deny') return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
     if (!policy) return fail(t, failureDecision(REASON.policyNotLoaded, 'no policy is loaded yet'), { view });
     addNow(input, now());
 

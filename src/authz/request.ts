@@ -2,6 +2,7 @@ import type { CheckRequest__Output } from '../generated/proto/envoy/service/auth
 import type { McpInput, PolicyInput } from './types.js';
 import { attributesToJson } from './protojson.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
+import { checkStandardHeaders } from '../mcp/standard-headers.js';
 
 /** A CheckRequest as proto-loader decodes it (keepCase, longs and enums as strings, bytes as Buffer, no defaults). */
 export type CheckRequestWire = CheckRequest__Output;
@@ -67,6 +68,10 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
   if (sessionId !== undefined) mcp.session_id = sessionId;
   const protocolVersion = headers['mcp-protocol-version'];
   if (protocolVersion !== undefined) mcp.protocol_version = protocolVersion;
+  if (parsedBody !== undefined) {
+    const headerError = checkStandardHeaders(mcp, headers);
+    if (headerError) mcp.error = headerError;
+  }
 
   const input: PolicyInput = {
     attributes,

@@ -5,6 +5,10 @@ import type { Struct } from '../generated/proto/google/protobuf/Struct.js';
 import type { Value } from '../generated/proto/google/protobuf/Value.js';
 import type { Decision, HeaderEntry, Json, JsonObject } from './types.js';
 import { isMalformedBody } from './failure.js';
+import { separatorTwins } from './header-twins.js';
+
+/** Headers only mcp-authz may set: removed from the upstream request on every allow (a client cannot forge them). */
+export const RESERVED_REQUEST_HEADERS: readonly string[] = ['x-mcp-authz-approval-id'];
 
 /** google.rpc.Code values used in CheckResponse.status. */
 export const GRPC_OK = 0;
@@ -39,10 +43,10 @@ export function toCheckResponse(decision: Decision, opts: ResponseOptions): Chec
   const metadata = decision.dynamicMetadata ? { dynamic_metadata: toStruct(decision.dynamicMetadata) } : {};
   if (decision.allowed && decision.kind === 'allow') {
     const setNames = new Set(decision.headers.map((h) => h.key.toLowerCase()));
-    const removals = new Set(decision.requestHeadersToRemove.map((h) => h.toLowerCase()));
-    for (const managed of opts.managedHeaders) {
-      const name = managed.toLowerCase();
-      if (!setNames.has(name)) removals.add(name);
+    // Every managed, reserved, removed or injected header goes, in every `-`/`_` spelling but the one set.
+    const removals = new Set<string>();
+    for (const name of [...decision.requestHeadersToRemove, ...opts.managedHeaders, ...RESERVED_REQUEST_HEADERS, ...setNames]) {
+      for (const twin of separatorTwins(name)) removals.add(twin);
     }
     return {
       status: { code: GRPC_OK },

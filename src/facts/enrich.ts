@@ -1,23 +1,61 @@
-import type { McpInput, McpMessage } from '../mcp/types.js';
+import type { Json, McpInput, McpMessage } from '../mcp/types.js';
+import { type ArgumentFacts, computeArgumentFacts } from './index.js';
+import { joinPath } from './walk-strings.js';
 
 /** The part of the policy input the facts read and write. */
-type PolicyInput = { mcp?: McpInput; now?: unknown };
-import { computeArgumentFacts } from './index.js';
+type PolicyInput = { mcp?: McpInput; parsed_body?: unknown; now?: unknown };
 
-type WithFacts = (McpInput | McpMessage) & { urls?: unknown; findings?: unknown; facts_truncated?: boolean };
+type WithFacts = (McpInput | McpMessage) & { urls?: unknown; findings?: unknown; documents?: unknown; facts_truncated?: boolean };
 
-/** Add `urls`, `findings` and `facts_truncated` to a tools/call message (and to each tools/call in a batch). */
+/**
+ * Add `urls`, `findings`, `documents` and `facts_truncated` to every message (each message of a batch), whatever
+ * its method, so rules about URLs apply to every URI a message carries: a `tools/call`'s arguments (paths relative
+ * to `arguments`, as documented) and its other params (`$params._meta.x`); any other request's params
+ * (`$params.uri` of `resources/read`, `$params.arguments.x` of `prompts/get`, `$params.argument.value` of
+ * `completion/complete`); a response's `result` or `error` (`$result.…`).
+ */
 export function addArgumentFacts(input: PolicyInput): void {
   const mcp = input.mcp;
-  if (!mcp) return;
-  const targets: WithFacts[] = mcp.batch ? mcp.batch : [mcp];
+  if (!mcp || mcp.error) return;
+  const targets: WithFacts[] = mcp.batch ? mcp.batch : mcp.method !== undefined || mcp.is_response ? [mcp] : [];
   for (const m of targets) {
-    if (m.method !== 'tools/call') continue;
-    const facts = computeArgumentFacts(m.arguments ?? {});
+    const facts = messageFacts(m, input.parsed_body, mcp.batch ? mcp.batch.indexOf(m as McpMessage) : -1);
     m.urls = facts.urls;
     m.findings = facts.findings;
+    m.documents = facts.documents;
     m.facts_truncated = facts.truncated;
   }
+}
+
+const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function messageFacts(m: WithFacts, body: unknown, batchIndex: number): ArgumentFacts {
+  const all: ArgumentFacts = { urls: [], findings: [], documents: [], truncated: false };
+  const add = (value: unknown, basePath: string): void => {
+    const f = computeArgumentFacts(value, { basePath });
+    all.urls.push(...f.urls);
+    all.findings.push(...f.findings);
+    all.documents.push(...f.documents);
+    if (f.truncated) all.truncated = true;
+  };
+  if (m.is_response) {
+    const raw = batchIndex >= 0 && Array.isArray(body) ? body[batchIndex] : body;
+    if (isObject(raw)) {
+      if (raw.result !== undefined) add(raw.result, '$result');
+      if (raw.error !== undefined) add(raw.error, '$error');
+    }
+    return all;
+  }
+  const params = m.params;
+  if (m.method === 'tools/call') {
+    add(m.arguments ?? {}, '');
+    if (isObject(params)) {
+      for (const [k, v] of Object.entries(params)) if (k !== 'name' && k !== 'arguments') add(v, joinPath('$params', k));
+    }
+    return all;
+  }
+  if (params !== undefined) add(params, '$params');
+  return all;
 }
 
 /**

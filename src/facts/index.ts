@@ -3,11 +3,14 @@
  * `input.mcp.urls` (url-facts.ts), `input.mcp.findings` (pii.ts) and `input.mcp.facts_truncated`.
  */
 import { type Finding, findingsCollector } from './pii.js';
-import { type UrlFact, urlFact } from './url-facts.js';
+import { type DocumentFact, parseDocument } from './documents.js';
+import { type UrlFact, urlFacts } from './url-facts.js';
 import { type WalkLimits, walkStrings } from './walk-strings.js';
 
+export { parseDocument, type DocumentFact } from './documents.js';
+
 export { detectFindings, detectInString, type Finding, type FindingType, type FindingsResult } from './pii.js';
-export { extractUrlFacts, looksLikeUrl, urlFact, type AmbiguityCode, type UrlFact, type UrlFactsResult } from './url-facts.js';
+export { extractUrlFacts, looksLikeUrl, urlFact, urlFacts, type AmbiguityCode, type UrlFact, type UrlFactsResult } from './url-facts.js';
 export { classifyIp, type IpClass, type IpFacts } from './ip-class.js';
 export { DEFAULT_WALK_LIMITS, joinPath, walkStrings, type WalkLimits, type WalkOptions } from './walk-strings.js';
 export { isCardNumber, luhn } from './luhn.js';
@@ -15,28 +18,57 @@ export { isCardNumber, luhn } from './luhn.js';
 export interface ArgumentFacts {
   urls: UrlFact[];
   findings: Finding[];
+  /** Documents (JSON or form strings) found in string values, parsed or marked unparseable. */
+  documents: DocumentFact[];
   /** A walk bound was hit: some strings were not inspected (policies should deny). */
   truncated: boolean;
 }
 
+/** Documents inside documents are read this many levels deep; deeper ones make the facts truncated. */
+export const MAX_DOCUMENT_NESTING = 3;
+/** Most documents read per walk; more make the facts truncated. */
+export const MAX_DOCUMENTS = 64;
+
+export interface FactOptions extends Partial<WalkLimits> {
+  /** The path of `args` itself (default `''`). */
+  basePath?: string;
+}
+
 /**
- * One walk over tool-call arguments computing both URL facts (string values) and findings (string values, object
- * keys, numbers). Pure; never throws on JSON input.
+ * One walk over a value (tool-call arguments, or other params) computing URL facts (string values, wrapped URLs
+ * included), findings (string values, object keys, numbers) and documents (JSON and form strings, walked in turn
+ * with paths `<path>{json}…` / `<path>{form}…`). Pure; never throws on JSON input.
  */
-export function computeArgumentFacts(args: unknown, limits: Partial<WalkLimits> = {}): ArgumentFacts {
-  const urls: UrlFact[] = [];
-  const findings: Finding[] = [];
-  const collect = findingsCollector(findings);
+export function computeArgumentFacts(args: unknown, opts: FactOptions = {}): ArgumentFacts {
+  const facts: ArgumentFacts = { urls: [], findings: [], documents: [], truncated: false };
+  walkInto(args, opts.basePath ?? '', 0, facts, opts);
+  return facts;
+}
+
+function walkInto(value: unknown, basePath: string, nesting: number, facts: ArgumentFacts, limits: Partial<WalkLimits>): void {
+  const collect = findingsCollector(facts.findings);
+  const inner: DocumentFact[] = [];
   const { truncated } = walkStrings(
-    args,
-    (path, value, kind) => {
+    value,
+    (path, v, kind) => {
       if (kind === 'string') {
-        const u = urlFact(value as string, path);
-        if (u) urls.push(u);
+        const urls = urlFacts(v as string, path);
+        for (const u of urls) facts.urls.push(u);
+        const doc = parseDocument(v as string, path, urls.length > 0);
+        if (doc) {
+          if (facts.documents.length >= MAX_DOCUMENTS || nesting >= MAX_DOCUMENT_NESTING) facts.truncated = true;
+          else {
+            facts.documents.push(doc);
+            inner.push(doc);
+          }
+        }
       }
-      collect(path, value, kind);
+      collect(path, v, kind);
     },
-    { maxDepth: limits.maxDepth, maxStrings: limits.maxStrings, maxNodes: limits.maxNodes, keys: true, numbers: true },
+    { maxDepth: limits.maxDepth, maxStrings: limits.maxStrings, maxNodes: limits.maxNodes, keys: true, numbers: true, basePath },
   );
-  return { urls, findings, truncated };
+  if (truncated) facts.truncated = true;
+  for (const doc of inner) {
+    if (doc.value !== undefined) walkInto(doc.value, `${doc.path}{${doc.format}}`, nesting + 1, facts, limits);
+  }
 }

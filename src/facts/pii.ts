@@ -100,8 +100,53 @@ function hasBearer(s: string): boolean {
   return false;
 }
 
-/** The finding types present in one string, each once, in a fixed order. */
+const NON_ASCII = /[^\x00-\x7f]/;
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+const SPACE = /[\p{Zs}\p{Zl}\p{Zp}]/gu;
+const DASH = /\p{Pd}/gu;
+const DIGIT = /\p{Nd}/gu;
+const digitValues = new Map<string, string>();
+
+/** The ASCII digit of any Unicode decimal digit (Arabic-Indic, Devanagari, mathematical …). */
+function asciiDigit(d: string): string {
+  let v = digitValues.get(d);
+  if (v === undefined) {
+    // Unicode decimal digits come in runs of ten starting at zero: count back to the run's start.
+    const cp = d.codePointAt(0)!;
+    let start = cp;
+    while (start > 0 && /\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    v = String((cp - start) % 10);
+    if (digitValues.size < 4096) digitValues.set(d, v);
+  }
+  return v;
+}
+
+/**
+ * The text detectors read: compatibility forms folded (NFKC: fullwidth digits and letters), format and other
+ * invisible characters removed (zero-width spaces, joiners, BOM, soft hyphen, variation selectors, fillers),
+ * every Unicode space a plain space, every dash `-`, every decimal digit an ASCII digit. So `4111 1111 1111 1111`
+ * written with NBSP, thin spaces, zero-width spaces or fullwidth digits is still a card number. ASCII strings are
+ * returned as they are.
+ */
+export function normaliseForDetection(s: string): string {
+  if (!NON_ASCII.test(s)) return s;
+  return s.normalize('NFKC').replace(INVISIBLE, '').replace(SPACE, ' ').replace(DASH, '-').replace(DIGIT, asciiDigit);
+}
+
+/** The finding types present in one string (read as written and normalised), each once, in a fixed order. */
 export function detectInString(s: string): FindingType[] {
+  const normal = normaliseForDetection(s);
+  if (normal === s) return detectInText(s);
+  const both = new Set([...detectInText(s), ...detectInText(normal)]);
+  return ALL_TYPES.filter((t) => both.has(t));
+}
+
+const ALL_TYPES: FindingType[] = [
+  'ssn', 'credit_card', 'email', 'aws_access_key', 'private_key', 'bearer_token', 'jwt', 'github_token', 'slack_token',
+  'slack_webhook', 'stripe_key', 'google_api_key', 'openai_api_key', 'anthropic_api_key', 'npm_token',
+];
+
+function detectInText(s: string): FindingType[] {
   const out: FindingType[] = [];
   if (s.length < 6) return out;
   const digits9 = countDigits(s, 9);

@@ -1,7 +1,8 @@
 import { classifyIp, classifyLooseIp, isMetadataHost, type IpClass, type IpFacts } from './ip-class.js';
 import { splitAuthority, splitUri } from './rfc3986.js';
 import { hasIdnaMappedCharacters, INVISIBLE, isPlainDnsHost, normaliseRfcHost, stripHost } from './url-host.js';
-import { type UrlShape, urlShape } from './url-shape.js';
+import { type UrlShape, urlShape, wrappedUrl } from './url-shape.js';
+import { isPublicTld } from './public-tld.js';
 import { type WalkOptions, walkStrings } from './walk-strings.js';
 
 export { looksLikeUrl } from './url-shape.js';
@@ -67,6 +68,14 @@ export interface UrlFact {
   /** True when parsers may read this URL differently; `ambiguity` says why. */
   ambiguous: boolean;
   ambiguity: AmbiguityCode[];
+  /**
+   * The host is a DNS name whose last label is an IANA top-level domain (`com`, `dev`). False for IP addresses,
+   * empty hosts and names a resolver can only complete through search domains or local zones
+   * (`kubernetes.default`, `svc.ns`, `redis`, `printer.lan`): those are internal.
+   */
+  public_tld: boolean;
+  /** Present on a URL found inside another (`jar:http://…!/x`, `view-source:…`): the wrapping schemes, outermost first. */
+  wrapped_in?: string[];
 }
 
 export const DEFAULT_PORTS: Readonly<Record<string, number>> = Object.freeze({
@@ -94,6 +103,30 @@ function parse(s: string): URL | undefined {
 export function urlFact(raw: string, path: string): UrlFact | undefined {
   const shape = urlShape(raw);
   return shape ? factFromShape(raw, path, shape) : undefined;
+}
+
+/**
+ * Facts about one string: the URL itself, then every URL it wraps (`jar:http://169.254.169.254/x!/y` yields the
+ * jar: URL and the http: one, with `wrapped_in: ["jar"]`). Empty when the string is not a URL. Never throws.
+ */
+export function urlFacts(raw: string, path: string): UrlFact[] {
+  const out: UrlFact[] = [];
+  let shape = urlShape(raw);
+  const wrappers: string[] = [];
+  let text = raw;
+  for (let depth = 0; shape; depth++) {
+    const fact = factFromShape(text, path, shape);
+    if (wrappers.length > 0) {
+      fact.wrapped_in = [...wrappers];
+    }
+    out.push(fact);
+    const inner = wrappedUrl(shape, depth);
+    if (inner === undefined) break;
+    wrappers.push(shape.scheme);
+    text = inner;
+    shape = urlShape(inner, depth + 1);
+  }
+  return out;
 }
 
 function factFromShape(raw: string, path: string, shape: UrlShape): UrlFact {
@@ -176,6 +209,7 @@ function factFromShape(raw: string, path: string, shape: UrlShape): UrlFact {
     has_userinfo: at >= 0 || (rfc.authority?.includes('@') ?? false) || Boolean(url && (url.username || url.password)),
     ambiguous: ambiguity.length > 0,
     ambiguity,
+    public_tld: !ipFacts && isPublicTld(host),
   };
 }
 
@@ -192,8 +226,7 @@ export function extractUrlFacts(args: unknown, opts: WalkOptions = {}): UrlFacts
     args,
     (path, value, kind) => {
       if (kind !== 'string') return;
-      const fact = urlFact(value as string, path);
-      if (fact) urls.push(fact);
+      for (const fact of urlFacts(value as string, path)) urls.push(fact);
     },
     { ...opts, keys: false, numbers: false },
   );

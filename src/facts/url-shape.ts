@@ -9,9 +9,30 @@
  *      `https:/evil.com`, `https:evil.com`, `https:///evil.com` (with fewer than two slashes, the host — after any
  *      `userinfo@`, up to the first `/ \ ? #` — must be non-empty and free of whitespace); `file:` with a slash;
  *   3. protocol-relative `//host/…` (or `\\host`, `/\host`, `///host`) whose authority (up to the first
- *      `/ \ ? #`) is non-empty and free of whitespace and control characters (so `// a comment` is not a URL).
+ *      `/ \ ? #`) is non-empty and free of whitespace and control characters (so `// a comment` is not a URL);
+ *   4. a scheme listed in KNOWN_SCHEMES followed by anything but whitespace, with or without slashes: `file:` and
+ *      other schemes do not need `/` or `//` (`file:../../etc/passwd` is a relative file to Python's urllib,
+ *      `gopher:x`, `jar:http://…!/x`, `netdoc:/etc/passwd`);
+ *   5. any scheme wrapping a URL (`view-source:http://…`, `url:http://…`, `x:jar:http://…`): url-facts.ts reports
+ *      the wrapped URL too.
  * Not URLs: `host/path` without a scheme, `mailto:`, `data:`, `urn:`, `javascript:` without `//`, bare words.
  */
+
+/**
+ * Schemes recognised without slashes: the WHATWG special schemes, schemes with a well-known port, the wrapping
+ * and local-file schemes of Java (`jar`, `netdoc`), browsers (`view-source`), Java's `url:` prefix, PHP stream
+ * wrappers (`phar`, `php`, `expect`, `zip`, `glob`, `compress.zlib`) and `feed`.
+ */
+export const KNOWN_SCHEMES: ReadonlySet<string> = new Set([
+  'http', 'https', 'ws', 'wss', 'ftp', 'file',
+  'ssh', 'sftp', 'telnet', 'smtp', 'tftp', 'gopher', 'pop3', 'nntp', 'imap', 'ldap', 'ldaps', 'smb', 'rtsp', 'imaps',
+  'pop3s', 'dict', 'mysql', 'postgres', 'postgresql', 'amqp', 'redis', 'git', 'mongodb',
+  'jar', 'netdoc', 'view-source', 'url', 'feed', 'phar', 'php', 'expect', 'zip', 'glob', 'compress.zlib',
+  'compress.bzip2', 'ogg', 'rar', 'ssh2.shell', 'ssh2.exec', 'ssh2.tunnel', 'ssh2.sftp', 'ssh2.scp', 'jdbc', 'ldapi',
+]);
+
+/** How many wrapping schemes deep a URL is still read (`a:b:c:d:http://…`). */
+export const MAX_WRAPPING = 4;
 
 export const SPECIAL_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'file']);
 
@@ -52,7 +73,7 @@ function isHostEnd(c: number): boolean {
 }
 
 /** The shape of a URL string, or undefined when the string is not a URL (see above). Cheap for non-URLs. */
-export function urlShape(raw: string): UrlShape | undefined {
+export function urlShape(raw: string, wrapping = 0): UrlShape | undefined {
   let start = 0;
   let end = raw.length;
   while (start < end && isTrimmed(raw.charCodeAt(start))) start++;
@@ -74,7 +95,8 @@ export function urlShape(raw: string): UrlShape | undefined {
     // Most strings that start with a letter are not URLs: decide on the scheme before scanning the whole string.
     m = SCHEME.exec(trimmed);
     const plausible =
-      m !== null && (SPECIAL_SCHEMES.has(m[0].slice(0, -1).toLowerCase()) || trimmed.startsWith('//', m[0].length));
+      m !== null &&
+      (KNOWN_SCHEMES.has(m[0].slice(0, -1).toLowerCase()) || trimmed.startsWith('//', m[0].length) || wrapsUrl(trimmed.slice(m[0].length), wrapping));
     if (!plausible && !TAB_OR_NEWLINE.test(trimmed.slice(0, 40))) return undefined;
   }
   if (TAB_OR_NEWLINE.test(trimmed)) text = trimmed.replace(TAB_OR_NEWLINE_ALL, '');
@@ -100,8 +122,8 @@ export function urlShape(raw: string): UrlShape | undefined {
     // `https: x@evil.com` still reaches evil.com (the userinfo may hold spaces): judge the part after the last `@`.
     const host = hostPart.slice(hostPart.lastIndexOf('@') + 1);
     const hostLike = host !== '' && !WHITESPACE_OR_CONTROL.test(host);
-    if (scheme === 'file' ? slashes.length === 0 : slashes.length < 2 && !hostLike) return undefined;
-  } else if (!slashes.startsWith('//')) {
+    if (scheme === 'file' ? !opaqueRest(text, pos) : slashes.length < 2 && !hostLike) return undefined;
+  } else if (!slashes.startsWith('//') && !(KNOWN_SCHEMES.has(scheme) && opaqueRest(text, pos)) && !wrapsUrl(text.slice(pos), wrapping)) {
     return undefined;
   }
 
@@ -112,6 +134,25 @@ export function urlShape(raw: string): UrlShape | undefined {
     authorityEnd++;
   }
   return { trimmedEnds, text, scheme, special, slashes, authorityStart: slashEnd, authorityEnd };
+}
+
+/** Something follows `scheme:` and does not start with whitespace (`file: x` is prose, `file:x` a relative file). */
+function opaqueRest(text: string, pos: number): boolean {
+  return pos < text.length && !WHITESPACE_OR_CONTROL.test(text[pos]!);
+}
+
+/** The text after `scheme:` is itself a URL (bounded by MAX_WRAPPING). */
+function wrapsUrl(rest: string, wrapping: number): boolean {
+  // The wrapped URL has its own scheme (`jar:http://…`): `c:\\dir` is a Windows path, not a wrapped `\\dir`.
+  if (wrapping >= MAX_WRAPPING || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(rest)) return false;
+  return urlShape(rest, wrapping + 1) !== undefined;
+}
+
+/** The URL wrapped after `scheme:` (`jar:http://…`, `view-source:…`), or undefined. */
+export function wrappedUrl(shape: UrlShape, wrapping: number): string | undefined {
+  if (shape.scheme === '' || (shape.special && shape.slashes.length > 0)) return undefined;
+  const rest = shape.text.slice(shape.scheme.length + 1);
+  return wrapsUrl(rest, wrapping) ? rest : undefined;
 }
 
 /** True for a string mcp-authz treats as a URL (see the module comment). */

@@ -31,6 +31,8 @@ export interface WalkOptions extends Partial<WalkLimits> {
   keys?: boolean;
   /** Also visit finite numbers (kind `number`). Default false. */
   numbers?: boolean;
+  /** The path of `value` itself (default `''`): values inside get paths relative to it. */
+  basePath?: string;
 }
 
 export type VisitKind = 'string' | 'key' | 'number';
@@ -72,7 +74,7 @@ export function walkStrings(value: unknown, visit: StringVisitor, opts: WalkOpti
   const numbers = opts.numbers === true;
   // Parallel stacks (value, path, depth) avoid a tuple allocation per node.
   const values: unknown[] = [value];
-  const paths: string[] = [''];
+  const paths: string[] = [opts.basePath ?? ''];
   const depths: number[] = [0];
   let strings = 0;
   let nodes = 0;

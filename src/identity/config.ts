@@ -72,7 +72,8 @@ const jwtSchema = z
 
 const agentSchema = z
   .object({
-    /** `spiffe_service_account`: the mTLS peer's Kubernetes service account; `claim`: a verified token claim;
+    /** `spiffe_service_account`: the mTLS peer's SPIFFE ID when it names a Kubernetes service account
+     *  (`spiffe://<trust domain>/ns/<namespace>/sa/<name>`, whole: trust domain and namespace count); `claim`: a verified token claim;
      *  `header`: a request header (only as trustworthy as whatever sets it). */
     source: z.enum(['header', 'claim', 'spiffe_service_account']).default('spiffe_service_account'),
     header: headerName.optional(),

@@ -96,7 +96,9 @@ export function createIdentityResolver(config: IdentityConfig, opts: { now?: () 
       const v = id.verified && id.user ? claimAt(id.user.claims, a.claim!) : undefined;
       return typeof v === 'string' && AGENT_NAME.test(v) ? v : undefined;
     }
-    return id.workload && 'service_account' in id.workload ? id.workload.service_account : undefined;
+    // The whole SPIFFE ID, never the service account alone: the same name in another namespace or trust domain
+    // is another agent. Policies map short names to IDs per trust domain and namespace (the pack: agent_scopes).
+    return id.workload && 'service_account' in id.workload ? `spiffe://${id.workload.trust_domain}${id.workload.path}` : undefined;
   }
 
   return {

@@ -1,5 +1,6 @@
 import { REASON } from '../errors.js';
 import type { Json, JsonObject, McpError, McpMessage } from './types.js';
+import { foldKey } from './fold-key.js';
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -12,6 +13,8 @@ export type MessageResult = { ok: true; message: McpMessage } | { ok: false; err
  */
 export function readMessage(value: Json): MessageResult {
   if (!isObject(value)) return fail(REASON.jsonrpcInvalidRequest, 'a JSON-RPC message must be an object');
+  const variant = caseVariant(value, MESSAGE_KEYS);
+  if (variant) return fail(REASON.bodyKeyCaseVariant, `message key ${JSON.stringify(variant[0])} is a case variant of ${JSON.stringify(variant[1])}`);
   if (value.jsonrpc !== '2.0') return fail(REASON.jsonrpcInvalidVersion, 'jsonrpc must be "2.0"');
 
   const hasId = Object.hasOwn(value, 'id');
@@ -34,15 +37,17 @@ export function readMessage(value: Json): MessageResult {
 
   if (Object.hasOwn(value, 'params')) {
     const params = value.params as Json;
-    if (!isObject(params) && !Array.isArray(params)) {
-      return fail(REASON.jsonrpcInvalidRequest, 'params must be an object or an array');
+    if (Array.isArray(params)) {
+      // JSON-RPC allows positional params; MCP defines none, and no rule could find a tool name or argument in them.
+      return fail(REASON.jsonrpcInvalidParams, 'params must be an object (MCP defines no positional params)');
     }
+    if (!isObject(params)) return fail(REASON.jsonrpcInvalidRequest, 'params must be an object');
+    const pv = caseVariant(params, PARAM_KEYS);
+    if (pv) return fail(REASON.bodyKeyCaseVariant, `params key ${JSON.stringify(pv[0])} is a case variant of ${JSON.stringify(pv[1])}`);
     message.params = params;
-    if (isObject(params)) {
-      const problem = extractMethodFields(method, params, message);
-      if (problem) return { ok: false, error: problem };
-    }
-  } else if (method === 'tools/call' || method === 'resources/read' || method === 'prompts/get') {
+    const problem = extractMethodFields(method, params, message);
+    if (problem) return { ok: false, error: problem };
+  } else if (PARAMS_REQUIRED.has(method)) {
     return fail(REASON.jsonrpcInvalidRequest, `${method} requires params`);
   }
   return { ok: true, message };
@@ -71,11 +76,50 @@ function extractMethodFields(method: string, params: JsonObject, message: McpMes
       return undefined;
     case 'prompts/get':
       if (typeof params.name !== 'string') return { code: REASON.jsonrpcInvalidRequest, message: 'prompts/get params.name must be a string' };
+      if (Object.hasOwn(params, 'arguments') && !isObject(params.arguments as Json)) {
+        return { code: REASON.jsonrpcInvalidRequest, message: 'prompts/get params.arguments must be an object' };
+      }
       message.name = params.name;
+      return undefined;
+    case 'completion/complete':
+      if (!isObject(params.ref as Json) || !isObject(params.argument as Json)) {
+        return { code: REASON.jsonrpcInvalidRequest, message: 'completion/complete params.ref and params.argument must be objects' };
+      }
       return undefined;
     default:
       return undefined;
   }
+}
+
+/** Keys JSON-RPC and MCP define on a message. */
+const MESSAGE_KEYS = ['jsonrpc', 'id', 'method', 'params', 'result', 'error'];
+
+/** Keys MCP defines in the params of its requests (any method). */
+const PARAM_KEYS = [
+  'name', 'arguments', 'uri', '_meta', 'cursor', 'ref', 'argument', 'context', 'level', 'protocolVersion', 'capabilities',
+  'clientInfo', 'task', 'messages', 'systemPrompt', 'includeContext', 'temperature', 'maxTokens', 'stopSequences',
+  'metadata', 'modelPreferences', 'requestedSchema', 'message', 'mode', 'progressToken', 'requestId', 'reason',
+  'inputResponses', 'elicitationId', 'url', 'taskId', 'progress', 'total', 'data', 'logger',
+];
+
+const PARAMS_REQUIRED = new Set(['tools/call', 'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'prompts/get', 'completion/complete']);
+
+const folded = (keys: string[]): Map<string, string> => new Map(keys.map((k) => [foldKey(k), k]));
+const MESSAGE_FOLDED = folded(MESSAGE_KEYS);
+const PARAM_FOLDED = folded(PARAM_KEYS);
+
+/**
+ * A key spelled differently from a protocol key it folds to (`Method`, `ARGUMENTS`, `na\u017Fme`): a Go upstream
+ * reads it as that protocol key, JSON.parse as another key. `[key, protocol key]`, or undefined.
+ */
+function caseVariant(obj: JsonObject, keys: string[]): [string, string] | undefined {
+  const table = keys === MESSAGE_KEYS ? MESSAGE_FOLDED : PARAM_FOLDED;
+  for (const k of Object.keys(obj)) {
+    if (keys.includes(k)) continue;
+    const protocolKey = table.get(foldKey(k));
+    if (protocolKey !== undefined) return [k, protocolKey];
+  }
+  return undefined;
 }
 
 const fail = (code: McpError['code'], message: string): MessageResult => ({ ok: false, error: { code, message } });

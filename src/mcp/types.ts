@@ -8,6 +8,8 @@ export type JsonObject = { [key: string]: Json };
 export interface McpError {
   code: ReasonCode;
   message: string;
+  /** `header_mismatch`: -32020, the JSON-RPC error code the denial carries (MCP 2026-07-28). */
+  jsonrpc_code?: number;
 }
 
 /** One JSON-RPC message as the policy sees it (also one entry of `input.mcp.batch`). */
@@ -25,11 +27,13 @@ export interface McpMessage {
   tool?: string;
   /** `tools/call`: `params.arguments`, exactly as sent. */
   arguments?: Json;
-  /** `tools/call`: URL facts for every URL string in the arguments (see README "Input facts"). */
+  /** URL facts for every URL string in the message (see docs/input.md "Input facts"). */
   urls?: unknown[];
-  /** `tools/call`: PII and secret findings in the arguments, with their paths. */
+  /** PII and secret findings in the message, with their paths. */
   findings?: unknown[];
-  /** `tools/call`: the argument walk hit its bound; some strings were not inspected. */
+  /** Documents (JSON / form-encoded strings) found in the arguments or params, parsed or marked unparseable. */
+  documents?: unknown[];
+  /** The walk hit its bound; some strings were not inspected. */
   facts_truncated?: boolean;
   /** `resources/read`: `params.uri`. */
   uri?: string;
@@ -43,6 +47,8 @@ export interface McpInput extends Partial<McpMessage> {
   session_id?: string;
   /** From the `MCP-Protocol-Version` header. */
   protocol_version?: string;
+  /** MCP 2026-07-28 (SEP-2243) mirrored headers `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`, decoded. */
+  headers?: { method?: string; name?: string; params?: Record<string, string> };
   /** One entry per message when the body is a JSON array (a batch). */
   batch?: McpMessage[];
   is_batch: boolean;

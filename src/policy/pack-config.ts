@@ -88,8 +88,15 @@ const urls = z
     internal_hosts: z.array(hostPattern).optional(),
     blocked_schemes: z.array(scheme).optional(),
     tools: z.record(name, z.object({ allow: z.array(urlAllow) }).strict()).optional(),
+    /** Exemptions for URIs of other methods (resources/read, prompts/get …): urls.methods.<method>.allow. */
+    methods: z.record(name, z.object({ allow: z.array(urlAllow) }).strict()).optional(),
+    /** Kubernetes namespaces whose <service>.<namespace>[.svc] names are internal even when the namespace is a TLD. */
+    cluster_namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name')).optional(),
   })
   .strict();
+
+/** Where short agent names apply: SPIFFE IDs of these trust domains and namespaces. */
+const agentScope = z.object({ trust_domain: z.string().regex(/^[a-z0-9._-]+$/, 'must be a SPIFFE trust domain'), namespaces: z.array(z.string().min(1)).min(1) }).strict();
 
 const agentAccess = z
   .object({
@@ -192,6 +199,8 @@ export const packConfigSchema = z
     tool_separators: z.array(z.string().min(1)).min(1).optional(),
     default_server: name.optional(),
     agents: z.record(name, agentAccess).optional(),
+    agent_scopes: z.array(agentScope).optional(),
+    documents: z.object({ deny_unparsed: z.boolean().optional() }).strict().optional(),
     unknown_agents: z.enum(['allow', 'deny']).optional(),
     tool_access_mode: mode.optional(),
     claim_headers: z.array(z.object({ claim: claimPath, header: headerName }).strict()).optional(),

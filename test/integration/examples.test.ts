@@ -91,14 +91,22 @@ describe('example: customer-service', () => {
     expect((await check(enforce, toolCall('customer-tools__lookup_order', { order_id: 'o1' }), { token })).allowed).toBe(true);
     expect((await check(enforce, toolCall('check_status', { order_id: 'o1' }), { token })).allowed).toBe(true);
     const del = await check(enforce, toolCall('customer-tools__delete_account', { customer_id: 'c-9' }), { token });
-    expect(del).toMatchObject({ allowed: false, status: 403, body: { error: 'policy_denied', rule: 'tool_not_allowed', message: 'agent support-agent may not call tool customer-tools__delete_account' } });
+    expect(del).toMatchObject({ allowed: false, status: 403, body: { error: 'policy_denied', rule: 'tool_not_allowed', message: `agent ${SUPPORT} may not call tool customer-tools__delete_account` } });
     expect(del.meta).toMatchObject({ mode: 'enforce', would_deny: false, rule: 'tool_not_allowed' });
   });
 
   it('an unknown agent is denied', async () => {
     const token = await sign({ team: 'billing', customer_id: 'c-9' });
     const r = await check(enforce, toolCall('customer-tools__lookup_order', {}), { token, principal: 'spiffe://cluster.local/ns/agents/sa/intruder' });
-    expect(r.body).toMatchObject({ rule: 'agent_unknown', message: 'agent intruder is not known to this policy' });
+    expect(r.body).toMatchObject({ rule: 'agent_unknown', message: 'agent spiffe://cluster.local/ns/agents/sa/intruder is not known to this policy' });
+  });
+
+  it('the short name support-agent covers only the trust domain and namespace agent_scopes lists', async () => {
+    const token = await sign({ team: 'billing', customer_id: 'c-9' });
+    for (const principal of ['spiffe://cluster.local/ns/attacker/sa/support-agent', 'spiffe://evil.example/ns/agents/sa/support-agent']) {
+      const r = await check(enforce, toolCall('customer-tools__lookup_order', { order_id: 'o1' }), { token, principal });
+      expect(r.body, principal).toMatchObject({ rule: 'agent_unknown', message: `agent ${principal} is not known to this policy` });
+    }
   });
 
   it('refunds: cap, reason, claims required and forwarded as headers, forged headers removed', async () => {
@@ -144,7 +152,7 @@ describe('example: customer-service', () => {
     expect(r.meta).toMatchObject({ mode: 'audit', would_deny: true, rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit', policy: 'refund-guardrails' });
     await new Promise((res) => setTimeout(res, 50));
     const line = audit.decisions.slice(before).find((l) => l.msg === 'policy_decision')!;
-    expect(line).toMatchObject({ decision: 'allow', wouldDeny: true, mode: 'audit', rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit', agent: 'support-agent' });
+    expect(line).toMatchObject({ decision: 'allow', wouldDeny: true, mode: 'audit', rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit', agent: SUPPORT });
 
     // Access rules stay enforced in the audit file: only the refund rules are in audit mode.
     const del = await check(audit, toolCall('customer-tools__delete_account', {}), { token });

@@ -20,7 +20,11 @@ describe('toCheckResponse', () => {
     expect(res.status).toEqual({ code: 0 });
     expect(res.denied_response).toBeUndefined();
     expect(res.ok_response?.headers).toEqual([{ header: { key: 'x-authz-team', value: 'support' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
-    expect(res.ok_response?.headers_to_remove).toEqual(['x-authz-customer']);
+    const removed = res.ok_response?.headers_to_remove ?? [];
+    // managed headers not set, in every -/_ spelling; the underscore twins of the one set; the reserved approval id
+    expect(removed).toEqual(expect.arrayContaining(['x-authz-customer', 'x_authz_customer', 'x-authz_customer', 'x_authz-team', 'x_authz_team']));
+    expect(removed).toEqual(expect.arrayContaining(['x-mcp-authz-approval-id', 'x_mcp_authz_approval_id', 'x-mcp_authz-approval-id']));
+    expect(removed).not.toContain('x-authz-team');
     expect(res.dynamic_metadata).toEqual({
       fields: {
         a: {

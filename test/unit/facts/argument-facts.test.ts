@@ -34,7 +34,10 @@ describe('computeArgumentFacts', () => {
         const both = computeArgumentFacts(args);
         expect(both.urls).toEqual(extractUrlFacts(args).urls);
         expect(both.findings).toEqual(detectFindings(args).findings);
-        for (const u of both.urls) expect(resolvePath(args, u.path)).toBe(u.raw);
+        for (const u of both.urls) {
+          if (u.wrapped_in) expect(String(resolvePath(args, u.path))).toContain(u.raw);
+          else expect(resolvePath(args, u.path)).toBe(u.raw);
+        }
         for (const f of both.findings) expect(resolvePath(args, f.path)).not.toBeUndefined();
       }),
       { numRuns: 200 },
@@ -62,7 +65,7 @@ describe('addArgumentFacts', () => {
     expect(i.mcp!.urls![0]).toMatchObject({ path: 'url', ip: '::1', ip_class: 'loopback' });
   });
 
-  it('adds facts to each tools/call of a batch, and nothing to other methods', () => {
+  it('adds facts to every message of a batch, whatever its method', () => {
     const i = input({
       is_batch: true,
       batch: [
@@ -74,7 +77,7 @@ describe('addArgumentFacts', () => {
     addArgumentFacts(i);
     const [a, b, c] = i.mcp!.batch!;
     expect(a!.urls).toHaveLength(1);
-    expect(b).not.toHaveProperty('urls');
+    expect(b).toMatchObject({ urls: [], findings: [], documents: [], facts_truncated: false });
     expect(c).toMatchObject({ urls: [], findings: [], facts_truncated: false });
   });
 

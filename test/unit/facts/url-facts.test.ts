@@ -138,7 +138,6 @@ describe('URL facts', () => {
     'javascript:alert(1)',
     'note: http is a protocol',
     'c:\\\\windows\\system32',
-    'file:12',
     '// a comment',
     '//',
     '/etc/passwd',
@@ -204,7 +203,8 @@ describe('URL facts', () => {
         const doc = { a: value, u: s, list: [value, { 'deep key': s }] };
         const { urls } = extractUrlFacts(doc);
         for (const u of urls) {
-          expect(resolvePath(doc, u.path)).toBe(u.raw);
+          if (u.wrapped_in) expect(String(resolvePath(doc, u.path))).toContain(u.raw);
+          else expect(resolvePath(doc, u.path)).toBe(u.raw);
           expect(u.ambiguous).toBe(u.ambiguity.length > 0);
           expect(u.port === null || (Number.isInteger(u.port) && u.port >= 0)).toBe(true);
         }

@@ -114,10 +114,14 @@ describe('payload header (Istio outputPayloadToHeader)', () => {
 });
 
 describe('workload, agent, roles and scopes', () => {
-  it('parses the mTLS peer as a SPIFFE ID and takes the agent from its service account', async () => {
+  it('parses the mTLS peer as a SPIFFE ID and takes the whole ID as the agent (trust domain and namespace count)', async () => {
     const id = await resolveWith(config(), { sourcePrincipal: SUPPORT });
     expect(id.workload).toEqual({ principal: SUPPORT, trust_domain: 'cluster.local', path: '/ns/agents/sa/support-agent', namespace: 'agents', service_account: 'support-agent' });
-    expect(id.agent).toBe('support-agent');
+    expect(id.agent).toBe(SUPPORT);
+    const elsewhere = await resolveWith(config(), { sourcePrincipal: 'spiffe://cluster.local/ns/attacker/sa/support-agent' });
+    expect(elsewhere.agent).toBe('spiffe://cluster.local/ns/attacker/sa/support-agent');
+    const foreign = await resolveWith(config(), { sourcePrincipal: 'spiffe://evil.example/ns/agents/sa/support-agent' });
+    expect(foreign.agent).not.toBe(id.agent);
   });
 
   it('reports a malformed principal and has no agent', async () => {

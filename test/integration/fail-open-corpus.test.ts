@@ -1,0 +1,75 @@
+// The fail-open corpus of issue 10 (test/fixtures/fail-open/<class>/, one message per file with a description and
+// an expectation), run as `mcp-authz check --cases` suites in process — the serving pipeline with the pack in
+// rego/ compiled by the opa CLI — plus the managed-header class (09), which needs the CheckResponse itself, over
+// gRPC against a real server.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check as checkCli } from '../../src/cli/check.js';
+import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { repoRoot } from '../helpers/tools.js';
+
+const corpus = join(repoRoot, 'test/fixtures/fail-open');
+const classes = readdirSync(corpus, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+
+async function runCases(dir: string): Promise<{ code: number; out: string }> {
+  let out = '';
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      out += chunk.toString();
+      cb();
+    },
+  });
+  const argv = ['--policy', join(repoRoot, 'rego'), '--data', join(corpus, 'data.yaml'), '--cases', join(corpus, dir)];
+  const code = await checkCli(argv, {}, sink as unknown as typeof process.stdout, sink as unknown as typeof process.stderr);
+  return { code, out };
+}
+
+describe('fail-open corpus (issue 10)', () => {
+  it('covers every class with denials and at least one allowed control where one exists', () => {
+    expect(classes.map((c) => c.slice(0, 2))).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '10', '11', '12', '13']);
+    for (const c of classes) {
+      const files = readdirSync(join(corpus, c)).filter((f) => f.endsWith('.json'));
+      const expects = files.map((f) => (JSON.parse(readFileSync(join(corpus, c, f), 'utf8')) as { description: string; expect: { decision: string } }));
+      expect(expects.every((e) => e.description.length > 0), c).toBe(true);
+      expect(expects.filter((e) => e.expect.decision !== 'allow').length, c).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it.each(classes)('%s', async (dir) => {
+    const { code, out } = await runCases(dir);
+    expect(out).toMatch(/\d+ passed, 0 failed/);
+    expect(code, out).toBe(0);
+  });
+});
+
+describe('09: managed headers and their underscore twins are stripped on every allow', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ data: [join(repoRoot, 'rego/examples/customer-service/enforce/data.yaml')] });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('removes x_processed_by, x-mcp-authz-approval-id and every -/_ spelling of the pack and server headers', async () => {
+    const req = mcpCheckRequest(toolCall('customer-tools__lookup_order', { order_id: 'o1' }), {
+      headers: { x_processed_by: 'forged', 'x-mcp-authz-approval-id': 'forged', x_mcp_authz_decision: 'allow' },
+    }) as any;
+    req.attributes.source.principal = 'spiffe://cluster.local/ns/agents/sa/support-agent';
+    const res = await server.client.check(req);
+    expect(res.status?.code ?? 0).toBe(0);
+    const removed: string[] = res.ok_response?.headers_to_remove ?? [];
+    for (const h of ['x_processed_by', 'x-processed_by', 'x-processed-by', 'x-mcp-authz-approval-id', 'x_mcp_authz_approval_id', 'x_mcp_authz_decision', 'x_authz_claim_team']) {
+      expect(removed, h).toContain(h);
+    }
+    const set = (res.ok_response?.headers ?? []).map((h: any) => h.header.key);
+    expect(set).toContain('x-mcp-authz-decision');
+    expect(removed).not.toContain('x-mcp-authz-decision');
+  });
+});
