@@ -166,7 +166,7 @@ describe('example: customer-service', () => {
 
   it('regression cases (test/fixtures/cases/customer-service, identity from a payload header)', async () => {
     const r = await runCases('customer-service', example('customer-service', 'enforce/data.yaml'), true);
-    expect(r.out).toMatch(/\b10 passed, 0 failed/);
+    expect(r.out).toMatch(/\b15 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
@@ -242,7 +242,7 @@ describe('example: action-firewall', () => {
 
   it('regression cases (test/fixtures/cases/action-firewall)', async () => {
     const r = await runCases('action-firewall', example('action-firewall'));
-    expect(r.out).toMatch(/\b8 passed, 0 failed/);
+    expect(r.out).toMatch(/\b13 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
@@ -272,7 +272,7 @@ describe('example: customer-db-roles', () => {
 
   it('regression cases (test/fixtures/cases/customer-db-roles, identity from a payload header)', async () => {
     const r = await runCases('customer-db-roles', example('customer-db-roles'), true);
-    expect(r.out).toMatch(/\b9 passed, 0 failed/);
+    expect(r.out).toMatch(/\b10 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
@@ -312,7 +312,7 @@ describe('example: mcp-gateway-demo', () => {
 
   it('regression cases (test/fixtures/cases/mcp-gateway-demo)', async () => {
     const r = await runCases('mcp-gateway-demo', example('mcp-gateway-demo'));
-    expect(r.out).toMatch(/\b16 passed, 0 failed/);
+    expect(r.out).toMatch(/\b25 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });

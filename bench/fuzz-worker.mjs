@@ -1,0 +1,122 @@
+// One fuzz worker thread (bench/fuzz.mjs): generates its share of cases from its seed, sends each through the
+// real server over gRPC (Envoy's Check with the body as raw bytes), and judges every allow with the oracle.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as grpc from '@grpc/grpc-js';
+import { loadDescriptors } from '../dist/grpc/descriptors.js';
+import { nextCase } from './fuzz-mutate.mjs';
+import { judgeAllowed } from './fuzz-oracle.mjs';
+import { rng } from './fuzz-random.mjs';
+
+const { address, seed, count, concurrency, inProcess, policyDir, configFile } = workerData;
+const { packageDefinition } = loadDescriptors();
+const r = rng(seed);
+
+/** Send one CheckRequest: over gRPC to the server, or (--in-process) straight into the same check pipeline. */
+let send;
+let closeClient = () => undefined;
+if (inProcess) {
+  const { loadConfig } = await import('../dist/config/load.js');
+  const { policySource } = await import('../dist/policy/policy-source.js');
+  const { checkSettings, enrichHooks } = await import('../dist/pipeline.js');
+  const { runCheck } = await import('../dist/authz/check.js');
+  const cfg = loadConfig({ flags: { config: configFile, policy: policyDir, entrypoint: 'fuzz/decision' }, env: {} });
+  const policy = await policySource(cfg).load();
+  const settings = checkSettings(cfg, loadDescriptors());
+  const hooks = enrichHooks(cfg);
+  send = (req, cb) =>
+    runCheck(req, () => policy, settings, hooks).then(
+      (o) => cb(null, o.response),
+      (err) => cb(Object.assign(err, { code: 'thrown', details: err.stack })),
+    );
+} else {
+  const pkg = grpc.loadPackageDefinition(packageDefinition);
+  const client = new pkg.envoy.service.auth.v3.Authorization(address, grpc.credentials.createInsecure(), {
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+  send = (req, cb) => client.Check(req, { deadline: Date.now() + 30_000 }, cb);
+  closeClient = () => client.close();
+}
+
+/** google.protobuf.Value (proto-loader form) → plain JSON. */
+const fromValue = (v) => {
+  if (!v) return null;
+  if ('nullValue' in v) return null;
+  if ('boolValue' in v) return v.boolValue;
+  if ('numberValue' in v) return v.numberValue;
+  if ('stringValue' in v) return v.stringValue;
+  if ('listValue' in v) return (v.listValue.values ?? []).map(fromValue);
+  if ('structValue' in v) return fromStruct(v.structValue);
+  return null;
+};
+const fromStruct = (s) => Object.fromEntries(Object.entries(s?.fields ?? {}).map(([k, v]) => [k, fromValue(v)]));
+
+const request = (body, headers) => ({
+  attributes: {
+    source: { address: { socket_address: { address: '10.1.2.3', port_value: 52000 } }, principal: 'spiffe://cluster.local/ns/agents/sa/support-agent' },
+    request: {
+      time: { seconds: '1735689600', nanos: 0 },
+      http: { id: '1', method: 'POST', path: '/mcp', host: 'mcp', scheme: 'http', protocol: 'HTTP/1.1', headers: { 'content-type': 'application/json', ...headers }, raw_body: body },
+    },
+  },
+});
+
+const stats = { sent: 0, allowed: 0, denied: 0, approval: 0, server_errors: 0, grpc_errors: 0, bad_status: 0, wrong_allows: 0, by_code: {}, by_kind: {} };
+const findings = [];
+const note = (kind, c, detail) => {
+  stats.by_kind[kind] = (stats.by_kind[kind] ?? 0) + 1;
+  if (findings.length < 50) findings.push({ kind, detail, body: c.body.toString('latin1').slice(0, 2000), headers: c.headers });
+};
+
+function check(c) {
+  return new Promise((resolve) => {
+    send(request(c.body, c.headers), (err, res) => {
+      stats.sent++;
+      if (err) {
+        stats.grpc_errors++;
+        note(err.code === 'thrown' ? 'crash' : 'grpc_error', c, `${err.code} ${err.details}`);
+        return resolve();
+      }
+      const code = res.status?.code ?? 0;
+      if (code === 0) {
+        stats.allowed++;
+        const echo = fromStruct(res.dynamic_metadata ?? {}).fuzz_seen;
+        const seen = echo && { ...echo, messages: (echo.messages ?? []).map((m) => JSON.parse(m)) };
+        const text = c.body.toString('utf8');
+        const wrong = judgeAllowed(text, c.headers, seen);
+        if (wrong) {
+          stats.wrong_allows++;
+          note(wrong.kind, c, wrong.detail);
+        }
+      } else if (code === 7) {
+        const reason = String(res.status.message ?? '').split(' ')[0] || 'unknown';
+        stats.by_code[reason] = (stats.by_code[reason] ?? 0) + 1;
+        if (reason === 'approval_required') stats.approval++;
+        else stats.denied++;
+        if (['policy_eval_error', 'internal_error', 'decision_invalid', 'decision_undefined', 'decision_too_large'].includes(reason)) {
+          stats.server_errors++;
+          note(`server_error:${reason}`, c, res.status.message);
+        }
+      } else {
+        stats.bad_status++;
+        note('bad_status', c, `status ${code}`);
+      }
+      resolve();
+    });
+  });
+}
+
+let next = 0;
+let lastReport = Date.now();
+async function lane() {
+  while (next < count) {
+    next++;
+    await check(nextCase(r));
+    if (Date.now() - lastReport > 2000) {
+      lastReport = Date.now();
+      parentPort.postMessage({ progress: stats.sent });
+    }
+  }
+}
+await Promise.all(Array.from({ length: concurrency }, lane));
+closeClient();
+parentPort.postMessage({ done: true, stats, findings });
