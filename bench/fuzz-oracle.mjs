@@ -184,8 +184,10 @@ export function judgeAllowed(text, headers, seen) {
     const s = seen.messages[i];
     // 1. JSON.parse
     if (!isObject(m)) return { kind: 'json_view_mismatch', detail: `message ${i} is not an object` };
-    if (orNull(m.method) !== s.method || orNull(m.id) !== orNull(s.id) || !same(orNull(m.params), s.params)) {
-      return { kind: 'json_view_mismatch', detail: `message ${i}: method/id/params differ` };
+    // Ids are not compared: the decision cache keys decisions without them by design (a retry with a new id hits),
+    // so the echoed id may be the one of an earlier identical request.
+    if (orNull(m.method) !== s.method || !same(orNull(m.params), s.params)) {
+      return { kind: 'json_view_mismatch', detail: `message ${i}: method or params differ` };
     }
     if (m.method === 'tools/call' && (m.params?.name !== s.tool || !same(orNull(m.params?.arguments), s.arguments))) {
       return { kind: 'json_view_mismatch', detail: `message ${i}: tool or arguments differ` };

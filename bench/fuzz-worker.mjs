@@ -17,14 +17,16 @@ let closeClient = () => undefined;
 if (inProcess) {
   const { loadConfig } = await import('../dist/config/load.js');
   const { policySource } = await import('../dist/policy/policy-source.js');
-  const { checkSettings, enrichHooks } = await import('../dist/pipeline.js');
-  const { runCheck } = await import('../dist/authz/check.js');
+  const { createCheckPipeline } = await import('../dist/authz/pipeline.js');
+  const { checkSettings } = await import('../dist/authz/settings.js');
+  const { envoyHttpStatusCodes } = await import('../dist/grpc/http-status.js');
+  const { createIdentityResolver } = await import('../dist/identity/resolve.js');
   const cfg = loadConfig({ flags: { config: configFile, policy: policyDir, entrypoint: 'fuzz/decision' }, env: {} });
   const policy = await policySource(cfg).load();
-  const settings = checkSettings(cfg, loadDescriptors());
-  const hooks = enrichHooks(cfg);
+  const settings = checkSettings(cfg, envoyHttpStatusCodes(packageDefinition));
+  const pipeline = createCheckPipeline({ settings, policy: () => policy, identity: createIdentityResolver(cfg.identity) });
   send = (req, cb) =>
-    runCheck(req, () => policy, settings, hooks).then(
+    pipeline.check(req).then(
       (o) => cb(null, o.response),
       (err) => cb(Object.assign(err, { code: 'thrown', details: err.stack })),
     );
