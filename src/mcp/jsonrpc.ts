@@ -25,9 +25,14 @@ export function readMessage(value: Json): MessageResult {
 
   const method = value.method;
   if (method === undefined) {
-    const isResponse = Object.hasOwn(value, 'result') || Object.hasOwn(value, 'error');
-    if (!isResponse) return fail(REASON.jsonrpcMissingMethod, 'method is required');
+    const hasResult = Object.hasOwn(value, 'result');
+    const hasError = Object.hasOwn(value, 'error');
+    if (!hasResult && !hasError) return fail(REASON.jsonrpcMissingMethod, 'method is required');
     if (!hasId) return fail(REASON.jsonrpcInvalidId, 'a response must carry the id of its request');
+    // A response has exactly one of result and error, and nothing a request has: anything else is not one
+    // message a reader could agree on (the policy would judge a response an upstream might read as a request).
+    if (hasResult && hasError) return fail(REASON.jsonrpcInvalidRequest, 'a response has either result or error, not both');
+    if (Object.hasOwn(value, 'params')) return fail(REASON.jsonrpcInvalidRequest, 'a response has no params');
     return { ok: true, message: { id: id as string | number, is_notification: false, is_response: true } };
   }
   if (typeof method !== 'string' || method === '') return fail(REASON.jsonrpcMissingMethod, 'method must be a non-empty string');

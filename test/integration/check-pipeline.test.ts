@@ -59,7 +59,7 @@ describe('check pipeline with the decision cache', () => {
     expect([miss.cache, hit.cache]).toEqual(['miss', 'hit']);
     expect(Object.keys(miss.timings)).toEqual(['decode', 'input', 'identity', 'cache', 'facts', 'evaluate', 'decide', 'respond']);
     expect(Object.keys(hit.timings)).toEqual(['decode', 'input', 'identity', 'cache']);
-    expect(hit.view!.input.identity).toMatchObject({ verified: false, agent: 'support-agent' });
+    expect(hit.view!.input.identity).toMatchObject({ verified: false, agent: 'spiffe://cluster.local/ns/agents/sa/support-agent' });
     expect(hit.response).toBe(miss.response);
     expect(hit.response.status!.code).toBe(0);
     const uncached = await createCheckPipeline({ settings: testSettings(), policy: () => policy }).check(allowed(3));
