@@ -99,4 +99,6 @@ export function runWorker(): void {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   process.on('disconnect', () => void stop());
+  // Reloads are the primary's: a SIGHUP sent to the whole process group must not kill a worker (its default action).
+  process.on('SIGHUP', () => undefined);
 }

@@ -143,6 +143,16 @@ describe('serve --workers 2 (node:cluster)', () => {
     expect(await decisions(server.grpcPort, example)).toEqual([7, 7, 7, 7, 7, 7]);
   });
 
+  it('reloads every worker on SIGHUP to the primary (a worker ignores its own)', async () => {
+    // The data file still approves example.com only (the rollback restored the older revision).
+    process.kill(server.child.pid!, 'SIGHUP');
+    await until(async () => (await decisions(server.grpcPort, example, 4)).every((c) => c === 0), 'the SIGHUP reload on every worker');
+    expect(await decisions(server.grpcPort, httpbin)).toEqual([7, 7, 7, 7, 7, 7]);
+    for (const pid of workerPids) process.kill(pid, 'SIGHUP');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(children(server.child.pid!).sort()).toEqual([...workerPids].sort());
+  });
+
   it('restarts a worker that dies, logs and counts it, and the new one serves the active revision', async () => {
     const victim = workerPids[0]!;
     process.kill(victim, 'SIGKILL');
@@ -154,9 +164,9 @@ describe('serve --workers 2 (node:cluster)', () => {
     const died = JSON.parse(server.lines.find((l) => l.includes('"msg":"worker died; restarting it"'))!);
     expect(died).toMatchObject({ level: 'error', pid: victim, signal: 'SIGKILL' });
     expect(metricSum(await metrics(), 'mcp_authz_worker_restarts_total')).toBe(1);
-    // The replacement loaded the rolled-back revision, not the startup one nor the newest.
-    expect(await decisions(server.grpcPort, httpbin, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(await decisions(server.grpcPort, example, 8)).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
+    // The replacement serves the active revision (the SIGHUP reload), not the one the server started with.
+    expect(await decisions(server.grpcPort, example, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(await decisions(server.grpcPort, httpbin, 8)).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
     workerPids = now;
   });
 
