@@ -18,7 +18,8 @@ import { createCheckRecorder } from './observability/check-observer.js';
 import { version } from './version.js';
 import { createDecisionLogger, type DecisionLogger } from './observability/decision-log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { createTracing, type CheckSpan, type Tracing } from './observability/tracing.js';
+import { logDestination } from './observability/log-destination.js';
+import { createTracing, type CheckSpan, type Tracing, tracingStatus } from './observability/tracing.js';
 import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
 import type { Policy } from './policy/opa-wasm.js';
 import { instantiateArtifact } from './policy/load.js';
@@ -69,7 +70,8 @@ export type WorkerApp = Omit<App, 'http' | 'admin' | 'poller'>;
 export async function startApp(cfg: Config, opts: AppOptions & { worker: { store: PolicyStore } }): Promise<WorkerApp>;
 export async function startApp(cfg: Config, opts?: AppOptions): Promise<App>;
 export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App | WorkerApp> {
-  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level });
+  const destination = logDestination(cfg.observability.log_format);
+  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
   const descriptors = loadDescriptors();
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
   const dl = cfg.observability.decision_log;
@@ -81,9 +83,12 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
         logInput: dl.log_input,
         // The upstream-verified JWT payload header carries claims: never log it.
         ...(cfg.identity.jwt.payload_header ? { redactHeaders: [cfg.identity.jwt.payload_header] } : {}),
+        ...(destination ? { destination } : {}),
       }))
     : undefined;
   const tracing: Tracing = createTracing(opts.env ?? process.env);
+  const traced = tracingStatus(opts.env ?? process.env, tracing);
+  logger[traced.level]({ tracing: traced.fields }, traced.msg);
   const source = policySource(cfg);
   const store = opts.worker?.store ?? new PolicyStore(cfg.policy.keep_revisions, instantiateArtifact);
   store.onChange((p) => {
@@ -113,7 +118,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   store.onChange(() => cache?.clear());
 
   const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
-  const identity = createIdentityResolver(cfg.identity); // key material (a JWKS file) is loaded here, once
+  const identity = createIdentityResolver(cfg.identity, { logger }); // key material (a JWKS file) is loaded here, once
   const pipeline = createCheckPipeline<CheckSpan>({
     settings,
     policy: () => store.current(),

@@ -7,6 +7,7 @@ import { adminRoutes, opsRoutes } from '../http/routes.js';
 import { startHttpServer, type HttpServer } from '../http/http-server.js';
 import { listening } from '../listen-error.js';
 import { createAppLogger } from '../observability/app-logger.js';
+import { logDestination } from '../observability/log-destination.js';
 import { createMetrics } from '../observability/metrics.js';
 import { policySource } from '../policy/policy-source.js';
 import { instantiateArtifact } from '../policy/load.js';
@@ -34,7 +35,8 @@ export interface Primary {
  * remote polling, file watching and SIGHUP. The primary answers no checks itself.
  */
 export async function startPrimary(cfg: Config, opts: { workers: number; logger?: Logger; origin?: (key: string) => string }): Promise<Primary> {
-  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level });
+  const destination = logDestination(cfg.observability.log_format);
+  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
   const source = policySource(cfg);
   // A rollback instantiates a kept revision here, then on every worker, before the store commits it.

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { startApp, type WorkerApp } from '../app.js';
 import { AuthzError } from '../errors.js';
 import { createAppLogger } from '../observability/app-logger.js';
+import { logDestination } from '../observability/log-destination.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { isMessage, type FromWorker, type ToWorker } from './protocol.js';
 import { WorkerRevisions } from './worker-revisions.js';
@@ -32,7 +33,8 @@ export function runWorker(): void {
     switch (m.type) {
       case 'mcp-authz:init': {
         const cfg = m.config;
-        logger = createAppLogger({ base: { service: 'mcp-authz', worker: cluster.worker?.id }, level: cfg.observability.log_level });
+        const destination = logDestination(cfg.observability.log_format);
+        logger = createAppLogger({ base: { service: 'mcp-authz', worker: cluster.worker?.id }, level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
         // Only the serving revision is live here; the primary keeps the history for rollback.
         const store = new PolicyStore(1);
         revisions = new WorkerRevisions(store);

@@ -108,6 +108,8 @@ export const configSchema = z
           .strict()
           .prefault({}),
         log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** `json` (one JSON object a line, for log pipelines) or `text` (one readable line, for a terminal). */
+        log_format: z.enum(['json', 'text']).default('json'),
       })
       .strict()
       .prefault({}),

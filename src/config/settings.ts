@@ -25,6 +25,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'malformed', env: 'MCP_AUTHZ_MALFORMED', path: ['body', 'malformed'], kind: 'string', help: 'deny: the server denies malformed bodies itself; policy: the policy sees input.mcp.error', value: 'deny|policy' },
   { flag: 'log-level', env: 'MCP_AUTHZ_LOG_LEVEL', path: ['observability', 'log_level'], kind: 'string', help: 'application log level (decision logs are always info)', value: 'LEVEL' },
   { flag: 'workers', env: 'MCP_AUTHZ_WORKERS', path: ['workers'], kind: 'number', help: 'worker processes serving gRPC (node:cluster); default: available CPUs; 1: one process', value: 'N' },
+  { flag: 'log-format', env: 'MCP_AUTHZ_LOG_FORMAT', path: ['observability', 'log_format'], kind: 'string', help: 'json: one JSON object a line; text: readable lines (application and decision logs)', value: 'json|text' },
   { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM', value: 'SECONDS' },
   { flag: 'shutdown-drain-delay', env: 'MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY', path: ['shutdown', 'drain_delay_seconds'], kind: 'number', help: 'seconds of NOT_SERVING, still answering, before the port closes on SIGTERM', value: 'SECONDS' },
 ];

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { AuthzError } from '../errors.js';
@@ -62,6 +63,8 @@ export interface RemoteKeySourceOptions {
   maxBytes?: number;
   /** Monotonic clock in milliseconds (tests). */
   clock?: () => number;
+  /** Failed fetches are logged (`JWKS fetch failed`, warn), and the first success after failures (info). */
+  logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 const DEFAULT_MAX_JWKS_BYTES = 1024 * 1024;
@@ -93,6 +96,7 @@ export function remoteKeySource(o: RemoteKeySourceOptions): RemoteKeySource {
   });
 
   let loaded = false;
+  let failures = 0;
   let loadedAt = Number.NEGATIVE_INFINITY;
   let nextFetchAt = Number.NEGATIVE_INFINITY;
   let inflight: Promise<void> | undefined;
@@ -102,11 +106,18 @@ export function remoteKeySource(o: RemoteKeySourceOptions): RemoteKeySource {
     inflight ??= (async () => {
       try {
         await remote.reload();
+        if (failures > 0) o.logger?.info({ jwks_uri: o.url, after_failures: failures }, 'JWKS fetch recovered');
+        failures = 0;
         loaded = true;
         loadedAt = clock();
         nextFetchAt = loadedAt + o.minIntervalMs;
-      } catch {
+      } catch (err) {
+        failures++;
         nextFetchAt = clock() + failureRetryMs; // keep the keys we have
+        o.logger?.warn(
+          { jwks_uri: o.url, err: errorText(err), consecutive_failures: failures, keys_kept: loaded, retry_after_ms: failureRetryMs },
+          loaded ? 'JWKS fetch failed; keeping the keys fetched before' : 'JWKS fetch failed; tokens cannot be verified (jwks_unavailable)',
+        );
       } finally {
         inflight = undefined;
       }
@@ -166,4 +177,11 @@ function boundedFetch(maxBytes: number): FetchImplementation {
     }
     return new Response(Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers: res.headers });
   };
+}
+
+/** A fetch failure as one line: jose's message plus the network cause (ECONNREFUSED, a timeout, a status). */
+function errorText(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return cause && !e.message.includes(cause) ? `${e.message} (${cause})` : e.message;
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTClaimVerificationOptions, type KeyObject, type CryptoKey } from 'jose';
 import { HS_ALGORITHMS, type JwtConfig } from './config.js';
 import { JwksUnavailableError, localKeySource, remoteKeySource, type KeySource } from './jwks.js';
@@ -46,8 +47,11 @@ export const fail = (code: IdentityErrorCode, message: string): { ok: false; cod
  * refused because the JWKS is never used as an HMAC key), then signature, issuer and audience allowlists,
  * required claims, exp/nbf with `clock_skew_seconds`. jose does the cryptography and the claim checks.
  */
-export function createJwtVerifier(cfg: JwtConfig, opts: { now?: () => number; keySource?: KeySource } = {}): JwtVerifier {
-  const keys = opts.keySource ?? keySourceFor(cfg);
+/** Where identity reports what an operator must see (a JWKS that cannot be fetched); pino's logger fits. */
+export type IdentityLogger = Pick<Logger, 'warn' | 'info'>;
+
+export function createJwtVerifier(cfg: JwtConfig, opts: { now?: () => number; keySource?: KeySource; logger?: IdentityLogger } = {}): JwtVerifier {
+  const keys = opts.keySource ?? keySourceFor(cfg, opts.logger);
   const secret = cfg.hs_secret ? new TextEncoder().encode(cfg.hs_secret) : undefined;
   // An algorithm is usable only if there is a key of its kind.
   const allowed = new Set(cfg.algorithms.filter((a) => (HS_ALGORITHMS.includes(a) ? secret !== undefined : keys !== undefined)));
@@ -105,11 +109,12 @@ export function claimCheckOptions(cfg: JwtConfig): JWTClaimVerificationOptions {
   };
 }
 
-function keySourceFor(cfg: JwtConfig): KeySource | undefined {
+function keySourceFor(cfg: JwtConfig, logger?: IdentityLogger): KeySource | undefined {
   if (cfg.jwks_file) return localKeySource(cfg.jwks_file);
   if (cfg.jwks_uri) {
     return remoteKeySource({
       url: cfg.jwks_uri,
+      ...(logger ? { logger } : {}),
       refreshMs: cfg.jwks_refresh_seconds * 1000,
       timeoutMs: cfg.jwks_timeout_ms,
       minIntervalMs: cfg.jwks_unknown_kid_min_interval_seconds * 1000,

@@ -1,6 +1,6 @@
 import type { IdentityConfig } from './config.js';
 import { claimAt, stringList } from './claims.js';
-import { createJwtVerifier, fail, type IdentityErrorCode, type JwtVerifier, type VerifyResult } from './jwt-verifier.js';
+import { createJwtVerifier, fail, type IdentityLogger, type IdentityErrorCode, type JwtVerifier, type VerifyResult } from './jwt-verifier.js';
 import { createPayloadHeaderReader, type PayloadHeaderReader } from './payload-header.js';
 import { parseSpiffeId, type SpiffeId } from './spiffe.js';
 
@@ -58,7 +58,7 @@ const BEARER = /^Bearer[ \t]+([^ \t]+)[ \t]*$/i;
  * Establish who is asking, once per request, so no policy has to: `input.identity`. Key material (a JWKS file)
  * is loaded here, once; `opts.now` (milliseconds) fixes the clock for exp/nbf checks in tests.
  */
-export function createIdentityResolver(config: IdentityConfig, opts: { now?: () => number } = {}): IdentityResolver {
+export function createIdentityResolver(config: IdentityConfig, opts: { now?: () => number; logger?: IdentityLogger } = {}): IdentityResolver {
   const jwt = config.jwt;
   const verifier: JwtVerifier | undefined = jwt.enabled && jwt.sources.includes('authorization_header') ? createJwtVerifier(jwt, opts) : undefined;
   const payloadReader: PayloadHeaderReader | undefined = jwt.enabled && jwt.sources.includes('payload_header') ? createPayloadHeaderReader(jwt, opts) : undefined;

@@ -200,3 +200,21 @@ function checkSpan(tracer: Tracer, span: Span, ctx: Context): CheckSpan {
     },
   };
 }
+
+/**
+ * The startup log line about tracing: on (where spans go) or off and why, so an operator who set OTEL_* variables
+ * sees whether they took effect. `warn` when tracing was asked for but is off or partly ignored.
+ */
+export function tracingStatus(env: NodeJS.ProcessEnv, tracing: Tracing): { level: 'info' | 'warn'; msg: string; fields: Record<string, unknown> } {
+  if (tracing.enabled && tracing.config) {
+    const { url, protocol, serviceName } = tracing.config;
+    const fields = { enabled: true, endpoint: url, protocol, service_name: serviceName, ...(tracing.warnings.length ? { warnings: tracing.warnings } : {}) };
+    return { level: tracing.warnings.length ? 'warn' : 'info', msg: 'tracing on', fields };
+  }
+  let reason: string;
+  if (tracing.warnings.length) reason = tracing.warnings.join('; ');
+  else if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') reason = 'OTEL_SDK_DISABLED=true';
+  else if ((env.OTEL_TRACES_EXPORTER ?? '').toLowerCase().split(',').map((s) => s.trim()).includes('none')) reason = 'OTEL_TRACES_EXPORTER=none';
+  else reason = 'no OTLP exporter configured (set OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER=otlp)';
+  return { level: tracing.warnings.length ? 'warn' : 'info', msg: 'tracing off', fields: { enabled: false, reason } };
+}
