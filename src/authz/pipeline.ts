@@ -101,7 +101,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
   async function run(request: CheckRequestWire, policy: Policy | undefined, t: Stages): Promise<Result> {
     const decoded = t.stage('decode', () => decodeRequest(request));
     if (!decoded.method) return fail(t, failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), {});
-    const view = t.stage('input', () => buildInput(request, decoded, settings.limits));
+    const view = t.stage('input', () => buildInput(request, decoded, settings.limits, settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput } : {}));
     const input = view.input;
     const mcpError = input.mcp?.error;
     if (mcpError && settings.malformed === 'deny') return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });

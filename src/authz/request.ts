@@ -44,8 +44,17 @@ export function checkRequestToInput(req: CheckRequestWire, limits: BodyLimits): 
   return buildInput(req, decodeRequest(req), limits);
 }
 
+export interface InputOptions {
+  /**
+   * `unparsed`: when the body parsed as JSON-RPC, leave its raw text (`attributes.request.http.body` / `rawBody`) out
+   * of the input: `parsed_body` and `input.mcp` carry it, and the policy gets a smaller document to read.
+   * Default `always`, as OPA's Envoy plugin.
+   */
+  rawBody?: 'always' | 'unparsed';
+}
+
 /** Input: the decoded request → the OPA input document (see checkRequestToInput). Pure and total. */
-export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limits: BodyLimits): RequestView {
+export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limits: BodyLimits, opts: InputOptions = {}): RequestView {
   const { headers, method, path, body } = decoded;
   const http = req.attributes?.request?.http ?? {};
   const attributes = attributesToJson(req.attributes ?? {});
@@ -83,6 +92,13 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
     mcp,
   };
   if (parsedBody === undefined) delete input.parsed_body;
+  else if (opts.rawBody === 'unparsed' && !mcp.error) {
+    const h = (attributes.request as Record<string, unknown> | undefined)?.http as Record<string, unknown> | undefined;
+    if (h) {
+      delete h.body;
+      delete h.rawBody;
+    }
+  }
   const principal = req.attributes?.source?.principal;
   if (principal) input.source_principal = principal;
   return { input, headers, method, path };

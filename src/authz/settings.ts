@@ -8,6 +8,8 @@ export interface CheckSettings {
   limits: BodyLimits;
   /** `deny`: the server denies a malformed body itself. `policy`: the policy decides, seeing input.mcp.error. */
   malformed: 'deny' | 'policy';
+  /** `unparsed`: leave the raw body out of input.attributes when it parsed (parsed_body and input.mcp carry it). */
+  rawBodyInInput?: 'always' | 'unparsed';
   decision: DecisionOptions;
   response: ResponseOptions;
 }
@@ -20,6 +22,7 @@ export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>)
   return {
     limits: { maxBytes: cfg.body.max_bytes, maxDepth: cfg.body.max_depth, maxBatch: cfg.body.max_batch },
     malformed: cfg.body.malformed,
+    rawBodyInInput: cfg.body.raw_in_input,
     decision: {
       validHttpStatus,
       defaultDenyStatus: cfg.decision.deny_status,

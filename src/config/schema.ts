@@ -53,6 +53,8 @@ export const configSchema = z
         max_depth: z.number().int().min(2).max(1000).default(64),
         max_batch: z.number().int().positive().max(10_000).default(64),
         malformed: z.enum(['deny', 'policy']).default('deny'),
+        /** `always`: the raw body stays in input.attributes (as OPA's Envoy plugin). `unparsed`: only when it did not parse. */
+        raw_in_input: z.enum(['always', 'unparsed']).default('always'),
       })
       .strict()
       .prefault({}),

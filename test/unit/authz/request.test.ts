@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequestToInput, parsePathAndQuery } from '../../../src/authz/request.js';
+import { buildInput, checkRequestToInput, decodeRequest, parsePathAndQuery } from '../../../src/authz/request.js';
 import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 
 const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fetch_url', arguments: { url: 'https://httpbin.org/get' } } };
@@ -47,6 +47,21 @@ describe('checkRequestToInput', () => {
     const { input } = checkRequestToInput(req({ raw_body: raw }), DEFAULT_BODY_LIMITS);
     expect(input.mcp?.tool).toBe('fetch_url');
     expect((input.attributes as any).request.http.rawBody).toBe(raw.toString('base64'));
+  });
+
+  it('raw_in_input unparsed: the raw body leaves the input only when it parsed (parsed_body and input.mcp carry it)', () => {
+    const unparsed = (r: ReturnType<typeof req>) => buildInput(r, decodeRequest(r), DEFAULT_BODY_LIMITS, { rawBody: 'unparsed' }).input;
+    const text = unparsed(req({ body: JSON.stringify(call) }));
+    expect((text.attributes as any).request.http).not.toHaveProperty('body');
+    expect(text.parsed_body).toEqual(call);
+    const bytes = unparsed(req({ raw_body: Buffer.from(JSON.stringify(call)) }));
+    expect((bytes.attributes as any).request.http).not.toHaveProperty('rawBody');
+    expect(bytes.mcp?.tool).toBe('fetch_url');
+    // Not JSON-RPC, or not JSON: the policy still sees the bytes.
+    expect((unparsed(req({ body: '{"jsonrpc":"1.0"}' })).attributes as any).request.http.body).toBe('{"jsonrpc":"1.0"}');
+    expect((unparsed(req({ body: '{"a":' })).attributes as any).request.http.body).toBe('{"a":');
+    // The default keeps it, as OPA's Envoy plugin does.
+    expect((checkRequestToInput(req({ body: JSON.stringify(call) }), DEFAULT_BODY_LIMITS).input.attributes as any).request.http.body).toBe(JSON.stringify(call));
   });
 
   it('reports invalid UTF-8 in raw bytes instead of replacing it', () => {
