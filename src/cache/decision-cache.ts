@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { compileKeySpec, keyJson, type KeySpec } from './canonical-key.js';
-import { BODY_DERIVED_HEADERS, BODY_DERIVED_PATHS, DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from './volatile-fields.js';
+import { BODY_DERIVED_HEADERS, BODY_DERIVED_PATHS, DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS, DERIVED_PATHS } from './volatile-fields.js';
 
 /**
  * Decision cache: policy load + digest of what the decision depends on → a cached answer (whatever the pipeline
@@ -108,8 +108,8 @@ export function createDecisionCache<V extends object>(opts: DecisionCacheOptions
   const volatileHeaders = opts.volatileHeaders ?? DEFAULT_VOLATILE_HEADERS;
   const volatilePaths = opts.volatilePaths ?? DEFAULT_VOLATILE_PATHS;
   // Two compiled specs: the whole input, and the input whose body parsed (its parsed form stands for the bytes).
-  const rawSpec: KeySpec = compileKeySpec({ volatileHeaders, volatilePaths });
-  const parsedSpec: KeySpec = compileKeySpec({ volatileHeaders: [...volatileHeaders, ...BODY_DERIVED_HEADERS], volatilePaths: [...volatilePaths, ...BODY_DERIVED_PATHS] });
+  const rawSpec: KeySpec = compileKeySpec({ volatileHeaders, volatilePaths: [...volatilePaths, ...DERIVED_PATHS] });
+  const parsedSpec: KeySpec = compileKeySpec({ volatileHeaders: [...volatileHeaders, ...BODY_DERIVED_HEADERS], volatilePaths: [...volatilePaths, ...DERIVED_PATHS, ...BODY_DERIVED_PATHS] });
   const counters = { hits: 0, misses: 0, bypasses: 0, evictions: 0, expirations: 0 };
 
   const lru = new LRUCache<string, { value: V; bytes: number }>({

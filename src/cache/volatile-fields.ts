@@ -68,8 +68,19 @@ export const BODY_DERIVED_PATHS: readonly (readonly string[])[] = Object.freeze(
   Object.freeze(['attributes', 'request', 'http', 'body']),
   Object.freeze(['attributes', 'request', 'http', 'rawBody']),
   Object.freeze(['attributes', 'request', 'http', 'size']),
-  Object.freeze(['mcp', 'id']),
-  Object.freeze(['mcp', 'batch', '*', 'id']),
   Object.freeze(['parsed_body', 'id']),
   Object.freeze(['parsed_body', '*', 'id']),
+  // input.mcp is a pure function of the parsed body and two headers (mcp-session-id, mcp-protocol-version), all in
+  // the key: keying it again would only double the key's length.
+  Object.freeze(['mcp']),
+]);
+
+/**
+ * Left out of every key: fields the input builder computes from others that are in the key (parsed_path and
+ * parsed_query from attributes.request.http.path, source_principal from attributes.source.principal).
+ */
+export const DERIVED_PATHS: readonly (readonly string[])[] = Object.freeze([
+  Object.freeze(['parsed_path']),
+  Object.freeze(['parsed_query']),
+  Object.freeze(['source_principal']),
 ]);

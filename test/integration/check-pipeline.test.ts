@@ -101,6 +101,17 @@ describe('check pipeline with the decision cache', () => {
     expect(second.response.denied_response!.headers!.find((h) => h.header!.key === 'x-mcp-authz-approval-id')?.header!.value).toBe(expected);
   });
 
+  it('what input.mcp is computed from stays in the key: another session or protocol version misses', async () => {
+    const { pipeline } = cached();
+    const call = (headers: Record<string, string>) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers }) as never;
+    await pipeline.check(call({ 'mcp-session-id': 's-1' }));
+    expect((await pipeline.check(call({ 'mcp-session-id': 's-1' }))).cache).toBe('hit');
+    const other = await pipeline.check(call({ 'mcp-session-id': 's-2' }));
+    expect(other.cache).toBe('miss');
+    expect(other.view!.input.mcp!.session_id).toBe('s-2');
+    expect((await pipeline.check(call({ 'mcp-session-id': 's-1', 'mcp-protocol-version': '2026-07-28' }))).cache).toBe('miss');
+  });
+
   it('the minute is part of the key: a new minute evaluates again', async () => {
     let now = Date.UTC(2026, 10, 22, 10, 0, 5);
     const { pipeline } = cached({ now: () => now });
