@@ -109,7 +109,7 @@ describe('check pipeline with the decision cache', () => {
     const other = await pipeline.check(call({ 'mcp-session-id': 's-2' }));
     expect(other.cache).toBe('miss');
     expect(other.view!.input.mcp!.session_id).toBe('s-2');
-    expect((await pipeline.check(call({ 'mcp-session-id': 's-1', 'mcp-protocol-version': '2026-07-28' }))).cache).toBe('miss');
+    expect((await pipeline.check(call({ 'mcp-session-id': 's-1', 'mcp-protocol-version': '2025-06-18' }))).cache).toBe('miss');
   });
 
   it('the minute is part of the key: a new minute evaluates again', async () => {
