@@ -163,13 +163,15 @@ async function startServer(name, spec) {
         port = Number(m[1]);
         const w = text.match(/"workers":(\d+)/);
         if (w) info = { workers: Number(w[1]) };
+        const h = text.match(/"http_port":(\d+)/);
+        if (h) spec = { ...spec, httpPort: Number(h[1]) };
         break;
       }
     }
     await sleep(100);
   }
   if (!port || Date.now() >= deadline) throw new Error(`${name} did not start:\n${readFileSync(log, 'utf8').slice(0, 4000)}`);
-  return { child, port, log, info };
+  return { child, port, log, info, httpPort: spec.httpPort };
 }
 
 async function stopServer(srv) {
@@ -259,7 +261,17 @@ async function measure(name) {
     const half = await ghz(srv.port, spec.data, Math.max(1000, Math.floor(N / 2)), Math.max(1, Math.floor(max.rps / 2)));
     const r = treeRssMb(srv.child.pid);
     if (r.mb > peak.mb) peak = r;
-    return { rps: max.rps, p50_ms: max.p50_ms, p99_ms: max.p99_ms, half_rps: half.rps, half_p50_ms: half.p50_ms, half_p99_ms: half.p99_ms, rss_mb: peak.mb, processes: peak.procs, errors: max.errors + half.errors, ...srv.info };
+    // The share of checks answered from the decision cache (mcp-authz /metrics), so "100% hits" is a measurement.
+    let cache_hit_ratio = NaN;
+    if (srv.httpPort) {
+      const text = await fetch(`http://127.0.0.1:${srv.httpPort}/metrics`).then((x) => x.text(), () => '');
+      const sum = (name) => text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      const hits = sum('mcp_authz_decision_cache_hits_total');
+      const misses = sum('mcp_authz_decision_cache_misses_total');
+      if (hits + misses > 0) cache_hit_ratio = hits / (hits + misses);
+    }
+    return {
+      cache_hit_ratio, rps: max.rps, p50_ms: max.p50_ms, p99_ms: max.p99_ms, half_rps: half.rps, half_p50_ms: half.p50_ms, half_p99_ms: half.p99_ms, rss_mb: peak.mb, processes: peak.procs, errors: max.errors + half.errors, ...srv.info };
   } finally {
     clearInterval(sampler);
     await stopServer(srv);
@@ -295,11 +307,11 @@ const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const lines = [];
 lines.push(`## bench:compare ${stamp}`, '');
 lines.push(`n=${N} per max run, c=${C} over ${CONNECTIONS} connections, ${ROUNDS} round(s) (medians), ${cpus} CPUs, ghz on the same machine; mcp-authz workers: ${WORKERS ?? 'default'}; peer: ${peerBin ? 'opa-envoy-plugin' : 'NOT on PATH (skipped)'}`, '');
-lines.push('| scenario | what | max rps | p50 ms | p99 ms | p99 ms @50% | RSS MB (processes) | errors |');
-lines.push('|---|---|---|---|---|---|---|---|');
+lines.push('| scenario | what | max rps | p50 ms | p99 ms | p99 ms @50% | RSS MB (processes) | cache hits | errors |');
+lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const s of scenarios) {
   const r = results[s];
-  lines.push(`| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${r.errors} |`);
+  lines.push(`| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`);
 }
 lines.push('', 'Ratios within the run (numerator / denominator; rps above 1 is better, latency and RSS below 1 are better):', '');
 lines.push('| comparison | max rps | p50 | p99 | p99 @50% | RSS | target |');

@@ -5,10 +5,11 @@
 // half (MB per 100k checks): no growth trend means a slope near 0.
 //
 //   node bench/soak-workers.mjs [checks=1000000] [workers=2]      (npm run build and scripts/install-tools.sh --bench first)
-//   SOAK_CONNECTIONS=4 SOAK_C=32
+//   SOAK_CHUNK=100000 SOAK_CONNECTIONS=4 SOAK_C=32   SOAK_NODE_OPTIONS='--max-semi-space-size=8'  (V8 flags for the server and its workers)
+//   SOAK_IDLE_MS=3000: after each chunk, RSS is read again after this long without load (V8 shrinks its heap when idle)
 // Output: JSON on stdout, saved as bench/results/soak-workers-<stamp>.json.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,33 +18,33 @@ process.chdir(root);
 process.env.PATH = `${join(root, '.tools/bin')}${delimiter}${process.env.PATH}`;
 const total = Number(process.argv[2] ?? 1_000_000);
 const workers = Number(process.argv[3] ?? 2);
-const chunk = Math.min(100_000, total);
+const chunk = Math.min(Number(process.env.SOAK_CHUNK ?? 100_000), total);
 const C = Number(process.env.SOAK_C ?? 32);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 4);
+const IDLE_MS = Number(process.env.SOAK_IDLE_MS ?? 3000);
+const NODE_OPTIONS = process.env.SOAK_NODE_OPTIONS ?? '';
 
 await new Promise((resolve, reject) => spawn('node', ['bench/make-zipf.mjs'], { stdio: 'inherit' }).once('exit', (c) => (c === 0 ? resolve() : reject(new Error('make-zipf failed')))));
 
-const log = join(root, 'bench/results', `soak-workers-${Date.now()}.stderr.log`);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
+const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const log = join(root, 'bench/results', `soak-workers-${stamp}.log`);
 const server = spawn('node', ['dist/main.js', 'serve', '--workers', String(workers), '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'], {
-  stdio: ['ignore', 'pipe', openSync(log, 'w')],
+  // stdout and stderr to a file opened for appending (a pipe the driver reads could push back on the server's
+  // decision log under load); the file is truncated after every chunk, so it stays small.
+  stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+  env: { ...process.env, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) },
 });
-// The startup line gives the port; every later line (decision logs) is thrown away, as /dev/null would.
-const port = await new Promise((resolve, reject) => {
-  let buf = '';
-  const onData = (d) => {
-    buf += d.toString();
-    const m = buf.match(/"grpc_port":(\d+)/);
-    if (m) {
-      resolve(Number(m[1]));
-      buf = '';
-      server.stdout.off('data', onData);
-      server.stdout.resume();
-    }
-  };
-  server.stdout.on('data', onData);
-  server.once('exit', (code) => reject(new Error(`server exited ${code}; see ${log}`)));
-});
+// The startup line gives the port.
+const port = await (async () => {
+  for (let i = 0; i < 600; i++) {
+    const m = readFileSync(log, 'utf8').match(/"grpc_port":(\d+)/);
+    if (m) return Number(m[1]);
+    if (server.exitCode !== null) throw new Error(`server exited ${server.exitCode}; see ${log}`);
+    await sleep(100);
+  }
+  throw new Error(`server did not start; see ${log}`);
+})();
 
 const children = (pid) =>
   readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
@@ -66,6 +67,7 @@ const ghz = (n) =>
   });
 
 const samples = [];
+const partial = join(root, 'bench/results', `soak-workers-${stamp}.partial.json`);
 const t0 = Date.now();
 let done = 0;
 let errors = 0;
@@ -74,11 +76,14 @@ while (done < total) {
   const r = await ghz(n);
   done += n;
   errors += r.count - r.ok;
-  await sleep(500);
   const pids = children(server.pid);
-  const sample = { checks: done, rps: Math.round(r.rps), primary_rss_mb: +rssMb(server.pid).toFixed(1), workers_rss_mb: Object.fromEntries(pids.map((p) => [p, +rssMb(p).toFixed(1)])) };
+  const loaded = Object.fromEntries(pids.map((p) => [p, +rssMb(p).toFixed(1)]));
+  await sleep(IDLE_MS);
+  const sample = { checks: done, rps: Math.round(r.rps), primary_rss_mb: +rssMb(server.pid).toFixed(1), workers_rss_mb_at_load_end: loaded, workers_rss_mb: Object.fromEntries(children(server.pid).map((p) => [p, +rssMb(p).toFixed(1)])) };
   samples.push(sample);
   process.stderr.write(`${JSON.stringify(sample)}\n`);
+  truncateSync(log, 0);
+  writeFileSync(partial, `${JSON.stringify({ partial: true, workers, node_options: NODE_OPTIONS, samples }, null, 2)}\n`);
 }
 const seconds = (Date.now() - t0) / 1000;
 
@@ -93,12 +98,12 @@ const workerPids = Object.keys(samples.at(-1).workers_rss_mb);
 const perWorker = Object.fromEntries(
   workerPids.map((pid) => [
     pid,
-    { final_rss_mb: samples.at(-1).workers_rss_mb[pid], slope_mb_per_100k: +(slope(tail.filter((s) => s.workers_rss_mb[pid] !== undefined).map((s) => [s.checks, s.workers_rss_mb[pid]])) * 100_000).toFixed(2) },
+    { final_rss_mb: samples.at(-1).workers_rss_mb[pid], final_rss_mb_at_load_end: samples.at(-1).workers_rss_mb_at_load_end[pid], max_rss_mb_at_load_end: Math.max(...samples.map((s) => s.workers_rss_mb_at_load_end[pid] ?? 0)), slope_mb_per_100k: +(slope(tail.filter((s) => s.workers_rss_mb[pid] !== undefined).map((s) => [s.checks, s.workers_rss_mb[pid]])) * 100_000).toFixed(2) },
   ]),
 );
-const result = { checks: total, workers, connections: CONNECTIONS, concurrency: C, seconds, checks_per_second: Math.round(total / seconds), errors, per_worker: perWorker, primary_final_rss_mb: samples.at(-1).primary_rss_mb, samples };
+const result = { checks: total, workers, node_options: NODE_OPTIONS, idle_ms: IDLE_MS, connections: CONNECTIONS, concurrency: C, seconds, checks_per_second: Math.round(total / seconds), errors, per_worker: perWorker, primary_final_rss_mb: samples.at(-1).primary_rss_mb, samples };
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
-const file = join(root, 'bench/results', `soak-workers-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
+const file = join(root, 'bench/results', `soak-workers-${stamp}.json`);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
