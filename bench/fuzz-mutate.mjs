@@ -134,7 +134,7 @@ function mutateTokens(r, text) {
   const t = tokens(text);
   if (t.length === 0) return text;
   const n = 1 + r.int(3);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n && t.length > 0; i++) {
     const at = r.int(t.length);
     const tok = t[at];
     const op = r.int(7);

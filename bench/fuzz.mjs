@@ -12,6 +12,7 @@
 // exceptions out of the pipeline.
 //
 // Usage: node bench/fuzz.mjs [--count 1000000] [--seed 1] [--workers N] [--concurrency 16] [--in-process] [--json]
+//        [--server DIR --rego DIR]   (fuzz another build over gRPC: DIR/dist/main.js and its rego/)
 //        (run `npm run build` first; `npm run fuzz` does)
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,9 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     json: { type: 'boolean', default: false },
     'in-process': { type: 'boolean', default: false },
+    // Fuzz another build (e.g. an older one, to see what the oracle finds there): its dist/ and rego/.
+    server: { type: 'string' },
+    rego: { type: 'string' },
   },
 });
 const count = Number(opt.count);
@@ -44,9 +48,13 @@ const log = (...a) => {
 const tmp = mkdtempSync(join(tmpdir(), 'mcp-authz-fuzz-'));
 const policyDir = join(tmp, 'policy');
 mkdirSync(policyDir);
-for (const f of readdirSync(join(repo, 'rego'))) if (f.endsWith('.rego') && !f.endsWith('_test.rego')) cpSync(join(repo, 'rego', f), join(policyDir, f));
+const regoDir = opt.rego ?? join(repo, 'rego');
+for (const f of readdirSync(regoDir)) if (f.endsWith('.rego') && !f.endsWith('_test.rego')) cpSync(join(regoDir, f), join(policyDir, f));
 cpSync(join(repo, 'bench/fuzz-echo.rego'), join(policyDir, 'fuzz_echo.rego'));
-writeFileSync(join(tmp, 'config.yaml'), 'observability:\n  decision_log:\n    enabled: false\ndecision:\n  max_metadata_bytes: 1048576\n');
+const otherServer = opt.server !== undefined;
+if (otherServer && opt['in-process']) throw new Error('--server needs the gRPC transport');
+// Another build may not know decision.max_metadata_bytes (unknown keys are errors): leave it out there.
+writeFileSync(join(tmp, 'config.yaml'), `observability:\n  decision_log:\n    enabled: false\n${otherServer ? '' : 'decision:\n  max_metadata_bytes: 1048576\n'}`);
 
 const port = await new Promise((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -56,8 +64,11 @@ const port = await new Promise((resolve) => {
 });
 const address = `127.0.0.1:${port}`;
 const inProcess = opt['in-process'];
-const server = inProcess ? undefined : spawn(process.execPath, [join(repo, 'dist/main.js'), 'serve', '--config', join(tmp, 'config.yaml'), '--policy', policyDir,
+const server = inProcess ? undefined : spawn(process.execPath, [join(opt.server ?? repo, 'dist/main.js'), 'serve', '--config', join(tmp, 'config.yaml'), '--policy', policyDir,
   '--entrypoint', 'fuzz/decision', '--grpc-addr', address, '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+// Never leave the server behind (Ctrl-C, kill, an exception).
+process.on('exit', () => server?.kill('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 let serverErr = '';
 server?.stderr.on('data', (d) => (serverErr = (serverErr + d).slice(-4000)));
 let crashed = false;
