@@ -26,6 +26,10 @@ import { instantiateArtifact } from './policy/load.js';
 import { policySource } from './policy/policy-source.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { PolicyReloader } from './policy/reloader.js';
+import { type Approvals, createApprovals } from './approvals/approvals.js';
+import { startAdminServer } from './console/admin-server.js';
+import { createConsole } from './console/console.js';
+import { createRedactor } from './observability/redact.js';
 
 export interface App {
   grpc: GrpcServer;
@@ -36,6 +40,8 @@ export interface App {
   cache?: DecisionCache<CachedDecision>;
   poller?: BundlePoller;
   metrics: Metrics;
+  /** The approval loop (approvals.enabled). */
+  approvals?: Approvals;
   policy(): Policy | undefined;
   /** Answer one CheckRequest exactly as the gRPC handler does (metrics, logs, traces included). */
   check(request: CheckRequestWire): Promise<CheckResponseWire>;
@@ -86,6 +92,9 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
         ...(destination ? { destination } : {}),
       }))
     : undefined;
+  // The decision log's redaction, shared by approvals (recorded arguments) and the console (inputs shown).
+  const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
+  const approvals = cfg.approvals.enabled ? await createApprovals(cfg.approvals, { registry: metrics.registry, redactor, logger }) : undefined;
   const tracing: Tracing = createTracing(opts.env ?? process.env);
   const traced = tracingStatus(opts.env ?? process.env, tracing);
   logger[traced.level]({ tracing: traced.fields }, traced.msg);
@@ -119,13 +128,28 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
 
   const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
   const identity = createIdentityResolver(cfg.identity, { logger }); // key material (a JWKS file) is loaded here, once
+  // The console's playground runs checks as `mcp-authz check` does: no cache, no approvals, no records.
+  const consoleApp = cfg.console.enabled
+    ? createConsole(cfg.console, {
+        runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity }).check(request),
+        policyFor: async (rev) => (rev ? store.instance(rev) : store.current()),
+        redactor,
+      })
+    : undefined;
+  const recorder = createCheckRecorder(metrics, decisionLog);
   const pipeline = createCheckPipeline<CheckSpan>({
     settings,
     policy: () => store.current(),
     identity,
     ...(cache ? { cache } : {}),
+    ...(approvals ? { approve: approvals.gate } : {}),
     ...(tracing.enabled ? { startSpan: (headers: Record<string, string>) => tracing.startCheck(headers) } : {}),
-    record: createCheckRecorder(metrics, decisionLog),
+    record: consoleApp
+      ? (outcome, span) => {
+          recorder(outcome, span);
+          consoleApp.sampler.offer(outcome, span?.traceId);
+        }
+      : recorder,
   });
   const check = async (request: CheckRequestWire): Promise<CheckResponseWire> => (await pipeline.check(request)).response;
 
@@ -159,9 +183,18 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     http = await listening(origin('http_addr'), () =>
       startHttpServer(cfg.http_addr, opsRoutes({ ready: () => !closing && store.current() !== undefined, metrics: () => metrics.text() })),
     );
-    admin = await listening(origin('admin_addr'), () => startHttpServer(cfg.admin_addr, adminRoutes({ store, reloader })));
+    admin = await listening(origin('admin_addr'), () =>
+      startAdminServer({
+        address: cfg.admin_addr,
+        auth: cfg.admin_auth,
+        policyRoutes: adminRoutes({ store, reloader }),
+        logger,
+        ...(approvals ? { approvals } : {}),
+        ...(consoleApp ? { console: consoleApp.deps } : {}),
+      }),
+    );
   } catch (err) {
-    await Promise.all([grpc.shutdown(0), http?.close()]);
+    await Promise.all([grpc.shutdown(0), http?.close(), approvals?.close()]);
     throw err;
   }
 
@@ -223,6 +256,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     ...(cache ? { cache } : {}),
     ...(poller ? { poller } : {}),
     metrics,
+    ...(approvals ? { approvals } : {}),
     check,
     policy: () => store.current(),
     settings,
@@ -243,6 +277,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       identity.close();
       await decisionLog?.flush();
       await Promise.all([http.close(), admin.close(), tracing.shutdown()]);
+      await approvals?.close();
       return drained;
     },
   };

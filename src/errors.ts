@@ -10,6 +10,10 @@ export const REASON = {
   policyDenied: 'policy_denied',
   /** The policy asked for human approval. */
   approvalRequired: 'approval_required',
+  /** require_approval turned into an allow by an approved grant (src/approvals). */
+  approvalGranted: 'approval_granted',
+  /** require_approval answered with a denial: an approver rejected this call. */
+  approvalRejected: 'approval_rejected',
 
   // Body problems: answered by the server before evaluation when `body.malformed` is `deny`.
   bodyInvalidJson: 'body_invalid_json',

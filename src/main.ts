@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { closest, distance } from 'fastest-levenshtein';
+import { approvalsCommand, APPROVALS_USAGE } from './cli/approvals.js';
 import { check, checkUsage } from './cli/check.js';
 import { inputCommand, inputUsage } from './cli/input.js';
 import { policyCommand, policyUsage } from './cli/policy.js';
 import { serve, serveUsage } from './cli/serve.js';
 import { version } from './version.js';
 
-const COMMANDS = ['serve', 'check', 'input', 'policy', 'version', 'help'];
+const COMMANDS = ['serve', 'check', 'input', 'policy', 'approvals', 'version', 'help'];
 
 const usage = (): string => `mcp-authz ${version()}: Envoy ext_authz for MCP tool calls, with Rego compiled to WebAssembly
 
@@ -15,11 +16,12 @@ Usage:
   mcp-authz check [flags]     dry-run a request (or a suite of cases) against a policy, offline
   mcp-authz input [flags]     print the input document the policy sees for a request (for opa eval -i)
   mcp-authz policy …          list, reload or roll back a running server's policy
+  mcp-authz approvals …       list, show, approve or reject calls waiting for human approval
   mcp-authz --version         print the version
   mcp-authz help [COMMAND]    this text, or a command's flags with their defaults and environment variables
 `;
 
-const HELP: Record<string, () => string> = { serve: serveUsage, check: checkUsage, input: inputUsage, policy: policyUsage };
+const HELP: Record<string, () => string> = { serve: serveUsage, check: checkUsage, input: inputUsage, policy: policyUsage, approvals: () => APPROVALS_USAGE };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -32,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return inputCommand(rest, process.env);
     case 'policy':
       return policyCommand(rest, process.env);
+    case 'approvals':
+      return approvalsCommand(rest, process.env);
     case 'version':
     case '--version':
     case '-v':

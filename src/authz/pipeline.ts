@@ -65,6 +65,12 @@ export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan> {
   startSpan?: (headers: Record<string, string>) => S;
   /** Receives every check's outcome once, after the response is built. Must not throw (errors are swallowed). */
   record?: (outcome: CheckOutcome, span: S | undefined) => void;
+  /**
+   * The approvals step (src/approvals), after the validated decision, on hits and misses alike: given a
+   * require_approval with its approval id, an approved grant may turn it into an allow, a rejection into a deny.
+   * Only ever called for require_approval decisions; its result is not cached.
+   */
+  approve?: (decision: Decision, input: PolicyInput, revision: string | undefined) => Promise<Decision>;
   /** Wall clock in ms for `input.now` (tests). Default Date.now. */
   now?: () => number;
 }
@@ -117,7 +123,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     const lookup = cache ? t.stage('cache', () => cache.lookup(policy, input)) : undefined;
     if (lookup?.status === 'hit') {
       const cached = lookup.value;
-      const decision = perRequest(cached.decision, view, cached.ids);
+      const decision = await approval(t, perRequest(cached.decision, view, cached.ids), view, policy);
       if (decision === cached.decision) return { view, policy, cache: 'hit', decision, response: cached.response };
       return respond(t, decision, { view, policy, cache: 'hit' });
     }
@@ -134,7 +140,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), { view, policy }, status);
     const validated = interpreted.decision;
 
-    const decision = perRequest(validated, view, undefined);
+    const decision = await approval(t, perRequest(validated, view, undefined), view, policy);
     const result = respond(t, decision, { view, policy, cache: status });
     if (lookup?.status === 'miss') {
       // Shared from now on: frozen, so no check can alter another check's answer.
@@ -147,11 +153,17 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
    * Per-request fields of a decision (on a miss and on a hit alike): the approval id of a require_approval, and on
    * a hit the JSON-RPC ids of this request in a cached JSON-RPC error. Returns the same object when nothing changes.
    */
+  /** The approvals step: only a require_approval is looked up; an allow or a deny is returned as it is. */
+  function approval(t: Stages, decision: Decision, view: RequestView, policy: Policy): Decision | Promise<Decision> {
+    if (!opts.approve || decision.kind !== 'require_approval') return decision;
+    const approve = opts.approve;
+    return t.stage('approval', () => approve(decision, view.input, policy.revision));
+  }
+
   function perRequest(decision: Decision, view: RequestView, cachedIds: (JsonRpcId | null)[] | undefined): Decision {
     let d = cachedIds ? withRequestIds(decision, cachedIds, requestIds(view.input.mcp)) : decision;
     if (d.kind === 'require_approval') {
       d = { ...d, approvalId: approvalId(view.input) };
-      // The approvals workflow looks up a grant for d.approvalId here (a granted approval becomes an allow).
     }
     return d;
   }

@@ -1,3 +1,4 @@
+import { APPROVAL_HEADER } from '../approvals/gate.js';
 import type { Config } from '../config/schema.js';
 import type { BodyLimits } from '../mcp/parse-body.js';
 import type { DecisionOptions } from './decision.js';
@@ -29,6 +30,7 @@ export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>)
       defaultApprovalStatus: cfg.decision.approval_status,
       limits: { maxHeaderBytes: cfg.decision.max_header_bytes, maxBodyBytes: cfg.decision.max_body_bytes, maxMetadataBytes: cfg.decision.max_metadata_bytes },
     },
-    response: { managedHeaders: cfg.headers.managed },
+    // The approval header is only ever set by an approved grant (src/approvals): a client cannot forge it upstream.
+    response: { managedHeaders: cfg.approvals.enabled ? [...cfg.headers.managed, APPROVAL_HEADER] : cfg.headers.managed },
   };
 }

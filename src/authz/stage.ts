@@ -1,5 +1,5 @@
 /** The stages of a check, in order. */
-export type StageName = 'decode' | 'input' | 'identity' | 'cache' | 'facts' | 'evaluate' | 'decide' | 'respond';
+export type StageName = 'decode' | 'input' | 'identity' | 'cache' | 'facts' | 'evaluate' | 'decide' | 'approval' | 'respond';
 
 /** Seconds spent in each stage that ran. */
 export type StageTimings = Partial<Record<StageName, number>>;

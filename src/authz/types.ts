@@ -46,4 +46,6 @@ export interface Decision {
   message?: string;
   /** require_approval: a stable id of the request (agent, tools, canonical arguments), for the approval workflow. */
   approvalId?: string;
+  /** Set when an approved grant turned require_approval into this allow: who approved it (src/approvals). */
+  approvedBy?: string;
 }

@@ -82,7 +82,8 @@ function kindExit(o: CheckOutcome): number {
   return o.decision.kind === 'require_approval' ? EXIT.require_approval : EXIT.deny;
 }
 
-function summary(o: CheckOutcome) {
+/** The `check --json` object (also the console playground's answer). */
+export function summary(o: CheckOutcome) {
   const d = o.decision;
   const r = o.response;
   return {
@@ -117,7 +118,7 @@ function render(o: CheckOutcome): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function runCases(dir: string, runOne: RunOne, out: NodeJS.WritableStream): Promise<number> {
+export async function runCases(dir: string, runOne: RunOne, out: NodeJS.WritableStream): Promise<number> {
   if (!statSync(dir).isDirectory()) throw new AuthzError('cases_invalid', `--cases ${dir}: not a directory`);
   const files = readdirSync(dir).filter((n) => /\.(json|ya?ml)$/i.test(n)).sort();
   if (files.length === 0) throw new AuthzError('cases_invalid', `--cases ${dir}: no *.json or *.yaml cases`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HEADER_NAME } from '../http-token.js';
 import { identityConfigSchema } from '../identity/config.js';
+import { adminAuthConfigSchema, approvalsConfigSchema, consoleConfigSchema } from '../approvals/config.js';
 
 /** `host:port`, `[v6]:port`, or `:port` for every interface (as Go and Envoy write it): `:9191` is `0.0.0.0:9191`. */
 const hostPort = z
@@ -116,6 +117,9 @@ export const configSchema = z
       .strict()
       .prefault({}),
     identity: identityConfigSchema.prefault({}),
+    approvals: approvalsConfigSchema.prefault({}),
+    console: consoleConfigSchema.prefault({}),
+    admin_auth: adminAuthConfigSchema.prefault({}),
     /** HTTP/2 connection limits of the gRPC listener (grpc-js server options); 0 turns one off. */
     grpc: z
       .object({

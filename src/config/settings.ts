@@ -26,6 +26,9 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'log-level', env: 'MCP_AUTHZ_LOG_LEVEL', path: ['observability', 'log_level'], kind: 'string', help: 'application log level (decision logs are always info)', value: 'LEVEL' },
   { flag: 'workers', env: 'MCP_AUTHZ_WORKERS', path: ['workers'], kind: 'number', help: 'worker processes serving gRPC (node:cluster); default: available CPUs; 1: one process', value: 'N' },
   { flag: 'log-format', env: 'MCP_AUTHZ_LOG_FORMAT', path: ['observability', 'log_format'], kind: 'string', help: 'json: one JSON object a line; text: readable lines (application and decision logs)', value: 'json|text' },
+  { flag: 'approvals-store', env: 'MCP_AUTHZ_APPROVALS_STORE', path: ['approvals', 'store'], kind: 'string', help: 'approval store: sqlite (one file every worker shares) or redis (shared by replicas)', value: 'sqlite|redis' },
+  { flag: 'approvals-db', env: 'MCP_AUTHZ_APPROVALS_DB', path: ['approvals', 'sqlite', 'path'], kind: 'string', help: 'SQLite file of the approval store', value: 'FILE' },
+  { flag: 'approvals-redis-url', env: 'MCP_AUTHZ_APPROVALS_REDIS_URL', path: ['approvals', 'redis', 'url'], kind: 'string', help: 'Redis URL of the approval store (with --approvals-store redis)', value: 'URL' },
   { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM', value: 'SECONDS' },
   { flag: 'shutdown-drain-delay', env: 'MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY', path: ['shutdown', 'drain_delay_seconds'], kind: 'number', help: 'seconds of NOT_SERVING, still answering, before the port closes on SIGTERM', value: 'SECONDS' },
 ];

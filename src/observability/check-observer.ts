@@ -92,6 +92,7 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
           ...(mcp?.batch ? { batch_size: mcp.batch.length } : {}),
         },
         agent: typeof identity?.agent === 'string' ? identity.agent : null,
+        ...(o.decision.approvedBy ? { approvedBy: o.decision.approvedBy, approvalId: o.decision.approvalId ?? null } : {}),
         decisionId,
         traceId: span?.traceId ?? null,
         requestId: o.view?.headers['x-request-id'] ?? null,

@@ -21,6 +21,9 @@ export interface DecisionRecord {
   agent: string | null;
   decisionId: string;
   traceId: string | null;
+  /** Set when an approved grant allowed this check: who approved it, and the approval id. */
+  approvedBy?: string;
+  approvalId?: string | null;
   /** The x-request-id header, to join with Envoy access logs. */
   requestId?: string | null;
   durationUs: number;
@@ -123,6 +126,10 @@ export function createDecisionLogger(opts: DecisionLoggerOptions = {}): Decision
           duration_us: rec.durationUs,
         };
         if (rec.requestId) line.request_id = rec.requestId;
+        if (rec.approvedBy) {
+          line.approved_by = rec.approvedBy;
+          line.approval_id = rec.approvalId ?? null;
+        }
         let secrets: string[] = [];
         if (rec.input !== undefined) {
           if (logInput) {

@@ -37,7 +37,8 @@ export async function startTestServer(flags: Record<string, string | string[]> =
     dir = built.tmp;
   }
   dir ??= await mkdtemp(join(tmpdir(), 'mcp-authz-test-'));
-  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', 'shutdown-drain-delay': '0', ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
+  // Each test server gets its own approval store unless the test shares one on purpose.
+  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', 'shutdown-drain-delay': '0', 'approvals-db': join(dir, 'approvals.db'), ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
   const decisions: Record<string, any>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -1,0 +1,106 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Decision, PolicyInput } from '../authz/types.js';
+import type { Redactor } from '../observability/redact.js';
+import { createApprovalMetrics } from './approval-metrics.js';
+import type { ApprovalsConfig } from './config.js';
+import { createApprovalGate } from './gate.js';
+import { openRedisStore } from './redis-store.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { ActionResult, ApprovalStore } from './types.js';
+import { createWebhookNotifier, type Notifier } from './webhook.js';
+
+export interface ApproveRequest {
+  actor: string;
+  uses?: number;
+  ttlSeconds?: number;
+  reason?: string | null;
+}
+
+export interface Approvals {
+  store: ApprovalStore;
+  /** The check-path step after the validated decision (see gate.ts). */
+  gate(decision: Decision, input: PolicyInput, revision: string | undefined): Promise<Decision>;
+  defaults: { uses: number; ttlSeconds: number; maxTtlSeconds: number };
+  approve(id: string, req: ApproveRequest): Promise<ActionResult | { ok: false; error: 'bad_request'; message: string }>;
+  reject(id: string, req: { actor: string; reason?: string | null }): Promise<ActionResult>;
+  close(): Promise<void>;
+}
+
+export const defaultSqlitePath = (): string => join(tmpdir(), 'mcp-authz', 'approvals.db');
+
+/** Open the configured store and wire the gate, metrics, audit log lines and webhook around it. */
+export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Registry; redactor: Redactor; logger: Logger }): Promise<Approvals> {
+  const store =
+    cfg.store === 'redis'
+      ? openRedisStore({ url: cfg.redis.url, keyPrefix: cfg.redis.key_prefix, commandTimeoutMs: cfg.redis.command_timeout_ms })
+      : openSqliteStore({ path: cfg.sqlite.path ?? defaultSqlitePath(), busyTimeoutMs: cfg.sqlite.busy_timeout_ms });
+  const metrics = createApprovalMetrics(deps.registry, store);
+  const log = deps.logger.child({ component: 'approvals' });
+  const notifier: Notifier | undefined = cfg.webhook.url
+    ? createWebhookNotifier({
+        url: cfg.webhook.url,
+        timeoutMs: Math.round(cfg.webhook.timeout_seconds * 1000),
+        maxAttempts: cfg.webhook.max_attempts,
+        initialBackoffMs: Math.round(cfg.webhook.initial_backoff_seconds * 1000),
+        ...(cfg.webhook.console_url ? { consoleUrl: cfg.webhook.console_url } : {}),
+        onFailure: (err, attempts) => {
+          metrics.webhookFailure();
+          log.warn({ err: err.message, attempts }, 'approval webhook failed');
+        },
+      })
+    : undefined;
+
+  const gate = createApprovalGate(store, deps.redactor, {
+    pending(a, expired) {
+      if (expired) metrics.event('expired');
+      metrics.event('requested');
+      log.info({ approval_id: a.id, action: 'requested', agent: a.agent, tools: a.tools, rule: a.rule, expired }, 'approval pending');
+      notifier?.notify(a);
+    },
+    used(a) {
+      metrics.event('used');
+      log.info({ approval_id: a.id, action: 'used', agent: a.agent, approved_by: a.decided_by, uses_left: a.uses_left }, 'approval used');
+    },
+    rejected: () => undefined,
+    storeError(err) {
+      metrics.storeError();
+      log.error({ err: err.message, store: store.kind }, 'approval store failed; the check stays require_approval');
+    },
+  });
+
+  const defaults = { uses: cfg.default_uses, ttlSeconds: cfg.default_ttl_seconds, maxTtlSeconds: cfg.max_ttl_seconds };
+  return {
+    store,
+    gate,
+    defaults,
+    async approve(id, req) {
+      const uses = req.uses ?? defaults.uses;
+      const ttlSeconds = req.ttlSeconds ?? defaults.ttlSeconds;
+      if (!Number.isInteger(uses) || uses < 1) return { ok: false, error: 'bad_request', message: 'uses must be a positive integer' };
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > defaults.maxTtlSeconds) {
+        return { ok: false, error: 'bad_request', message: `ttl must be between 1 second and ${defaults.maxTtlSeconds} seconds (approvals.max_ttl_seconds)` };
+      }
+      const r = await store.approve(id, { actor: req.actor, uses, ttlSeconds, reason: req.reason ?? null }, new Date());
+      if (r.ok) {
+        metrics.event('approved');
+        log.info({ approval_id: id, action: 'approved', actor: req.actor, uses, ttl_seconds: ttlSeconds, reason: req.reason ?? null }, 'approval approved');
+      }
+      return r;
+    },
+    async reject(id, req) {
+      const r = await store.reject(id, { actor: req.actor, reason: req.reason ?? null }, new Date());
+      if (r.ok) {
+        metrics.event('rejected');
+        log.info({ approval_id: id, action: 'rejected', actor: req.actor, reason: req.reason ?? null }, 'approval rejected');
+      }
+      return r;
+    },
+    async close() {
+      await notifier?.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/** `approvals`: the human-approval loop for require_approval decisions (docs/approvals.md). */
+export const approvalsConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** sqlite: one file every worker of a pod shares (embedded default). redis: shared by every replica. */
+    store: z.enum(['sqlite', 'redis']).default('sqlite'),
+    sqlite: z
+      .object({
+        /** Default: <os tmpdir>/mcp-authz/approvals.db. Put it on a volume to keep approvals across pod restarts. */
+        path: z.string().min(1).optional(),
+        busy_timeout_ms: z.number().int().min(0).max(60_000).default(2000),
+      })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+        key_prefix: z.string().min(1).default('mcp-authz:{approvals}:'),
+        command_timeout_ms: z.number().int().positive().max(60_000).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    /** Checks one approval lets through, unless the approver says otherwise (--uses). */
+    default_uses: z.number().int().positive().max(1_000_000).default(1),
+    /** How long a grant lasts, unless the approver says otherwise (--ttl). */
+    default_ttl_seconds: z.number().int().positive().default(3600),
+    /** The longest TTL an approver may give. */
+    max_ttl_seconds: z.number().int().positive().default(7 * 24 * 3600),
+    webhook: z
+      .object({
+        /** POSTed (JSON, Slack incoming-webhook compatible) for each new pending approval. */
+        url: z.string().url().optional(),
+        timeout_seconds: z.number().positive().max(60).default(5),
+        max_attempts: z.number().int().min(1).max(20).default(5),
+        initial_backoff_seconds: z.number().positive().max(600).default(1),
+        /** Named in the message so approvers know where to go (e.g. the console behind kubectl port-forward). */
+        console_url: z.string().url().optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.default_ttl_seconds > c.max_ttl_seconds) ctx.addIssue({ code: 'custom', path: ['default_ttl_seconds'], message: 'must not exceed max_ttl_seconds' });
+  });
+
+/** `console`: the web console on the admin address (docs/console.md). */
+export const consoleConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Most decisions per second copied into the live view (per process); the rest are counted, not kept. */
+    sample_per_second: z.number().int().min(0).max(100_000).default(50),
+    /** Recent decisions kept (a ring buffer). */
+    buffer_size: z.number().int().min(10).max(100_000).default(1000),
+    /** A directory of `mcp-authz check --cases` suites (one sub-directory each) the playground can run. */
+    cases_dir: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** `admin_auth`: optional authentication for the admin address (API and console). */
+export const adminAuthConfigSchema = z
+  .object({
+    bearer_token: z.string().min(16, 'use at least 16 characters').optional(),
+    bearer_token_file: z.string().min(1).optional(),
+    basic_username: z.string().min(1).regex(/^[^:]+$/, 'must not contain ":"').optional(),
+    basic_password: z.string().min(8, 'use at least 8 characters').optional(),
+    basic_password_file: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.bearer_token && c.bearer_token_file) ctx.addIssue({ code: 'custom', path: ['bearer_token'], message: 'set bearer_token or bearer_token_file, not both' });
+    if (c.basic_password && c.basic_password_file) ctx.addIssue({ code: 'custom', path: ['basic_password'], message: 'set basic_password or basic_password_file, not both' });
+    const password = c.basic_password ?? c.basic_password_file;
+    if (Boolean(c.basic_username) !== Boolean(password)) ctx.addIssue({ code: 'custom', path: ['basic_username'], message: 'basic auth needs both basic_username and a password' });
+  });
+
+export type ApprovalsConfig = z.output<typeof approvalsConfigSchema>;
+export type ConsoleConfig = z.output<typeof consoleConfigSchema>;
+export type AdminAuthConfig = z.output<typeof adminAuthConfigSchema>;

@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { CheckOutcome } from '../authz/pipeline.js';
+import type { CheckRequestWire } from '../authz/request.js';
+import { runCases, summary } from '../cli/check.js';
+import type { ConsoleConfig } from '../approvals/config.js';
+import type { Redactor } from '../observability/redact.js';
+import type { Policy } from '../policy/opa-wasm.js';
+import { packageRoot } from '../package-root.js';
+import { createDecisionSampler, type DecisionSampler, DecisionRing } from './decision-feed.js';
+import { createPlayground } from './playground.js';
+import type { ConsoleDeps } from './routes.js';
+
+export interface ConsoleOptions {
+  /** One check offline against this policy, as `mcp-authz check` runs it (no cache, no approvals, no logs). */
+  runOne(request: CheckRequestWire, policy: Policy): Promise<CheckOutcome>;
+  /** A remembered revision, or the active policy when undefined. */
+  policyFor(revision: string | undefined): Promise<Policy | undefined>;
+  redactor: Redactor;
+}
+
+/** The console's state (the ring of recent decisions and its sampler) and the dependencies of its routes. */
+export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampler: DecisionSampler; deps: ConsoleDeps } {
+  const ring = new DecisionRing(cfg.buffer_size);
+  const sampler = createDecisionSampler({ perSecond: cfg.sample_per_second, redactor: opts.redactor, sink: (d) => ring.add(d) });
+  const playground = createPlayground({
+    check: async (request, policy) => summary(await opts.runOne(request, policy)),
+    policyFor: opts.policyFor,
+    runCases: async (dir, policy) => {
+      let output = '';
+      const sink = new Writable({
+        write(chunk, _enc, cb) {
+          output += String(chunk);
+          cb();
+        },
+      });
+      const code = await runCases(dir, (req) => opts.runOne(req, policy), sink);
+      return { code, output };
+    },
+    casesDir: cfg.cases_dir ?? join(packageRoot(), 'test', 'fixtures', 'cases'),
+  });
+  return { sampler, deps: { ring, dropped: () => sampler.dropped(), ...playground } };
+}

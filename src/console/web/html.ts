@@ -1,0 +1,29 @@
+// The console's view layer: Preact with htm tagged templates, loaded as ES modules through the page's import map.
+import { html } from 'htm/preact';
+
+export { html };
+
+/** A JSON request to the admin API, same origin. With bearer authentication the token is asked for once per tab. */
+export async function api<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  const token = sessionStorage.getItem('mcp-authz-token');
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+  if (res.status === 401 && (res.headers.get('www-authenticate') ?? '').startsWith('Bearer')) {
+    const t = prompt('Admin API token');
+    if (t) {
+      sessionStorage.setItem('mcp-authz-token', t);
+      return api(path, init);
+    }
+  }
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data.message ?? data.error ?? `HTTP ${res.status}`);
+  return data as T;
+}
+
+export const Badge = ({ value, label }: { value: string; label?: string }) => html`<span class=${`badge ${value}`}>${label ?? value.replace('_', ' ')}</span>`;
+
+export const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '-');
+export const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '-');
+export const pretty = (v: unknown) => JSON.stringify(v, null, 2);
