@@ -60,10 +60,12 @@ export function createAdminGuard(opts: AdminGuardOptions): (ctx: RouteContext) =
         if (!ok) return json(403, { error: 'csrf_rejected', message: 'cross-origin request refused' });
       } else if (origin === 'null') return json(403, { error: 'csrf_rejected', message: 'opaque origin refused' });
       if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return json(403, { error: 'csrf_rejected', message: `Sec-Fetch-Site ${site} refused` });
+      // A browser (it sends Origin or Sec-Fetch-*) must send its body as JSON, which a cross-site form cannot.
+      const browser = origin !== undefined || site !== undefined;
       const length = Number(ctx.headers['content-length'] ?? 0);
       const chunked = ctx.headers['transfer-encoding'] !== undefined;
       const type = String(ctx.headers['content-type'] ?? '').toLowerCase();
-      if ((length > 0 || chunked) && !type.startsWith('application/json')) return json(415, { error: 'unsupported_media_type', message: 'send the body as application/json' });
+      if (browser && (length > 0 || chunked) && !type.startsWith('application/json')) return json(415, { error: 'unsupported_media_type', message: 'send the body as application/json' });
     }
 
     if (!required) return undefined;

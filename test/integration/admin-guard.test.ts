@@ -60,6 +60,7 @@ describe('admin address guard', () => {
     // Same origin (the console), and clients that are not browsers (the CLI): through to the route.
     expect((await raw(open, 'POST', '/v1/policies/rollback', { ...json, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' }, body)).status).toBe(404);
     expect((await raw(open, 'POST', '/v1/policies/rollback', json, body)).status).toBe(404);
+    expect((await raw(open, 'POST', '/v1/policies/rollback', { host }, body)).status).toBe(404);
   });
 
   it('bearer: the API needs the token; the console shell loads without it (it asks for the token)', async () => {
