@@ -67,7 +67,8 @@ describe('the approval loop', () => {
     const list = await admin(one, '/v1/approvals?status=pending');
     const mine = list.body.approvals.filter((a: any) => a.id === id);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ status: 'pending', ask_count: 2, agent: 'payment-agent', tools: ['http_proxy'], rule: 'large-payment', message: 'payments above 10000 require approval' });
+    expect(mine[0].agent).toContain('payment-agent');
+    expect(mine[0]).toMatchObject({ status: 'pending', ask_count: 2, tools: ['http_proxy'], rule: 'large-payment', message: 'payments above 10000 require approval' });
     expect(mine[0].calls).toEqual([{ tool: 'http_proxy', arguments: { url: 'https://api.stripe.com/v1/charges', body: { amount: 50000, currency: 'usd', memo: '[REDACTED]' } } }]);
     expect(mine[0].revision).toBe(one.app.policy()!.revision);
 
