@@ -29,6 +29,7 @@ import { PolicyReloader } from './policy/reloader.js';
 import { type Approvals, createApprovals } from './approvals/approvals.js';
 import { startAdminServer } from './console/admin-server.js';
 import { createConsole } from './console/console.js';
+import type { ConsoleDecision } from './console/decision-feed.js';
 import { createRedactor } from './observability/redact.js';
 
 export interface App {
@@ -63,7 +64,7 @@ export interface AppOptions {
    * A node:cluster worker (src/cluster/worker.ts): serve gRPC from `store`, which the cluster primary fills. No
    * policy loading, HTTP listeners, watcher, poller or SIGHUP handler here: the primary owns them.
    */
-  worker?: { store: PolicyStore };
+  worker?: { store: PolicyStore; /** Sampled decisions for the primary's console. */ decisions?: (d: Omit<ConsoleDecision, 'seq'>) => void };
 }
 
 /** A cluster worker's app: gRPC only (the primary serves HTTP and the admin API). */
@@ -134,6 +135,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
         runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity }).check(request),
         policyFor: async (rev) => (rev ? store.instance(rev) : store.current()),
         redactor,
+        ...(opts.worker?.decisions ? { sink: opts.worker.decisions } : {}),
       })
     : undefined;
   const recorder = createCheckRecorder(metrics, decisionLog);
@@ -169,6 +171,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();
       identity.close();
+      await approvals?.close();
       await decisionLog?.flush();
       await tracing.shutdown();
       return drained;

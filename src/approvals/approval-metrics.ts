@@ -22,6 +22,8 @@ export function createApprovalMetrics(registry: Registry, store: ApprovalStore):
     help: 'Approvals in the shared store, by status (pending, approved, rejected, used, expired).',
     labelNames: ['status'] as const,
     registers: [registry],
+    // Every process of a cluster reads the same store: aggregated, the count is one store's, not a sum.
+    aggregator: 'max',
     async collect() {
       try {
         const counts = await store.counts(new Date());

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Policy } from '../policy/opa-wasm.js';
 import { AuthzError } from '../errors.js';
+import { startAdminServer } from '../console/admin-server.js';
+import { startClusterConsole } from '../console/cluster-console.js';
 import { adminRoutes, opsRoutes } from '../http/routes.js';
 import { startHttpServer, type HttpServer } from '../http/http-server.js';
 import { listening } from '../listen-error.js';
@@ -81,15 +83,19 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     throw err;
   }
 
+  // The approvals API and the console: the same approval store as the workers, decisions gathered from them.
+  const adminConsole = await startClusterConsole(cfg, { store, logger, registry: metrics.registry });
   let closing = false;
   const ready = (): boolean => !closing && store.current() !== undefined && pool.readyCount() === pool.size();
   let http: HttpServer | undefined;
   let admin: HttpServer;
   try {
     http = await listening(origin('http_addr'), () => startHttpServer(cfg.http_addr, opsRoutes({ ready, metrics: () => clusterMetrics.text() })));
-    admin = await listening(origin('admin_addr'), () => startHttpServer(cfg.admin_addr, adminRoutes({ store, reloader })));
+    admin = await listening(origin('admin_addr'), () =>
+      startAdminServer({ address: cfg.admin_addr, auth: cfg.admin_auth, policyRoutes: adminRoutes({ store, reloader }), logger, ...adminConsole }),
+    );
   } catch (err) {
-    await Promise.all([pool.stop(0), http?.close()]);
+    await Promise.all([pool.stop(0), http?.close(), adminConsole.close()]);
     throw err;
   }
 
@@ -131,7 +137,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
       reloader.close();
       const drained = await pool.stop((cfg.shutdown.drain_delay_seconds + cfg.shutdown.grace_seconds) * 1000);
       store.clear();
-      await Promise.all([http.close(), admin.close()]);
+      await Promise.all([http.close(), admin.close(), adminConsole.close()]);
       return drained;
     },
   };

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { DecisionMessage } from '../console/cluster-console.js';
 import type { PolicyArtifact } from '../policy/opa-wasm.js';
 
 /**
@@ -31,7 +32,9 @@ export type FromWorker =
   | { type: 'mcp-authz:committed'; key: string | null; ok: boolean; error?: string }
   | { type: 'mcp-authz:synced'; ok: boolean; error?: string }
   | { type: 'mcp-authz:metrics'; id: number; metrics: unknown[] }
-  | { type: 'mcp-authz:stopped'; drained: boolean };
+  | { type: 'mcp-authz:stopped'; drained: boolean }
+  /** A decision sampled for the console (src/console/cluster-console.ts gathers them). */
+  | DecisionMessage;
 
 export function isMessage<T extends { type: string }>(m: unknown): m is T {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('mcp-authz:');

@@ -41,7 +41,7 @@ export function runWorker(): void {
         const origins = m.origins;
         try {
           await revisions.sync(m.active);
-          app = await startApp(cfg, { logger, worker: { store }, origin: (key) => origins[key] ?? key });
+          app = await startApp(cfg, { logger, worker: { store, decisions: (decision) => send({ type: 'mcp-authz:decision', decision }) }, origin: (key) => origins[key] ?? key });
         } catch (err) {
           const e = err as Error;
           const authz = e instanceof AuthzError;

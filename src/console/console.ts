@@ -7,7 +7,7 @@ import type { ConsoleConfig } from '../approvals/config.js';
 import type { Redactor } from '../observability/redact.js';
 import type { Policy } from '../policy/opa-wasm.js';
 import { packageRoot } from '../package-root.js';
-import { createDecisionSampler, type DecisionSampler, DecisionRing } from './decision-feed.js';
+import { type ConsoleDecision, createDecisionSampler, type DecisionSampler, DecisionRing } from './decision-feed.js';
 import { createPlayground } from './playground.js';
 import type { ConsoleDeps } from './routes.js';
 
@@ -17,12 +17,14 @@ export interface ConsoleOptions {
   /** A remembered revision, or the active policy when undefined. */
   policyFor(revision: string | undefined): Promise<Policy | undefined>;
   redactor: Redactor;
+  /** Where sampled decisions go; default this process's ring (a cluster worker sends them to the primary). */
+  sink?: (d: Omit<ConsoleDecision, 'seq'>) => void;
 }
 
 /** The console's state (the ring of recent decisions and its sampler) and the dependencies of its routes. */
 export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampler: DecisionSampler; deps: ConsoleDeps } {
   const ring = new DecisionRing(cfg.buffer_size);
-  const sampler = createDecisionSampler({ perSecond: cfg.sample_per_second, redactor: opts.redactor, sink: (d) => ring.add(d) });
+  const sampler = createDecisionSampler({ perSecond: cfg.sample_per_second, redactor: opts.redactor, sink: opts.sink ?? ((d) => ring.add(d)) });
   const playground = createPlayground({
     check: async (request, policy) => summary(await opts.runOne(request, policy)),
     policyFor: opts.policyFor,

@@ -93,11 +93,11 @@ export class PolicyStore {
    * A live policy for a remembered revision without activating it (the console's playground): the active policy
    * itself, or a new instance from the kept bytes. Undefined when nothing matches.
    */
-  async instance(ref: string): Promise<Policy | undefined> {
+  async instance(ref: string, make: Instantiate | undefined = this.instantiate): Promise<Policy | undefined> {
     const entry = this.lookup(ref);
     if (!entry) return undefined;
     if (this.active && revisionKey(this.active) === entry.key) return this.active;
-    return this.instantiate ? this.instantiate(entry.artifact) : undefined;
+    return make ? make(entry.artifact) : undefined;
   }
 
   /** Drop the active policy (shutdown): every later check is denied with policy_not_loaded. */
