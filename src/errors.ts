@@ -17,6 +17,8 @@ export const REASON = {
 
   // Body problems: answered by the server before evaluation when `body.malformed` is `deny`.
   bodyInvalidJson: 'body_invalid_json',
+  /** `compat: opa-envoy`: a form body (urlencoded, multipart) that cannot be parsed. */
+  bodyInvalidForm: 'body_invalid_form',
   bodyInvalidUtf8: 'body_invalid_utf8',
   bodyTooDeep: 'body_too_deep',
   bodyTooLarge: 'body_too_large',
@@ -53,6 +55,7 @@ export type ReasonCode = (typeof REASON)[keyof typeof REASON];
 /** Body and JSON-RPC problems that make a request malformed (HTTP status for the denial). */
 export const MALFORMED_STATUS: Partial<Record<ReasonCode, number>> = {
   body_invalid_json: 400,
+  body_invalid_form: 400,
   body_invalid_utf8: 400,
   body_too_deep: 400,
   body_duplicate_key: 400,

@@ -59,7 +59,7 @@ export function interpretResult(resultSet: unknown, opts: DecisionOptions): Deci
 
 export function validateDecision(raw: unknown, opts: DecisionOptions): DecisionResult {
   const limits = opts.limits ?? DEFAULT_DECISION_LIMITS;
-  if (typeof raw === 'boolean') return { ok: true, decision: base(raw, raw ? 'allow' : 'deny', opts) };
+  if (typeof raw === 'boolean') return { ok: true, decision: { ...base(raw, raw ? 'allow' : 'deny', opts), bare: true } };
   if (!isObject(raw)) return invalid(`expected a boolean or an object, got ${describe(raw)}`);
 
   const problems: string[] = [];

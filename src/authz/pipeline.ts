@@ -8,6 +8,7 @@ import { interpretResult } from './decision.js';
 import { failureDecision, malformedDecision } from './failure.js';
 import { requestIds, withRequestIds, type JsonRpcId } from './per-request.js';
 import { buildInput, type CheckRequestWire, decodeRequest, type RequestView } from './request.js';
+import { opaEnvoyParseFailure, withDecisionId } from './opa-envoy.js';
 import { type CheckResponseWire, toCheckResponse } from './response.js';
 import type { CheckSettings } from './settings.js';
 import { createStages, type Stages, type StageTimings } from './stage.js';
@@ -49,6 +50,8 @@ export interface CheckOutcome {
   timings: StageTimings;
   /** Check start to response, seconds. */
   durationSeconds: number;
+  /** `compat: opa-envoy`: the decision_id sent in the dynamic metadata (the decision log uses the same). */
+  decisionId?: string;
 }
 
 export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan> {
@@ -107,10 +110,16 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
   async function run(request: CheckRequestWire, policy: Policy | undefined, t: Stages): Promise<Result> {
     const decoded = t.stage('decode', () => decodeRequest(request));
     if (!decoded.method) return fail(t, failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), {});
-    const view = t.stage('input', () => buildInput(request, decoded, settings.limits, settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput } : {}));
+    const view = t.stage('input', () =>
+      buildInput(request, decoded, settings.limits, { ...(settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput } : {}), ...(settings.opaEnvoy ? { opaEnvoy: true } : {}) }),
+    );
     const input = view.input;
     const mcpError = input.mcp?.error;
-    if (mcpError && settings.malformed === 'deny') return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
+    if (settings.opaEnvoy) {
+      // As OPA's Envoy plugin: a body it cannot parse is answered 400 here; everything else goes to the policy.
+      const parseFailure = opaEnvoyParseFailure(view);
+      if (parseFailure) return { ...parseFailure, view, cache: 'off', ...(policy ? { policy } : {}) };
+    } else if (mcpError && settings.malformed === 'deny') return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
     if (!policy) return fail(t, failureDecision(REASON.policyNotLoaded, 'no policy is loaded yet'), { view });
     addNow(input, now());
 
@@ -180,6 +189,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
       } catch (err) {
         result = fail(t, failureDecision(REASON.internalError, `internal error: ${(err as Error).message}`), policy ? { policy } : {});
       }
+      if (settings.opaEnvoy) result = { ...result, ...withDecisionId(result.response) };
       const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
       if (record) {
         try {

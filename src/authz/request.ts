@@ -2,6 +2,7 @@ import type { CheckRequest__Output } from '../generated/proto/envoy/service/auth
 import type { McpInput, PolicyInput } from './types.js';
 import { attributesToJson } from './protojson.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
+import { parseFormBody } from './opa-envoy-body.js';
 import { checkStandardHeaders } from '../mcp/standard-headers.js';
 
 /** A CheckRequest as proto-loader decodes it (keepCase, longs and enums as strings, bytes as Buffer, no defaults). */
@@ -16,6 +17,8 @@ export interface RequestView {
   headers: Record<string, string>;
   method: string;
   path: string;
+  /** `compat: opa-envoy`: why the body could not be parsed as OPA's Envoy plugin parses it (it answers 400). */
+  opaEnvoyParseError?: string;
 }
 
 /** What the rest of the check reads from the wire request: headers, method, path and the body bytes as text. */
@@ -51,6 +54,8 @@ export interface InputOptions {
    * Default `always`, as OPA's Envoy plugin.
    */
   rawBody?: 'always' | 'unparsed';
+  /** `compat: opa-envoy`: parsed_body as OPA's Envoy plugin builds it (form bodies; null when unparsed). */
+  opaEnvoy?: boolean;
 }
 
 /** Input: the decoded request → the OPA input document (see checkRequestToInput). Pure and total. */
@@ -91,6 +96,9 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
     version: { encoding: 'protojson', ext_authz: 'v3' },
     mcp,
   };
+  const principal = req.attributes?.source?.principal;
+  if (principal) input.source_principal = principal;
+  if (opts.opaEnvoy) return opaEnvoyBody({ input, headers, method, path }, body);
   if (parsedBody === undefined) delete input.parsed_body;
   else if (opts.rawBody === 'unparsed' && !mcp.error) {
     const h = (attributes.request as Record<string, unknown> | undefined)?.http as Record<string, unknown> | undefined;
@@ -99,9 +107,25 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
       delete h.rawBody;
     }
   }
-  const principal = req.attributes?.source?.principal;
-  if (principal) input.source_principal = principal;
   return { input, headers, method, path };
+}
+
+/**
+ * `compat: opa-envoy`: `parsed_body` as the plugin builds it. Form bodies (urlencoded, multipart) are parsed into
+ * `{name: [values]}`; anything unparsed is `null`, never absent; a form body it cannot parse is recorded for the
+ * pipeline, which answers 400 as the plugin does.
+ */
+function opaEnvoyBody(view: RequestView, body: BodyView): RequestView {
+  const input = view.input;
+  // The plugin parses JSON only for a content type containing application/json (not application/*+json).
+  if (!(view.headers['content-type'] ?? '').toLowerCase().includes('application/json')) delete input.parsed_body;
+  if (input.parsed_body === undefined && body.text !== undefined && !body.truncated) {
+    const form = parseFormBody(view.headers['content-type'] ?? '', body.text);
+    if (form && 'error' in form) view.opaEnvoyParseError = form.error;
+    else if (form) input.parsed_body = form.value;
+  }
+  input.parsed_body ??= null;
+  return view;
 }
 
 function collectHeaders(http: NonNullable<NonNullable<NonNullable<CheckRequestWire['attributes']>['request']>['http']>): Record<string, string> {

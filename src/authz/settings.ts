@@ -13,6 +13,8 @@ export interface CheckSettings {
   rawBodyInInput?: 'always' | 'unparsed';
   decision: DecisionOptions;
   response: ResponseOptions;
+  /** Answer as OPA's Envoy plugin does (docs/opa-envoy-compat.md): `compat: opa-envoy`, or `auto` with an envoy/… entrypoint. */
+  opaEnvoy?: boolean;
 }
 
 /**
@@ -31,6 +33,11 @@ export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>)
       limits: { maxHeaderBytes: cfg.decision.max_header_bytes, maxBodyBytes: cfg.decision.max_body_bytes, maxMetadataBytes: cfg.decision.max_metadata_bytes },
     },
     // The approval header is only ever set by an approved grant (src/approvals): a client cannot forge it upstream.
-    response: { managedHeaders: cfg.approvals.enabled ? [...cfg.headers.managed, APPROVAL_HEADER] : cfg.headers.managed },
+    response: { managedHeaders: cfg.approvals.enabled ? [...cfg.headers.managed, APPROVAL_HEADER] : cfg.headers.managed, opaEnvoy: opaEnvoyCompat(cfg) },
+    opaEnvoy: opaEnvoyCompat(cfg),
   };
 }
+
+/** `compat`: `opa-envoy`, or `auto` with an entrypoint in the plugin's `envoy/` namespace (e.g. envoy/authz/allow). */
+export const opaEnvoyCompat = (cfg: Config): boolean =>
+  cfg.compat === 'opa-envoy' || (cfg.compat === 'auto' && cfg.policy.entrypoint.startsWith('envoy/'));

@@ -48,4 +48,6 @@ export interface Decision {
   approvalId?: string;
   /** Set when an approved grant turned require_approval into this allow: who approved it (src/approvals). */
   approvedBy?: string;
+  /** The policy answered a bare boolean (OPA's Envoy plugin then sends no HTTP response fields, only the status). */
+  bare?: true;
 }

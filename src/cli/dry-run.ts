@@ -13,7 +13,7 @@ import { HELP_FLAG, settingFlags } from './setting-flags.js';
 import { requestForBody, requestFromJson } from './check-request.js';
 
 /** Flags shared by `check` and `input`: the policy and its data, and one request. */
-export const POLICY_FLAGS: FlagSpec[] = settingFlags(['policy.bundle', 'policy.dir', 'policy.data', 'policy.entrypoint', 'body.malformed']);
+export const POLICY_FLAGS: FlagSpec[] = settingFlags(['policy.bundle', 'policy.dir', 'policy.data', 'policy.entrypoint', 'body.malformed', 'compat']);
 export const REQUEST_FLAGS: FlagSpec[] = [
   { name: 'body', type: 'string', value: 'FILE', help: 'an MCP JSON-RPC body, POSTed to /mcp as application/json (- reads stdin)' },
   { name: 'request', type: 'string', value: 'FILE', help: 'a whole CheckRequest as JSON, protojson names as grpcurl takes them (- reads stdin)' },

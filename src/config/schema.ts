@@ -21,6 +21,12 @@ export const configSchema = z
     admin_addr: hostPort.default('127.0.0.1:8282'),
     /** Worker processes serving gRPC (node:cluster). Unset: the CPUs this process may use (workerCount); 1: one process. */
     workers: z.number().int().min(1).max(1024).optional(),
+    /**
+     * Request and response semantics. `opa-envoy`: as OPA's Envoy plugin (form bodies parsed, parse errors answered
+     * 400 by the server, no body added to a denial, decision_id in dynamic metadata). `auto`: `opa-envoy` when the
+     * entrypoint starts with `envoy/`, else `none` (mcp-authz's own). See docs/opa-envoy-compat.md.
+     */
+    compat: z.enum(['auto', 'none', 'opa-envoy']).default('auto'),
     policy: z
       .object({
         bundle: z.string().min(1).optional(),

@@ -23,6 +23,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'entrypoint', env: 'MCP_AUTHZ_ENTRYPOINT', path: ['policy', 'entrypoint'], kind: 'string', help: 'policy entrypoint (pkg/rule)', value: 'pkg/rule' },
   { flag: 'max-body-bytes', env: 'MCP_AUTHZ_MAX_BODY_BYTES', path: ['body', 'max_bytes'], kind: 'number', help: 'largest request body parsed', value: 'N' },
   { flag: 'malformed', env: 'MCP_AUTHZ_MALFORMED', path: ['body', 'malformed'], kind: 'string', help: 'deny: the server denies malformed bodies itself; policy: the policy sees input.mcp.error', value: 'deny|policy' },
+  { flag: 'compat', env: 'MCP_AUTHZ_COMPAT', path: ['compat'], kind: 'string', help: 'opa-envoy: answer as OPA\'s Envoy plugin; none: mcp-authz\'s own; auto: opa-envoy for an envoy/… entrypoint', value: 'auto|none|opa-envoy' },
   { flag: 'log-level', env: 'MCP_AUTHZ_LOG_LEVEL', path: ['observability', 'log_level'], kind: 'string', help: 'application log level (decision logs are always info)', value: 'LEVEL' },
   { flag: 'workers', env: 'MCP_AUTHZ_WORKERS', path: ['workers'], kind: 'number', help: 'worker processes serving gRPC (node:cluster); default: available CPUs; 1: one process', value: 'N' },
   { flag: 'log-format', env: 'MCP_AUTHZ_LOG_FORMAT', path: ['observability', 'log_format'], kind: 'string', help: 'json: one JSON object a line; text: readable lines (application and decision logs)', value: 'json|text' },

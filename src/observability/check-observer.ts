@@ -71,7 +71,7 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
         if (mcp?.error) metrics.recordParseFailure(mcp.error.code);
       }
       if (!log) return;
-      const decisionId = opts.decisionId ?? randomUUID();
+      const decisionId = opts.decisionId ?? o.decisionId ?? randomUUID();
       if (!log.wants(label, audit.wouldDeny, decisionId)) return;
       const identity = o.view?.input.identity as { agent?: string } | undefined;
       log.log({
