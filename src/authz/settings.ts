@@ -33,7 +33,11 @@ export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>)
       limits: { maxHeaderBytes: cfg.decision.max_header_bytes, maxBodyBytes: cfg.decision.max_body_bytes, maxMetadataBytes: cfg.decision.max_metadata_bytes },
     },
     // The approval header is only ever set by an approved grant (src/approvals): a client cannot forge it upstream.
-    response: { managedHeaders: cfg.approvals.enabled ? [...cfg.headers.managed, APPROVAL_HEADER] : cfg.headers.managed, opaEnvoy: opaEnvoyCompat(cfg) },
+    // Under compat: opa-envoy the plugin's policies ask for no approvals, and removals are only the decision's.
+    response: {
+      managedHeaders: cfg.approvals.enabled && !opaEnvoyCompat(cfg) ? [...cfg.headers.managed, APPROVAL_HEADER] : cfg.headers.managed,
+      opaEnvoy: opaEnvoyCompat(cfg),
+    },
     opaEnvoy: opaEnvoyCompat(cfg),
   };
 }
