@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AuthzError } from '../errors.js';
 import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
-import { instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
+import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
 
 /** A loaded, ready policy. Immutable: a reload builds a new one beside it and swaps the reference. */
 export interface Policy {
@@ -58,8 +58,10 @@ export interface LoadOptions {
  */
 export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   let module: WebAssembly.Module;
+  let nativeIds: Map<number, string>;
+  let memoryMinPages: number;
   try {
-    module = await WebAssembly.compile(new Uint8Array(opts.wasm));
+    ({ module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(opts.wasm)));
   } catch (err) {
     throw new AuthzError('policy_invalid', `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
   }
@@ -77,9 +79,11 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
 
   let loaded: WasmPolicyInstance;
   try {
-    const memory = { initial: 5, maximum: Math.max(5, opts.maxMemoryPages) };
+    // The module's own minimum (its data segments) or more; a module needing more than the maximum fails to load.
+    const initial = Math.max(5, memoryMinPages);
+    const memory = { initial, maximum: Math.max(initial, opts.maxMemoryPages) };
     // mcp-authz's own loader: only our builtins (never the SDK's sprintf/regex.split/yaml.*), exact numbers.
-    loaded = await instantiatePolicy(module, memory, builtins.functions);
+    loaded = await instantiatePolicy(module, memory, builtins.functions, nativeIds);
     loaded.setData(opts.data);
   } catch (err) {
     throw new AuthzError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);

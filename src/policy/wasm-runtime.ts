@@ -1,6 +1,8 @@
 import { parseExact, stringifyExact } from './builtins/exact-json.js';
 import { BuiltinHalt } from './builtins/halt.js';
+import { NATIVE_BUILTINS } from './builtins/natives.js';
 import { parseRegoValue, toJson } from './builtins/rego-value.js';
+import { redirectNatives } from './wasm-natives.js';
 
 /**
  * A host builtin: exact JSON arguments in (sets as sorted arrays), a result out (undefined = the call is undefined,
@@ -47,10 +49,16 @@ const decoder = new TextDecoder();
  * only `hostBuiltins`, reads arguments with exact integers, and turns any exception inside a builtin into an
  * undefined call, as OPA does outside strict mode. Memory, ABI and evaluation follow the SDK's LoadedPolicy.
  */
-export async function instantiatePolicy(module: WebAssembly.Module, memoryDescriptor: WebAssembly.MemoryDescriptor, hostBuiltins: Record<string, HostBuiltin>): Promise<WasmPolicyInstance> {
+export async function instantiatePolicy(
+  module: WebAssembly.Module,
+  memoryDescriptor: WebAssembly.MemoryDescriptor,
+  hostBuiltins: Record<string, HostBuiltin>,
+  /** Builtin ids given to redirected natives (compilePolicyModule). */
+  nativeIds: ReadonlyMap<number, string> = new Map(),
+): Promise<WasmPolicyInstance> {
   const memory = new WebAssembly.Memory(memoryDescriptor);
   let exports: PolicyExports | undefined;
-  let byId: (HostBuiltin | undefined)[] = [];
+  const byId = new Map<number, HostBuiltin>();
 
   const cString = (addr: number): string => {
     const bytes = new Uint8Array(memory.buffer);
@@ -75,7 +83,7 @@ export async function instantiatePolicy(module: WebAssembly.Module, memoryDescri
   };
 
   const call = (id: number, args: number[]): number => {
-    const impl = byId[id];
+    const impl = byId.get(id);
     if (!impl) throw new Error(`not implemented: built-in function ${id}`);
     let text: string | undefined;
     try {
@@ -112,8 +120,9 @@ export async function instantiatePolicy(module: WebAssembly.Module, memoryDescri
   const minor = globalNumber(e.opa_wasm_abi_minor_version) ?? 0;
 
   const ids = JSON.parse(dumpText(e.builtins())) as Record<string, number>;
-  byId = [];
-  for (const [name, id] of Object.entries(ids)) byId[id] = Object.hasOwn(hostBuiltins, name) ? hostBuiltins[name] : undefined;
+  for (const [name, id] of [...Object.entries(ids), ...[...nativeIds].map(([i, n]) => [n, i] as const)]) {
+    if (Object.hasOwn(hostBuiltins, name)) byId.set(id, hostBuiltins[name]!);
+  }
 
   let dataAddr = loadText('{}');
   const baseHeapPtr = e.opa_heap_ptr_get();
@@ -154,6 +163,14 @@ export async function instantiatePolicy(module: WebAssembly.Module, memoryDescri
     evaluateJson,
     evaluate: (input, entrypoint) => JSON.parse(evaluateJson(input, entrypoint)) as unknown,
   };
+}
+
+/**
+ * Compile policy bytes, first redirecting the natives that differ from OPA to host builtins (wasm-natives.ts).
+ */
+export async function compilePolicyModule(wasm: Uint8Array): Promise<{ module: WebAssembly.Module; nativeIds: Map<number, string>; memoryMinPages: number }> {
+  const patched = redirectNatives(wasm, NATIVE_BUILTINS);
+  return { module: await WebAssembly.compile(patched.wasm as Uint8Array<ArrayBuffer>), nativeIds: patched.ids, memoryMinPages: patched.memoryMinPages };
 }
 
 function globalNumber(g: WebAssembly.Global | number | undefined): number | undefined {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { stringifyExact } from '../../src/policy/builtins/exact-json.js';
 import { createHostBuiltins } from '../../src/policy/builtins/index.js';
 import { readWasmBundle } from '../../src/policy/bundle.js';
-import { instantiatePolicy } from '../../src/policy/wasm-runtime.js';
+import { compilePolicyModule, instantiatePolicy } from '../../src/policy/wasm-runtime.js';
 import { toolPath } from '../helpers/tools.js';
 
 const run = promisify(execFile);
@@ -82,7 +82,8 @@ export async function differential(cases: Case[], pkg = 'diff'): Promise<Outcome
 
     const { wasm } = await readWasmBundle(await readFile(bundle), pkg, bundle);
     const builtins = createHostBuiltins();
-    const instance = await instantiatePolicy(await WebAssembly.compile(new Uint8Array(wasm)), { initial: 5, maximum: 4096 }, builtins.functions);
+    const { module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(wasm));
+    const instance = await instantiatePolicy(module, { initial: Math.max(5, memoryMinPages), maximum: 8192 }, builtins.functions, nativeIds);
     instance.setData({});
     builtins.startEvaluation();
     const resultText = instance.evaluateJson({}, instance.entrypoints[pkg]!);

@@ -53,6 +53,18 @@ function cases(): Case[] {
   add('sprintf', sample(fc.tuple(fmtVerb, fmtValue), RUNS * 4).map(([f, v]) => `sprintf(${lit(f)}, [${v}])`));
   add('strings.count', sample(fc.tuple(subject, fc.constantFrom('', 'a', 'é', '😀', 'ab'))).map(([s, t]) => `strings.count(${lit(s)}, ${lit(t)})`));
   add('numbers.range_step', sample(fc.tuple(int64, fc.integer({ min: -50, max: 50 }), fc.integer({ min: -2, max: 20 }))).map(([a, d, st]) => `numbers.range_step(${a}, ${a + BigInt(d)}, ${st})`));
+  // natives redirected to mcp-authz (wasm-natives.ts)
+  const jsonish = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'string' ? `${x}<&>\u2028` : x))) as unknown);
+  add('json.marshal', sample(jsonish).map((v) => `json.marshal(${lit(v)})`));
+  const octet = fc.integer({ min: 0, max: 255 });
+  const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+  const v6 = fc.array(fc.integer({ min: 0, max: 0xffff }).map((h) => h.toString(16)), { minLength: 8, maxLength: 8 }).map((h) => h.join(':'));
+  const addr = fc.oneof(v4, v6, v4.map((a) => `::ffff:${a}`), fc.constantFrom('::1', '::', '10.0.0.1', '010.0.0.1'));
+  const cidr = fc.tuple(addr, fc.integer({ min: 0, max: 130 })).map(([a, n]) => `${a}/${n}`);
+  add('net.cidr_contains', sample(fc.tuple(cidr, fc.oneof(addr, cidr))).map(([a, b]) => `net.cidr_contains(${lit(a)}, ${lit(b)})`));
+  add('net.cidr_intersects', sample(fc.tuple(cidr, cidr)).map(([a, b]) => `net.cidr_intersects(${lit(a)}, ${lit(b)})`));
+  add('base64.decode', sample(fc.stringMatching(/^[A-Za-z0-9+/=_ \n-]{0,10}$/)).map((t) => `base64.decode(${lit(t)})`));
+  add('regex.match', sample(fc.tuple(pattern, subject)).map(([p, t]) => `regex.match(${lit(p)}, ${lit(t)})`));
   return out;
 }
 

@@ -103,3 +103,6 @@ export function goCompare(a: string, b: string): number {
   }
   return x.length - y.length;
 }
+
+/** Lone surrogates (not UTF-8 encodable) as U+FFFD, which is what Go reads them as. */
+export const toWellFormed = (s: string): string => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');

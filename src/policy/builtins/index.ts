@@ -3,6 +3,7 @@ import type { HostBuiltin } from '../wasm-runtime.js';
 import { cryptoBuiltins } from './crypto.js';
 import { isString, toBigInt } from './exact-json.js';
 import { jwtDecode } from './jwt.js';
+import { NATIVE_BUILTINS } from './natives.js';
 import { netBuiltins } from './net.js';
 import { regexBuiltins } from './regex.js';
 import { sprintf } from './sprintf.js';
@@ -87,6 +88,8 @@ export function createHostBuiltins(clockSource: BuiltinClock = systemClock): Hos
     ...cryptoBuiltins,
     ...textBuiltins,
     ...netBuiltins,
+    // natives of OPA's WASM library that differ from opa eval, redirected here (wasm-natives.ts)
+    ...Object.fromEntries(NATIVE_BUILTINS.map((n) => [n.builtin, n.impl])),
   };
   return {
     functions,

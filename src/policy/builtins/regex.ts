@@ -109,7 +109,7 @@ function intOperand(v: unknown): number | undefined {
 }
 
 /** FindAllSubmatchIndex(s, n): flat [start, end, g1start, g1end, …] per match, -1 for unmatched groups. */
-function findAllIndex(c: Compiled, s: string, n: number): number[][] {
+export function findAllIndex(c: Compiled, s: string, n: number): number[][] {
   return (c.re.findAllSubmatchIndex(s, n < 0 ? s.length + 1 : n) as number[][] | null) ?? [];
 }
 

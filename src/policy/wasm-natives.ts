@@ -1,0 +1,238 @@
+/**
+ * Builtins that OPA's WASM library implements inside the module (C code) but not as `opa eval` does — json.marshal
+ * leaves keys unsorted, net.cidr_contains ignores IPv4-mapped prefixes, base64.decode accepts bad input, … — are
+ * redirected to mcp-authz's host implementation: the native function's body is replaced by a call to the module's
+ * own `opa_builtinN` import with an id of ours. Function indices and every call site stay as they are.
+ */
+
+export interface NativeOverride {
+  builtin: string;
+  /** The function's name in the module's name section. */
+  cName: string;
+}
+
+/** The first builtin id used for redirected natives (the module's own ids are small). */
+export const NATIVE_ID_BASE = 0x4000_0000;
+
+interface Section {
+  id: number;
+  header: number; // offset of the section id byte
+  start: number; // payload start
+  end: number; // payload end
+}
+
+class Reader {
+  constructor(
+    readonly b: Uint8Array,
+    public p = 0,
+  ) {}
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = this.b[this.p++]!;
+      result += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((byte & 0x80) === 0) return result;
+    }
+  }
+  bytes(n: number): Uint8Array {
+    const out = this.b.subarray(this.p, this.p + n);
+    this.p += n;
+    return out;
+  }
+  name(): string {
+    return new TextDecoder().decode(this.bytes(this.u32()));
+  }
+}
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+};
+
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+};
+
+function sections(b: Uint8Array): Section[] {
+  const r = new Reader(b, 8);
+  const out: Section[] = [];
+  while (r.p < b.length) {
+    const header = r.p;
+    const id = b[r.p++]!;
+    const size = r.u32();
+    out.push({ id, header, start: r.p, end: r.p + size });
+    r.p += size;
+  }
+  return out;
+}
+
+/**
+ * Redirect the natives listed (those the module contains) to host builtin ids. Returns the module bytes and the
+ * id → builtin name map for the dispatcher; a module without a name section is returned unchanged.
+ */
+export function redirectNatives(wasm: Uint8Array, overrides: readonly NativeOverride[]): { wasm: Uint8Array; ids: Map<number, string>; memoryMinPages: number } {
+  const ids = new Map<number, string>();
+  let memoryMinPages = 0;
+  const secs = sections(wasm);
+  const find = (id: number) => secs.find((s) => s.id === id);
+  const nameSec = secs.find((s) => s.id === 0 && new Reader(wasm, s.start).name() === 'name');
+  const typeSec = find(1);
+  const importSec = find(2);
+  const funcSec = find(3);
+  const codeSec = find(10);
+  if (!nameSec || !typeSec || !importSec || !funcSec || !codeSec) return { wasm, ids, memoryMinPages };
+
+  // Function names (name section, subsection 1).
+  const names = new Map<string, number>();
+  {
+    const r = new Reader(wasm, new Reader(wasm, nameSec.start).p);
+    r.name();
+    while (r.p < nameSec.end) {
+      const sub = wasm[r.p++]!;
+      const size = r.u32();
+      const end = r.p + size;
+      if (sub === 1) {
+        const n = r.u32();
+        for (let i = 0; i < n; i++) {
+          const idx = r.u32();
+          names.set(r.name(), idx);
+        }
+      }
+      r.p = end;
+    }
+  }
+  // Types: param and result lists.
+  const types: { params: number[]; results: number[] }[] = [];
+  {
+    const r = new Reader(wasm, typeSec.start);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      r.p++; // 0x60
+      const params = [...r.bytes(r.u32())];
+      const results = [...r.bytes(r.u32())];
+      types.push({ params, results });
+    }
+  }
+  // Imports: count imported functions, find opa_builtin0..4.
+  let importedFuncs = 0;
+  const builtinImport = new Map<number, number>(); // arity → function index
+  {
+    const r = new Reader(wasm, importSec.start);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const mod = r.name();
+      const field = r.name();
+      const kind = wasm[r.p++]!;
+      if (kind === 0) {
+        r.u32();
+        const m = /^opa_builtin([0-4])$/.exec(field);
+        if (mod === 'env' && m) builtinImport.set(Number(m[1]), importedFuncs);
+        importedFuncs++;
+      } else if (kind === 1) {
+        r.p++;
+        const flags = r.u32();
+        r.u32();
+        if (flags & 1) r.u32();
+      } else if (kind === 2) {
+        const flags = r.u32();
+        memoryMinPages = r.u32();
+        if (flags & 1) r.u32();
+      } else if (kind === 3) {
+        r.p += 2;
+      } else return { wasm, ids, memoryMinPages };
+    }
+  }
+  // Active data segments must fit the memory the host provides: count the pages they reach.
+  const dataSec = find(11);
+  if (dataSec) {
+    const r = new Reader(wasm, dataSec.start);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const flags = r.u32();
+      let offset = -1;
+      if (flags === 0 || flags === 2) {
+        if (flags === 2) r.u32();
+        if (wasm[r.p] === 0x41) {
+          r.p++;
+          offset = Number(BigInt.asIntN(32, BigInt(r.u32())));
+          // i32.const takes a signed LEB; OPA's offsets are small and positive
+        }
+        while (wasm[r.p] !== 0x0b) r.p++;
+        r.p++;
+      }
+      const size = r.u32();
+      r.p += size;
+      if (offset >= 0) memoryMinPages = Math.max(memoryMinPages, Math.ceil((offset + size) / 65536));
+    }
+  }
+  const funcTypes: number[] = [];
+  {
+    const r = new Reader(wasm, funcSec.start);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) funcTypes.push(r.u32());
+  }
+
+  // New bodies, by defined-function index.
+  const replace = new Map<number, number[]>();
+  overrides.forEach((o, k) => {
+    const fn = names.get(o.cName);
+    if (fn === undefined || fn < importedFuncs) return;
+    const type = types[funcTypes[fn - importedFuncs]!];
+    const arity = type?.params.length ?? -1;
+    const call = builtinImport.get(arity);
+    if (!type || call === undefined || !type.params.every((t) => t === 0x7f) || type.results.length !== 1 || type.results[0] !== 0x7f) return;
+    const id = NATIVE_ID_BASE + k;
+    const body = [0x00, 0x41, ...sleb(id), 0x41, 0x00];
+    for (let p = 0; p < arity; p++) body.push(0x20, ...uleb(p));
+    body.push(0x10, ...uleb(call), 0x0b);
+    replace.set(fn - importedFuncs, body);
+    ids.set(id, o.builtin);
+  });
+  if (replace.size === 0) return { wasm, ids, memoryMinPages };
+
+  // Re-emit the code section with the new bodies.
+  const r = new Reader(wasm, codeSec.start);
+  const count = r.u32();
+  const chunks: Uint8Array[] = [];
+  let payload = uleb(count).length;
+  for (let i = 0; i < count; i++) {
+    const size = r.u32();
+    const bodyBytes = r.bytes(size);
+    const body = replace.get(i);
+    const entry = body ? Uint8Array.from([...uleb(body.length), ...body]) : Uint8Array.from([...uleb(size), ...bodyBytes]);
+    chunks.push(entry);
+    payload += entry.length;
+  }
+  const header = Uint8Array.from([10, ...uleb(payload), ...uleb(count)]);
+  const before = wasm.subarray(0, codeSec.header);
+  const after = wasm.subarray(codeSec.end);
+  const out = new Uint8Array(before.length + header.length + payload - uleb(count).length + after.length);
+  let o = 0;
+  out.set(before, o);
+  o += before.length;
+  out.set(header, o);
+  o += header.length;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  out.set(after, o);
+  return { wasm: out, ids, memoryMinPages };
+}
