@@ -65,6 +65,12 @@ function cases(): Case[] {
   add('net.cidr_intersects', sample(fc.tuple(cidr, cidr)).map(([a, b]) => `net.cidr_intersects(${lit(a)}, ${lit(b)})`));
   add('base64.decode', sample(fc.stringMatching(/^[A-Za-z0-9+/=_ \n-]{0,10}$/)).map((t) => `base64.decode(${lit(t)})`));
   add('regex.match', sample(fc.tuple(pattern, subject)).map(([p, t]) => `regex.match(${lit(p)}, ${lit(t)})`));
+  const scalarText = fc.constantFrom('010', '0x1F', '1e3', '.5', 'yes', '~', 'null', 'True', '1_000', '-0', '+.inf', '2001-01-01', '"q"', "'s'", '[1, 2]', '{a: 1}', '!!str 5', '!!int 5', '08', '0b11', '-0o7', '18446744073709551616', '1.0', 'é', '"\\u00e9"', '0.1', '-1.5e-3', '12:30', '<<', 'x y', '', '!!binary aGk=');
+  const yamlDoc = fc
+    .array(fc.tuple(fc.constantFrom('a', 'b', '1', 'true', '1.5', 'a', '"b"'), scalarText, fc.boolean()), { minLength: 1, maxLength: 4 })
+    .map((rows) => rows.map(([k, v, seq]) => (seq ? `${k}:\n  - ${v}\n  - ${v}` : `${k}: ${v}`)).join('\n'));
+  add('yaml.unmarshal', sample(yamlDoc, RUNS * 2).map((d) => `yaml.unmarshal(${lit(d)})`));
+  add('yaml.is_valid', sample(yamlDoc).map((d) => `yaml.is_valid(${lit(d)})`));
   return out;
 }
 

@@ -9,6 +9,7 @@ import { regexBuiltins } from './regex.js';
 import { sprintf } from './sprintf.js';
 
 import { textBuiltins } from './text.js';
+import { yamlBuiltins } from './yaml.js';
 import { addDate, type BuiltinClock, clock, date, diff, parseDurationNs, parseRfc3339Ns, systemClock, weekday } from './time.js';
 
 export type { BuiltinClock } from './time.js';
@@ -29,8 +30,6 @@ export const NONDETERMINISTIC_BUILTINS: ReadonlySet<string> = new Set([
 export const REFUSAL_REASONS: Readonly<Record<string, string>> = {
   'http.send': 'network calls cannot run synchronously inside an evaluation',
   'yaml.marshal': "its output cannot yet be made identical to OPA's go-yaml v3 emitter; see docs/builtins.md",
-  'yaml.unmarshal': "go-yaml v3's scalar resolution is not yet reproduced exactly; see docs/builtins.md",
-  'yaml.is_valid': "go-yaml v3's parser is not yet reproduced exactly; see docs/builtins.md",
 };
 
 export interface HostBuiltins {
@@ -88,6 +87,7 @@ export function createHostBuiltins(clockSource: BuiltinClock = systemClock): Hos
     ...cryptoBuiltins,
     ...textBuiltins,
     ...netBuiltins,
+    ...yamlBuiltins,
     // natives of OPA's WASM library that differ from opa eval, redirected here (wasm-natives.ts)
     ...Object.fromEntries(NATIVE_BUILTINS.map((n) => [n.builtin, n.impl])),
   };
