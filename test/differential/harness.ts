@@ -124,6 +124,6 @@ function extractValue(text: string, at: number): string {
 }
 
 /** A Rego literal for a JSON value (Rego's literal syntax is a superset of JSON). */
-export const lit = (v: unknown): string => stringifyExact(v) ?? 'null';
+export const lit = (v: unknown): string => (stringifyExact(v) ?? 'null').replace(/\uFEFF/g, '\\ufeff');
 /** A value whose type the Rego type checker cannot see, to pass wrongly typed arguments. */
 export const opaque = (v: unknown): string => `json.unmarshal(${JSON.stringify(stringifyExact(v) ?? "null")})`;

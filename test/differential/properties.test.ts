@@ -71,6 +71,15 @@ function cases(): Case[] {
     .map((rows) => rows.map(([k, v, seq]) => (seq ? `${k}:\n  - ${v}\n  - ${v}` : `${k}: ${v}`)).join('\n'));
   add('yaml.unmarshal', sample(yamlDoc, RUNS * 2).map((d) => `yaml.unmarshal(${lit(d)})`));
   add('yaml.is_valid', sample(yamlDoc).map((d) => `yaml.is_valid(${lit(d)})`));
+  const trickyString = fc.oneof(
+    fc.constantFrom('yes', 'on', 'y', '~', 'null', '', ' ', '1', '1.5', '0x1F', '010', '2001-01-01', '1:20', '- x', 'a: b', '#c', 'a #b', 'a#b', '@x', '`x', "'q'", '"q"', 'é😀', '\t', 'a\tb', '\u0007', 'line\n', 'a\nb', '\na', 'a \nb', 'a\n b', '\u2028', '\u0085', '\u00a0', '\ufeff', 'x: ', ' lead', 'trail ', '---', '...', '? x', '-', ':', '[a]', '{a}', '*a', '&a', '!a', '|', '>', '%a', 'a,b', 'a]', 'k:v', '1e3', '.inf', 'True', 'NO', 'a\r\nb', 'a\n\n', '\n', '\n\n'),
+    fc.string({ maxLength: 8 }),
+    fc.stringMatching(/^[a-z :#\-'"\n\t.0-9]{0,10}$/),
+  );
+  const yamlValue = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, trickyString, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(trickyString, tie('v'), { maxKeys: 3 })),
+  })).v;
+  add('yaml.marshal', sample(yamlValue, RUNS * 3).map((v) => `yaml.marshal(${lit(v)})`));
   return out;
 }
 

@@ -10,6 +10,7 @@ import { sprintf } from './sprintf.js';
 
 import { textBuiltins } from './text.js';
 import { yamlBuiltins } from './yaml.js';
+import { yamlMarshal } from './yaml-marshal.js';
 import { addDate, type BuiltinClock, clock, date, diff, parseDurationNs, parseRfc3339Ns, systemClock, weekday } from './time.js';
 
 export type { BuiltinClock } from './time.js';
@@ -29,7 +30,6 @@ export const NONDETERMINISTIC_BUILTINS: ReadonlySet<string> = new Set([
 /** Why a builtin is refused at load, where there is more to say than "not provided". */
 export const REFUSAL_REASONS: Readonly<Record<string, string>> = {
   'http.send': 'network calls cannot run synchronously inside an evaluation',
-  'yaml.marshal': "its output cannot yet be made identical to OPA's go-yaml v3 emitter; see docs/builtins.md",
 };
 
 export interface HostBuiltins {
@@ -88,6 +88,7 @@ export function createHostBuiltins(clockSource: BuiltinClock = systemClock): Hos
     ...textBuiltins,
     ...netBuiltins,
     ...yamlBuiltins,
+    'yaml.marshal': yamlMarshal,
     // natives of OPA's WASM library that differ from opa eval, redirected here (wasm-natives.ts)
     ...Object.fromEntries(NATIVE_BUILTINS.map((n) => [n.builtin, n.impl])),
   };

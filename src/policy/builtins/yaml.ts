@@ -246,3 +246,64 @@ export const yamlBuiltins = {
   },
   'yaml.is_valid': (s: unknown) => isString(s) && attempt(s).ok,
 };
+
+/** go-yaml v3's parseTimestamp: the layouts it tries (2006-1-2, with 15:4:5.999999999 and a zone). */
+function isTimestamp(s: string): boolean {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?(Z|[+-]\d{2}:\d{2}))|(?: +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?))?$/.exec(s);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (day > days) return false;
+  const [h, mi, se] = m[4] !== undefined ? [m[4], m[5], m[6]] : [m[8], m[9], m[10]];
+  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(se) > 59)) return false;
+  if (m[7] && m[7] !== 'Z' && (Number(m[7].slice(1, 3)) > 24 || Number(m[7].slice(4, 6)) > 60)) return false;
+  return true;
+}
+
+/** How go-yaml v3 reads an untagged plain scalar: its kind and value (for yaml.marshal's quoting and numbers). */
+export function resolveYamlScalar(s: string): ['int' | 'float' | 'str' | 'bool' | 'null' | 'merge' | 'timestamp', GoValue] {
+  if (/^\d{4}-/.test(s) && isTimestamp(s)) return ['timestamp', s];
+  const [tag, out] = resolve('', s);
+  const short = tag.replace('tag:yaml.org,2002:', '') as 'int' | 'float' | 'str' | 'bool' | 'null' | 'merge';
+  return [short, out];
+}
+
+/** yaml.v3's key order: runs of digits compare as numbers, letters before other characters (keyList.Less). */
+export function yamlKeyLess(a: string, b: string): boolean {
+  const ar = [...a];
+  const br = [...b];
+  const isDigit = (c: string) => /^\p{Nd}$/u.test(c);
+  const isLetter = (c: string) => /^\p{L}$/u.test(c);
+  let digits = false;
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    if (ar[i] === br[i]) {
+      digits = isDigit(ar[i]!);
+      continue;
+    }
+    const al = isLetter(ar[i]!);
+    const bl = isLetter(br[i]!);
+    if (al && bl) return ar[i]!.codePointAt(0)! < br[i]!.codePointAt(0)!;
+    if (al || bl) return digits ? al : bl;
+    let an = 0n;
+    let bn = 0n;
+    if (ar[i] === '0' || br[i] === '0') {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
+        if (ar[j] !== '0') {
+          an = 1n;
+          bn = 1n;
+          break;
+        }
+      }
+    }
+    let ai = i;
+    let bi = i;
+    for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = BigInt.asIntN(64, an * 10n + BigInt(ar[ai]!.codePointAt(0)! - 48));
+    for (; bi < br.length && isDigit(br[bi]!); bi++) bn = BigInt.asIntN(64, bn * 10n + BigInt(br[bi]!.codePointAt(0)! - 48));
+    if (an !== bn) return an < bn;
+    if (ai !== bi) return ai < bi;
+    return ar[i]!.codePointAt(0)! < br[i]!.codePointAt(0)!;
+  }
+  return ar.length < br.length;
+}
