@@ -141,7 +141,9 @@ async function startServer(name, spec) {
     spec = { ...spec, rest };
   } else {
     const cfg = join(work, `${name}.yaml`);
-    writeFileSync(cfg, `cache:\n  enabled: ${spec.cache}\nobservability:\n  decision_log:\n    enabled: ${spec.log}\n`);
+    // BENCH_EVAL_TIMEOUT_MS=0 evaluates on the serving thread (no deadline) for comparison; default: the config default.
+    const evalTimeout = process.env.BENCH_EVAL_TIMEOUT_MS !== undefined ? `policy:\n  eval_timeout_ms: ${Number(process.env.BENCH_EVAL_TIMEOUT_MS)}\n` : '';
+    writeFileSync(cfg, `${evalTimeout}cache:\n  enabled: ${spec.cache}\nobservability:\n  decision_log:\n    enabled: ${spec.log}\n`);
     cmd = 'node';
     args = ['dist/main.js', 'serve', '--config', cfg, '--bundle', bundle, '--entrypoint', ENTRYPOINT, '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'];
     if (WORKERS) args.push('--workers', WORKERS);

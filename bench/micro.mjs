@@ -4,6 +4,8 @@
 //   hit:                the same with the decision cache on, every check after the first a hit
 //   --record:           also the per-check record: metrics, and the decision log (to /dev/null, asynchronous)
 // Usage: node bench/micro.mjs [iterations] [uncached|hit] [--record]   (run `npm run build` first)
+//   MICRO_EVAL=worker: evaluate on the deadline worker thread, as `serve` does (policy.eval_timeout_ms > 0);
+//                      the default evaluates in-process.
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createCheckPipeline } from '../dist/authz/pipeline.js';
@@ -17,6 +19,7 @@ import { createIdentityResolver } from '../dist/identity/resolve.js';
 import { createCheckRecorder } from '../dist/observability/check-observer.js';
 import { createDecisionLogger } from '../dist/observability/decision-log.js';
 import { createMetrics } from '../dist/observability/metrics.js';
+import { createEvaluator } from '../dist/policy/evaluator.js';
 import { policySource } from '../dist/policy/policy-source.js';
 
 const args = process.argv.slice(2);
@@ -33,7 +36,15 @@ const cache =
 const recorder = record
   ? createCheckRecorder(createMetrics({ collectDefaults: false }), createDecisionLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) }))
   : undefined;
-const pipeline = createCheckPipeline({ settings, policy: () => policy, identity: createIdentityResolver(cfg.identity), ...(cache ? { cache } : {}), ...(recorder ? { record: recorder } : {}) });
+const evaluator = process.env.MICRO_EVAL === 'worker' ? createEvaluator({ timeoutMs: cfg.policy.eval_timeout_ms }) : undefined;
+const pipeline = createCheckPipeline({
+  settings,
+  policy: () => policy,
+  identity: createIdentityResolver(cfg.identity),
+  ...(cache ? { cache } : {}),
+  ...(recorder ? { record: recorder } : {}),
+  ...(evaluator ? { evaluate: (p, input) => evaluator.evaluate(p, input) } : {}),
+});
 const request = requestFromJson(JSON.parse(readFileSync(new URL('./request.json', import.meta.url), 'utf8')));
 
 let misses = 0;
@@ -51,4 +62,5 @@ const run = async (n, keep) => {
 await run(2000, false); // warm-up (JIT)
 const times = (await run(iterations, true)).sort();
 const pct = (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
-console.log(JSON.stringify({ mode, record, iterations, ...(cache ? { misses } : {}), p50_us: +pct(50).toFixed(1), p90_us: +pct(90).toFixed(1), p99_us: +pct(99).toFixed(1), mean_us: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1) }));
+await evaluator?.close();
+console.log(JSON.stringify({ mode, record, evaluate: evaluator ? 'worker' : 'in-process', iterations, ...(cache ? { misses } : {}), p50_us: +pct(50).toFixed(1), p90_us: +pct(90).toFixed(1), p99_us: +pct(99).toFixed(1), mean_us: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1) }));

@@ -22,6 +22,7 @@ import { logDestination } from './observability/log-destination.js';
 import { createTracing, type CheckSpan, type Tracing, tracingStatus } from './observability/tracing.js';
 import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
 import type { Policy } from './policy/opa-wasm.js';
+import { createEvaluator } from './policy/evaluator.js';
 import { instantiateArtifact } from './policy/load.js';
 import { policySource } from './policy/policy-source.js';
 import { PolicyStore } from './policy/policy-store.js';
@@ -139,10 +140,27 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       })
     : undefined;
   const recorder = createCheckRecorder(metrics, decisionLog);
+  // Evaluation on a thread that is stopped at the deadline; cache hits never reach it.
+  const evaluator =
+    cfg.policy.eval_timeout_ms > 0
+      ? createEvaluator({
+          timeoutMs: cfg.policy.eval_timeout_ms,
+          onRestart: (i) => {
+            metrics.recordEvalRestart(i.reason);
+            logger.error({ reason: i.reason, revision: i.revision ?? null, err: i.error, eval_timeout_ms: cfg.policy.eval_timeout_ms }, 'policy evaluation stopped; evaluation thread restarted');
+          },
+        })
+      : undefined;
+  if (evaluator) {
+    const current = store.current();
+    if (current) evaluator.prepare(current);
+    store.onChange((p) => p && evaluator.prepare(p));
+  }
   const pipeline = createCheckPipeline<CheckSpan>({
     settings,
     policy: () => store.current(),
     identity,
+    ...(evaluator ? { evaluate: (policy: Policy, input: unknown) => evaluator.evaluate(policy, input) } : {}),
     ...(cache ? { cache } : {}),
     ...(approvals ? { approve: approvals.gate } : {}),
     ...(tracing.enabled ? { startSpan: (headers: Record<string, string>) => tracing.startCheck(headers) } : {}),
@@ -197,7 +215,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       }),
     );
   } catch (err) {
-    await Promise.all([grpc.shutdown(0), http?.close(), approvals?.close()]);
+    await Promise.all([grpc.shutdown(0), http?.close(), approvals?.close(), evaluator?.close()]);
     throw err;
   }
 
@@ -278,6 +296,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
       store.clear();
       identity.close();
+      await evaluator?.close();
       await decisionLog?.flush();
       await Promise.all([http.close(), admin.close(), tracing.shutdown()]);
       await approvals?.close();

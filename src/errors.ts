@@ -46,6 +46,8 @@ export const REASON = {
   decisionInvalid: 'decision_invalid',
   /** The decision's headers, body or metadata exceed the `decision.max_*` bounds. */
   decisionTooLarge: 'decision_too_large',
+  /** The evaluation ran past `policy.eval_timeout_ms`; it was stopped. */
+  policyTimeout: 'policy_timeout',
   requestInvalid: 'request_invalid',
   internalError: 'internal_error',
 } as const;
@@ -83,6 +85,7 @@ export const FAILURE_STATUS: Partial<Record<ReasonCode, number>> = {
   decision_undefined: 500,
   decision_invalid: 500,
   decision_too_large: 500,
+  policy_timeout: 500,
   request_invalid: 400,
   internal_error: 500,
 };

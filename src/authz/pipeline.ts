@@ -143,7 +143,10 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     try {
       resultSet = await t.stage('evaluate', () => evaluate(policy, input));
     } catch (err) {
-      return fail(t, failureDecision(REASON.policyEvalError, `policy evaluation failed: ${(err as Error).message}`), { view, policy }, status);
+      // An evaluation stopped at its deadline (policy/evaluator.ts PolicyTimeoutError) has its own code.
+      const timedOut = (err as { code?: unknown }).code === REASON.policyTimeout;
+      const code = timedOut ? REASON.policyTimeout : REASON.policyEvalError;
+      return fail(t, failureDecision(code, timedOut ? (err as Error).message : `policy evaluation failed: ${(err as Error).message}`), { view, policy }, status);
     }
     const interpreted = t.stage('decide', () => interpretResult(resultSet, settings.decision));
     if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), { view, policy }, status);

@@ -74,6 +74,8 @@ export interface Metrics {
   /** The active policy: replaces the mcp_authz_policy_info series and stamps the last successful load. */
   setPolicy(revision: string, source: string): void;
   recordReload(ok: boolean): void;
+  /** The evaluation thread was replaced: an evaluation ran past the deadline (`timeout`) or the thread died (`crash`). */
+  recordEvalRestart(reason: 'timeout' | 'crash'): void;
   recordParseFailure(code: string): void;
   metricsText(): Promise<string>;
   /** metricsText() with its content type (the shape the ops HTTP route takes). */
@@ -170,6 +172,14 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   sizeGauge('mcp_authz_decision_cache_bytes', 'Bytes held by the decision cache (estimated: entries, their keys and bookkeeping).', () => cacheBytes());
   const policyInfo = new Gauge({ name: 'mcp_authz_policy_info', help: 'The active policy: 1 for its revision and source.', labelNames: ['revision', 'source'] as const, registers: [registry] });
   const reloads = new Counter({ name: 'mcp_authz_policy_reloads_total', help: 'Policy loads after startup, by result.', labelNames: ['result'] as const, registers: [registry] });
+  const evalRestarts = new Counter({
+    name: 'mcp_authz_policy_eval_restarts_total',
+    help: 'Evaluation threads replaced, by reason: an evaluation ran past the deadline (timeout) or the thread died (crash).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  evalRestarts.inc({ reason: 'timeout' }, 0);
+  evalRestarts.inc({ reason: 'crash' }, 0);
   const createdAt = Date.now() / 1000;
   let lastSuccess = 0;
   new Gauge({
@@ -229,6 +239,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       reloads.inc({ result: ok ? 'success' : 'failure' });
       if (ok) lastSuccess = Date.now() / 1000;
     },
+    recordEvalRestart: (reason) => evalRestarts.inc({ reason }),
     recordParseFailure: (code) => parseFailures.inc({ code: reasonLabel(code) }),
     metricsText,
     async text() {

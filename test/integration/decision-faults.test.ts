@@ -12,7 +12,7 @@ import { repoRoot, toolPath } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 const dir = join(repoRoot, 'test/fixtures/policies/faults');
-const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: { entrypoint: string; code: string; why: string }[] };
+const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: { entrypoint: string; code: string; why: string; eval_timeout_ms?: number }[] };
 const request = mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }));
 
 describe('misbehaving decisions from real WASM are denied with their code over gRPC; the server keeps serving', () => {
@@ -32,8 +32,10 @@ describe('misbehaving decisions from real WASM are denied with their code over g
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it.each(cases.map((c) => [c.entrypoint, c.code, c.why]))('%s → %s (%s)', async (entrypoint, code) => {
-    const server = await startTestServer({ bundle, data: [data], entrypoint });
+  it.each(cases.map((c) => [c.entrypoint, c.code, c.why, c.eval_timeout_ms ?? 10_000] as const))('%s → %s (%s)', async (entrypoint, code, _why, timeoutMs) => {
+    const config = join(tmp, `${entrypoint.replace('/', '-')}.yaml`);
+    await writeFile(config, `policy: {eval_timeout_ms: ${timeoutMs}}\n`);
+    const server = await startTestServer({ bundle, data: [data], entrypoint }, config);
     try {
       const res = await server.client.check(request);
       expect(res.status.code).toBe(7);
