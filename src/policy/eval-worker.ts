@@ -26,8 +26,8 @@ if (port) {
         port.postMessage({ t: 'failed', id: m.id, error: 'policy not loaded in the evaluation worker' });
         return;
       }
-      // The input arrives as its JSON text; opa-wasm copies JSON bytes (an ArrayBuffer) straight into its memory.
-      const input = encoder.encode(m.input).buffer;
+      // The input arrives as its JSON text; the runtime copies the encoded bytes straight into the module's memory.
+      const input = encoder.encode(m.input);
       Atomics.store(slot, 1, (Date.now() - epoch) | 0);
       Atomics.store(slot, 0, m.id);
       try {

@@ -14,7 +14,10 @@ export type HostBuiltin = ((...args: any[]) => unknown) & { regoValues?: boolean
 export interface WasmPolicyInstance {
   entrypoints: Record<string, number>;
   setData(data: unknown): void;
-  /** Evaluate one entrypoint; returns the result set's JSON text. */
+  /**
+   * Evaluate one entrypoint; returns the result set's JSON text. A Uint8Array input is taken as the input's JSON
+   * text, already UTF-8 encoded (as the SDK takes an ArrayBuffer): the evaluation thread receives inputs that way.
+   */
   evaluateJson(input: unknown, entrypoint: number): string;
   evaluate(input: unknown, entrypoint: number): unknown;
 }
@@ -134,7 +137,7 @@ export async function instantiatePolicy(
       let inputAddr = 0;
       let inputLen = 0;
       if (input !== undefined) {
-        const bytes = encoder.encode(JSON.stringify(input));
+        const bytes = input instanceof Uint8Array ? input : encoder.encode(JSON.stringify(input));
         inputAddr = dataHeapPtr;
         inputLen = bytes.byteLength;
         const delta = inputAddr + inputLen - memory.buffer.byteLength;
@@ -144,7 +147,7 @@ export async function instantiatePolicy(
       return cString(e.opa_eval(0, entrypoint, dataAddr, inputAddr, inputLen, dataHeapPtr + inputLen, 0));
     }
     e.opa_heap_ptr_set(dataHeapPtr);
-    const inputAddr = input === undefined ? 0 : loadText(JSON.stringify(input));
+    const inputAddr = input === undefined ? 0 : loadText(input instanceof Uint8Array ? decoder.decode(input) : JSON.stringify(input));
     const ctx = e.opa_eval_ctx_new();
     if (inputAddr) e.opa_eval_ctx_set_input(ctx, inputAddr);
     e.opa_eval_ctx_set_data(ctx, dataAddr);
