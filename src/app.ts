@@ -190,6 +190,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       store.clear();
       identity.close();
       await approvals?.close();
+      await evaluator?.close();
       await decisionLog?.flush();
       await tracing.shutdown();
       return drained;
