@@ -80,11 +80,11 @@ try {
 }
 
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-const env = { slice, cpus: cpus().length, load_average: loadavg().map((l) => +l.toFixed(1)), node: process.version, manifest_memory_limit_mb: limitMb };
+const env = { slice, workers: process.env.RELIABILITY_WORKERS ?? 'default', cpus: cpus().length, load_average: loadavg().map((l) => +l.toFixed(1)), node: process.version, manifest_memory_limit_mb: limitMb };
 const md = [
   `## reliability ${stamp}${slice ? ' (slice)' : ''}`,
   '',
-  `${env.cpus} CPUs, load average ${env.load_average.join(' ')}, Node ${env.node}; load generator on the same machine.`,
+  `${env.cpus} CPUs, load average ${env.load_average.join(' ')}, Node ${env.node}, --workers ${env.workers}; load generator on the same machine.`,
   '',
   '| target | met | value |',
   '|---|---|---|',

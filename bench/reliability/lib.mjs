@@ -61,7 +61,9 @@ export function clients(address, connections = 4) {
 export async function startServer({ args = [], env = {}, log }) {
   const out = createWriteStream(log);
   await new Promise((r) => out.once('open', r));
-  const child = spawn(process.execPath, [join(root, 'dist/main.js'), 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...args], {
+  // RELIABILITY_WORKERS=N runs every server with --workers N (default: the server's own default).
+  const workers = process.env.RELIABILITY_WORKERS ? ['--workers', process.env.RELIABILITY_WORKERS] : [];
+  const child = spawn(process.execPath, [join(root, 'dist/main.js'), 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...workers, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],

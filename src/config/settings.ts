@@ -30,6 +30,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'approvals-store', env: 'MCP_AUTHZ_APPROVALS_STORE', path: ['approvals', 'store'], kind: 'string', help: 'approval store: sqlite (one file every worker shares) or redis (shared by replicas)', value: 'sqlite|redis' },
   { flag: 'approvals-db', env: 'MCP_AUTHZ_APPROVALS_DB', path: ['approvals', 'sqlite', 'path'], kind: 'string', help: 'SQLite file of the approval store', value: 'FILE' },
   { flag: 'approvals-redis-url', env: 'MCP_AUTHZ_APPROVALS_REDIS_URL', path: ['approvals', 'redis', 'url'], kind: 'string', help: 'Redis URL of the approval store (with --approvals-store redis)', value: 'URL' },
+  { flag: 'eval-timeout-ms', env: 'MCP_AUTHZ_EVAL_TIMEOUT_MS', path: ['policy', 'eval_timeout_ms'], kind: 'number', help: 'evaluation deadline in ms: a longer evaluation is stopped and its check denied (policy_timeout); 0: no deadline', value: 'MS' },
   { flag: 'shutdown-grace', env: 'MCP_AUTHZ_SHUTDOWN_GRACE', path: ['shutdown', 'grace_seconds'], kind: 'number', help: 'seconds to drain in-flight checks on SIGTERM', value: 'SECONDS' },
   { flag: 'shutdown-drain-delay', env: 'MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY', path: ['shutdown', 'drain_delay_seconds'], kind: 'number', help: 'seconds of NOT_SERVING, still answering, before the port closes on SIGTERM', value: 'SECONDS' },
 ];

