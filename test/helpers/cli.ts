@@ -37,8 +37,9 @@ export async function startCli(args: string[], env: Record<string, string> = {})
   requireBuild();
   const child = spawn(process.execPath, [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...args], {
     cwd: repoRoot,
-    // No drain delay unless a test asks for one (production default: 5 s of NOT_SERVING before the port closes).
-    env: cleanEnv({ MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0', ...env }),
+    // No drain delay unless a test asks for one (production default: 5 s of NOT_SERVING before the port closes), and
+    // a generous evaluation deadline (production: 100 ms) so a busy machine never turns a check into policy_timeout.
+    env: cleanEnv({ MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0', MCP_AUTHZ_EVAL_TIMEOUT_MS: '10000', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

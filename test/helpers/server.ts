@@ -37,8 +37,10 @@ export async function startTestServer(flags: Record<string, string | string[]> =
     dir = built.tmp;
   }
   dir ??= await mkdtemp(join(tmpdir(), 'mcp-authz-test-'));
+  // No drain delay, and a generous evaluation deadline (production: 100 ms) so a busy machine never turns a check
+  // into policy_timeout; the deadline's own tests set --eval-timeout-ms.
   // Each test server gets its own approval store unless the test shares one on purpose.
-  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', 'shutdown-drain-delay': '0', 'approvals-db': join(dir, 'approvals.db'), ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
+  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', 'shutdown-drain-delay': '0', 'eval-timeout-ms': '10000', 'approvals-db': join(dir, 'approvals.db'), ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
   const decisions: Record<string, any>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

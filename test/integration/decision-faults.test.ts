@@ -33,9 +33,7 @@ describe('misbehaving decisions from real WASM are denied with their code over g
   });
 
   it.each(cases.map((c) => [c.entrypoint, c.code, c.why, c.eval_timeout_ms ?? 10_000] as const))('%s → %s (%s)', async (entrypoint, code, _why, timeoutMs) => {
-    const config = join(tmp, `${entrypoint.replace('/', '-')}.yaml`);
-    await writeFile(config, `policy: {eval_timeout_ms: ${timeoutMs}}\n`);
-    const server = await startTestServer({ bundle, data: [data], entrypoint }, config);
+    const server = await startTestServer({ bundle, data: [data], entrypoint, 'eval-timeout-ms': String(timeoutMs) });
     try {
       const res = await server.client.check(request);
       expect(res.status.code).toBe(7);

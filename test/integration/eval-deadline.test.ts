@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,9 +19,7 @@ describe('evaluation deadline: a runaway policy is stopped, the server keeps ans
     tmp = await mkdtemp(join(tmpdir(), 'mcp-authz-deadline-'));
     const bundle = join(tmp, 'spin.tar.gz');
     await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', 'faults/spin', '-o', bundle, join(repoRoot, 'test/fixtures/policies/faults')]);
-    const config = join(tmp, 'config.yaml');
-    await writeFile(config, 'policy: {eval_timeout_ms: 400}\n');
-    server = await startTestServer({ bundle, entrypoint: 'faults/spin' }, config);
+    server = await startTestServer({ bundle, entrypoint: 'faults/spin', 'eval-timeout-ms': '400' });
   }, 60_000);
   afterAll(async () => {
     await server?.close();

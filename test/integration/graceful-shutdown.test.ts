@@ -10,7 +10,7 @@ describe('graceful shutdown under load', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s: health flips, in-flight checks all answered, exit 0', async (signal) => {
     // A slow policy keeps checks in flight long enough for the signal to land among them.
     const { file } = await buildBundleFile(join(repoRoot, 'test/fixtures/policies/slow'), 'slow/allow');
-    const server = await startCli(['--bundle', file, '--entrypoint', 'slow/allow', '--shutdown-grace', '20', '--eval-timeout-ms', '10000']);
+    const server = await startCli(['--bundle', file, '--entrypoint', 'slow/allow', '--shutdown-grace', '20']);
     const client = checkClient(`127.0.0.1:${server.grpcPort}`);
     const request = mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }));
     try {
