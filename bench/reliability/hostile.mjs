@@ -21,7 +21,9 @@ export async function hostileLoad({ work, bigBodies, distinct, idleConnections, 
 
     // Distinct requests: every one a cache miss; the cache must hold at its bound.
     const d = await closedLoop(c, { concurrency: 32, count: distinct, next: (i) => ({ request: checkRequest(toolCall('fetch_url', { url: `https://httpbin.org/get?i=${i}` })) }) });
-    out.distinct = { count: d.answered, failed_rpcs: d.errors.length, rps: d.rps, p99_ms: d.p99, cache_entries: await metric(srv, 'mcp_authz_decision_cache_size'), rss_peak_mb: rss.peak() };
+    // With --workers N the scraped gauge is the sum over N workers, each with its own cache.
+    const workers = srv.lines().find((l) => typeof l.workers === 'number')?.workers ?? 1;
+    out.distinct = { count: d.answered, failed_rpcs: d.errors.length, rps: d.rps, p99_ms: d.p99, cache_entries: await metric(srv, 'mcp_authz_decision_cache_size'), workers, rss_peak_mb: rss.peak() };
 
     // Extreme nesting: 100,000 levels, denied as body_too_deep before any evaluation.
     const deep = checkRequest(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`);
