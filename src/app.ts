@@ -20,7 +20,8 @@ import { createDecisionLogger, type DecisionLogger } from './observability/decis
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { logDestination } from './observability/log-destination.js';
 import { createTracing, type CheckSpan, type Tracing, tracingStatus } from './observability/tracing.js';
-import { createBundlePoller, type BundlePoller } from './policy/bundle-poller.js';
+import type { BundlePoller } from './policy/bundle-poller.js';
+import { startRemotePolling } from './policy/remote-polling.js';
 import type { Policy } from './policy/opa-wasm.js';
 import { createEvaluator } from './policy/evaluator.js';
 import { instantiateArtifact } from './policy/load.js';
@@ -220,31 +221,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     throw err;
   }
 
-  let poller: BundlePoller | undefined;
-  if (source.kind === 'remote' && source.fromRemote && cfg.policy.bundle_url) {
-    const poll = cfg.policy.bundle_poll;
-    const fromRemote = source.fromRemote;
-    poller = createBundlePoller({
-      url: cfg.policy.bundle_url,
-      minDelaySeconds: poll.min_delay_seconds,
-      maxDelaySeconds: poll.max_delay_seconds,
-      timeoutMs: Math.round(poll.timeout_seconds * 1000),
-      maxBytes: poll.max_bytes,
-      ...(poll.bearer_token ? { bearerToken: poll.bearer_token } : {}),
-      ...(poll.bearer_token_file ? { bearerTokenFile: poll.bearer_token_file } : {}),
-      onBundle: async (bytes, info) => {
-        const policy = await fromRemote(bytes, info.url);
-        store.activate(policy);
-        metrics.recordReload(true);
-        logger.info({ reason: 'remote bundle', revision: policy.revision, etag: info.etag ?? null, sha256: policy.sha256 }, 'policy loaded');
-      },
-      onError: (err, info) => {
-        metrics.recordReload(false);
-        logger.error({ err: err.message, phase: info.phase, consecutive_failures: info.consecutiveFailures, next_delay_ms: info.nextDelayMs, serving: store.current()?.revision ?? null }, 'remote bundle update failed');
-      },
-    });
-    poller.start();
-  }
+  const poller = source.kind === 'remote' ? startRemotePolling(cfg, source, store, metrics, logger) : undefined;
 
   const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
   process.on('SIGHUP', onHup);

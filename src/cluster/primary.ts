@@ -1,3 +1,4 @@
+import { version } from '../version.js';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -16,8 +17,8 @@ import { instantiateArtifact } from '../policy/load.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { PolicyReloader } from '../policy/reloader.js';
 import { ClusterPolicy } from './cluster-policy.js';
+import { startRemotePolling } from '../policy/remote-polling.js';
 import { createClusterMetrics } from './cluster-metrics.js';
-import { startRemotePolling } from './remote-polling.js';
 import { WorkerPool, WorkerStartError } from './worker-pool.js';
 
 export interface Primary {
@@ -99,7 +100,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     throw err;
   }
 
-  const poller = source.kind === 'remote' ? startRemotePolling(cfg, source, policy, store, metrics, logger) : undefined;
+  const poller = source.kind === 'remote' ? startRemotePolling(cfg, source, store, metrics, logger, (p) => policy.prepare(p)) : undefined;
   const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
   process.on('SIGHUP', onHup);
   if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
@@ -107,7 +108,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
   const active = store.current();
   logger.info(
     {
-      version: process.env.npm_package_version ?? '0.1.0',
+      version: version(),
       workers: opts.workers,
       grpc_addr: cfg.grpc_addr,
       grpc_port: pool.port(),

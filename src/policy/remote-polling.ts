@@ -1,16 +1,24 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
-import { createBundlePoller, type BundlePoller } from '../policy/bundle-poller.js';
-import type { PolicySource } from '../policy/policy-source.js';
-import type { PolicyStore } from '../policy/policy-store.js';
-import type { ClusterPolicy } from './cluster-policy.js';
+import { createBundlePoller, type BundlePoller } from './bundle-poller.js';
+import type { Policy } from './opa-wasm.js';
+import type { PolicySource } from './policy-source.js';
+import type { PolicyStore } from './policy-store.js';
 
 /**
- * Remote bundle polling in a cluster primary: the bundle is downloaded once, prepared on every worker, then
- * activated (committed everywhere). A failure anywhere keeps every worker on the last good revision.
+ * Remote bundle polling (`policy.bundle_url`), for one process and for a cluster primary alike: each new bundle is
+ * loaded, handed to `prepare` (a cluster primary prepares it on every worker; a failure anywhere keeps the last
+ * good revision everywhere), then activated. Returns undefined when the source is not remote.
  */
-export function startRemotePolling(cfg: Config, source: PolicySource, policy: ClusterPolicy, store: PolicyStore, metrics: Metrics, logger: Logger): BundlePoller | undefined {
+export function startRemotePolling(
+  cfg: Config,
+  source: PolicySource,
+  store: PolicyStore,
+  metrics: Metrics,
+  logger: Logger,
+  prepare: (policy: Policy) => Promise<void> = async () => undefined,
+): BundlePoller | undefined {
   const poll = cfg.policy.bundle_poll;
   const fromRemote = source.fromRemote;
   if (!cfg.policy.bundle_url || !fromRemote) return undefined;
@@ -24,7 +32,7 @@ export function startRemotePolling(cfg: Config, source: PolicySource, policy: Cl
     ...(poll.bearer_token_file ? { bearerTokenFile: poll.bearer_token_file } : {}),
     onBundle: async (bytes, info) => {
       const p = await fromRemote(bytes, info.url);
-      await policy.prepare(p);
+      await prepare(p);
       store.activate(p);
       metrics.recordReload(true);
       logger.info({ reason: 'remote bundle', revision: p.revision, etag: info.etag ?? null, sha256: p.sha256 }, 'policy loaded');
