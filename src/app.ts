@@ -15,7 +15,7 @@ import { listening } from './listen-error.js';
 import { createIdentityResolver } from './identity/resolve.js';
 import { createAppLogger } from './observability/app-logger.js';
 import { createCheckRecorder } from './observability/check-observer.js';
-import { version } from './version.js';
+import { logStarted } from './startup-log.js';
 import { createDecisionLogger, type DecisionLogger } from './observability/decision-log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { logDestination } from './observability/log-destination.js';
@@ -227,24 +227,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   process.on('SIGHUP', onHup);
   if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
 
-  const active = store.current();
-  logger.info(
-    {
-      version: version(),
-      grpc_addr: cfg.grpc_addr,
-      grpc_port: grpc.port,
-      http_addr: cfg.http_addr,
-      http_port: http.port,
-      admin_addr: cfg.admin_addr,
-      admin_port: admin.port,
-      policy: active
-        ? { revision: active.revision, source: active.source, entrypoint: active.entrypoint, mode: active.mode, nondeterministic: active.nondeterministic }
-        : { source: cfg.policy.bundle_url, entrypoint: cfg.policy.entrypoint, state: 'waiting for the first bundle' },
-      cache: cfg.cache,
-      body: cfg.body,
-    },
-    'mcp-authz started',
-  );
+  logStarted(logger, cfg, store, { grpc: grpc.port, http: http.port, admin: admin.port });
 
   return {
     grpc,

@@ -1,4 +1,4 @@
-import { version } from '../version.js';
+import { logStarted } from '../startup-log.js';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -105,25 +105,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
   process.on('SIGHUP', onHup);
   if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
 
-  const active = store.current();
-  logger.info(
-    {
-      version: version(),
-      workers: opts.workers,
-      grpc_addr: cfg.grpc_addr,
-      grpc_port: pool.port(),
-      http_addr: cfg.http_addr,
-      http_port: http.port,
-      admin_addr: cfg.admin_addr,
-      admin_port: admin.port,
-      policy: active
-        ? { revision: active.revision, source: active.source, entrypoint: active.entrypoint, mode: active.mode, nondeterministic: active.nondeterministic }
-        : { source: cfg.policy.bundle_url, entrypoint: cfg.policy.entrypoint, state: 'waiting for the first bundle' },
-      cache: cfg.cache,
-      body: cfg.body,
-    },
-    'mcp-authz started',
-  );
+  logStarted(logger, cfg, store, { grpc: pool.port(), http: http.port, admin: admin.port }, { workers: opts.workers });
 
   return {
     grpcPort: pool.port(),
