@@ -8,7 +8,8 @@ export interface PolicyInput {
   attributes: JsonObject;
   parsed_path: string[];
   parsed_query: Record<string, string[]>;
-  parsed_body: Json | undefined;
+  /** Absent when the body was not parsed (deleted once the input is complete). */
+  parsed_body?: Json | undefined;
   truncated_body: boolean;
   source_principal?: string;
   version: { encoding: string; ext_authz: string };

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { CheckOutcome } from '../authz/pipeline.js';
-import type { CheckRequestWire } from '../authz/request.js';
 import { AuthzError } from '../errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { requestForBody, requestFromJson } from './check-request.js';

@@ -65,7 +65,7 @@ function walkInto(value: unknown, basePath: string, nesting: number, facts: Argu
       }
       collect(path, v, kind);
     },
-    { maxDepth: limits.maxDepth, maxStrings: limits.maxStrings, maxNodes: limits.maxNodes, keys: true, numbers: true, basePath },
+    { ...limits, keys: true, numbers: true, basePath },
   );
   if (truncated) facts.truncated = true;
   for (const doc of inner) {
