@@ -43,7 +43,13 @@ const ALL = {
   'authz-nocache': { server: 'authz', cache: false, log: false, data: 'bench/request.json', what: 'mcp-authz, cache off, logs off' },
   'authz-nocache-log': { server: 'authz', cache: false, log: true, data: 'bench/request.json', what: 'mcp-authz, cache off, decision logs on' },
   'authz-hit': { server: 'authz', cache: true, log: false, data: 'bench/request.json', what: 'mcp-authz, 100% cache hits, logs off' },
-  'authz-hit-log': { server: 'authz', cache: true, log: true, data: 'bench/request.json', what: 'mcp-authz, 100% cache hits, decision logs on (defaults)' },
+  'authz-hit-log': {
+    server: 'authz',
+    cache: true,
+    log: true,
+    data: 'bench/request.json',
+    what: 'mcp-authz, 100% cache hits, decision logs on (defaults)',
+  },
   'authz-zipf': { server: 'authz', cache: true, log: false, data: 'bench/request-zipf.json', what: 'mcp-authz, Zipf mix, cache on, logs off' },
   'authz-zipf-log': { server: 'authz', cache: true, log: true, data: 'bench/request-zipf.json', what: 'mcp-authz, Zipf mix, cache on, logs on' },
 };
@@ -76,7 +82,7 @@ for (const tool of ['ghz', 'opa']) {
 }
 const peerBin = process.env.OPA_ENVOY_PLUGIN || onPath('opa-envoy-plugin');
 const wanted = (process.env.BENCH_SCENARIOS ?? Object.keys(ALL).join(' ')).split(/[\s,]+/).filter(Boolean);
-for (const s of wanted) if (!ALL[s]) (say(`unknown scenario "${s}"; known: ${Object.keys(ALL).join(' ')}`), process.exit(2));
+for (const s of wanted) if (!ALL[s]) say(`unknown scenario "${s}"; known: ${Object.keys(ALL).join(' ')}`), process.exit(2);
 let scenarios = wanted;
 if (!peerBin) {
   say('bench:compare: opa-envoy-plugin is NOT on PATH (nor OPA_ENVOY_PLUGIN set): the peer scenarios are skipped and');
@@ -94,7 +100,10 @@ const work = mkdtempSync(join(tmpdir(), 'mcp-authz-compare-'));
 const bundle = join(work, 'bundle.tar.gz');
 run('opa', ['build', '-t', 'wasm', '-e', ENTRYPOINT, '-o', bundle, POLICY]);
 
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = new Date()
+  .toISOString()
+  .replace(/[-:]/g, '')
+  .replace(/\.\d+Z$/, 'Z');
 const resultsDir = join(root, 'bench/results');
 spawnSync('mkdir', ['-p', resultsDir]);
 
@@ -142,10 +151,26 @@ async function startServer(name, spec) {
   } else {
     const cfg = join(work, `${name}.yaml`);
     // BENCH_EVAL_TIMEOUT_MS=0 evaluates on the serving thread (no deadline) for comparison; default: the config default.
-    const evalTimeout = process.env.BENCH_EVAL_TIMEOUT_MS !== undefined ? `policy:\n  eval_timeout_ms: ${Number(process.env.BENCH_EVAL_TIMEOUT_MS)}\n` : '';
+    const evalTimeout =
+      process.env.BENCH_EVAL_TIMEOUT_MS !== undefined ? `policy:\n  eval_timeout_ms: ${Number(process.env.BENCH_EVAL_TIMEOUT_MS)}\n` : '';
     writeFileSync(cfg, `${evalTimeout}cache:\n  enabled: ${spec.cache}\nobservability:\n  decision_log:\n    enabled: ${spec.log}\n`);
     cmd = 'node';
-    args = ['dist/main.js', 'serve', '--config', cfg, '--bundle', bundle, '--entrypoint', ENTRYPOINT, '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'];
+    args = [
+      'dist/main.js',
+      'serve',
+      '--config',
+      cfg,
+      '--bundle',
+      bundle,
+      '--entrypoint',
+      ENTRYPOINT,
+      '--grpc-addr',
+      '127.0.0.1:0',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--admin-addr',
+      '127.0.0.1:0',
+    ];
     if (WORKERS) args.push('--workers', WORKERS);
   }
   const child = spawn(cmd, args, { stdio: ['ignore', out, out] });
@@ -157,7 +182,10 @@ async function startServer(name, spec) {
     if (exited) throw new Error(`${name} exited at startup:\n${readFileSync(log, 'utf8').slice(0, 4000)}`);
     const text = readFileSync(log, 'utf8').slice(0, 200_000);
     if (spec.server === 'peer') {
-      const ok = await fetch(`http://127.0.0.1:${spec.rest}/health?plugins`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${spec.rest}/health?plugins`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
     } else {
       const m = text.match(/"grpc_port":(\d+)/);
@@ -222,7 +250,8 @@ async function sanity(name, spec, port) {
     );
   try {
     const [allow, deny] = [await code(good), await code(bad)];
-    if (allow !== 0 || deny !== 7) throw new Error(`${name}: expected allow (0) for bench/request.json and deny (7) for a bad URL, got ${allow} and ${deny}`);
+    if (allow !== 0 || deny !== 7)
+      throw new Error(`${name}: expected allow (0) for bench/request.json and deny (7) for a bad URL, got ${allow} and ${deny}`);
   } finally {
     client.close();
   }
@@ -230,7 +259,26 @@ async function sanity(name, spec, port) {
 
 // ---- ghz -----------------------------------------------------------------------------------------------------
 function ghz(port, data, n, rps) {
-  const args = ['--insecure', '--protoset', 'proto/mcp-authz.binpb', '--call', 'envoy.service.auth.v3.Authorization/Check', '--data-file', data, '-n', String(n), '-c', String(C), '--connections', String(CONNECTIONS), '--rps', String(rps), '--format', 'json', `127.0.0.1:${port}`];
+  const args = [
+    '--insecure',
+    '--protoset',
+    'proto/mcp-authz.binpb',
+    '--call',
+    'envoy.service.auth.v3.Authorization/Check',
+    '--data-file',
+    data,
+    '-n',
+    String(n),
+    '-c',
+    String(C),
+    '--connections',
+    String(CONNECTIONS),
+    '--rps',
+    String(rps),
+    '--format',
+    'json',
+    `127.0.0.1:${port}`,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('ghz', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const chunks = [];
@@ -266,14 +314,32 @@ async function measure(name) {
     // The share of checks answered from the decision cache (mcp-authz /metrics), so "100% hits" is a measurement.
     let cache_hit_ratio = NaN;
     if (srv.httpPort) {
-      const text = await fetch(`http://127.0.0.1:${srv.httpPort}/metrics`).then((x) => x.text(), () => '');
-      const sum = (name) => text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      const text = await fetch(`http://127.0.0.1:${srv.httpPort}/metrics`).then(
+        (x) => x.text(),
+        () => '',
+      );
+      const sum = (name) =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+          .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
       const hits = sum('mcp_authz_decision_cache_hits_total');
       const misses = sum('mcp_authz_decision_cache_misses_total');
       if (hits + misses > 0) cache_hit_ratio = hits / (hits + misses);
     }
     return {
-      cache_hit_ratio, rps: max.rps, p50_ms: max.p50_ms, p99_ms: max.p99_ms, half_rps: half.rps, half_p50_ms: half.p50_ms, half_p99_ms: half.p99_ms, rss_mb: peak.mb, processes: peak.procs, errors: max.errors + half.errors, ...srv.info };
+      cache_hit_ratio,
+      rps: max.rps,
+      p50_ms: max.p50_ms,
+      p99_ms: max.p99_ms,
+      half_rps: half.rps,
+      half_p50_ms: half.p50_ms,
+      half_p99_ms: half.p99_ms,
+      rss_mb: peak.mb,
+      processes: peak.procs,
+      errors: max.errors + half.errors,
+      ...srv.info,
+    };
   } finally {
     clearInterval(sampler);
     await stopServer(srv);
@@ -289,7 +355,14 @@ const median = (xs) => {
 };
 const rounds = {};
 const cpus = (await import('node:os')).availableParallelism();
-say(`bench:compare: ${scenarios.length} scenarios × ${ROUNDS} round(s), n=${N}, c=${C}, connections=${CONNECTIONS}, ${cpus} CPUs, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+say(
+  `bench:compare: ${scenarios.length} scenarios × ${ROUNDS} round(s), n=${N}, c=${C}, connections=${CONNECTIONS}, ${cpus} CPUs, load average ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of scenarios) {
@@ -308,12 +381,17 @@ for (const [s, rs] of Object.entries(rounds)) {
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const lines = [];
 lines.push(`## bench:compare ${stamp}`, '');
-lines.push(`n=${N} per max run, c=${C} over ${CONNECTIONS} connections, ${ROUNDS} round(s) (medians), ${cpus} CPUs, ghz on the same machine; mcp-authz workers: ${WORKERS ?? 'default'}; peer: ${peerBin ? 'opa-envoy-plugin' : 'NOT on PATH (skipped)'}`, '');
+lines.push(
+  `n=${N} per max run, c=${C} over ${CONNECTIONS} connections, ${ROUNDS} round(s) (medians), ${cpus} CPUs, ghz on the same machine; mcp-authz workers: ${WORKERS ?? 'default'}; peer: ${peerBin ? 'opa-envoy-plugin' : 'NOT on PATH (skipped)'}`,
+  '',
+);
 lines.push('| scenario | what | max rps | p50 ms | p99 ms | p99 ms @50% | RSS MB (processes) | cache hits | errors |');
 lines.push('|---|---|---|---|---|---|---|---|---|');
 for (const s of scenarios) {
   const r = results[s];
-  lines.push(`| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`);
+  lines.push(
+    `| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`,
+  );
 }
 lines.push('', 'Ratios within the run (numerator / denominator; rps above 1 is better, latency and RSS below 1 are better):', '');
 lines.push('| comparison | max rps | p50 | p99 | p99 @50% | RSS | target |');
@@ -323,12 +401,25 @@ for (const [label, a, b, target] of RATIOS) {
   const x = results[a];
   const y = results[b];
   const q = (k) => (x && y ? x[k] / y[k] : NaN);
-  const row = { label, numerator: a, denominator: b, rps: q('rps'), p50: q('p50_ms'), p99: q('p99_ms'), half_p99: q('half_p99_ms'), rss: q('rss_mb'), target };
+  const row = {
+    label,
+    numerator: a,
+    denominator: b,
+    rps: q('rps'),
+    p50: q('p50_ms'),
+    p99: q('p99_ms'),
+    half_p99: q('half_p99_ms'),
+    rss: q('rss_mb'),
+    target,
+  };
   ratios.push(row);
   lines.push(`| ${label} | ${f(row.rps)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.half_p99)} | ${f(row.rss)} | ${target} |`);
 }
 const md = lines.join('\n');
 writeFileSync(join(resultsDir, `compare-${stamp}.md`), `${md}\n`);
-writeFileSync(join(resultsDir, `compare-${stamp}.json`), `${JSON.stringify({ stamp, n: N, concurrency: C, connections: CONNECTIONS, rounds: ROUNDS, cpus, workers: WORKERS ?? 'default', peer: peerBin || null, results, raw: rounds, ratios }, null, 2)}\n`);
+writeFileSync(
+  join(resultsDir, `compare-${stamp}.json`),
+  `${JSON.stringify({ stamp, n: N, concurrency: C, connections: CONNECTIONS, rounds: ROUNDS, cpus, workers: WORKERS ?? 'default', peer: peerBin || null, results, raw: rounds, ratios }, null, 2)}\n`,
+);
 console.log(md);
 say(`\nsaved bench/results/compare-${stamp}.md and .json`);

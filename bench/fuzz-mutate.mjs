@@ -2,38 +2,152 @@
 // Each call returns { body: Buffer, headers: {…} }. Deterministic for a given PRNG.
 
 const URLS = [
-  'https://httpbin.org/get', 'http://169.254.169.254/latest/meta-data', 'jar:http://169.254.169.254/x!/y', 'file:../../etc/passwd',
-  'view-source:http://10.0.0.1/', 'https://kubernetes.default/api', 'http://svc.ns.svc/', 'https://example.com/a?b=c',
-  'http://2852039166/', 'https://httpbin.org@evil.com/', 'gopher:x', 'url:http://127.0.0.1/', 'HTTPS://HTTPBIN.ORG/', '//evil.com/x',
+  'https://httpbin.org/get',
+  'http://169.254.169.254/latest/meta-data',
+  'jar:http://169.254.169.254/x!/y',
+  'file:../../etc/passwd',
+  'view-source:http://10.0.0.1/',
+  'https://kubernetes.default/api',
+  'http://svc.ns.svc/',
+  'https://example.com/a?b=c',
+  'http://2852039166/',
+  'https://httpbin.org@evil.com/',
+  'gopher:x',
+  'url:http://127.0.0.1/',
+  'HTTPS://HTTPBIN.ORG/',
+  '//evil.com/x',
 ];
 const STRINGS = [
-  '', 'x', 'hello world', '\u200b', '\u00a0', '4111 1111 1111 1111', '4111\u00a01111\u00a01111\u00a01111', '123-45-6789',
-  '{"amount": 50000}', 'amount=50000&currency=usd', '{"url":"http://169.254.169.254/"}', '[1,2', '\u017f', '\u212a', 'é', '😀',
+  '',
+  'x',
+  'hello world',
+  '\u200b',
+  '\u00a0',
+  '4111 1111 1111 1111',
+  '4111\u00a01111\u00a01111\u00a01111',
+  '123-45-6789',
+  '{"amount": 50000}',
+  'amount=50000&currency=usd',
+  '{"url":"http://169.254.169.254/"}',
+  '[1,2',
+  '\u017f',
+  '\u212a',
+  'é',
+  '😀',
   ...URLS,
 ];
-const NUMBERS = ['0', '-0', '1', '1.5', '1E2', '1e400', '-1E999', '1e-400', '9007199254740991', '9007199254740993', '4111111111111111113',
-  '500.0000000000000001', '0.1', '123456789012345678901234567890', '1e21', '-12.75'];
-const KEYS = ['method', 'Method', 'METHOD', 'params', 'Params', 'name', 'NAME', 'Name', 'arguments', 'Arguments', 'ARGUMENTS', 'argument\u017f',
-  'id', 'ID', 'jsonrpc', 'uri', 'URI', 'url', 'URL', 'amount', 'AMOUNT', '\u212aey', 'key', '_meta', 'result', 'error'];
-const METHODS = ['tools/call', 'tools/list', 'resources/read', 'resources/subscribe', 'prompts/get', 'completion/complete', 'initialize', 'ping',
-  'notifications/initialized', 'Tools/Call', 'tools/call ', 'custom/x'];
-const RAW_STRINGS = ['"\\ud800"', '"\\udc00x"', '"\\ud83d\\ude00"', '"met\\u0068od"', '"argument\\u017f"', '"\\u212aey"', '"a\\u0000b"', '"\\u00a0"',
-  '"tools/call"', '"fetch_url"', '"\\"x"', '"jar:http://169.254.169.254/"'];
+const NUMBERS = [
+  '0',
+  '-0',
+  '1',
+  '1.5',
+  '1E2',
+  '1e400',
+  '-1E999',
+  '1e-400',
+  '9007199254740991',
+  '9007199254740993',
+  '4111111111111111113',
+  '500.0000000000000001',
+  '0.1',
+  '123456789012345678901234567890',
+  '1e21',
+  '-12.75',
+];
+const KEYS = [
+  'method',
+  'Method',
+  'METHOD',
+  'params',
+  'Params',
+  'name',
+  'NAME',
+  'Name',
+  'arguments',
+  'Arguments',
+  'ARGUMENTS',
+  'argument\u017f',
+  'id',
+  'ID',
+  'jsonrpc',
+  'uri',
+  'URI',
+  'url',
+  'URL',
+  'amount',
+  'AMOUNT',
+  '\u212aey',
+  'key',
+  '_meta',
+  'result',
+  'error',
+];
+const METHODS = [
+  'tools/call',
+  'tools/list',
+  'resources/read',
+  'resources/subscribe',
+  'prompts/get',
+  'completion/complete',
+  'initialize',
+  'ping',
+  'notifications/initialized',
+  'Tools/Call',
+  'tools/call ',
+  'custom/x',
+];
+const RAW_STRINGS = [
+  '"\\ud800"',
+  '"\\udc00x"',
+  '"\\ud83d\\ude00"',
+  '"met\\u0068od"',
+  '"argument\\u017f"',
+  '"\\u212aey"',
+  '"a\\u0000b"',
+  '"\\u00a0"',
+  '"tools/call"',
+  '"fetch_url"',
+  '"\\"x"',
+  '"jar:http://169.254.169.254/"',
+];
 const PUNCT = ['{', '}', '[', ']', ',', ':', '"', '\\', 'null', 'true', 'false'];
 
 export const SEEDS = [
   { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fetch_url', arguments: { url: 'https://httpbin.org/get' } } },
-  { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'summarise', arguments: { text: 'hello', options: { depth: 2, tags: ['a', 'b'] } } } },
-  { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'process_refund', arguments: { amount: 120, reason: 'damaged' }, _meta: { progressToken: 'p' } } },
-  { jsonrpc: '2.0', id: 'a', method: 'tools/call', params: { name: 'http_request', arguments: { url: 'https://api.example.com/pay', body: 'amount=100&currency=usd' } } },
+  {
+    jsonrpc: '2.0',
+    id: 2,
+    method: 'tools/call',
+    params: { name: 'summarise', arguments: { text: 'hello', options: { depth: 2, tags: ['a', 'b'] } } },
+  },
+  {
+    jsonrpc: '2.0',
+    id: 3,
+    method: 'tools/call',
+    params: { name: 'process_refund', arguments: { amount: 120, reason: 'damaged' }, _meta: { progressToken: 'p' } },
+  },
+  {
+    jsonrpc: '2.0',
+    id: 'a',
+    method: 'tools/call',
+    params: { name: 'http_request', arguments: { url: 'https://api.example.com/pay', body: 'amount=100&currency=usd' } },
+  },
   { jsonrpc: '2.0', id: 4, method: 'resources/read', params: { uri: 'https://example.com/docs/readme.md' } },
   { jsonrpc: '2.0', id: 5, method: 'prompts/get', params: { name: 'p', arguments: { topic: 'x' } } },
   { jsonrpc: '2.0', id: 6, method: 'completion/complete', params: { ref: { type: 'ref/prompt', name: 'p' }, argument: { name: 'a', value: 'b' } } },
   { jsonrpc: '2.0', id: 7, method: 'tools/list', params: { cursor: 'c' } },
-  { jsonrpc: '2.0', id: 8, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } },
+  {
+    jsonrpc: '2.0',
+    id: 8,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+  },
   { jsonrpc: '2.0', method: 'notifications/initialized' },
   { jsonrpc: '2.0', id: 9, method: 'ping' },
-  [{ jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'summarise', arguments: { q: 'x' } } }, { jsonrpc: '2.0', id: 11, method: 'tools/list' }],
+  [
+    { jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'summarise', arguments: { q: 'x' } } },
+    { jsonrpc: '2.0', id: 11, method: 'tools/list' },
+  ],
 ];
 
 const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
@@ -55,18 +169,30 @@ function members(root) {
 }
 
 function foldVariant(r, key) {
-  const variants = [key.toUpperCase(), key[0] ? key[0].toUpperCase() + key.slice(1) : key, key.replace(/s/, '\u017f'), key.replace(/k/, '\u212a'), key.replace(/K/, '\u212a')];
+  const variants = [
+    key.toUpperCase(),
+    key[0] ? key[0].toUpperCase() + key.slice(1) : key,
+    key.replace(/s/, '\u017f'),
+    key.replace(/k/, '\u212a'),
+    key.replace(/K/, '\u212a'),
+  ];
   return r.pick(variants.filter((v) => v !== key).concat([`${key}_`]));
 }
 
 function interestingValue(r) {
   switch (r.int(6)) {
-    case 0: return r.pick(STRINGS);
-    case 1: return r.pick(URLS);
-    case 2: return r.chance(0.5) ? r.int(1000000) : -r.int(1000);
-    case 3: return JSON.stringify({ [r.pick(KEYS)]: r.pick(STRINGS), amount: r.int(100000) });
-    case 4: return `amount=${r.int(100000)}&callback=${encodeURIComponent(r.pick(URLS))}`;
-    default: return r.chance(0.5) ? null : [r.pick(STRINGS), { [r.pick(KEYS)]: r.pick(URLS) }];
+    case 0:
+      return r.pick(STRINGS);
+    case 1:
+      return r.pick(URLS);
+    case 2:
+      return r.chance(0.5) ? r.int(1000000) : -r.int(1000);
+    case 3:
+      return JSON.stringify({ [r.pick(KEYS)]: r.pick(STRINGS), amount: r.int(100000) });
+    case 4:
+      return `amount=${r.int(100000)}&callback=${encodeURIComponent(r.pick(URLS))}`;
+    default:
+      return r.chance(0.5) ? null : [r.pick(STRINGS), { [r.pick(KEYS)]: r.pick(URLS) }];
   }
 }
 
@@ -108,7 +234,10 @@ function mutateStructure(r, msg) {
       for (let d = r.int(80); d > 0; d--) v = r.chance(0.5) ? [v] : { a: v };
       c[k] = v;
     } else if (op === 9 && m && !Array.isArray(m) && m.params && typeof m.params === 'object' && !Array.isArray(m.params)) {
-      const args = (m.params.arguments && typeof m.params.arguments === 'object' && !Array.isArray(m.params.arguments)) ? m.params.arguments : (m.params.arguments = {});
+      const args =
+        m.params.arguments && typeof m.params.arguments === 'object' && !Array.isArray(m.params.arguments)
+          ? m.params.arguments
+          : (m.params.arguments = {});
       args[r.pick(KEYS)] = interestingValue(r);
     } else if (op === 10 && all.length) {
       const [c, k] = r.pick(all);
@@ -166,12 +295,23 @@ function mutateBytes(r, buf) {
   for (let i = 0; i < n && b.length > 0; i++) {
     const at = r.int(b.length);
     switch (r.int(6)) {
-      case 0: b[at] ^= 1 << r.int(8); break;
-      case 1: b[at] = r.pick(BYTES); break;
-      case 2: b.splice(at, 0, r.pick(BYTES)); break;
-      case 3: b.splice(at, 1 + r.int(8)); break;
-      case 4: b.splice(at, 0, ...b.slice(at, at + 1 + r.int(16))); break;
-      default: b.splice(at, 0, 0xed, 0xa0, 0x80); // a UTF-8-encoded surrogate (invalid UTF-8)
+      case 0:
+        b[at] ^= 1 << r.int(8);
+        break;
+      case 1:
+        b[at] = r.pick(BYTES);
+        break;
+      case 2:
+        b.splice(at, 0, r.pick(BYTES));
+        break;
+      case 3:
+        b.splice(at, 1 + r.int(8));
+        break;
+      case 4:
+        b.splice(at, 0, ...b.slice(at, at + 1 + r.int(16)));
+        break;
+      default:
+        b.splice(at, 0, 0xed, 0xa0, 0x80); // a UTF-8-encoded surrogate (invalid UTF-8)
     }
   }
   return Buffer.from(b);

@@ -200,11 +200,13 @@ export function judgeAllowed(text, headers, seen) {
         return { kind: 'sdk_view_mismatch', detail: `message ${i}: the SDK reads another tool call` };
       }
     }
-    if (sdk.success && typeof m.method === 'string' && sdk.data.method !== s.method) return { kind: 'sdk_view_mismatch', detail: `message ${i}: method` };
+    if (sdk.success && typeof m.method === 'string' && sdk.data.method !== s.method)
+      return { kind: 'sdk_view_mismatch', detail: `message ${i}: method` };
     // 3. the Go-like decoder
     const g = goList[i];
     if (!(g instanceof Map)) return { kind: 'go_view_mismatch', detail: `message ${i} is not an object` };
-    if (orNull(g.get(F('method'))) !== s.method) return { kind: 'go_view_mismatch', detail: `message ${i}: method ${JSON.stringify(g.get(F('method')))} vs ${s.method}` };
+    if (orNull(g.get(F('method'))) !== s.method)
+      return { kind: 'go_view_mismatch', detail: `message ${i}: method ${JSON.stringify(g.get(F('method')))} vs ${s.method}` };
     if (!same(orNull(g.get(F('params'))), s.params === null ? null : foldView(s.params))) {
       return { kind: 'go_view_mismatch', detail: `message ${i}: params` };
     }

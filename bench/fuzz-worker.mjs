@@ -54,15 +54,38 @@ const fromStruct = (s) => Object.fromEntries(Object.entries(s?.fields ?? {}).map
 
 const request = (body, headers) => ({
   attributes: {
-    source: { address: { socket_address: { address: '10.1.2.3', port_value: 52000 } }, principal: 'spiffe://cluster.local/ns/agents/sa/support-agent' },
+    source: {
+      address: { socket_address: { address: '10.1.2.3', port_value: 52000 } },
+      principal: 'spiffe://cluster.local/ns/agents/sa/support-agent',
+    },
     request: {
       time: { seconds: '1735689600', nanos: 0 },
-      http: { id: '1', method: 'POST', path: '/mcp', host: 'mcp', scheme: 'http', protocol: 'HTTP/1.1', headers: { 'content-type': 'application/json', ...headers }, raw_body: body },
+      http: {
+        id: '1',
+        method: 'POST',
+        path: '/mcp',
+        host: 'mcp',
+        scheme: 'http',
+        protocol: 'HTTP/1.1',
+        headers: { 'content-type': 'application/json', ...headers },
+        raw_body: body,
+      },
     },
   },
 });
 
-const stats = { sent: 0, allowed: 0, denied: 0, approval: 0, server_errors: 0, grpc_errors: 0, bad_status: 0, wrong_allows: 0, by_code: {}, by_kind: {} };
+const stats = {
+  sent: 0,
+  allowed: 0,
+  denied: 0,
+  approval: 0,
+  server_errors: 0,
+  grpc_errors: 0,
+  bad_status: 0,
+  wrong_allows: 0,
+  by_code: {},
+  by_kind: {},
+};
 const findings = [];
 const note = (kind, c, detail) => {
   stats.by_kind[kind] = (stats.by_kind[kind] ?? 0) + 1;

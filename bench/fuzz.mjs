@@ -54,7 +54,10 @@ cpSync(join(repo, 'bench/fuzz-echo.rego'), join(policyDir, 'fuzz_echo.rego'));
 const otherServer = opt.server !== undefined;
 if (otherServer && opt['in-process']) throw new Error('--server needs the gRPC transport');
 // Another build may not know decision.max_metadata_bytes (unknown keys are errors): leave it out there.
-writeFileSync(join(tmp, 'config.yaml'), `observability:\n  decision_log:\n    enabled: false\n${otherServer ? '' : 'decision:\n  max_metadata_bytes: 1048576\n'}`);
+writeFileSync(
+  join(tmp, 'config.yaml'),
+  `observability:\n  decision_log:\n    enabled: false\n${otherServer ? '' : 'decision:\n  max_metadata_bytes: 1048576\n'}`,
+);
 
 const port = await new Promise((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -64,8 +67,30 @@ const port = await new Promise((resolve) => {
 });
 const address = `127.0.0.1:${port}`;
 const inProcess = opt['in-process'];
-const server = inProcess ? undefined : spawn(process.execPath, [join(opt.server ?? repo, 'dist/main.js'), 'serve', '--config', join(tmp, 'config.yaml'), '--policy', policyDir,
-  '--entrypoint', 'fuzz/decision', '--grpc-addr', address, '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const server = inProcess
+  ? undefined
+  : spawn(
+      process.execPath,
+      [
+        join(opt.server ?? repo, 'dist/main.js'),
+        'serve',
+        '--config',
+        join(tmp, 'config.yaml'),
+        '--policy',
+        policyDir,
+        '--entrypoint',
+        'fuzz/decision',
+        '--grpc-addr',
+        address,
+        '--http-addr',
+        '127.0.0.1:0',
+        '--admin-addr',
+        '127.0.0.1:0',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
 // Never leave the server behind (Ctrl-C, kill, an exception).
 process.on('exit', () => server?.kill('SIGKILL'));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
@@ -86,7 +111,9 @@ const { loadDescriptors } = await import(join(repo, 'dist/grpc/descriptors.js'))
 const pkg = grpc.loadPackageDefinition(loadDescriptors().packageDefinition);
 const health = new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
 for (let i = 0; !inProcess; i++) {
-  const status = await new Promise((resolve) => health.Check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => resolve(err ? undefined : res.status)));
+  const status = await new Promise((resolve) =>
+    health.Check({ service: '' }, { deadline: Date.now() + 1000 }, (err, res) => resolve(err ? undefined : res.status)),
+  );
   if (status === 'SERVING') break;
   if (i > 120 || crashed) throw new Error(`the server did not start:\n${serverErr}`);
   await new Promise((r) => setTimeout(r, 500));
@@ -97,24 +124,31 @@ const started = Date.now();
 const per = Math.ceil(count / workers);
 const progress = new Array(workers).fill(0);
 const results = await Promise.all(
-  Array.from({ length: workers }, (_, w) =>
-    new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('./fuzz-worker.mjs', import.meta.url), {
-        workerData: {
-          address, seed: seed * 1000 + w, count: Math.min(per, count - w * per), concurrency: Number(opt.concurrency),
-          inProcess, policyDir, configFile: join(tmp, 'config.yaml'),
-        },
-      });
-      worker.on('message', (m) => {
-        if (m.progress !== undefined) {
-          progress[w] = m.progress;
-          const sent = progress.reduce((a, b) => a + b, 0);
-          log(`${sent} / ${count}  (${Math.round(sent / ((Date.now() - started) / 1000))}/s)`);
-        }
-        if (m.done) resolve(m);
-      });
-      worker.on('error', reject);
-    }),
+  Array.from(
+    { length: workers },
+    (_, w) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(new URL('./fuzz-worker.mjs', import.meta.url), {
+          workerData: {
+            address,
+            seed: seed * 1000 + w,
+            count: Math.min(per, count - w * per),
+            concurrency: Number(opt.concurrency),
+            inProcess,
+            policyDir,
+            configFile: join(tmp, 'config.yaml'),
+          },
+        });
+        worker.on('message', (m) => {
+          if (m.progress !== undefined) {
+            progress[w] = m.progress;
+            const sent = progress.reduce((a, b) => a + b, 0);
+            log(`${sent} / ${count}  (${Math.round(sent / ((Date.now() - started) / 1000))}/s)`);
+          }
+          if (m.done) resolve(m);
+        });
+        worker.on('error', reject);
+      }),
   ),
 );
 const seconds = (Date.now() - started) / 1000;
@@ -122,7 +156,18 @@ stopping = true;
 server?.kill('SIGTERM');
 rmSync(tmp, { recursive: true, force: true });
 
-const total = { sent: 0, allowed: 0, denied: 0, approval: 0, server_errors: 0, grpc_errors: 0, bad_status: 0, wrong_allows: 0, by_code: {}, by_kind: {} };
+const total = {
+  sent: 0,
+  allowed: 0,
+  denied: 0,
+  approval: 0,
+  server_errors: 0,
+  grpc_errors: 0,
+  bad_status: 0,
+  wrong_allows: 0,
+  by_code: {},
+  by_kind: {},
+};
 const findings = [];
 for (const { stats, findings: f } of results) {
   for (const k of ['sent', 'allowed', 'denied', 'approval', 'server_errors', 'grpc_errors', 'bad_status', 'wrong_allows']) total[k] += stats[k];
@@ -130,10 +175,21 @@ for (const { stats, findings: f } of results) {
   for (const [k, v] of Object.entries(stats.by_kind)) total.by_kind[k] = (total.by_kind[k] ?? 0) + v;
   findings.push(...f);
 }
-const summary = { seed, count, workers, transport: inProcess ? 'in-process' : 'grpc', seconds: Math.round(seconds), rate_per_s: Math.round(total.sent / seconds), crashes: crashed ? 1 : 0, ...total, findings: findings.slice(0, 20) };
+const summary = {
+  seed,
+  count,
+  workers,
+  transport: inProcess ? 'in-process' : 'grpc',
+  seconds: Math.round(seconds),
+  rate_per_s: Math.round(total.sent / seconds),
+  crashes: crashed ? 1 : 0,
+  ...total,
+  findings: findings.slice(0, 20),
+};
 if (opt.json) console.log(JSON.stringify(summary));
 else {
   console.log(JSON.stringify({ ...summary, findings: undefined }, null, 2));
-  for (const f of findings.slice(0, 10)) console.log(`${f.kind}: ${f.detail}\n  headers ${JSON.stringify(f.headers)}\n  body ${f.body.slice(0, 300)}`);
+  for (const f of findings.slice(0, 10))
+    console.log(`${f.kind}: ${f.detail}\n  headers ${JSON.stringify(f.headers)}\n  body ${f.body.slice(0, 300)}`);
 }
 process.exitCode = crashed || total.grpc_errors || total.bad_status || total.wrong_allows || total.server_errors ? 1 : 0;

@@ -9,7 +9,12 @@ const args = {
   query: { city: 'Paris', units: 'metric', lang: 'en', fields: ['temp', 'wind', 'humidity', 'pressure'] },
   note: 'Fetch the current weather for the customer itinerary and summarise it in two sentences.'.repeat(3),
 };
-const body = JSON.stringify({ jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'fetch_url', arguments: args, _meta: { progressToken: 'p-42' } } });
+const body = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 42,
+  method: 'tools/call',
+  params: { name: 'fetch_url', arguments: args, _meta: { progressToken: 'p-42' } },
+});
 const headers = {
   ':authority': 'mcp-gateway-istio.gateway-system.svc.cluster.local:8080',
   ':method': 'POST',
@@ -28,15 +33,32 @@ const headers = {
   'x-b3-sampled': '1',
   traceparent: '00-80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-01',
   'x-envoy-attempt-count': '1',
-  'x-forwarded-client-cert': 'By=spiffe://cluster.local/ns/gateway-system/sa/mcp-gateway;Hash=4c2d6f0e1b3a5c7d9e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d;Subject="";URI=spiffe://cluster.local/ns/agents/sa/support-agent',
+  'x-forwarded-client-cert':
+    'By=spiffe://cluster.local/ns/gateway-system/sa/mcp-gateway;Hash=4c2d6f0e1b3a5c7d9e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d;Subject="";URI=spiffe://cluster.local/ns/agents/sa/support-agent',
 };
 const request = {
   attributes: {
-    source: { address: { socketAddress: { address: '10.244.1.17', portValue: 48122 } }, principal: 'spiffe://cluster.local/ns/agents/sa/support-agent' },
-    destination: { address: { socketAddress: { address: '10.244.2.9', portValue: 8080 } }, principal: 'spiffe://cluster.local/ns/gateway-system/sa/mcp-gateway' },
+    source: {
+      address: { socketAddress: { address: '10.244.1.17', portValue: 48122 } },
+      principal: 'spiffe://cluster.local/ns/agents/sa/support-agent',
+    },
+    destination: {
+      address: { socketAddress: { address: '10.244.2.9', portValue: 8080 } },
+      principal: 'spiffe://cluster.local/ns/gateway-system/sa/mcp-gateway',
+    },
     request: {
       time: '2026-11-22T10:00:00Z',
-      http: { id: '7433617387390386455', method: 'POST', headers, path: '/mcp', host: 'mcp-gateway-istio.gateway-system.svc.cluster.local:8080', scheme: 'http', protocol: 'HTTP/1.1', size: String(Buffer.byteLength(body)), body },
+      http: {
+        id: '7433617387390386455',
+        method: 'POST',
+        headers,
+        path: '/mcp',
+        host: 'mcp-gateway-istio.gateway-system.svc.cluster.local:8080',
+        scheme: 'http',
+        protocol: 'HTTP/1.1',
+        size: String(Buffer.byteLength(body)),
+        body,
+      },
     },
   },
 };

@@ -10,7 +10,7 @@ const base = JSON.parse(readFileSync(new URL('./request.json', import.meta.url),
 const body0 = JSON.parse(base.attributes.request.http.body);
 
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const weights = Array.from({ length: distinct }, (_, k) => 1 / (k + 1) ** 1.1);
 const total = weights.reduce((a, b) => a + b, 0);
 const cumulative = [];

@@ -31,10 +31,18 @@ const policy = await policySource(cfg).load();
 const settings = checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition));
 const cache =
   mode === 'hit'
-    ? createDecisionCache({ maxEntries: 1000, maxBytes: 1 << 24, ttlMs: 3_600_000, sizeOf: (e) => 2 * (JSON.stringify(e.decision).length + JSON.stringify(e.response).length) })
+    ? createDecisionCache({
+        maxEntries: 1000,
+        maxBytes: 1 << 24,
+        ttlMs: 3_600_000,
+        sizeOf: (e) => 2 * (JSON.stringify(e.decision).length + JSON.stringify(e.response).length),
+      })
     : undefined;
 const recorder = record
-  ? createCheckRecorder(createMetrics({ collectDefaults: false }), createDecisionLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) }))
+  ? createCheckRecorder(
+      createMetrics({ collectDefaults: false }),
+      createDecisionLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) }),
+    )
   : undefined;
 const evaluator = process.env.MICRO_EVAL === 'worker' ? createEvaluator({ timeoutMs: cfg.policy.eval_timeout_ms }) : undefined;
 const pipeline = createCheckPipeline({
@@ -63,4 +71,16 @@ await run(2000, false); // warm-up (JIT)
 const times = (await run(iterations, true)).sort();
 const pct = (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
 await evaluator?.close();
-console.log(JSON.stringify({ mode, record, evaluate: evaluator ? 'worker' : 'in-process', iterations, ...(cache ? { misses } : {}), p50_us: +pct(50).toFixed(1), p90_us: +pct(90).toFixed(1), p99_us: +pct(99).toFixed(1), mean_us: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1) }));
+console.log(
+  JSON.stringify({
+    mode,
+    record,
+    evaluate: evaluator ? 'worker' : 'in-process',
+    iterations,
+    ...(cache ? { misses } : {}),
+    p50_us: +pct(50).toFixed(1),
+    p90_us: +pct(90).toFixed(1),
+    p99_us: +pct(99).toFixed(1),
+    mean_us: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1),
+  }),
+);

@@ -4,7 +4,14 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 let file = process.argv[2];
-if (statSync(file).isDirectory()) file = join(file, readdirSync(file).filter((n) => n.endsWith('.cpuprofile')).sort().pop());
+if (statSync(file).isDirectory())
+  file = join(
+    file,
+    readdirSync(file)
+      .filter((n) => n.endsWith('.cpuprofile'))
+      .sort()
+      .pop(),
+  );
 const count = Number(process.argv[3] ?? 25);
 const p = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(p.nodes.map((n) => [n.id, n]));

@@ -51,7 +51,13 @@ try {
   }
   if (want('sigterm')) {
     log('reliability: SIGTERM under load…');
-    const r = (results.sigterm = await sigtermUnderLoad({ work, drainDelay: slice ? 1 : 5, before: slice ? 1.5 : 5, probeSeconds: slice ? 1 : 3, healthEveryMs: slice ? 100 : 1000 }));
+    const r = (results.sigterm = await sigtermUnderLoad({
+      work,
+      drainDelay: slice ? 1 : 5,
+      before: slice ? 1.5 : 5,
+      probeSeconds: slice ? 1 : 3,
+      healthEveryMs: slice ? 100 : 1000,
+    }));
     target('sigterm: failed RPCs = 0', r.failed_rpcs === 0, r.failed_rpcs);
     target('sigterm: errors during the drain delay = 0', r.errors_during_drain_delay === 0, r.errors_during_drain_delay);
     target('sigterm: every check sent answered', r.answered === r.checks, `${r.answered}/${r.checks}`);
@@ -59,28 +65,67 @@ try {
   }
   if (want('faults')) {
     log('reliability: fault suite…');
-    const r = (results.faults = await faultSuite({ work, ...(slice ? { only: (c) => ['faults/query_amp', 'faults/header_c1', 'faults/body_huge', 'faults/deny_200', 'faults/spin', 'misbehaving/conflict'].includes(c.entrypoint) } : {}) }));
+    const r = (results.faults = await faultSuite({
+      work,
+      ...(slice
+        ? {
+            only: (c) =>
+              ['faults/query_amp', 'faults/header_c1', 'faults/body_huge', 'faults/deny_200', 'faults/spin', 'misbehaving/conflict'].includes(
+                c.entrypoint,
+              ),
+          }
+        : {}),
+    }));
     target('faults: allows = 0', r.allows === 0, r.allows);
     target('faults: every case denied with its code', r.wrong_codes === 0, r.wrong_codes);
     target('faults: serving after every case', r.not_serving_after === 0, r.not_serving_after);
-    if (r.slowest_health_during_runaway_ms !== null) target(`faults: no stall longer than the deadline (${r.deadline_ms} ms)`, r.slowest_health_during_runaway_ms < r.deadline_ms, `${r.slowest_health_during_runaway_ms} ms`);
+    if (r.slowest_health_during_runaway_ms !== null)
+      target(
+        `faults: no stall longer than the deadline (${r.deadline_ms} ms)`,
+        r.slowest_health_during_runaway_ms < r.deadline_ms,
+        `${r.slowest_health_during_runaway_ms} ms`,
+      );
   }
   if (want('hostile')) {
     log('reliability: hostile load…');
-    const r = (results.hostile = await hostileLoad({ work, bigBodies: slice ? 32 : 400, distinct: slice ? 3000 : 100_000, idleConnections: slice ? 200 : 2000, nested: slice ? 50 : 1000 }));
+    const r = (results.hostile = await hostileLoad({
+      work,
+      bigBodies: slice ? 32 : 400,
+      distinct: slice ? 3000 : 100_000,
+      idleConnections: slice ? 200 : 2000,
+      nested: slice ? 50 : 1000,
+    }));
     const failed = r.big_bodies.failed_rpcs + r.distinct.failed_rpcs + r.nesting.failed_rpcs + r.idle.traffic_failed_rpcs;
     target('hostile: failed RPCs = 0', failed === 0, failed);
-    target('hostile: cache within cache.max_entries (10,000 per worker)', r.distinct.cache_entries <= 10_000 * r.distinct.workers, `${r.distinct.cache_entries} over ${r.distinct.workers} worker(s)`);
+    target(
+      'hostile: cache within cache.max_entries (10,000 per worker)',
+      r.distinct.cache_entries <= 10_000 * r.distinct.workers,
+      `${r.distinct.cache_entries} over ${r.distinct.workers} worker(s)`,
+    );
     target('hostile: deep nesting denied as body_too_deep', r.nesting.not_too_deep === 0, r.nesting.not_too_deep);
-    target('hostile: silent connections closed by the server', r.idle.closed_by_server === r.idle.connections, `${r.idle.closed_by_server}/${r.idle.connections}`);
+    target(
+      'hostile: silent connections closed by the server',
+      r.idle.closed_by_server === r.idle.connections,
+      `${r.idle.closed_by_server}/${r.idle.connections}`,
+    );
     target(`hostile: RSS peak ≤ ${limitMb} MiB`, r.rss_peak_mb <= limitMb, r.rss_peak_mb);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-const env = { slice, workers: process.env.RELIABILITY_WORKERS ?? 'default', cpus: cpus().length, load_average: loadavg().map((l) => +l.toFixed(1)), node: process.version, manifest_memory_limit_mb: limitMb };
+const stamp = new Date()
+  .toISOString()
+  .replace(/[-:]/g, '')
+  .replace(/\.\d+Z$/, 'Z');
+const env = {
+  slice,
+  workers: process.env.RELIABILITY_WORKERS ?? 'default',
+  cpus: cpus().length,
+  load_average: loadavg().map((l) => +l.toFixed(1)),
+  node: process.version,
+  manifest_memory_limit_mb: limitMb,
+};
 const md = [
   `## reliability ${stamp}${slice ? ' (slice)' : ''}`,
   '',

@@ -24,17 +24,26 @@ const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 4);
 const IDLE_MS = Number(process.env.SOAK_IDLE_MS ?? 3000);
 const NODE_OPTIONS = process.env.SOAK_NODE_OPTIONS ?? '';
 
-await new Promise((resolve, reject) => spawn('node', ['bench/make-zipf.mjs'], { stdio: 'inherit' }).once('exit', (c) => (c === 0 ? resolve() : reject(new Error('make-zipf failed')))));
+await new Promise((resolve, reject) =>
+  spawn('node', ['bench/make-zipf.mjs'], { stdio: 'inherit' }).once('exit', (c) => (c === 0 ? resolve() : reject(new Error('make-zipf failed')))),
+);
 
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = new Date()
+  .toISOString()
+  .replace(/[-:]/g, '')
+  .replace(/\.\d+Z$/, 'Z');
 const log = join(root, 'bench/results', `soak-workers-${stamp}.log`);
-const server = spawn('node', ['dist/main.js', 'serve', '--workers', String(workers), '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'], {
-  // stdout and stderr to a file opened for appending (a pipe the driver reads could push back on the server's
-  // decision log under load); the file is truncated after every chunk, so it stays small.
-  stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
-  env: { ...process.env, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) },
-});
+const server = spawn(
+  'node',
+  ['dist/main.js', 'serve', '--workers', String(workers), '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'],
+  {
+    // stdout and stderr to a file opened for appending (a pipe the driver reads could push back on the server's
+    // decision log under load); the file is truncated after every chunk, so it stays small.
+    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+    env: { ...process.env, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) },
+  },
+);
 // The startup line gives the port.
 const port = await (async () => {
   for (let i = 0; i < 600; i++) {
@@ -52,7 +61,24 @@ const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(
 
 const ghz = (n) =>
   new Promise((resolve, reject) => {
-    const args = ['--insecure', '--protoset', 'proto/mcp-authz.binpb', '--call', 'envoy.service.auth.v3.Authorization/Check', '--data-file', 'bench/request-zipf.json', '-n', String(n), '-c', String(C), '--connections', String(CONNECTIONS), '--format', 'json', `127.0.0.1:${port}`];
+    const args = [
+      '--insecure',
+      '--protoset',
+      'proto/mcp-authz.binpb',
+      '--call',
+      'envoy.service.auth.v3.Authorization/Check',
+      '--data-file',
+      'bench/request-zipf.json',
+      '-n',
+      String(n),
+      '-c',
+      String(C),
+      '--connections',
+      String(CONNECTIONS),
+      '--format',
+      'json',
+      `127.0.0.1:${port}`,
+    ];
     const p = spawn('ghz', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const out = [];
     p.stdout.on('data', (d) => out.push(d));
@@ -79,7 +105,13 @@ while (done < total) {
   const pids = children(server.pid);
   const loaded = Object.fromEntries(pids.map((p) => [p, +rssMb(p).toFixed(1)]));
   await sleep(IDLE_MS);
-  const sample = { checks: done, rps: Math.round(r.rps), primary_rss_mb: +rssMb(server.pid).toFixed(1), workers_rss_mb_at_load_end: loaded, workers_rss_mb: Object.fromEntries(children(server.pid).map((p) => [p, +rssMb(p).toFixed(1)])) };
+  const sample = {
+    checks: done,
+    rps: Math.round(r.rps),
+    primary_rss_mb: +rssMb(server.pid).toFixed(1),
+    workers_rss_mb_at_load_end: loaded,
+    workers_rss_mb: Object.fromEntries(children(server.pid).map((p) => [p, +rssMb(p).toFixed(1)])),
+  };
   samples.push(sample);
   process.stderr.write(`${JSON.stringify(sample)}\n`);
   truncateSync(log, 0);
@@ -98,10 +130,30 @@ const workerPids = Object.keys(samples.at(-1).workers_rss_mb);
 const perWorker = Object.fromEntries(
   workerPids.map((pid) => [
     pid,
-    { final_rss_mb: samples.at(-1).workers_rss_mb[pid], final_rss_mb_at_load_end: samples.at(-1).workers_rss_mb_at_load_end[pid], max_rss_mb_at_load_end: Math.max(...samples.map((s) => s.workers_rss_mb_at_load_end[pid] ?? 0)), slope_mb_per_100k: +(slope(tail.filter((s) => s.workers_rss_mb[pid] !== undefined).map((s) => [s.checks, s.workers_rss_mb[pid]])) * 100_000).toFixed(2) },
+    {
+      final_rss_mb: samples.at(-1).workers_rss_mb[pid],
+      final_rss_mb_at_load_end: samples.at(-1).workers_rss_mb_at_load_end[pid],
+      max_rss_mb_at_load_end: Math.max(...samples.map((s) => s.workers_rss_mb_at_load_end[pid] ?? 0)),
+      slope_mb_per_100k: +(
+        slope(tail.filter((s) => s.workers_rss_mb[pid] !== undefined).map((s) => [s.checks, s.workers_rss_mb[pid]])) * 100_000
+      ).toFixed(2),
+    },
   ]),
 );
-const result = { checks: total, workers, node_options: NODE_OPTIONS, idle_ms: IDLE_MS, connections: CONNECTIONS, concurrency: C, seconds, checks_per_second: Math.round(total / seconds), errors, per_worker: perWorker, primary_final_rss_mb: samples.at(-1).primary_rss_mb, samples };
+const result = {
+  checks: total,
+  workers,
+  node_options: NODE_OPTIONS,
+  idle_ms: IDLE_MS,
+  connections: CONNECTIONS,
+  concurrency: C,
+  seconds,
+  checks_per_second: Math.round(total / seconds),
+  errors,
+  per_worker: perWorker,
+  primary_final_rss_mb: samples.at(-1).primary_rss_mb,
+  samples,
+};
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
 const file = join(root, 'bench/results', `soak-workers-${stamp}.json`);

@@ -11,7 +11,11 @@ import { createDecisionLogger } from '../dist/observability/decision-log.js';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0' }, env: {} });
-const app = await startApp(cfg, { logger: pino({ level: 'silent' }), decisionLog: createDecisionLogger({ destination: pino.destination({ dest: '/dev/null', sync: true }) }), env: {} });
+const app = await startApp(cfg, {
+  logger: pino({ level: 'silent' }),
+  decisionLog: createDecisionLogger({ destination: pino.destination({ dest: '/dev/null', sync: true }) }),
+  env: {},
+});
 const requests = JSON.parse(readFileSync(new URL('./request-zipf.json', import.meta.url), 'utf8')).map(requestFromJson);
 const samples = [];
 const mb = () => process.memoryUsage().rss / 1024 / 1024;
@@ -32,5 +36,18 @@ const tail = samples.slice(Math.floor(samples.length / 2));
 const mx = tail.reduce((a, s) => a + s.checks, 0) / tail.length;
 const my = tail.reduce((a, s) => a + s.rss_mb, 0) / tail.length;
 const slope = tail.reduce((a, s) => a + (s.checks - mx) * (s.rss_mb - my), 0) / tail.reduce((a, s) => a + (s.checks - mx) ** 2, 0);
-console.log(JSON.stringify({ checks: total, seconds, checks_per_second: Math.round(total / seconds), final_rss_mb: samples.at(-1)?.rss_mb, slope_mb_per_100k: +(slope * 100_000).toFixed(2), samples }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      checks: total,
+      seconds,
+      checks_per_second: Math.round(total / seconds),
+      final_rss_mb: samples.at(-1)?.rss_mb,
+      slope_mb_per_100k: +(slope * 100_000).toFixed(2),
+      samples,
+    },
+    null,
+    2,
+  ),
+);
 await app.close();

@@ -66,7 +66,7 @@ export interface AppOptions {
    * A node:cluster worker (src/cluster/worker.ts): serve gRPC from `store`, which the cluster primary fills. No
    * policy loading, HTTP listeners, watcher, poller or SIGHUP handler here: the primary owns them.
    */
-  worker?: { store: PolicyStore; /** Sampled decisions for the primary's console. */ decisions?: (d: Omit<ConsoleDecision, 'seq'>) => void };
+  worker?: { store: PolicyStore /** Sampled decisions for the primary's console. */; decisions?: (d: Omit<ConsoleDecision, 'seq'>) => void };
 }
 
 /** A cluster worker's app: gRPC only (the primary serves HTTP and the admin API). */
@@ -125,7 +125,11 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
         onEviction: () => metrics.recordCacheEviction(),
       })
     : undefined;
-  if (cache) metrics.setCacheSizeSource(() => cache.size(), () => cache.bytes());
+  if (cache)
+    metrics.setCacheSizeSource(
+      () => cache.size(),
+      () => cache.bytes(),
+    );
   // Entries are keyed by the policy object, so a reload or rollback misses by construction; clearing frees memory.
   store.onChange(() => cache?.clear());
 
@@ -148,7 +152,10 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
           timeoutMs: cfg.policy.eval_timeout_ms,
           onRestart: (i) => {
             metrics.recordEvalRestart(i.reason);
-            logger.error({ reason: i.reason, revision: i.revision ?? null, err: i.error, eval_timeout_ms: cfg.policy.eval_timeout_ms }, 'policy evaluation stopped; evaluation thread restarted');
+            logger.error(
+              { reason: i.reason, revision: i.revision ?? null, err: i.error, eval_timeout_ms: cfg.policy.eval_timeout_ms },
+              'policy evaluation stopped; evaluation thread restarted',
+            );
           },
         })
       : undefined;
@@ -176,7 +183,9 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
 
   // A port that cannot be bound is a startup error naming its setting; what was already bound is closed first.
   const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
-  const grpc = await listening(origin('grpc_addr'), () => startGrpcServer({ address: cfg.grpc_addr, descriptors, check, connection: connectionOptions(cfg.grpc) }));
+  const grpc = await listening(origin('grpc_addr'), () =>
+    startGrpcServer({ address: cfg.grpc_addr, descriptors, check, connection: connectionOptions(cfg.grpc) }),
+  );
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
 

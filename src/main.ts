@@ -21,7 +21,13 @@ Usage:
   mcp-authz help [COMMAND]    this text, or a command's flags with their defaults and environment variables
 `;
 
-const HELP: Record<string, () => string> = { serve: serveUsage, check: checkUsage, input: inputUsage, policy: policyUsage, approvals: () => APPROVALS_USAGE };
+const HELP: Record<string, () => string> = {
+  serve: serveUsage,
+  check: checkUsage,
+  input: inputUsage,
+  policy: policyUsage,
+  approvals: () => APPROVALS_USAGE,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -27,7 +27,13 @@ export function logStarted(logger: Logger, cfg: Config, store: PolicyStore, port
       admin_addr: cfg.admin_addr,
       admin_port: ports.admin,
       policy: active
-        ? { revision: active.revision, source: active.source, entrypoint: active.entrypoint, mode: active.mode, nondeterministic: active.nondeterministic }
+        ? {
+            revision: active.revision,
+            source: active.source,
+            entrypoint: active.entrypoint,
+            mode: active.mode,
+            nondeterministic: active.nondeterministic,
+          }
         : { source: cfg.policy.bundle_url, entrypoint: cfg.policy.entrypoint, state: 'waiting for the first bundle' },
       cache: cfg.cache,
       body: cfg.body,

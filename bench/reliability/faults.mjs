@@ -24,9 +24,18 @@ export async function faultSuite({ work, only }) {
     faults: join(work, 'faults.tar.gz'),
     misbehaving: join(work, 'misbehaving.tar.gz'),
   };
-  const build = (name, dir, eps) => execFileSync('opa', ['build', '-t', 'wasm', ...eps.flatMap((e) => ['-e', e]), '-o', bundles[name], dir], { stdio: 'ignore' });
-  build('faults', faultsDir, faultCases.map((c) => c.entrypoint));
-  build('misbehaving', join(root, 'test/fixtures/policies/misbehaving'), MISBEHAVING.map((c) => c.entrypoint));
+  const build = (name, dir, eps) =>
+    execFileSync('opa', ['build', '-t', 'wasm', ...eps.flatMap((e) => ['-e', e]), '-o', bundles[name], dir], { stdio: 'ignore' });
+  build(
+    'faults',
+    faultsDir,
+    faultCases.map((c) => c.entrypoint),
+  );
+  build(
+    'misbehaving',
+    join(root, 'test/fixtures/policies/misbehaving'),
+    MISBEHAVING.map((c) => c.entrypoint),
+  );
   const data = join(work, 'big.json');
   writeFileSync(data, JSON.stringify({ faults: { big_1m: 'x'.repeat(1024 * 1024), big_8m: 'y'.repeat(8 * 1024 * 1024) } }));
   const request = checkRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }));
@@ -37,7 +46,11 @@ export async function faultSuite({ work, only }) {
     const cfg = join(work, `fault-${k.entrypoint.replace('/', '-')}.yaml`);
     writeFileSync(cfg, `policy: {eval_timeout_ms: ${deadline}}\n`);
     const args = ['--config', cfg, '--bundle', bundles[k.bundle], '--entrypoint', k.entrypoint, ...(k.bundle === 'faults' ? ['--data', data] : [])];
-    const srv = await startServer({ args, log: join(work, `fault-${k.entrypoint.replace('/', '-')}.log`), env: { MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0' } });
+    const srv = await startServer({
+      args,
+      log: join(work, `fault-${k.entrypoint.replace('/', '-')}.log`),
+      env: { MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0' },
+    });
     const c = clients(srv.address, 1);
     try {
       // Health answers on this machine without a runaway evaluation, for comparison.
@@ -66,12 +79,15 @@ export async function faultSuite({ work, only }) {
       await prober;
       const code = res.denied_response ? JSON.parse(res.denied_response.body || '{}').code : undefined;
       const after = await c.health().catch(() => 'ERROR');
-      const again = await c.check(request, 30_000).then((r) => r.status?.code ?? 0, () => 'ERROR');
+      const again = await c.check(request, 30_000).then(
+        (r) => r.status?.code ?? 0,
+        () => 'ERROR',
+      );
       results.push({
         entrypoint: k.entrypoint,
         why: k.why,
         expected: k.code,
-        got: res.rpcError ? `rpc error: ${res.rpcError}` : code ?? (res.status?.code ? 'deny without code' : 'ALLOW'),
+        got: res.rpcError ? `rpc error: ${res.rpcError}` : (code ?? (res.status?.code ? 'deny without code' : 'ALLOW')),
         allowed: !res.rpcError && (res.status?.code ?? 0) === 0,
         deadline_ms: deadline,
         check_ms: Math.round(checkMs),

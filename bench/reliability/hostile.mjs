@@ -20,15 +20,34 @@ export async function hostileLoad({ work, bigBodies, distinct, idleConnections, 
     out.big_bodies = { count: b.answered, failed_rpcs: b.errors.length, p99_ms: b.p99, rss_peak_mb: rss.peak() };
 
     // Distinct requests: every one a cache miss; the cache must hold at its bound.
-    const d = await closedLoop(c, { concurrency: 32, count: distinct, next: (i) => ({ request: checkRequest(toolCall('fetch_url', { url: `https://httpbin.org/get?i=${i}` })) }) });
+    const d = await closedLoop(c, {
+      concurrency: 32,
+      count: distinct,
+      next: (i) => ({ request: checkRequest(toolCall('fetch_url', { url: `https://httpbin.org/get?i=${i}` })) }),
+    });
     // With --workers N the scraped gauge is the sum over N workers, each with its own cache.
     const workers = srv.lines().find((l) => typeof l.workers === 'number')?.workers ?? 1;
-    out.distinct = { count: d.answered, failed_rpcs: d.errors.length, rps: d.rps, p99_ms: d.p99, cache_entries: await metric(srv, 'mcp_authz_decision_cache_size'), workers, rss_peak_mb: rss.peak() };
+    out.distinct = {
+      count: d.answered,
+      failed_rpcs: d.errors.length,
+      rps: d.rps,
+      p99_ms: d.p99,
+      cache_entries: await metric(srv, 'mcp_authz_decision_cache_size'),
+      workers,
+      rss_peak_mb: rss.peak(),
+    };
 
     // Extreme nesting: 100,000 levels, denied as body_too_deep before any evaluation.
-    const deep = checkRequest(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`);
+    const deep = checkRequest(
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`,
+    );
     let notDeep = 0;
-    const n = await closedLoop(c, { concurrency: 16, count: nested, next: () => ({ request: deep }), judge: (_r, res) => (res.denied_response?.body ?? '').includes('body_too_deep') || !!notDeep++ });
+    const n = await closedLoop(c, {
+      concurrency: 16,
+      count: nested,
+      next: () => ({ request: deep }),
+      judge: (_r, res) => (res.denied_response?.body ?? '').includes('body_too_deep') || !!notDeep++,
+    });
     out.nesting = { count: n.answered, failed_rpcs: n.errors.length, not_too_deep: n.wrong, p99_ms: n.p99 };
 
     // Silent TCP connections (they never speak HTTP/2), while real traffic flows.
@@ -46,7 +65,13 @@ export async function hostileLoad({ work, bigBodies, distinct, idleConnections, 
     const during = await closedLoop(c, { concurrency: 16, ms: 3000, next: () => ({ request: allowReq }) });
     const t0 = Date.now();
     while (closed < idleConnections && Date.now() - t0 < 30_000) await sleep(200);
-    out.idle = { connections: idleConnections, closed_by_server: closed, closed_within_s: +((Date.now() - t0) / 1000 + 3.5).toFixed(1), traffic_failed_rpcs: during.errors.length, traffic_p99_ms: during.p99 };
+    out.idle = {
+      connections: idleConnections,
+      closed_by_server: closed,
+      closed_within_s: +((Date.now() - t0) / 1000 + 3.5).toFixed(1),
+      traffic_failed_rpcs: during.errors.length,
+      traffic_p99_ms: during.p99,
+    };
     for (const s of sockets) s.destroy();
     out.rss_peak_mb = rss.peak();
     return out;

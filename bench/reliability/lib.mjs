@@ -14,7 +14,10 @@ export function checkRequest(message, headers = {}) {
   const body = typeof message === 'string' ? message : JSON.stringify(message);
   return {
     attributes: {
-      source: { address: { socket_address: { address: '10.1.2.3', port_value: 52000 } }, principal: 'spiffe://cluster.local/ns/agents/sa/support-agent' },
+      source: {
+        address: { socket_address: { address: '10.1.2.3', port_value: 52000 } },
+        principal: 'spiffe://cluster.local/ns/agents/sa/support-agent',
+      },
       destination: { address: { socket_address: { address: '10.1.9.9', port_value: 8080 } } },
       request: {
         time: { seconds: '1735689600', nanos: 0 },
@@ -39,7 +42,10 @@ export const toolCall = (tool, args, id = 2) => ({ jsonrpc: '2.0', id, method: '
 export function clients(address, connections = 4) {
   const pkg = grpc.loadPackageDefinition(loadDescriptors().packageDefinition);
   const list = Array.from({ length: connections }, (_, i) => ({
-    authz: new pkg.envoy.service.auth.v3.Authorization(address, grpc.credentials.createInsecure(), { 'grpc.channel_id': i, 'grpc.use_local_subchannel_pool': 1 }),
+    authz: new pkg.envoy.service.auth.v3.Authorization(address, grpc.credentials.createInsecure(), {
+      'grpc.channel_id': i,
+      'grpc.use_local_subchannel_pool': 1,
+    }),
     health: new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure(), { 'grpc.channel_id': i, 'grpc.use_local_subchannel_pool': 1 }),
   }));
   let next = 0;
@@ -63,11 +69,26 @@ export async function startServer({ args = [], env = {}, log }) {
   await new Promise((r) => out.once('open', r));
   // RELIABILITY_WORKERS=N runs every server with --workers N (default: the server's own default).
   const workers = process.env.RELIABILITY_WORKERS ? ['--workers', process.env.RELIABILITY_WORKERS] : [];
-  const child = spawn(process.execPath, [join(root, 'dist/main.js'), 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...workers, ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'dist/main.js'),
+      'serve',
+      '--grpc-addr',
+      '127.0.0.1:0',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--admin-addr',
+      '127.0.0.1:0',
+      ...workers,
+      ...args,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', out, out],
+    },
+  );
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   let done = false;
   exited.then(() => (done = true));
@@ -127,7 +148,8 @@ export function treeRssMb(pid) {
   const visit = (p) => {
     try {
       kb += Number(readFileSync(`/proc/${p}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-      for (const t of readdirSync(`/proc/${p}/task`)) for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(c);
+      for (const t of readdirSync(`/proc/${p}/task`))
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(c);
     } catch {
       // gone
     }
@@ -180,7 +202,16 @@ export async function closedLoop(c, { concurrency, ms, count, next, judge = () =
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
   lat.sort((a, b) => a - b);
-  return { sent, answered: lat.length, errors, wrong, rps: Math.round(lat.length / seconds), p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), max: +(lat.at(-1) ?? 0).toFixed(2) };
+  return {
+    sent,
+    answered: lat.length,
+    errors,
+    wrong,
+    rps: Math.round(lat.length / seconds),
+    p50: +pct(lat, 50).toFixed(2),
+    p99: +pct(lat, 99).toFixed(2),
+    max: +(lat.at(-1) ?? 0).toFixed(2),
+  };
 }
 
 /** Open loop at `rps` for `ms` (each request on its own, as a gateway sends them), until `stop()` says so. */
@@ -212,5 +243,13 @@ export async function pacedLoad(c, { rps, ms, next, judge = () => true, stop = (
   }
   await Promise.all(inflight);
   lat.sort((a, b) => a - b);
-  return { sent, answered: lat.length, errors, wrong, p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2), max: +(lat.at(-1) ?? 0).toFixed(2) };
+  return {
+    sent,
+    answered: lat.length,
+    errors,
+    wrong,
+    p50: +pct(lat, 50).toFixed(2),
+    p99: +pct(lat, 99).toFixed(2),
+    max: +(lat.at(-1) ?? 0).toFixed(2),
+  };
 }

@@ -22,7 +22,10 @@ export async function reloadUnderLoad({ work, seconds, probeSeconds, reloads }) 
   try {
     const probe = await closedLoop(c, { concurrency: 32, ms: probeSeconds * 1000, next, judge });
     const rps = Math.max(50, Math.round(probe.rps / 2));
-    const before = { ok: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="success"'), failed: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="failure"') };
+    const before = {
+      ok: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="success"'),
+      failed: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="failure"'),
+    };
 
     // The reload driver: one step every seconds/reloads, cycling good/broken content and watch/SIGHUP/admin triggers.
     let steps = 0;
@@ -46,7 +49,10 @@ export async function reloadUnderLoad({ work, seconds, probeSeconds, reloads }) 
     const load = await pacedLoad(c, { rps, ms: seconds * 1000, next, judge });
     await driver;
     await sleep(1000);
-    const after = { ok: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="success"'), failed: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="failure"') };
+    const after = {
+      ok: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="success"'),
+      failed: await metric(srv, 'mcp_authz_policy_reloads_total', 'result="failure"'),
+    };
     return {
       max_rps: probe.rps,
       paced_rps: rps,

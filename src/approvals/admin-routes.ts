@@ -26,7 +26,10 @@ export function approvalRoutes(approvals: Approvals): Routes {
       if (status && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) return bad(`status must be one of ${APPROVAL_STATUSES.join(', ')}`);
       const limit = Number(ctx.query.get('limit') ?? 100);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return bad('limit must be an integer from 1 to 10000');
-      return json(200, { approvals: await approvals.store.list({ ...(status ? { status: status as ApprovalStatus } : {}), limit }, new Date()), store: approvals.store.kind });
+      return json(200, {
+        approvals: await approvals.store.list({ ...(status ? { status: status as ApprovalStatus } : {}), limit }, new Date()),
+        store: approvals.store.kind,
+      });
     },
     'GET /v1/approvals/history': async (_b, ctx) => {
       const limit = Number(ctx.query.get('limit') ?? 100);
@@ -40,13 +43,15 @@ export function approvalRoutes(approvals: Approvals): Routes {
     'POST /v1/approvals/:id/approve': async (body, ctx) => {
       const b = (body ?? {}) as { by?: unknown; uses?: unknown; ttl?: unknown; reason?: unknown };
       if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return bad('body must be a JSON object');
-      if (b.uses !== undefined && (typeof b.uses !== 'number' || !Number.isInteger(b.uses) || b.uses < 1)) return bad('uses must be a positive integer');
+      if (b.uses !== undefined && (typeof b.uses !== 'number' || !Number.isInteger(b.uses) || b.uses < 1))
+        return bad('uses must be a positive integer');
       let ttlSeconds: number | undefined;
       if (b.ttl !== undefined) {
         ttlSeconds = typeof b.ttl === 'string' || typeof b.ttl === 'number' ? parseDuration(b.ttl) : undefined;
         if (ttlSeconds === undefined) return bad('ttl must be a duration such as 90s, 15m, 1h30m, 2d (or seconds)');
       }
-      if (b.reason !== undefined && !plainText(b.reason, MAX_REASON)) return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
+      if (b.reason !== undefined && !plainText(b.reason, MAX_REASON))
+        return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
       if (b.by !== undefined && !plainText(b.by, 200)) return bad('by must be text of at most 200 characters, without control characters');
       const r = await approvals.approve(ctx.params.id!, {
         actor: actorOf(ctx, b.by),
@@ -59,9 +64,13 @@ export function approvalRoutes(approvals: Approvals): Routes {
     'POST /v1/approvals/:id/reject': async (body, ctx) => {
       const b = (body ?? {}) as { by?: unknown; reason?: unknown };
       if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return bad('body must be a JSON object');
-      if (b.reason !== undefined && !plainText(b.reason, MAX_REASON)) return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
+      if (b.reason !== undefined && !plainText(b.reason, MAX_REASON))
+        return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
       if (b.by !== undefined && !plainText(b.by, 200)) return bad('by must be text of at most 200 characters, without control characters');
-      return reply(await approvals.reject(ctx.params.id!, { actor: actorOf(ctx, b.by), reason: (b.reason as string | undefined) ?? null }), ctx.params.id!);
+      return reply(
+        await approvals.reject(ctx.params.id!, { actor: actorOf(ctx, b.by), reason: (b.reason as string | undefined) ?? null }),
+        ctx.params.id!,
+      );
     },
   };
 }
@@ -70,5 +79,10 @@ function reply(r: Awaited<ReturnType<Approvals['approve']>>, id: string) {
   if (r.ok) return json(200, { approval: r.approval });
   if (r.error === 'bad_request') return bad(r.message);
   if (r.error === 'not_found') return json(404, { error: 'approval_not_found', id });
-  return json(409, { error: 'approval_conflict', id, status: r.status, message: `approval is ${r.status}; only pending approvals can be approved, and pending or approved ones rejected` });
+  return json(409, {
+    error: 'approval_conflict',
+    id,
+    status: r.status,
+    message: `approval is ${r.status}; only pending approvals can be approved, and pending or approved ones rejected`,
+  });
 }

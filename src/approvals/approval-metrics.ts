@@ -33,11 +33,28 @@ export function createApprovalMetrics(registry: Registry, store: ApprovalStore):
       }
     },
   });
-  const events = new Counter({ name: 'mcp_authz_approval_events_total', help: 'Approval events handled by this process, by event.', labelNames: ['event'] as const, registers: [registry] });
+  const events = new Counter({
+    name: 'mcp_authz_approval_events_total',
+    help: 'Approval events handled by this process, by event.',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
   for (const e of ['requested', 'approved', 'rejected', 'expired', 'used'] as const) events.inc({ event: e }, 0);
-  const used = new Counter({ name: 'mcp_authz_approval_grants_used_total', help: 'Checks allowed by an approved grant (each takes one use).', registers: [registry] });
-  const webhook = new Counter({ name: 'mcp_authz_approval_webhook_failures_total', help: 'Approval notifications given up after every retry.', registers: [registry] });
-  const storeErrors = new Counter({ name: 'mcp_authz_approval_store_errors_total', help: 'Approval store failures on the check path (the check stays require_approval).', registers: [registry] });
+  const used = new Counter({
+    name: 'mcp_authz_approval_grants_used_total',
+    help: 'Checks allowed by an approved grant (each takes one use).',
+    registers: [registry],
+  });
+  const webhook = new Counter({
+    name: 'mcp_authz_approval_webhook_failures_total',
+    help: 'Approval notifications given up after every retry.',
+    registers: [registry],
+  });
+  const storeErrors = new Counter({
+    name: 'mcp_authz_approval_store_errors_total',
+    help: 'Approval store failures on the check path (the check stays require_approval).',
+    registers: [registry],
+  });
   return {
     event(action) {
       events.inc({ event: action });

@@ -81,12 +81,19 @@ export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Re
       const ttlSeconds = req.ttlSeconds ?? defaults.ttlSeconds;
       if (!Number.isInteger(uses) || uses < 1) return { ok: false, error: 'bad_request', message: 'uses must be a positive integer' };
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > defaults.maxTtlSeconds) {
-        return { ok: false, error: 'bad_request', message: `ttl must be between 1 second and ${defaults.maxTtlSeconds} seconds (approvals.max_ttl_seconds)` };
+        return {
+          ok: false,
+          error: 'bad_request',
+          message: `ttl must be between 1 second and ${defaults.maxTtlSeconds} seconds (approvals.max_ttl_seconds)`,
+        };
       }
       const r = await store.approve(id, { actor: req.actor, uses, ttlSeconds, reason: req.reason ?? null }, new Date());
       if (r.ok) {
         metrics.event('approved');
-        log.info({ approval_id: id, action: 'approved', actor: req.actor, uses, ttl_seconds: ttlSeconds, reason: req.reason ?? null }, 'approval approved');
+        log.info(
+          { approval_id: id, action: 'approved', actor: req.actor, uses, ttl_seconds: ttlSeconds, reason: req.reason ?? null },
+          'approval approved',
+        );
       }
       return r;
     },

@@ -11,7 +11,9 @@ export function approvalAsk(input: PolicyInput, decision: Decision, revision: st
   const { input: redacted, secrets } = redactor.redact(input);
   const mcp = (redacted as PolicyInput).mcp;
   const messages = mcp?.batch ?? (mcp ? [mcp] : []);
-  const calls: ApprovalCall[] = messages.filter((m) => m.method === 'tools/call').map((m) => ({ tool: m.tool ?? null, arguments: (m.arguments ?? null) as Json }));
+  const calls: ApprovalCall[] = messages
+    .filter((m) => m.method === 'tools/call')
+    .map((m) => ({ tool: m.tool ?? null, arguments: (m.arguments ?? null) as Json }));
   const agent = (input.identity as { agent?: unknown } | undefined)?.agent;
   const message = decision.message ?? null;
   return {

@@ -16,7 +16,10 @@ export const approvalsConfigSchema = z
       .prefault({}),
     redis: z
       .object({
-        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+          .default('redis://127.0.0.1:6379'),
         key_prefix: z.string().min(1).default('mcp-authz:{approvals}:'),
         command_timeout_ms: z.number().int().positive().max(60_000).default(1000),
       })
@@ -27,7 +30,11 @@ export const approvalsConfigSchema = z
     /** How long a grant lasts, unless the approver says otherwise (--ttl). */
     default_ttl_seconds: z.number().int().positive().default(3600),
     /** The longest TTL an approver may give. */
-    max_ttl_seconds: z.number().int().positive().default(7 * 24 * 3600),
+    max_ttl_seconds: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * 24 * 3600),
     webhook: z
       .object({
         /** POSTed (JSON, Slack incoming-webhook compatible) for each new pending approval. */
@@ -43,7 +50,8 @@ export const approvalsConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.default_ttl_seconds > c.max_ttl_seconds) ctx.addIssue({ code: 'custom', path: ['default_ttl_seconds'], message: 'must not exceed max_ttl_seconds' });
+    if (c.default_ttl_seconds > c.max_ttl_seconds)
+      ctx.addIssue({ code: 'custom', path: ['default_ttl_seconds'], message: 'must not exceed max_ttl_seconds' });
   });
 
 /** `console`: the web console on the admin address (docs/console.md). */
@@ -64,16 +72,23 @@ export const adminAuthConfigSchema = z
   .object({
     bearer_token: z.string().min(16, 'use at least 16 characters').optional(),
     bearer_token_file: z.string().min(1).optional(),
-    basic_username: z.string().min(1).regex(/^[^:]+$/, 'must not contain ":"').optional(),
+    basic_username: z
+      .string()
+      .min(1)
+      .regex(/^[^:]+$/, 'must not contain ":"')
+      .optional(),
     basic_password: z.string().min(8, 'use at least 8 characters').optional(),
     basic_password_file: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.bearer_token && c.bearer_token_file) ctx.addIssue({ code: 'custom', path: ['bearer_token'], message: 'set bearer_token or bearer_token_file, not both' });
-    if (c.basic_password && c.basic_password_file) ctx.addIssue({ code: 'custom', path: ['basic_password'], message: 'set basic_password or basic_password_file, not both' });
+    if (c.bearer_token && c.bearer_token_file)
+      ctx.addIssue({ code: 'custom', path: ['bearer_token'], message: 'set bearer_token or bearer_token_file, not both' });
+    if (c.basic_password && c.basic_password_file)
+      ctx.addIssue({ code: 'custom', path: ['basic_password'], message: 'set basic_password or basic_password_file, not both' });
     const password = c.basic_password ?? c.basic_password_file;
-    if (Boolean(c.basic_username) !== Boolean(password)) ctx.addIssue({ code: 'custom', path: ['basic_username'], message: 'basic auth needs both basic_username and a password' });
+    if (Boolean(c.basic_username) !== Boolean(password))
+      ctx.addIssue({ code: 'custom', path: ['basic_username'], message: 'basic auth needs both basic_username and a password' });
   });
 
 export type ApprovalsConfig = z.output<typeof approvalsConfigSchema>;

@@ -127,7 +127,10 @@ export function openRedisStore(opts: RedisStoreOptions): ApprovalStore & { clien
       if (!o.status) return (await many(await client.zrevrange(k.index, 0, limit - 1))).map((a) => asRead(a, now));
       const stored = o.status === 'expired' ? 'approved' : o.status;
       const all = (await many(await client.smembers(k.status(stored)))).map((a) => asRead(a, now));
-      return all.filter((a) => a.status === o.status).sort(byLastSeen).slice(0, limit);
+      return all
+        .filter((a) => a.status === o.status)
+        .sort(byLastSeen)
+        .slice(0, limit);
     },
     async history(limit) {
       return (await client.lrange(k.history, 0, limit - 1)).map((e) => JSON.parse(e) as ApprovalEvent);
@@ -135,7 +138,10 @@ export function openRedisStore(opts: RedisStoreOptions): ApprovalStore & { clien
     async counts(now) {
       const out = Object.fromEntries(APPROVAL_STATUSES.map((s) => [s, 0])) as Record<ApprovalStatus, number>;
       const stored = APPROVAL_STATUSES.filter((s) => s !== 'expired');
-      const [sizes, expired] = await Promise.all([Promise.all(stored.map((s) => client.scard(k.status(s)))), client.zcount(k.expiry, '-inf', now.getTime())]);
+      const [sizes, expired] = await Promise.all([
+        Promise.all(stored.map((s) => client.scard(k.status(s)))),
+        client.zcount(k.expiry, '-inf', now.getTime()),
+      ]);
       stored.forEach((s, i) => (out[s] = sizes[i]!));
       out.expired = expired;
       out.approved -= expired;

@@ -47,7 +47,10 @@ export function onAsk(cur: Approval | undefined, ask: ApprovalAsk, now: Date): A
   const seen = { last_seen: at, rule: ask.rule, message: ask.message, revision: ask.revision };
   if (!cur) {
     const next: Approval = { ...ask, status: 'pending', first_seen: at, last_seen: at, ask_count: 1, ...NO_GRANT };
-    return { resolution: { kind: 'pending', approval: next, created: true, expired: false }, change: { next, events: [event(ask.id, at, 'requested', ask.agent)] } };
+    return {
+      resolution: { kind: 'pending', approval: next, created: true, expired: false },
+      change: { next, events: [event(ask.id, at, 'requested', ask.agent)] },
+    };
   }
   if (!sameCall(cur, ask)) return { resolution: { kind: 'pending', approval: cur, created: false, expired: false } };
   const status = effectiveStatus(cur, now);
@@ -87,7 +90,10 @@ export function onApprove(cur: Approval | undefined, opts: GrantOptions, now: Da
     uses_left: opts.uses,
     expires_at: new Date(now.getTime() + opts.ttlSeconds * 1000).toISOString(),
   };
-  return { result: { ok: true, approval: next }, change: { next, events: [event(cur.id, at, 'approved', opts.actor, { reason: opts.reason, uses: opts.uses, ttl_seconds: opts.ttlSeconds })] } };
+  return {
+    result: { ok: true, approval: next },
+    change: { next, events: [event(cur.id, at, 'approved', opts.actor, { reason: opts.reason, uses: opts.uses, ttl_seconds: opts.ttlSeconds })] },
+  };
 }
 
 /** Reject a pending approval, or revoke an approved grant that still has uses. */

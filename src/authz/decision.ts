@@ -82,8 +82,10 @@ export function validateDecision(raw: unknown, opts: DecisionOptions): DecisionR
   d.requestHeadersToRemove = stringList(raw.request_headers_to_remove, 'request_headers_to_remove', problems);
   d.queryParametersToRemove = stringList(raw.query_parameters_to_remove, 'query_parameters_to_remove', problems);
   d.queryParametersToSet = queryParams(raw.query_parameters_to_set, problems);
-  for (const name of d.requestHeadersToRemove) if (!HEADER_NAME.test(name)) problems.push(`request_headers_to_remove: invalid header name ${JSON.stringify(name)}`);
-  for (const name of d.queryParametersToRemove) if (!isQueryKey(name)) problems.push(`query_parameters_to_remove: ${JSON.stringify(name)} is not a query parameter name (percent-encode it)`);
+  for (const name of d.requestHeadersToRemove)
+    if (!HEADER_NAME.test(name)) problems.push(`request_headers_to_remove: invalid header name ${JSON.stringify(name)}`);
+  for (const name of d.queryParametersToRemove)
+    if (!isQueryKey(name)) problems.push(`query_parameters_to_remove: ${JSON.stringify(name)} is not a query parameter name (percent-encode it)`);
 
   if (raw.body !== undefined) {
     if (typeof raw.body !== 'string') problems.push('"body" must be a string');
@@ -126,19 +128,23 @@ function checkSizes(d: Decision, limits: DecisionLimits): DecisionResult {
   for (const q of d.queryParametersToSet) headerBytes += q.key.length + q.value.length;
   for (const n of d.requestHeadersToRemove) headerBytes += n.length;
   for (const n of d.queryParametersToRemove) headerBytes += n.length;
-  if (headerBytes > limits.maxHeaderBytes) problems.push(`headers and query parameters take ${headerBytes} bytes (limit decision.max_header_bytes = ${limits.maxHeaderBytes})`);
+  if (headerBytes > limits.maxHeaderBytes)
+    problems.push(`headers and query parameters take ${headerBytes} bytes (limit decision.max_header_bytes = ${limits.maxHeaderBytes})`);
   if (d.rule !== undefined && utf8Bytes(d.rule) > MAX_RULE_BYTES) problems.push(`"rule" is longer than ${MAX_RULE_BYTES} bytes`);
   if (!d.allowed) {
     // The standard body carries rule and message, JSON-escaped, plus about 100 bytes of fixed text.
-    const bodyBytes = d.body !== undefined ? utf8Bytes(d.body) : utf8Bytes(JSON.stringify(d.message ?? '')) + utf8Bytes(JSON.stringify(d.rule ?? '')) + 128;
-    if (bodyBytes > limits.maxBodyBytes) problems.push(`the denial body takes ${bodyBytes} bytes (limit decision.max_body_bytes = ${limits.maxBodyBytes})`);
+    const bodyBytes =
+      d.body !== undefined ? utf8Bytes(d.body) : utf8Bytes(JSON.stringify(d.message ?? '')) + utf8Bytes(JSON.stringify(d.rule ?? '')) + 128;
+    if (bodyBytes > limits.maxBodyBytes)
+      problems.push(`the denial body takes ${bodyBytes} bytes (limit decision.max_body_bytes = ${limits.maxBodyBytes})`);
   } else if (d.message !== undefined && utf8Bytes(d.message) > limits.maxBodyBytes) {
     problems.push(`"message" takes more than decision.max_body_bytes = ${limits.maxBodyBytes} bytes`);
   }
   if (d.dynamicMetadata) {
     const size = structSize(d.dynamicMetadata, MAX_METADATA_DEPTH);
     if ('problem' in size) return invalid(size.problem);
-    if (size.bytes > limits.maxMetadataBytes) problems.push(`dynamic_metadata takes ${size.bytes} bytes (limit decision.max_metadata_bytes = ${limits.maxMetadataBytes})`);
+    if (size.bytes > limits.maxMetadataBytes)
+      problems.push(`dynamic_metadata takes ${size.bytes} bytes (limit decision.max_metadata_bytes = ${limits.maxMetadataBytes})`);
   }
   if (problems.length > 0) return { ok: false, code: REASON.decisionTooLarge, message: `policy decision too large: ${clip(problems.join('; '))}` };
   return { ok: true, decision: d };
@@ -159,7 +165,6 @@ function isJsonRpcError(body: string | undefined): boolean {
   const one = (m: unknown): boolean => isObject(m) && m.jsonrpc === '2.0' && isObject(m.error) && !('result' in m);
   return Array.isArray(parsed) ? parsed.length > 0 && parsed.every(one) : one(parsed);
 }
-
 
 function base(allowed: boolean, kind: DecisionKind, opts: DecisionOptions): Decision {
   return {
@@ -222,13 +227,16 @@ function queryParams(value: unknown, problems: string[]): { key: string; value: 
   const out: { key: string; value: string }[] = [];
   for (const [key, v] of Object.entries(value)) {
     if (!isQueryKey(key)) {
-      problems.push(`query_parameters_to_set: ${JSON.stringify(key)} is not a query parameter name (no &, =, #, spaces or controls; percent-encode it)`);
+      problems.push(
+        `query_parameters_to_set: ${JSON.stringify(key)} is not a query parameter name (no &, =, #, spaces or controls; percent-encode it)`,
+      );
       continue;
     }
     const values = Array.isArray(v) ? v : [v];
     for (const item of values) {
       if (typeof item !== 'string') problems.push(`query_parameters_to_set: ${key} must be a string or an array of strings`);
-      else if (!isQueryValue(item)) problems.push(`query_parameters_to_set: the value of ${key} must be percent-encoded (no &, #, spaces or controls)`);
+      else if (!isQueryValue(item))
+        problems.push(`query_parameters_to_set: the value of ${key} must be percent-encoded (no &, #, spaces or controls)`);
       else out.push({ key, value: item });
     }
   }
@@ -237,6 +245,10 @@ function queryParams(value: unknown, problems: string[]): { key: string; value: 
 
 const isObject = (v: unknown): v is Record<string, Json | undefined> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
-const invalid = (message: string): DecisionResult => ({ ok: false, code: REASON.decisionInvalid, message: `invalid policy decision: ${clip(message)}` });
+const invalid = (message: string): DecisionResult => ({
+  ok: false,
+  code: REASON.decisionInvalid,
+  message: `invalid policy decision: ${clip(message)}`,
+});
 /** Problem descriptions quote the policy's strings: keep them short in logs and denial bodies. */
 const clip = (s: string): string => (s.length > 500 ? `${s.slice(0, 500)}…` : s);

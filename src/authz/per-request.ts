@@ -20,7 +20,8 @@ export function sameIds(a: readonly (JsonRpcId | null)[], b: readonly (JsonRpcId
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isJsonRpcError = (v: unknown): v is Record<string, unknown> => isObject(v) && v.jsonrpc === '2.0' && Object.hasOwn(v, 'error') && Object.hasOwn(v, 'id');
+const isJsonRpcError = (v: unknown): v is Record<string, unknown> =>
+  isObject(v) && v.jsonrpc === '2.0' && Object.hasOwn(v, 'error') && Object.hasOwn(v, 'id');
 
 /**
  * A cached denial answered for another request with the same messages but other JSON-RPC ids: its body, when it is

@@ -111,7 +111,10 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     const decoded = t.stage('decode', () => decodeRequest(request));
     if (!decoded.method) return fail(t, failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), {});
     const view = t.stage('input', () =>
-      buildInput(request, decoded, settings.limits, { ...(settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput } : {}), ...(settings.opaEnvoy ? { opaEnvoy: true } : {}) }),
+      buildInput(request, decoded, settings.limits, {
+        ...(settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput } : {}),
+        ...(settings.opaEnvoy ? { opaEnvoy: true } : {}),
+      }),
     );
     const input = view.input;
     const mcpError = input.mcp?.error;
@@ -119,7 +122,8 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
       // As OPA's Envoy plugin: a body it cannot parse is answered 400 here; everything else goes to the policy.
       const parseFailure = opaEnvoyParseFailure(view);
       if (parseFailure) return { ...parseFailure, view, cache: 'off', ...(policy ? { policy } : {}) };
-    } else if (mcpError && settings.malformed === 'deny') return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
+    } else if (mcpError && settings.malformed === 'deny')
+      return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
     if (!policy) return fail(t, failureDecision(REASON.policyNotLoaded, 'no policy is loaded yet'), { view });
     addNow(input, now());
 
@@ -146,7 +150,12 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
       // An evaluation stopped at its deadline (policy/evaluator.ts PolicyTimeoutError) has its own code.
       const timedOut = (err as { code?: unknown }).code === REASON.policyTimeout;
       const code = timedOut ? REASON.policyTimeout : REASON.policyEvalError;
-      return fail(t, failureDecision(code, timedOut ? (err as Error).message : `policy evaluation failed: ${(err as Error).message}`), { view, policy }, status);
+      return fail(
+        t,
+        failureDecision(code, timedOut ? (err as Error).message : `policy evaluation failed: ${(err as Error).message}`),
+        { view, policy },
+        status,
+      );
     }
     const interpreted = t.stage('decide', () => interpretResult(resultSet, settings.decision));
     if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), { view, policy }, status);
@@ -156,7 +165,15 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     const result = respond(t, decision, { view, policy, cache: status });
     if (lookup?.status === 'miss') {
       // Shared from now on: frozen, so no check can alter another check's answer.
-      cache!.store(policy, lookup.key, deepFreeze({ decision: validated, response: decision === validated ? result.response : toCheckResponse(validated, settings.response), ids: requestIds(input.mcp) }));
+      cache!.store(
+        policy,
+        lookup.key,
+        deepFreeze({
+          decision: validated,
+          response: decision === validated ? result.response : toCheckResponse(validated, settings.response),
+          ids: requestIds(input.mcp),
+        }),
+      );
     }
     return result;
   }

@@ -30,7 +30,11 @@ export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>)
       validHttpStatus,
       defaultDenyStatus: cfg.decision.deny_status,
       defaultApprovalStatus: cfg.decision.approval_status,
-      limits: { maxHeaderBytes: cfg.decision.max_header_bytes, maxBodyBytes: cfg.decision.max_body_bytes, maxMetadataBytes: cfg.decision.max_metadata_bytes },
+      limits: {
+        maxHeaderBytes: cfg.decision.max_header_bytes,
+        maxBodyBytes: cfg.decision.max_body_bytes,
+        maxMetadataBytes: cfg.decision.max_metadata_bytes,
+      },
     },
     // The approval header is only ever set by an approved grant (src/approvals): a client cannot forge it upstream.
     // Under compat: opa-envoy the plugin's policies ask for no approvals, and removals are only the decision's.

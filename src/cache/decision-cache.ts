@@ -109,7 +109,10 @@ export function createDecisionCache<V extends object>(opts: DecisionCacheOptions
   const volatilePaths = opts.volatilePaths ?? DEFAULT_VOLATILE_PATHS;
   // Two compiled specs: the whole input, and the input whose body parsed (its parsed form stands for the bytes).
   const rawSpec: KeySpec = compileKeySpec({ volatileHeaders, volatilePaths: [...volatilePaths, ...DERIVED_PATHS] });
-  const parsedSpec: KeySpec = compileKeySpec({ volatileHeaders: [...volatileHeaders, ...BODY_DERIVED_HEADERS], volatilePaths: [...volatilePaths, ...DERIVED_PATHS, ...BODY_DERIVED_PATHS] });
+  const parsedSpec: KeySpec = compileKeySpec({
+    volatileHeaders: [...volatileHeaders, ...BODY_DERIVED_HEADERS],
+    volatilePaths: [...volatilePaths, ...DERIVED_PATHS, ...BODY_DERIVED_PATHS],
+  });
   const counters = { hits: 0, misses: 0, bypasses: 0, evictions: 0, expirations: 0 };
 
   const lru = new LRUCache<string, { value: V; bytes: number }>({

@@ -38,7 +38,8 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
   if (!['list', 'show', 'approve', 'reject'].includes(sub)) problems.push(`unknown subcommand "${sub}"`);
   if (sub !== 'list' && !id) problems.push(`${sub} needs an approval ID`);
   if (extra.length || (sub === 'list' && id)) problems.push('too many arguments');
-  if (f.uses !== undefined && (sub !== 'approve' || !/^[1-9]\d*$/.test(f.uses as string))) problems.push(sub === 'approve' ? '--uses must be a positive integer' : '--uses is for approve');
+  if (f.uses !== undefined && (sub !== 'approve' || !/^[1-9]\d*$/.test(f.uses as string)))
+    problems.push(sub === 'approve' ? '--uses must be a positive integer' : '--uses is for approve');
   if (f.ttl !== undefined && sub !== 'approve') problems.push('--ttl is for approve');
   if (f.reason !== undefined && sub !== 'approve' && sub !== 'reject') problems.push('--reason is for approve and reject');
   if (f.status !== undefined && sub !== 'list') problems.push('--status is for list');
@@ -48,11 +49,15 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
   }
 
   // `:8282` (every interface) and 0.0.0.0 are where the server listens; a client connects to this host.
-  const addr = ((f['admin-addr'] as string | undefined) ?? env.MCP_AUTHZ_ADMIN_ADDR ?? '127.0.0.1:8282').replace(/^(0\.0\.0\.0|\[::\])?:/, '127.0.0.1:');
+  const addr = ((f['admin-addr'] as string | undefined) ?? env.MCP_AUTHZ_ADMIN_ADDR ?? '127.0.0.1:8282').replace(
+    /^(0\.0\.0\.0|\[::\])?:/,
+    '127.0.0.1:',
+  );
   const base = `http://${addr}/v1/approvals`;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (env.MCP_AUTHZ_ADMIN_TOKEN) headers.authorization = `Bearer ${env.MCP_AUTHZ_ADMIN_TOKEN}`;
-  else if (env.MCP_AUTHZ_ADMIN_USER) headers.authorization = `Basic ${Buffer.from(`${env.MCP_AUTHZ_ADMIN_USER}:${env.MCP_AUTHZ_ADMIN_PASSWORD ?? ''}`).toString('base64')}`;
+  else if (env.MCP_AUTHZ_ADMIN_USER)
+    headers.authorization = `Basic ${Buffer.from(`${env.MCP_AUTHZ_ADMIN_USER}:${env.MCP_AUTHZ_ADMIN_PASSWORD ?? ''}`).toString('base64')}`;
   const by = (f.by as string | undefined) ?? `${safeUser()}@${hostname()}`;
 
   let url: string;
@@ -73,7 +78,10 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
     if (!res.ok || f.json) out.write(`${JSON.stringify(body, null, f.json ? 2 : 0)}\n`);
     else if (sub === 'list') out.write(table(body.approvals ?? []));
     else if (sub === 'show') out.write(details(body.approval, body.events ?? []));
-    else out.write(`${body.approval.status} ${body.approval.id}${body.approval.uses_left ? ` (${body.approval.uses_left} use(s) until ${body.approval.expires_at})` : ''}\n`);
+    else
+      out.write(
+        `${body.approval.status} ${body.approval.id}${body.approval.uses_left ? ` (${body.approval.uses_left} use(s) until ${body.approval.expires_at})` : ''}\n`,
+      );
     return res.ok ? 0 : 1;
   } catch (e) {
     err.write(`mcp-authz approvals: cannot reach the admin API at ${addr}: ${(e as Error).message}\n`);
@@ -90,9 +98,13 @@ function safeUser(): string {
 }
 
 function table(rows: Record<string, any>[]): string {
-  const lines = [`${'STATUS'.padEnd(10)}${'ASKS'.padEnd(6)}${'LAST SEEN'.padEnd(26)}${'AGENT'.padEnd(22)}${'TOOLS'.padEnd(22)}${'RULE'.padEnd(20)}ID`];
+  const lines = [
+    `${'STATUS'.padEnd(10)}${'ASKS'.padEnd(6)}${'LAST SEEN'.padEnd(26)}${'AGENT'.padEnd(22)}${'TOOLS'.padEnd(22)}${'RULE'.padEnd(20)}ID`,
+  ];
   for (const a of rows) {
-    lines.push(`${a.status.padEnd(10)}${String(a.ask_count).padEnd(6)}${a.last_seen.padEnd(26)}${String(a.agent ?? '-').padEnd(22)}${(a.tools.join(',') || '-').padEnd(22)}${String(a.rule ?? '-').padEnd(20)}${a.id}`);
+    lines.push(
+      `${a.status.padEnd(10)}${String(a.ask_count).padEnd(6)}${a.last_seen.padEnd(26)}${String(a.agent ?? '-').padEnd(22)}${(a.tools.join(',') || '-').padEnd(22)}${String(a.rule ?? '-').padEnd(20)}${a.id}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

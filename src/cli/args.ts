@@ -40,7 +40,8 @@ export function parseFlags(argv: string[], specs: readonly FlagSpec[]): ParsedAr
     const next = all[i + 1];
     if (!spec && t.value === undefined && next?.kind === 'positional') swallowed.add(next.index);
     if (!spec) problems.push(`unknown flag ${t.rawName}${didYouMean(t.name, specs)}`);
-    else if (spec.type === 'string' && (t.value === undefined || t.value === '')) problems.push(`${t.rawName} needs a value${spec.value ? ` (${spec.value})` : ''}`);
+    else if (spec.type === 'string' && (t.value === undefined || t.value === ''))
+      problems.push(`${t.rawName} needs a value${spec.value ? ` (${spec.value})` : ''}`);
     else if (spec.type === 'boolean' && t.value !== undefined) problems.push(`${t.rawName} takes no value`);
   }
   const flags: ParsedArgs['flags'] = {};

@@ -6,7 +6,11 @@ import type { CheckRequestWire } from '../authz/request.js';
  * A CheckRequest as Envoy would send it for an MCP POST with this body and these headers (names lower-cased).
  * Used by `mcp-authz check --body` so an offline dry run goes through exactly the serving pipeline.
  */
-export function requestForBody(body: string, headers: Record<string, string>, opts: { path?: string | undefined; principal?: string | undefined } = {}): CheckRequestWire {
+export function requestForBody(
+  body: string,
+  headers: Record<string, string>,
+  opts: { path?: string | undefined; principal?: string | undefined } = {},
+): CheckRequestWire {
   const lower: Record<string, string> = { 'content-type': 'application/json' };
   for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
   const attributes: NonNullable<CheckRequestWire['attributes']> = {

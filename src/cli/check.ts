@@ -5,7 +5,17 @@ import type { CheckOutcome } from '../authz/pipeline.js';
 import { AuthzError } from '../errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { requestForBody, requestFromJson } from './check-request.js';
-import { type DryRun, dryRunPipeline, HELP_FLAG, headerFlags, POLICY_FLAGS, REQUEST_FLAGS, requestFromFlags, type RunOne, withExtras } from './dry-run.js';
+import {
+  type DryRun,
+  dryRunPipeline,
+  HELP_FLAG,
+  headerFlags,
+  POLICY_FLAGS,
+  REQUEST_FLAGS,
+  requestFromFlags,
+  type RunOne,
+  withExtras,
+} from './dry-run.js';
 
 export const CHECK_FLAGS: FlagSpec[] = [
   ...POLICY_FLAGS,
@@ -76,7 +86,9 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
 
 /** Server-side failures (eval errors, invalid decisions, no policy) exit 3; policy denials 1; approvals 2. */
 function kindExit(o: CheckOutcome): number {
-  const failure = ['policy_eval_error', 'decision_undefined', 'decision_invalid', 'policy_not_loaded', 'internal_error'].includes(o.decision.reasonCode);
+  const failure = ['policy_eval_error', 'decision_undefined', 'decision_invalid', 'policy_not_loaded', 'internal_error'].includes(
+    o.decision.reasonCode,
+  );
   if (failure) return EXIT.error;
   return o.decision.kind === 'require_approval' ? EXIT.require_approval : EXIT.deny;
 }
@@ -119,7 +131,9 @@ function render(o: CheckOutcome): string {
 
 export async function runCases(dir: string, runOne: RunOne, out: NodeJS.WritableStream): Promise<number> {
   if (!statSync(dir).isDirectory()) throw new AuthzError('cases_invalid', `--cases ${dir}: not a directory`);
-  const files = readdirSync(dir).filter((n) => /\.(json|ya?ml)$/i.test(n)).sort();
+  const files = readdirSync(dir)
+    .filter((n) => /\.(json|ya?ml)$/i.test(n))
+    .sort();
   if (files.length === 0) throw new AuthzError('cases_invalid', `--cases ${dir}: no *.json or *.yaml cases`);
   let failed = 0;
   for (const file of files) {
@@ -133,7 +147,8 @@ export async function runCases(dir: string, runOne: RunOne, out: NodeJS.Writable
     const problems: string[] = [];
     if (o.decision.kind !== c.expect.decision) problems.push(`decision ${o.decision.kind} (${o.decision.reasonCode}), expected ${c.expect.decision}`);
     if (c.expect.rule !== undefined && o.decision.rule !== c.expect.rule) problems.push(`rule ${o.decision.rule ?? '-'}, expected ${c.expect.rule}`);
-    if (c.expect.http_status !== undefined && o.decision.httpStatus !== c.expect.http_status) problems.push(`http ${o.decision.httpStatus}, expected ${c.expect.http_status}`);
+    if (c.expect.http_status !== undefined && o.decision.httpStatus !== c.expect.http_status)
+      problems.push(`http ${o.decision.httpStatus}, expected ${c.expect.http_status}`);
     if (problems.length) {
       failed++;
       out.write(`FAIL ${file}${c.description ? ` — ${c.description}` : ''}: ${problems.join('; ')}\n`);

@@ -61,7 +61,11 @@ export async function dryRunPipeline(f: Flags, env: NodeJS.ProcessEnv): Promise<
   const descriptors = loadDescriptors();
   const policy = await policySource(cfg).load();
   const identity = createIdentityResolver(cfg.identity);
-  const pipeline = createCheckPipeline({ settings: checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition)), policy: () => policy, identity });
+  const pipeline = createCheckPipeline({
+    settings: checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition)),
+    policy: () => policy,
+    identity,
+  });
   return { check: (req) => pipeline.check(req), close: () => identity.close() };
 }
 
@@ -74,7 +78,7 @@ export function requestFromFlags(f: Flags, headers: Record<string, string>): Che
 
 export function withExtras(req: CheckRequestWire, headers: Record<string, string>, principal?: string): CheckRequestWire {
   if (Object.keys(headers).length) {
-    const http = ((req.attributes ??= {}).request ??= {}).http ??= {};
+    const http = (((req.attributes ??= {}).request ??= {}).http ??= {});
     http.headers = { ...(http.headers ?? {}), ...headers };
   }
   if (principal) (req.attributes ??= {}).source = { ...(req.attributes?.source ?? {}), principal };

@@ -50,7 +50,10 @@ export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out 
     if (sub === 'list' && res.ok) {
       const rows = (body.revisions as { revision: string; source: string; sha256: string; loaded_at: string; active: boolean }[]) ?? [];
       out.write(`${'ACTIVE'.padEnd(7)}${'REVISION'.padEnd(28)}${'LOADED AT'.padEnd(26)}${'SHA256'.padEnd(14)}SOURCE\n`);
-      for (const r of rows) out.write(`${(r.active ? '*' : '').padEnd(7)}${r.revision.padEnd(28)}${r.loaded_at.padEnd(26)}${r.sha256.slice(0, 12).padEnd(14)}${r.source}\n`);
+      for (const r of rows)
+        out.write(
+          `${(r.active ? '*' : '').padEnd(7)}${r.revision.padEnd(28)}${r.loaded_at.padEnd(26)}${r.sha256.slice(0, 12).padEnd(14)}${r.source}\n`,
+        );
     } else {
       out.write(`${JSON.stringify(body)}\n`);
     }

@@ -5,7 +5,12 @@ import type { FromWorker } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Metrics about the policy lifecycle: in a cluster the primary owns the policy, so only its series count. */
-const PRIMARY_OWNED = new Set(['mcp_authz_policy_info', 'mcp_authz_policy_reloads_total', 'mcp_authz_policy_last_success_timestamp_seconds', 'mcp_authz_policy_seconds_since_last_success']);
+const PRIMARY_OWNED = new Set([
+  'mcp_authz_policy_info',
+  'mcp_authz_policy_reloads_total',
+  'mcp_authz_policy_last_success_timestamp_seconds',
+  'mcp_authz_policy_seconds_since_last_success',
+]);
 const SCRAPE_TIMEOUT_MS = 5_000;
 
 type MetricsReply = Extract<FromWorker, { type: 'mcp-authz:metrics' }>;
@@ -25,7 +30,11 @@ export interface ClusterMetrics {
  * of that scrape (and logged).
  */
 export function createClusterMetrics(primary: Metrics, pool: WorkerPool, logger: Logger): ClusterMetrics {
-  const restarts = new Counter({ name: 'mcp_authz_worker_restarts_total', help: 'Worker processes that died and were restarted.', registers: [primary.registry] });
+  const restarts = new Counter({
+    name: 'mcp_authz_worker_restarts_total',
+    help: 'Worker processes that died and were restarted.',
+    registers: [primary.registry],
+  });
   new Gauge({
     name: 'mcp_authz_workers',
     help: 'Worker processes serving gRPC, by state: desired (--workers) and ready.',

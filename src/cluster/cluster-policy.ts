@@ -49,7 +49,15 @@ export class ClusterPolicy {
     if (!pool) return;
     const workers = pool.workers();
     const results = await Promise.allSettled(
-      workers.map((w) => pool.request<Prepared>(w, { type: 'mcp-authz:prepare', key, artifact: policy.artifact }, 'mcp-authz:prepared', (r) => r.key === key, PREPARE_TIMEOUT_MS)),
+      workers.map((w) =>
+        pool.request<Prepared>(
+          w,
+          { type: 'mcp-authz:prepare', key, artifact: policy.artifact },
+          'mcp-authz:prepared',
+          (r) => r.key === key,
+          PREPARE_TIMEOUT_MS,
+        ),
+      ),
     );
     const failures = results.flatMap((r, i) => {
       if (r.status === 'rejected') return [`worker ${workers[i]!.id}: ${(r.reason as Error).message}`];
@@ -57,7 +65,11 @@ export class ClusterPolicy {
     });
     if (failures.length > 0) {
       for (const w of workers) pool.send(w, { type: 'mcp-authz:abort', key });
-      throw new AuthzError('worker_prepare_failed', `${policy.source}: not every worker could load revision ${policy.revision}; all keep serving ${current?.revision ?? 'nothing'}`, failures);
+      throw new AuthzError(
+        'worker_prepare_failed',
+        `${policy.source}: not every worker could load revision ${policy.revision}; all keep serving ${current?.revision ?? 'nothing'}`,
+        failures,
+      );
     }
   }
 
@@ -78,7 +90,8 @@ export class ClusterPolicy {
           void pool
             .request<Synced>(w, { type: 'mcp-authz:sync', active: this.active() }, 'mcp-authz:synced', () => true, PREPARE_TIMEOUT_MS)
             .then((s) => {
-              if (!s.ok) this.logger.error({ worker: w.id, err: s.error }, 'worker could not load the active policy; it keeps its last good revision');
+              if (!s.ok)
+                this.logger.error({ worker: w.id, err: s.error }, 'worker could not load the active policy; it keeps its last good revision');
             })
             .catch((e: Error) => this.logger.error({ worker: w.id, err: e.message }, 'worker re-sync failed'));
         });

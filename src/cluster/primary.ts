@@ -80,7 +80,10 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
   } catch (err) {
     await pool.stop(0);
     // A worker's own startup error (e.g. address_in_use naming the flag) is the server's, as with one process.
-    if (err instanceof WorkerStartError) throw err.fromAuthzError ? new AuthzError(err.code, err.message, err.details) : new AuthzError('worker_start_failed', `a worker could not start: ${err.message}`, err.details);
+    if (err instanceof WorkerStartError)
+      throw err.fromAuthzError
+        ? new AuthzError(err.code, err.message, err.details)
+        : new AuthzError('worker_start_failed', `a worker could not start: ${err.message}`, err.details);
     throw err;
   }
 

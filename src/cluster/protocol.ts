@@ -37,5 +37,7 @@ export type FromWorker =
   | DecisionMessage;
 
 export function isMessage<T extends { type: string }>(m: unknown): m is T {
-  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('mcp-authz:');
+  return (
+    typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('mcp-authz:')
+  );
 }

@@ -127,7 +127,13 @@ export class WorkerPool {
         const exited = new Promise<void>((r) => (m.worker.isDead() ? r() : m.worker.once('exit', () => r())));
         let drained = false;
         try {
-          const reply = await this.request<Extract<FromWorker, { type: 'mcp-authz:stopped' }>>(m.worker, { type: 'mcp-authz:shutdown' }, 'mcp-authz:stopped', () => true, graceMs + 5_000);
+          const reply = await this.request<Extract<FromWorker, { type: 'mcp-authz:stopped' }>>(
+            m.worker,
+            { type: 'mcp-authz:shutdown' },
+            'mcp-authz:stopped',
+            () => true,
+            graceMs + 5_000,
+          );
           drained = reply.drained;
         } catch {
           drained = false;

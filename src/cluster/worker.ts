@@ -25,7 +25,8 @@ export function runWorker(): void {
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       const drained = app ? await app.close() : true;
-      if (process.connected) await new Promise<void>((resolve) => process.send!({ type: 'mcp-authz:stopped', drained } satisfies FromWorker, () => resolve()));
+      if (process.connected)
+        await new Promise<void>((resolve) => process.send!({ type: 'mcp-authz:stopped', drained } satisfies FromWorker, () => resolve()));
       process.exit(0);
     })());
 
@@ -34,18 +35,37 @@ export function runWorker(): void {
       case 'mcp-authz:init': {
         const cfg = m.config;
         const destination = logDestination(cfg.observability.log_format);
-        logger = createAppLogger({ base: { service: 'mcp-authz', worker: cluster.worker?.id }, level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
+        logger = createAppLogger({
+          base: { service: 'mcp-authz', worker: cluster.worker?.id },
+          level: cfg.observability.log_level,
+          ...(destination ? { destination } : {}),
+        });
         // Only the serving revision is live here; the primary keeps the history for rollback.
         const store = new PolicyStore(1);
         revisions = new WorkerRevisions(store);
         const origins = m.origins;
         try {
           await revisions.sync(m.active);
-          app = await startApp(cfg, { logger, worker: { store, decisions: (decision) => send({ type: 'mcp-authz:decision', decision }) }, origin: (key) => origins[key] ?? key });
+          app = await startApp(cfg, {
+            logger,
+            worker: { store, decisions: (decision) => send({ type: 'mcp-authz:decision', decision }) },
+            origin: (key) => origins[key] ?? key,
+          });
         } catch (err) {
           const e = err as Error;
           const authz = e instanceof AuthzError;
-          await new Promise<void>((resolve) => process.send!({ type: 'mcp-authz:failed', code: authz ? e.code : 'worker_start_failed', message: authz ? e.message.split('\n')[0]! : e.message, details: authz ? e.details : [], authz } satisfies FromWorker, () => resolve()));
+          await new Promise<void>((resolve) =>
+            process.send!(
+              {
+                type: 'mcp-authz:failed',
+                code: authz ? e.code : 'worker_start_failed',
+                message: authz ? e.message.split('\n')[0]! : e.message,
+                details: authz ? e.details : [],
+                authz,
+              } satisfies FromWorker,
+              () => resolve(),
+            ),
+          );
           process.exit(2);
         }
         send({ type: 'mcp-authz:ready', grpcPort: app.grpc.port });
@@ -65,7 +85,10 @@ export function runWorker(): void {
           await revisions!.prepare(m.key, m.artifact);
           send({ type: 'mcp-authz:prepared', key: m.key, ok: true });
         } catch (err) {
-          logger.error({ err: (err as Error).message, serving: app?.policy()?.revision ?? null }, 'policy prepare failed; keeping the last good policy');
+          logger.error(
+            { err: (err as Error).message, serving: app?.policy()?.revision ?? null },
+            'policy prepare failed; keeping the last good policy',
+          );
           send({ type: 'mcp-authz:prepared', key: m.key, ok: false, error: (err as Error).message });
         }
         return;
@@ -92,7 +115,9 @@ export function runWorker(): void {
     // Scrapes and shutdown do not wait behind a policy being instantiated.
     if (m.type === 'mcp-authz:shutdown') return void stop();
     if (m.type === 'mcp-authz:metrics') {
-      void (app ? app.metrics.registry.getMetricsAsJSON() : Promise.resolve([])).then((metrics) => send({ type: 'mcp-authz:metrics', id: m.id, metrics }));
+      void (app ? app.metrics.registry.getMetricsAsJSON() : Promise.resolve([])).then((metrics) =>
+        send({ type: 'mcp-authz:metrics', id: m.id, metrics }),
+      );
       return;
     }
     queue = queue.then(() => handle(m)).catch((err: Error) => logger.error({ err: err.message }, 'worker message failed'));

@@ -32,7 +32,10 @@ export const configSchema = z
         bundle: z.string().min(1).optional(),
         dir: z.string().min(1).optional(),
         data: z.array(z.string().min(1)).default([]),
-        entrypoint: z.string().regex(/^[A-Za-z_][\w-]*(\/[A-Za-z_][\w-]*)*$/, 'must look like pkg/rule (e.g. mcp/authz/decision)').default('mcp/authz/decision'),
+        entrypoint: z
+          .string()
+          .regex(/^[A-Za-z_][\w-]*(\/[A-Za-z_][\w-]*)*$/, 'must look like pkg/rule (e.g. mcp/authz/decision)')
+          .default('mcp/authz/decision'),
         max_memory_pages: z.number().int().min(16).max(65536).default(2048),
         keep_revisions: z.number().int().min(1).max(100).default(5),
         /** Evaluation deadline: a check whose evaluation runs longer is denied (policy_timeout) and the evaluation stopped. 0: evaluate in-process, no deadline. */
@@ -46,7 +49,11 @@ export const configSchema = z
             timeout_seconds: z.number().positive().default(10),
             bearer_token: z.string().min(1).optional(),
             bearer_token_file: z.string().min(1).optional(),
-            max_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+            max_bytes: z
+              .number()
+              .int()
+              .positive()
+              .default(64 * 1024 * 1024),
           })
           .strict()
           .prefault({}),
@@ -58,7 +65,11 @@ export const configSchema = z
       .prefault({}),
     body: z
       .object({
-        max_bytes: z.number().int().positive().default(1024 * 1024),
+        max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
         max_depth: z.number().int().min(2).max(1000).default(64),
         max_batch: z.number().int().positive().max(10_000).default(64),
         malformed: z.enum(['deny', 'policy']).default('deny'),
@@ -73,9 +84,24 @@ export const configSchema = z
         // A denial must not read as success: 2xx is refused (the policy's JSON-RPC error bodies aside).
         approval_status: z.number().int().min(300).max(599).default(403),
         /** Bounds on what a decision puts on the wire (bytes); beyond them the check is denied with decision_too_large. */
-        max_header_bytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
-        max_body_bytes: z.number().int().min(1024).max(3 * 1024 * 1024).default(64 * 1024),
-        max_metadata_bytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+        max_header_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(1024 * 1024)
+          .default(16 * 1024),
+        max_body_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(3 * 1024 * 1024)
+          .default(64 * 1024),
+        max_metadata_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(1024 * 1024)
+          .default(16 * 1024),
       })
       .strict()
       .prefault({}),
@@ -91,7 +117,11 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         max_entries: z.number().int().positive().default(10_000),
         /** Bytes the entries may hold (estimated); least recently used entries are evicted beyond it. */
-        max_bytes: z.number().int().positive().default(32 * 1024 * 1024),
+        max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(32 * 1024 * 1024),
         ttl_seconds: z.number().positive().default(60),
         /** Header names left out of the cache key (request ids, trace headers). Replaces the default list. */
         volatile_headers: z.array(z.string().min(1)).optional(),
@@ -150,7 +180,11 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    const sources = [cfg.policy.bundle && 'policy.bundle (--bundle)', cfg.policy.dir && 'policy.dir (--policy)', cfg.policy.bundle_url && 'policy.bundle_url (--bundle-url)'].filter(Boolean);
+    const sources = [
+      cfg.policy.bundle && 'policy.bundle (--bundle)',
+      cfg.policy.dir && 'policy.dir (--policy)',
+      cfg.policy.bundle_url && 'policy.bundle_url (--bundle-url)',
+    ].filter(Boolean);
     if (sources.length > 1) {
       ctx.addIssue({ code: 'custom', path: ['policy'], message: `set one policy source, not ${sources.join(' and ')}` });
     }

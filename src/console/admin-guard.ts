@@ -39,13 +39,15 @@ const hostOf = (authority: string): string => (authority.startsWith('[') ? autho
 export function createAdminGuard(opts: AdminGuardOptions): (ctx: RouteContext) => HttpReply | undefined {
   const token = opts.auth.bearer_token ?? (opts.auth.bearer_token_file ? readFileSync(opts.auth.bearer_token_file, 'utf8').trim() : undefined);
   const user = opts.auth.basic_username;
-  const password = opts.auth.basic_password ?? (opts.auth.basic_password_file ? readFileSync(opts.auth.basic_password_file, 'utf8').trim() : undefined);
+  const password =
+    opts.auth.basic_password ?? (opts.auth.basic_password_file ? readFileSync(opts.auth.basic_password_file, 'utf8').trim() : undefined);
   const required = Boolean(token || (user && password));
   const challenge = user ? 'Basic realm="mcp-authz", charset="UTF-8"' : 'Bearer realm="mcp-authz"';
 
   return (ctx) => {
     const host = String(ctx.headers.host ?? '');
-    if (opts.loopback && host && !isLoopbackHost(hostOf(host))) return json(403, { error: 'forbidden_host', message: 'the admin address is bound to loopback; use localhost or 127.0.0.1' });
+    if (opts.loopback && host && !isLoopbackHost(hostOf(host)))
+      return json(403, { error: 'forbidden_host', message: 'the admin address is bound to loopback; use localhost or 127.0.0.1' });
 
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       const origin = ctx.headers.origin;
@@ -59,13 +61,15 @@ export function createAdminGuard(opts: AdminGuardOptions): (ctx: RouteContext) =
         }
         if (!ok) return json(403, { error: 'csrf_rejected', message: 'cross-origin request refused' });
       } else if (origin === 'null') return json(403, { error: 'csrf_rejected', message: 'opaque origin refused' });
-      if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return json(403, { error: 'csrf_rejected', message: `Sec-Fetch-Site ${site} refused` });
+      if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
+        return json(403, { error: 'csrf_rejected', message: `Sec-Fetch-Site ${site} refused` });
       // A browser (it sends Origin or Sec-Fetch-*) must send its body as JSON, which a cross-site form cannot.
       const browser = origin !== undefined || site !== undefined;
       const length = Number(ctx.headers['content-length'] ?? 0);
       const chunked = ctx.headers['transfer-encoding'] !== undefined;
       const type = String(ctx.headers['content-type'] ?? '').toLowerCase();
-      if (browser && (length > 0 || chunked) && !type.startsWith('application/json')) return json(415, { error: 'unsupported_media_type', message: 'send the body as application/json' });
+      if (browser && (length > 0 || chunked) && !type.startsWith('application/json'))
+        return json(415, { error: 'unsupported_media_type', message: 'send the body as application/json' });
     }
 
     if (!required) return undefined;
@@ -84,6 +88,9 @@ export function createAdminGuard(opts: AdminGuardOptions): (ctx: RouteContext) =
         return undefined;
       }
     }
-    return { ...json(401, { error: 'unauthorized', message: 'the admin address requires authentication' }), headers: { 'www-authenticate': challenge } };
+    return {
+      ...json(401, { error: 'unauthorized', message: 'the admin address requires authentication' }),
+      headers: { 'www-authenticate': challenge },
+    };
   };
 }

@@ -24,7 +24,10 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<HttpSe
   const loopback = isLoopbackHost(splitHostPort(opts.address).host);
   const authenticated = Boolean(opts.auth.bearer_token || opts.auth.bearer_token_file || opts.auth.basic_username);
   if (!loopback && !authenticated) {
-    opts.logger.warn({ admin_addr: opts.address }, 'the admin address is not loopback and has no authentication (admin_auth): anyone who reaches it can approve calls and change the policy');
+    opts.logger.warn(
+      { admin_addr: opts.address },
+      'the admin address is not loopback and has no authentication (admin_auth): anyone who reaches it can approve calls and change the policy',
+    );
   }
   const routes: Routes = {
     ...opts.policyRoutes,

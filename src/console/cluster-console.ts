@@ -21,17 +21,23 @@ export interface DecisionMessage {
   decision: Omit<ConsoleDecision, 'seq'>;
 }
 
-const isDecision = (m: unknown): m is DecisionMessage => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'mcp-authz:decision';
+const isDecision = (m: unknown): m is DecisionMessage =>
+  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'mcp-authz:decision';
 
 /**
  * The approvals API and the console in a cluster primary (`serve --workers N`): the primary opens the same approval
  * store as its workers (for approve, reject, list), gathers the decisions every worker samples (IPC) into one ring,
  * and runs the playground itself on its own copies of the revisions (never through the workers' two-phase change).
  */
-export async function startClusterConsole(cfg: Config, deps: { store: PolicyStore; logger: Logger; registry: Registry }): Promise<{ approvals?: Approvals; console?: ConsoleDeps; close(): Promise<void> }> {
+export async function startClusterConsole(
+  cfg: Config,
+  deps: { store: PolicyStore; logger: Logger; registry: Registry },
+): Promise<{ approvals?: Approvals; console?: ConsoleDeps; close(): Promise<void> }> {
   const dl = cfg.observability.decision_log;
   const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
-  const approvals = cfg.approvals.enabled ? await createApprovals(cfg.approvals, { registry: deps.registry, redactor, logger: deps.logger }) : undefined;
+  const approvals = cfg.approvals.enabled
+    ? await createApprovals(cfg.approvals, { registry: deps.registry, redactor, logger: deps.logger })
+    : undefined;
   let consoleDeps: ConsoleDeps | undefined;
   let identity: ReturnType<typeof createIdentityResolver> | undefined;
   let onMessage: ((worker: unknown, m: unknown) => void) | undefined;

@@ -47,7 +47,11 @@ export interface DecisionSampler {
  * Samples the live view so it never slows the check path: at most `perSecond` decisions per second are copied
  * (redacted) and handed to `sink`; the others cost one comparison. The budget resets each wall-clock second.
  */
-export function createDecisionSampler(opts: { perSecond: number; redactor: Redactor; sink: (d: Omit<ConsoleDecision, 'seq'>) => void }): DecisionSampler {
+export function createDecisionSampler(opts: {
+  perSecond: number;
+  redactor: Redactor;
+  sink: (d: Omit<ConsoleDecision, 'seq'>) => void;
+}): DecisionSampler {
   let second = 0;
   let used = 0;
   let dropped = 0;

@@ -27,7 +27,12 @@ export function createPlayground(opts: PlaygroundOptions): Pick<ConsoleDeps, 'pl
       .filter((n) => SUITE.test(n) && statSync(join(dir, n)).isDirectory())
       .sort();
   };
-  const noPolicy = (revision: string | undefined) => ({ ok: false as const, status: 404, error: 'revision_not_found', message: revision ? `revision ${revision} is not remembered (see Policy)` : 'no policy is loaded' });
+  const noPolicy = (revision: string | undefined) => ({
+    ok: false as const,
+    status: 404,
+    error: 'revision_not_found',
+    message: revision ? `revision ${revision} is not remembered (see Policy)` : 'no policy is loaded',
+  });
   return {
     async playground(req) {
       const policy = await opts.policyFor(req.revision);

@@ -22,14 +22,22 @@ export interface ConsoleDeps {
   /** Names of the `--cases` suites the playground can run. */
   suites(): string[];
   /** `mcp-authz check --cases` for one suite against a revision: its exit code and output. */
-  runSuite(name: string, revision?: string): Promise<{ ok: true; code: number; output: string } | { ok: false; status: number; error: string; message: string }>;
+  runSuite(
+    name: string,
+    revision?: string,
+  ): Promise<{ ok: true; code: number; output: string } | { ok: false; status: number; error: string; message: string }>;
 }
 
 const page = (body: string, contentType: string): HttpReply => ({
   status: 200,
   body,
   contentType,
-  headers: { 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' },
+  headers: {
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+  },
 });
 const notFound = () => json(404, { error: 'not_found' });
 const bad = (message: string) => json(400, { error: 'bad_request', message });
@@ -66,16 +74,25 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
     },
     'GET /v1/decisions/:seq': (_b, ctx) => {
       const d = /^\d+$/.test(ctx.params.seq!) ? deps.ring.get(Number(ctx.params.seq)) : undefined;
-      return d ? json(200, d) : json(404, { error: 'decision_not_found', message: 'not in the recent-decisions buffer (it keeps the newest console.buffer_size)' });
+      return d
+        ? json(200, d)
+        : json(404, { error: 'decision_not_found', message: 'not in the recent-decisions buffer (it keeps the newest console.buffer_size)' });
     },
     'POST /v1/playground/check': async (body) => {
       const b = body as Partial<PlaygroundRequest> | undefined;
-      if (!b || typeof b !== 'object' || typeof b.body !== 'string') return bad('body must be {"body": "<MCP JSON-RPC text>", "headers": {...}, "principal": "...", "revision": "..."}');
+      if (!b || typeof b !== 'object' || typeof b.body !== 'string')
+        return bad('body must be {"body": "<MCP JSON-RPC text>", "headers": {...}, "principal": "...", "revision": "..."}');
       const headers = b.headers ?? {};
-      if (typeof headers !== 'object' || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string')) return bad('headers must be an object of strings');
+      if (typeof headers !== 'object' || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string'))
+        return bad('headers must be an object of strings');
       if (b.principal !== undefined && typeof b.principal !== 'string') return bad('principal must be a string');
       if (b.revision !== undefined && typeof b.revision !== 'string') return bad('revision must be a string');
-      const r = await deps.playground({ body: b.body, headers, ...(b.principal ? { principal: b.principal } : {}), ...(b.revision ? { revision: b.revision } : {}) });
+      const r = await deps.playground({
+        body: b.body,
+        headers,
+        ...(b.principal ? { principal: b.principal } : {}),
+        ...(b.revision ? { revision: b.revision } : {}),
+      });
       return r.ok ? json(200, r.result) : json(r.status, { error: r.error, message: r.message });
     },
     'GET /v1/playground/suites': () => json(200, { suites: deps.suites() }),

@@ -142,8 +142,21 @@ export function detectInString(s: string): FindingType[] {
 }
 
 const ALL_TYPES: FindingType[] = [
-  'ssn', 'credit_card', 'email', 'aws_access_key', 'private_key', 'bearer_token', 'jwt', 'github_token', 'slack_token',
-  'slack_webhook', 'stripe_key', 'google_api_key', 'openai_api_key', 'anthropic_api_key', 'npm_token',
+  'ssn',
+  'credit_card',
+  'email',
+  'aws_access_key',
+  'private_key',
+  'bearer_token',
+  'jwt',
+  'github_token',
+  'slack_token',
+  'slack_webhook',
+  'stripe_key',
+  'google_api_key',
+  'openai_api_key',
+  'anthropic_api_key',
+  'npm_token',
 ];
 
 function detectInText(s: string): FindingType[] {

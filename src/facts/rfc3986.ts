@@ -51,7 +51,5 @@ export function splitAuthority(authority: string): Rfc3986Authority {
   }
   // urlsplit: hostname is everything before the FIRST colon.
   const colon = hostPort.indexOf(':');
-  return colon >= 0
-    ? { userinfo, host: hostPort.slice(0, colon), port: hostPort.slice(colon + 1) }
-    : { userinfo, host: hostPort, port: undefined };
+  return colon >= 0 ? { userinfo, host: hostPort.slice(0, colon), port: hostPort.slice(colon + 1) } : { userinfo, host: hostPort, port: undefined };
 }

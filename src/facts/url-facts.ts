@@ -79,9 +79,34 @@ export interface UrlFact {
 }
 
 export const DEFAULT_PORTS: Readonly<Record<string, number>> = Object.freeze({
-  ftp: 21, ssh: 22, sftp: 22, telnet: 23, smtp: 25, tftp: 69, gopher: 70, http: 80, ws: 80, pop3: 110, nntp: 119,
-  imap: 143, ldap: 389, https: 443, wss: 443, smb: 445, rtsp: 554, ldaps: 636, imaps: 993, pop3s: 995,
-  dict: 2628, mysql: 3306, postgres: 5432, postgresql: 5432, amqp: 5672, redis: 6379, git: 9418, mongodb: 27017,
+  ftp: 21,
+  ssh: 22,
+  sftp: 22,
+  telnet: 23,
+  smtp: 25,
+  tftp: 69,
+  gopher: 70,
+  http: 80,
+  ws: 80,
+  pop3: 110,
+  nntp: 119,
+  imap: 143,
+  ldap: 389,
+  https: 443,
+  wss: 443,
+  smb: 445,
+  rtsp: 554,
+  ldaps: 636,
+  imaps: 993,
+  pop3s: 995,
+  dict: 2628,
+  mysql: 3306,
+  postgres: 5432,
+  postgresql: 5432,
+  amqp: 5672,
+  redis: 6379,
+  git: 9418,
+  mongodb: 27017,
 });
 
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;

@@ -24,11 +24,56 @@
  * wrappers (`phar`, `php`, `expect`, `zip`, `glob`, `compress.zlib`) and `feed`.
  */
 export const KNOWN_SCHEMES: ReadonlySet<string> = new Set([
-  'http', 'https', 'ws', 'wss', 'ftp', 'file',
-  'ssh', 'sftp', 'telnet', 'smtp', 'tftp', 'gopher', 'pop3', 'nntp', 'imap', 'ldap', 'ldaps', 'smb', 'rtsp', 'imaps',
-  'pop3s', 'dict', 'mysql', 'postgres', 'postgresql', 'amqp', 'redis', 'git', 'mongodb',
-  'jar', 'netdoc', 'view-source', 'url', 'feed', 'phar', 'php', 'expect', 'zip', 'glob', 'compress.zlib',
-  'compress.bzip2', 'ogg', 'rar', 'ssh2.shell', 'ssh2.exec', 'ssh2.tunnel', 'ssh2.sftp', 'ssh2.scp', 'jdbc', 'ldapi',
+  'http',
+  'https',
+  'ws',
+  'wss',
+  'ftp',
+  'file',
+  'ssh',
+  'sftp',
+  'telnet',
+  'smtp',
+  'tftp',
+  'gopher',
+  'pop3',
+  'nntp',
+  'imap',
+  'ldap',
+  'ldaps',
+  'smb',
+  'rtsp',
+  'imaps',
+  'pop3s',
+  'dict',
+  'mysql',
+  'postgres',
+  'postgresql',
+  'amqp',
+  'redis',
+  'git',
+  'mongodb',
+  'jar',
+  'netdoc',
+  'view-source',
+  'url',
+  'feed',
+  'phar',
+  'php',
+  'expect',
+  'zip',
+  'glob',
+  'compress.zlib',
+  'compress.bzip2',
+  'ogg',
+  'rar',
+  'ssh2.shell',
+  'ssh2.exec',
+  'ssh2.tunnel',
+  'ssh2.sftp',
+  'ssh2.scp',
+  'jdbc',
+  'ldapi',
 ]);
 
 /** How many wrapping schemes deep a URL is still read (`a:b:c:d:http://…`). */
@@ -61,7 +106,17 @@ const TAB_OR_NEWLINE_ALL = /[\t\n\r]/g;
 function isTrimmed(c: number): boolean {
   if (c <= 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
   if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function isSlash(c: number): boolean {

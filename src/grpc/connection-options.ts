@@ -9,7 +9,9 @@ import type { GrpcServerOptions } from './server.js';
 export function connectionOptions(g: Config['grpc']): NonNullable<GrpcServerOptions['connection']> {
   const ms = (s: number): number => Math.round(s * 1000);
   return {
-    ...(g.keepalive_time_seconds > 0 ? { 'grpc.keepalive_time_ms': ms(g.keepalive_time_seconds), 'grpc.keepalive_timeout_ms': ms(g.keepalive_timeout_seconds) } : {}),
+    ...(g.keepalive_time_seconds > 0
+      ? { 'grpc.keepalive_time_ms': ms(g.keepalive_time_seconds), 'grpc.keepalive_timeout_ms': ms(g.keepalive_timeout_seconds) }
+      : {}),
     ...(g.max_connection_idle_seconds > 0 ? { 'grpc.max_connection_idle_ms': ms(g.max_connection_idle_seconds) } : {}),
     ...(g.max_connection_age_seconds > 0
       ? { 'grpc.max_connection_age_ms': ms(g.max_connection_age_seconds), 'grpc.max_connection_age_grace_ms': ms(g.max_connection_age_grace_seconds) }

@@ -29,7 +29,16 @@ export interface GrpcServerOptions {
   /** Largest CheckRequest accepted, bytes (Envoy's max_request_bytes plus headers; default 4 MiB). */
   maxReceiveBytes?: number;
   /** HTTP/2 connection options: keepalive pings and idle/age limits (see connectionOptions in app.ts). */
-  connection?: Partial<Record<'grpc.keepalive_time_ms' | 'grpc.keepalive_timeout_ms' | 'grpc.max_connection_idle_ms' | 'grpc.max_connection_age_ms' | 'grpc.max_connection_age_grace_ms', number>>;
+  connection?: Partial<
+    Record<
+      | 'grpc.keepalive_time_ms'
+      | 'grpc.keepalive_timeout_ms'
+      | 'grpc.max_connection_idle_ms'
+      | 'grpc.max_connection_age_ms'
+      | 'grpc.max_connection_age_grace_ms',
+      number
+    >
+  >;
 }
 
 /** Bind the gRPC server: ext_authz, grpc.health.v1 and server reflection. */
@@ -41,7 +50,10 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   });
   const definition = opts.descriptors.packageDefinition[AUTHORIZATION_SERVICE] as grpc.ServiceDefinition;
   let inFlight = 0;
-  server.addService(definition, authorizationService(opts.check, (d) => (inFlight += d)));
+  server.addService(
+    definition,
+    authorizationService(opts.check, (d) => (inFlight += d)),
+  );
 
   const health = addHealth(server, [AUTHORIZATION_SERVICE]);
   addReflection(server, opts.descriptors.setBytes);

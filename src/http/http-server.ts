@@ -68,12 +68,21 @@ async function handle(req: IncomingMessage, routes: Routes, opts: HttpServerOpti
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  const ctx: RouteContext = { method: req.method ?? 'GET', path, params: {}, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
+  const ctx: RouteContext = {
+    method: req.method ?? 'GET',
+    path,
+    params: {},
+    query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress ?? '',
+  };
   const denied = opts.guard?.(ctx);
   if (denied) return denied;
   const found = findRoute(routes, ctx.method, path);
   if (!found) {
-    const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`)) || ['GET', 'POST', 'PUT', 'DELETE'].some((m) => m !== ctx.method && findRoute(routes, m, path));
+    const known =
+      Object.keys(routes).some((k) => k.endsWith(` ${path}`)) ||
+      ['GET', 'POST', 'PUT', 'DELETE'].some((m) => m !== ctx.method && findRoute(routes, m, path));
     return json(known ? 405 : 404, { error: known ? 'method_not_allowed' : 'not_found' });
   }
   const route = found.handler;

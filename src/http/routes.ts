@@ -39,7 +39,8 @@ export function adminRoutes(deps: AdminDeps): Routes {
     },
     'POST /v1/policies/rollback': async (body) => {
       const revision = (body as { revision?: unknown } | undefined)?.revision;
-      if (typeof revision !== 'string' || !revision) return json(400, { error: 'bad_request', message: 'body must be {"revision": "<revision or sha256 prefix>"}' });
+      if (typeof revision !== 'string' || !revision)
+        return json(400, { error: 'bad_request', message: 'body must be {"revision": "<revision or sha256 prefix>"}' });
       const p = await deps.reloader.rollback(revision);
       if (!p) return json(404, { error: 'revision_not_found', revisions: deps.store.list().map((r) => r.revision) });
       return json(200, { active: p.revision, sha256: p.sha256 });

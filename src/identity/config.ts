@@ -4,7 +4,19 @@ import { HEADER_NAME } from '../http-token.js';
 /** Shared-secret algorithms: accepted only with an explicit `jwt.hs_secret`. */
 export const HS_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512'];
 /** Public-key algorithms verified against the JWKS. */
-export const PUBLIC_KEY_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+export const PUBLIC_KEY_ALGORITHMS: readonly string[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 const SUPPORTED = new Set([...PUBLIC_KEY_ALGORITHMS, ...HS_ALGORITHMS]);
 
 /**
@@ -12,8 +24,22 @@ const SUPPORTED = new Set([...PUBLIC_KEY_ALGORITHMS, ...HS_ALGORITHMS]);
  * Envoy's own. Overwriting one would change routing or authentication rather than add a fact.
  */
 const RESERVED_HEADERS = new Set([
-  'host', 'authority', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'content-length', 'content-type',
-  'content-encoding', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect',
+  'host',
+  'authority',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
 ]);
 const isReservedHeader = (h: string) => RESERVED_HEADERS.has(h) || h.startsWith('x-envoy-') || h.startsWith('proxy-');
 
@@ -26,7 +52,8 @@ const headerName = z
 
 const algorithm = z.string().superRefine((alg, ctx) => {
   if (alg.toLowerCase() === 'none') ctx.addIssue({ code: 'custom', message: 'alg "none" (unsigned tokens) is never accepted' });
-  else if (!SUPPORTED.has(alg)) ctx.addIssue({ code: 'custom', message: `unsupported algorithm ${JSON.stringify(alg)} (supported: ${[...SUPPORTED].join(', ')})` });
+  else if (!SUPPORTED.has(alg))
+    ctx.addIssue({ code: 'custom', message: `unsupported algorithm ${JSON.stringify(alg)} (supported: ${[...SUPPORTED].join(', ')})` });
 });
 
 const seconds = z.number().finite();
@@ -38,7 +65,10 @@ const jwtSchema = z
     /** Verify user tokens at all. Off: `input.identity` has only the workload and the agent. */
     enabled: z.boolean().default(false),
     /** Where the user's token comes from, in order of preference; the first one present is used. */
-    sources: z.array(z.enum(['authorization_header', 'payload_header'])).min(1).default(['authorization_header']),
+    sources: z
+      .array(z.enum(['authorization_header', 'payload_header']))
+      .min(1)
+      .default(['authorization_header']),
     /** A local JWKS file, read once at startup. */
     jwks_file: z.string().min(1).optional(),
     /** A remote JWKS (https; http only for loopback or with jwks_allow_insecure_http). */

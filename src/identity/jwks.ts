@@ -20,7 +20,8 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 /** Check that a parsed JSON document is a JWKS of public keys; `origin` names it in the error. */
 export function checkPublicJwks(json: unknown, origin: string): JSONWebKeySet {
   const keys = (json as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new AuthzError('jwks_invalid', `${origin}: not a JWKS (expected {"keys": [...]} with at least one key)`);
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new AuthzError('jwks_invalid', `${origin}: not a JWKS (expected {"keys": [...]} with at least one key)`);
   keys.forEach((k, i) => {
     if (!k || typeof k !== 'object' || Array.isArray(k)) throw new AuthzError('jwks_invalid', `${origin}: keys[${i}] is not an object`);
     const jwk = k as Record<string, unknown>;

@@ -1,5 +1,15 @@
 import type { Logger } from 'pino';
-import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTClaimVerificationOptions, type KeyObject, type CryptoKey } from 'jose';
+import {
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  type JWTClaimVerificationOptions,
+  type KeyObject,
+  type CryptoKey,
+} from 'jose';
 import { HS_ALGORITHMS, type JwtConfig } from './config.js';
 import { JwksUnavailableError, localKeySource, remoteKeySource, type KeySource } from './jwks.js';
 
@@ -36,7 +46,11 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Keys tried for a token without `kid` when several keys in the set fit its algorithm. */
 const MAX_CANDIDATE_KEYS = 8;
 
-export const fail = (code: IdentityErrorCode, message: string): { ok: false; code: IdentityErrorCode; message: string } => ({ ok: false, code, message });
+export const fail = (code: IdentityErrorCode, message: string): { ok: false; code: IdentityErrorCode; message: string } => ({
+  ok: false,
+  code,
+  message,
+});
 
 /**
  * Build a verifier from the `identity.jwt` configuration. Key material is loaded here, once: a JWKS file is
@@ -82,7 +96,8 @@ export function createJwtVerifier(cfg: JwtConfig, opts: { now?: () => number; ke
         return fail('token_malformed', 'the token header is not base64url-encoded JSON');
       }
       const alg = header.alg;
-      if (typeof alg !== 'string' || !allowed.has(alg)) return fail('algorithm_not_allowed', `the token algorithm ${describeAlg(alg)} is not allowed`);
+      if (typeof alg !== 'string' || !allowed.has(alg))
+        return fail('algorithm_not_allowed', `the token algorithm ${describeAlg(alg)} is not allowed`);
       if (token.endsWith('.')) return fail('token_malformed', 'the token has no signature');
       const options = opts.now ? { ...baseOptions, currentDate: new Date(opts.now()) } : baseOptions;
       try {
@@ -151,7 +166,8 @@ export function mapJoseError(err: unknown): { ok: false; code: IdentityErrorCode
   if (err instanceof errors.JWTClaimValidationFailed) {
     const { claim, reason } = err;
     if (claim === 'iss') return fail('issuer_not_allowed', reason === 'missing' ? 'the token has no issuer' : 'the token issuer is not allowed');
-    if (claim === 'aud') return fail('audience_not_allowed', reason === 'missing' ? 'the token has no audience' : 'the token audience is not allowed');
+    if (claim === 'aud')
+      return fail('audience_not_allowed', reason === 'missing' ? 'the token has no audience' : 'the token audience is not allowed');
     if (claim === 'nbf' && reason === 'check_failed') return fail('token_not_yet_valid', 'the token is not valid yet');
     return fail('claims_invalid', reason === 'missing' ? `the token has no "${claim}" claim` : `the "${claim}" claim is invalid`);
   }

@@ -61,10 +61,13 @@ const BEARER = /^Bearer[ \t]+([^ \t]+)[ \t]*$/i;
 export function createIdentityResolver(config: IdentityConfig, opts: { now?: () => number; logger?: IdentityLogger } = {}): IdentityResolver {
   const jwt = config.jwt;
   const verifier: JwtVerifier | undefined = jwt.enabled && jwt.sources.includes('authorization_header') ? createJwtVerifier(jwt, opts) : undefined;
-  const payloadReader: PayloadHeaderReader | undefined = jwt.enabled && jwt.sources.includes('payload_header') ? createPayloadHeaderReader(jwt, opts) : undefined;
+  const payloadReader: PayloadHeaderReader | undefined =
+    jwt.enabled && jwt.sources.includes('payload_header') ? createPayloadHeaderReader(jwt, opts) : undefined;
 
   /** The first configured source that is present decides; a present but bad token is an error, not a fallback. */
-  async function userToken(headers: Record<string, string>): Promise<(VerifyResult & { ok: false }) | { ok: true; payload: Record<string, unknown>; source: TokenSource }> {
+  async function userToken(
+    headers: Record<string, string>,
+  ): Promise<(VerifyResult & { ok: false }) | { ok: true; payload: Record<string, unknown>; source: TokenSource }> {
     for (const source of jwt.sources) {
       const name = source === 'authorization_header' ? 'authorization' : jwt.payload_header!;
       const values = headerValues(headers, name);
@@ -73,7 +76,10 @@ export function createIdentityResolver(config: IdentityConfig, opts: { now?: () 
       const r = source === 'authorization_header' ? await bearer(values[0]!) : payloadReader!.read(values[0]!);
       return r.ok ? { ok: true, payload: r.payload as Record<string, unknown>, source } : r;
     }
-    return fail('token_missing', jwt.sources.includes('authorization_header') ? 'no bearer token in the authorization header' : `no ${jwt.payload_header} header`);
+    return fail(
+      'token_missing',
+      jwt.sources.includes('authorization_header') ? 'no bearer token in the authorization header' : `no ${jwt.payload_header} header`,
+    );
   }
 
   async function bearer(value: string): Promise<VerifyResult> {
@@ -117,7 +123,13 @@ export function createIdentityResolver(config: IdentityConfig, opts: { now?: () 
         return id;
       } catch {
         // Fail closed: whatever went wrong, nobody is verified.
-        return { verified: false, error: { code: 'internal_error', message: 'the identity could not be established' }, roles: [], scopes: [], ...(id.workload ? { workload: id.workload } : {}) };
+        return {
+          verified: false,
+          error: { code: 'internal_error', message: 'the identity could not be established' },
+          roles: [],
+          scopes: [],
+          ...(id.workload ? { workload: id.workload } : {}),
+        };
       }
     },
     close() {

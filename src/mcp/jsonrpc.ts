@@ -101,13 +101,51 @@ const MESSAGE_KEYS = ['jsonrpc', 'id', 'method', 'params', 'result', 'error'];
 
 /** Keys MCP defines in the params of its requests (any method). */
 const PARAM_KEYS = [
-  'name', 'arguments', 'uri', '_meta', 'cursor', 'ref', 'argument', 'context', 'level', 'protocolVersion', 'capabilities',
-  'clientInfo', 'task', 'messages', 'systemPrompt', 'includeContext', 'temperature', 'maxTokens', 'stopSequences',
-  'metadata', 'modelPreferences', 'requestedSchema', 'message', 'mode', 'progressToken', 'requestId', 'reason',
-  'inputResponses', 'elicitationId', 'url', 'taskId', 'progress', 'total', 'data', 'logger',
+  'name',
+  'arguments',
+  'uri',
+  '_meta',
+  'cursor',
+  'ref',
+  'argument',
+  'context',
+  'level',
+  'protocolVersion',
+  'capabilities',
+  'clientInfo',
+  'task',
+  'messages',
+  'systemPrompt',
+  'includeContext',
+  'temperature',
+  'maxTokens',
+  'stopSequences',
+  'metadata',
+  'modelPreferences',
+  'requestedSchema',
+  'message',
+  'mode',
+  'progressToken',
+  'requestId',
+  'reason',
+  'inputResponses',
+  'elicitationId',
+  'url',
+  'taskId',
+  'progress',
+  'total',
+  'data',
+  'logger',
 ];
 
-const PARAMS_REQUIRED = new Set(['tools/call', 'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'prompts/get', 'completion/complete']);
+const PARAMS_REQUIRED = new Set([
+  'tools/call',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'prompts/get',
+  'completion/complete',
+]);
 
 const folded = (keys: string[]): Map<string, string> => new Map(keys.map((k) => [foldKey(k), k]));
 const MESSAGE_FOLDED = folded(MESSAGE_KEYS);

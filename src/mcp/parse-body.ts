@@ -79,9 +79,17 @@ export function parseMcpBody(body: BodyView, limits: BodyLimits): ParsedBody {
   const value = parsed.value;
 
   if (Array.isArray(value)) {
-    if (value.length === 0) return { parsedBody: value, mcp: { ...mcp, is_batch: true, error: { code: REASON.jsonrpcEmptyBatch, message: 'empty batch' } } };
+    if (value.length === 0)
+      return { parsedBody: value, mcp: { ...mcp, is_batch: true, error: { code: REASON.jsonrpcEmptyBatch, message: 'empty batch' } } };
     if (value.length > limits.maxBatch) {
-      return { parsedBody: value, mcp: { ...mcp, is_batch: true, error: { code: REASON.jsonrpcBatchTooLarge, message: `batch of ${value.length} messages exceeds the limit of ${limits.maxBatch}` } } };
+      return {
+        parsedBody: value,
+        mcp: {
+          ...mcp,
+          is_batch: true,
+          error: { code: REASON.jsonrpcBatchTooLarge, message: `batch of ${value.length} messages exceeds the limit of ${limits.maxBatch}` },
+        },
+      };
     }
     const batch = [];
     for (let i = 0; i < value.length; i++) {

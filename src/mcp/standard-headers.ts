@@ -80,7 +80,11 @@ export function checkStandardHeaders(mcp: McpInput, headers: Record<string, stri
   }
   const version = mcp.protocol_version;
   const exposed: StandardHeaders = {};
-  const mismatch = (message: string): McpError => ({ code: REASON.headerMismatch, message: `Header mismatch: ${message}`, jsonrpc_code: HEADER_MISMATCH_JSONRPC_CODE });
+  const mismatch = (message: string): McpError => ({
+    code: REASON.headerMismatch,
+    message: `Header mismatch: ${message}`,
+    jsonrpc_code: HEADER_MISMATCH_JSONRPC_CODE,
+  });
 
   const single = (label: string, values: string[]): string | McpError | undefined => {
     if (values.length === 0) return undefined;
@@ -108,7 +112,8 @@ export function checkStandardHeaders(mcp: McpInput, headers: Record<string, stri
     if (versionAtLeast(version, BATCHES_REMOVED_IN)) {
       return { code: REASON.jsonrpcBatchNotAllowed, message: `protocol version ${version} has no JSON-RPC batches: send one message per request` };
     }
-    if (method !== undefined || name !== undefined || found.params.size > 0) return mismatch('a batch cannot be described by one set of Mcp-Method / Mcp-Name headers');
+    if (method !== undefined || name !== undefined || found.params.size > 0)
+      return mismatch('a batch cannot be described by one set of Mcp-Method / Mcp-Name headers');
     return undefined;
   }
   return checkMessage(mcp as McpMessage, { method, name, params }, version, mismatch);
@@ -139,7 +144,7 @@ function checkMessage(
     return mismatch(`Mcp-Method header value '${h.method}' does not match body value '${m.method}'`);
   }
   const source = NAME_METHODS[m.method!];
-  const bodyName = params ? (source ? params[source] : (typeof params.name === 'string' ? params.name : params.uri)) : undefined;
+  const bodyName = params ? (source ? params[source] : typeof params.name === 'string' ? params.name : params.uri) : undefined;
   if (h.name === undefined) {
     if (modern && source && !m.is_notification) return mismatch('the Mcp-Name header is required');
   } else if (typeof bodyName !== 'string' || h.name !== bodyName) {

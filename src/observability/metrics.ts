@@ -150,8 +150,16 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
   const cacheHits = new Counter({ name: 'mcp_authz_decision_cache_hits_total', help: 'Decision cache hits.', registers: [registry] });
-  const cacheMisses = new Counter({ name: 'mcp_authz_decision_cache_misses_total', help: 'Decision cache misses (including bypasses).', registers: [registry] });
-  const cacheEvictions = new Counter({ name: 'mcp_authz_decision_cache_evictions_total', help: 'Entries evicted (LRU) or expired (TTL).', registers: [registry] });
+  const cacheMisses = new Counter({
+    name: 'mcp_authz_decision_cache_misses_total',
+    help: 'Decision cache misses (including bypasses).',
+    registers: [registry],
+  });
+  const cacheEvictions = new Counter({
+    name: 'mcp_authz_decision_cache_evictions_total',
+    help: 'Entries evicted (LRU) or expired (TTL).',
+    registers: [registry],
+  });
   let cacheSize: () => number = () => 0;
   let cacheBytes: () => number = () => 0;
   const sizeGauge = (name: string, help: string, read: () => number): Gauge =>
@@ -169,9 +177,21 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       },
     });
   sizeGauge('mcp_authz_decision_cache_size', 'Entries in the decision cache.', () => cacheSize());
-  sizeGauge('mcp_authz_decision_cache_bytes', 'Bytes held by the decision cache (estimated: entries, their keys and bookkeeping).', () => cacheBytes());
-  const policyInfo = new Gauge({ name: 'mcp_authz_policy_info', help: 'The active policy: 1 for its revision and source.', labelNames: ['revision', 'source'] as const, registers: [registry] });
-  const reloads = new Counter({ name: 'mcp_authz_policy_reloads_total', help: 'Policy loads after startup, by result.', labelNames: ['result'] as const, registers: [registry] });
+  sizeGauge('mcp_authz_decision_cache_bytes', 'Bytes held by the decision cache (estimated: entries, their keys and bookkeeping).', () =>
+    cacheBytes(),
+  );
+  const policyInfo = new Gauge({
+    name: 'mcp_authz_policy_info',
+    help: 'The active policy: 1 for its revision and source.',
+    labelNames: ['revision', 'source'] as const,
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'mcp_authz_policy_reloads_total',
+    help: 'Policy loads after startup, by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   const evalRestarts = new Counter({
     name: 'mcp_authz_policy_eval_restarts_total',
     help: 'Evaluation threads replaced, by reason: an evaluation ran past the deadline (timeout) or the thread died (crash).',
@@ -198,7 +218,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       this.set(Date.now() / 1000 - (lastSuccess || createdAt));
     },
   });
-  const parseFailures = new Counter({ name: 'mcp_authz_body_parse_failures_total', help: 'Request bodies that were not valid MCP JSON-RPC, by code.', labelNames: ['code'] as const, registers: [registry] });
+  const parseFailures = new Counter({
+    name: 'mcp_authz_body_parse_failures_total',
+    help: 'Request bodies that were not valid MCP JSON-RPC, by code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
   // Both results exist from the start, so rate() and absent-series alerts work before the first reload.
   reloads.inc({ result: 'success' }, 0);
   reloads.inc({ result: 'failure' }, 0);
@@ -217,7 +242,17 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       const key = (((d * 2 + m) * METHOD_VALUES.length + meth) * REASON_VALUES.length + rc) * toolValues.length + t;
       const s = checkSeries.get(key);
       if (s) s.n++;
-      else checkSeries.set(key, { labels: { decision: DECISIONS[d]!, mode: MODES[m], mcp_method: METHOD_VALUES[meth]!, reason_code: REASON_VALUES[rc]!, tool: toolValues[t]! }, n: 1 });
+      else
+        checkSeries.set(key, {
+          labels: {
+            decision: DECISIONS[d]!,
+            mode: MODES[m],
+            mcp_method: METHOD_VALUES[meth]!,
+            reason_code: REASON_VALUES[rc]!,
+            tool: toolValues[t]!,
+          },
+          n: 1,
+        });
       if (r.durationSeconds >= 0) checkDuration.observe(r.durationSeconds);
     },
     recordEval(seconds) {

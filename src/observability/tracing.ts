@@ -1,4 +1,14 @@
-import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  defaultTextMapGetter,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -195,7 +205,8 @@ function checkSpan(tracer: Tracer, span: Span, ctx: Context): CheckSpan {
       if (result.mcpMethod) a['mcp.method'] = a['mcp.method.name'] = result.mcpMethod;
       if (result.tool) a['mcp.tool.name'] = a['gen_ai.tool.name'] = result.tool;
       span.setAttributes(a);
-      if (result.decision === 'deny' || result.decision === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? result.decision });
+      if (result.decision === 'deny' || result.decision === 'error')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? result.decision });
       span.end();
     },
   };
@@ -208,13 +219,26 @@ function checkSpan(tracer: Tracer, span: Span, ctx: Context): CheckSpan {
 export function tracingStatus(env: NodeJS.ProcessEnv, tracing: Tracing): { level: 'info' | 'warn'; msg: string; fields: Record<string, unknown> } {
   if (tracing.enabled && tracing.config) {
     const { url, protocol, serviceName } = tracing.config;
-    const fields = { enabled: true, endpoint: url, protocol, service_name: serviceName, ...(tracing.warnings.length ? { warnings: tracing.warnings } : {}) };
+    const fields = {
+      enabled: true,
+      endpoint: url,
+      protocol,
+      service_name: serviceName,
+      ...(tracing.warnings.length ? { warnings: tracing.warnings } : {}),
+    };
     return { level: tracing.warnings.length ? 'warn' : 'info', msg: 'tracing on', fields };
   }
   let reason: string;
   if (tracing.warnings.length) reason = tracing.warnings.join('; ');
   else if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') reason = 'OTEL_SDK_DISABLED=true';
-  else if ((env.OTEL_TRACES_EXPORTER ?? '').toLowerCase().split(',').map((s) => s.trim()).includes('none')) reason = 'OTEL_TRACES_EXPORTER=none';
+  else if (
+    (env.OTEL_TRACES_EXPORTER ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim())
+      .includes('none')
+  )
+    reason = 'OTEL_TRACES_EXPORTER=none';
   else reason = 'no OTLP exporter configured (set OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER=otlp)';
   return { level: tracing.warnings.length ? 'warn' : 'info', msg: 'tracing off', fields: { enabled: false, reason } };
 }

@@ -234,11 +234,13 @@ function validate(opts: BundlePollerOptions): URL {
   } catch {
     throw new RangeError(`bundle poller: not a URL: ${opts.url}`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new RangeError(`bundle poller: ${url.protocol} URLs are not supported (http or https)`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new RangeError(`bundle poller: ${url.protocol} URLs are not supported (http or https)`);
   if (url.username || url.password) throw new RangeError('bundle poller: credentials in the URL are refused; use a bearer token');
   const positive = (name: string, v: number | undefined, integer = false) => {
     if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw new RangeError(`bundle poller: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
+      throw new RangeError(`bundle poller: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
   };
   positive('minDelaySeconds', opts.minDelaySeconds);
   positive('maxDelaySeconds', opts.maxDelaySeconds);
@@ -247,7 +249,8 @@ function validate(opts: BundlePollerOptions): URL {
   positive('maxBytes', opts.maxBytes, true);
   positive('minRetryDelayMs', opts.minRetryDelayMs);
   positive('maxRetryDelaySeconds', opts.maxRetryDelaySeconds);
-  if (opts.bearerToken !== undefined && opts.bearerTokenFile !== undefined) throw new RangeError('bundle poller: set bearerToken or bearerTokenFile, not both');
+  if (opts.bearerToken !== undefined && opts.bearerTokenFile !== undefined)
+    throw new RangeError('bundle poller: set bearerToken or bearerTokenFile, not both');
   return url;
 }
 
@@ -257,7 +260,10 @@ async function bearerToken(opts: BundlePollerOptions): Promise<string | undefine
     try {
       token = (await readFile(opts.bearerTokenFile, 'utf8')).trim();
     } catch (err) {
-      throw new BundlePollError('token', `bearer token file ${opts.bearerTokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new BundlePollError(
+        'token',
+        `bearer token file ${opts.bearerTokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   if (token === undefined) return undefined;

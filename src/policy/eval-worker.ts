@@ -40,7 +40,15 @@ if (port) {
       }
     } else if (m.t === 'load') {
       const a = m.artifact;
-      loadWasmPolicy({ wasm: a.wasm, data: JSON.parse(a.dataJson) as Record<string, unknown>, entrypoint: a.entrypoint, source: a.source, revision: a.revision, sha256: a.sha256, maxMemoryPages: a.maxMemoryPages }).then(
+      loadWasmPolicy({
+        wasm: a.wasm,
+        data: JSON.parse(a.dataJson) as Record<string, unknown>,
+        entrypoint: a.entrypoint,
+        source: a.source,
+        revision: a.revision,
+        sha256: a.sha256,
+        maxMemoryPages: a.maxMemoryPages,
+      }).then(
         (p) => {
           policies.set(m.key, p);
           port.postMessage({ t: 'loaded', key: m.key });

@@ -203,7 +203,10 @@ export function createEvaluator(opts: EvaluatorOptions): Evaluator {
     const culprit = inflight.get(running) ?? (reason === 'crash' ? inflight.values().next().value : undefined);
     if (culprit) inflight.delete(culprit.id);
     opts.onRestart?.({ reason, ...(culprit ? { revision: culprit.policy.revision } : {}), ...(error ? { error } : {}) });
-    if (culprit) culprit.reject(reason === 'timeout' ? new PolicyTimeoutError(opts.timeoutMs) : new Error(`the evaluation thread crashed: ${error ?? 'unknown'}`));
+    if (culprit)
+      culprit.reject(
+        reason === 'timeout' ? new PolicyTimeoutError(opts.timeoutMs) : new Error(`the evaluation thread crashed: ${error ?? 'unknown'}`),
+      );
 
     const again = [...inflight.values(), ...[...waiting.values()].flat()].sort((a, b) => a.id - b.id);
     const policies = [...old.state.values()].sort((a, b) => b.used - a.used);

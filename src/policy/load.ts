@@ -47,7 +47,12 @@ export async function loadPolicyFromFiles(cfg: PolicySourceConfig): Promise<Poli
  * the bundle), followed by `+data:<8 hex>` of the merged data document when `--data` files are merged in, so a
  * data-only change is a new revision.
  */
-export async function loadPolicyFromBundleBytes(bytes: Buffer, cfg: Omit<PolicySourceConfig, 'bundle' | 'policyDir'>, source: string, revisionOverride?: string): Promise<Policy> {
+export async function loadPolicyFromBundleBytes(
+  bytes: Buffer,
+  cfg: Omit<PolicySourceConfig, 'bundle' | 'policyDir'>,
+  source: string,
+  revisionOverride?: string,
+): Promise<Policy> {
   const isWasm = bytes.subarray(0, 4).equals(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
   if (isWasm) {
     const data = await mergeDataFiles({}, cfg.dataFiles);
@@ -60,13 +65,30 @@ export async function loadPolicyFromBundleBytes(bytes: Buffer, cfg: Omit<PolicyS
   const data = await mergeDataFiles(bundle.data, cfg.dataFiles);
   checkPackData(data, source);
   const revision = withData(revisionOverride || bundle.manifest.revision || `sha256:${bundle.sha256.slice(0, 12)}`, data, cfg.dataFiles);
-  return loadWasmPolicy({ wasm: bundle.wasm, data, entrypoint: cfg.entrypoint, source, sha256: bundle.sha256, maxMemoryPages: cfg.maxMemoryPages, revision });
+  return loadWasmPolicy({
+    wasm: bundle.wasm,
+    data,
+    entrypoint: cfg.entrypoint,
+    source,
+    sha256: bundle.sha256,
+    maxMemoryPages: cfg.maxMemoryPages,
+    revision,
+  });
 }
 
 /** Instantiate a policy again from its bytes (a rollback to a kept revision, an evaluation worker). */
 export function instantiateArtifact(a: PolicyArtifact): Promise<Policy> {
-  return loadWasmPolicy({ wasm: a.wasm, data: JSON.parse(a.dataJson) as Record<string, unknown>, entrypoint: a.entrypoint, source: a.source, revision: a.revision, sha256: a.sha256, maxMemoryPages: a.maxMemoryPages });
+  return loadWasmPolicy({
+    wasm: a.wasm,
+    data: JSON.parse(a.dataJson) as Record<string, unknown>,
+    entrypoint: a.entrypoint,
+    source: a.source,
+    revision: a.revision,
+    sha256: a.sha256,
+    maxMemoryPages: a.maxMemoryPages,
+  });
 }
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
-const withData = (label: string, data: Record<string, unknown>, files: readonly string[]): string => (files.length > 0 ? `${label}+data:${sha(JSON.stringify(data)).slice(0, 8)}` : label);
+const withData = (label: string, data: Record<string, unknown>, files: readonly string[]): string =>
+  files.length > 0 ? `${label}+data:${sha(JSON.stringify(data)).slice(0, 8)}` : label;

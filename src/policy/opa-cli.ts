@@ -18,11 +18,10 @@ export const findOpa = (env: NodeJS.ProcessEnv = process.env): string | undefine
 export async function buildWasmBundle(policyDir: string, entrypoint: string): Promise<Buffer> {
   const opa = findOpa();
   if (!opa) {
-    throw new AuthzError(
-      'opa_not_found',
-      `--policy ${policyDir} needs the opa CLI to compile Rego to WebAssembly, and opa is not on PATH`,
-      ['install it with scripts/install-tools.sh (go install github.com/open-policy-agent/opa@<version>)', 'or pass a prebuilt bundle with --bundle'],
-    );
+    throw new AuthzError('opa_not_found', `--policy ${policyDir} needs the opa CLI to compile Rego to WebAssembly, and opa is not on PATH`, [
+      'install it with scripts/install-tools.sh (go install github.com/open-policy-agent/opa@<version>)',
+      'or pass a prebuilt bundle with --bundle',
+    ]);
   }
   const dir = await mkdtemp(join(tmpdir(), 'mcp-authz-build-'));
   try {

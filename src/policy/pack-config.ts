@@ -13,8 +13,22 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 // Headers the pack must never set: hop-by-hop and framing headers, routing, and the server's own.
 const RESERVED_HEADERS = new Set([
-  'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'proxy-authorization', 'authorization', 'cookie', 'x-mcp-authz-decision', 'x-mcp-authz-approval-id', 'mcp-session-id', 'mcp-protocol-version',
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'authorization',
+  'cookie',
+  'x-mcp-authz-decision',
+  'x-mcp-authz-approval-id',
+  'mcp-session-id',
+  'mcp-protocol-version',
 ]);
 const headerName = z
   .string()
@@ -27,7 +41,10 @@ const headerValue = z.string().regex(/^[^\u0000-\u001f\u007f]*$/, 'must not cont
 // brackets; "*.example.com" for subdomains. A scheme, port or path here is a mistake that would never match.
 const hostPattern = z
   .string()
-  .regex(/^(?:(?:\*\.)?[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|[0-9a-f:.]*:[0-9a-f:.]*)$/, 'must be a canonical host (lower case, no scheme, port, path or trailing dot), optionally *.domain');
+  .regex(
+    /^(?:(?:\*\.)?[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|[0-9a-f:.]*:[0-9a-f:.]*)$/,
+    'must be a canonical host (lower case, no scheme, port, path or trailing dot), optionally *.domain',
+  );
 const scheme = z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'must be a lower-case URL scheme without "://"');
 
 const numeric = z.object({ argument: argumentPath, value: z.number() }).strict();
@@ -54,7 +71,9 @@ const rule = z
 const headerSpec = z
   .object({ header: headerName, value: headerValue.optional(), claim: claimPath.optional(), identity: claimPath.optional() })
   .strict()
-  .refine((h) => [h.value, h.claim, h.identity].filter((x) => x !== undefined).length === 1, { message: 'a header needs exactly one of value, claim, identity' });
+  .refine((h) => [h.value, h.claim, h.identity].filter((x) => x !== undefined).length === 1, {
+    message: 'a header needs exactly one of value, claim, identity',
+  });
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
@@ -84,7 +103,9 @@ const urls = z
     deny_ambiguous: z.boolean().optional(),
     deny_userinfo: z.boolean().optional(),
     deny_internal_hosts: z.boolean().optional(),
-    blocked_ip_classes: z.array(z.enum(['loopback', 'private', 'link_local', 'unique_local', 'multicast', 'unspecified', 'reserved', 'public'])).optional(),
+    blocked_ip_classes: z
+      .array(z.enum(['loopback', 'private', 'link_local', 'unique_local', 'multicast', 'unspecified', 'reserved', 'public']))
+      .optional(),
     internal_hosts: z.array(hostPattern).optional(),
     blocked_schemes: z.array(scheme).optional(),
     tools: z.record(name, z.object({ allow: z.array(urlAllow) }).strict()).optional(),
@@ -96,7 +117,9 @@ const urls = z
   .strict();
 
 /** Where short agent names apply: SPIFFE IDs of these trust domains and namespaces. */
-const agentScope = z.object({ trust_domain: z.string().regex(/^[a-z0-9._-]+$/, 'must be a SPIFFE trust domain'), namespaces: z.array(z.string().min(1)).min(1) }).strict();
+const agentScope = z
+  .object({ trust_domain: z.string().regex(/^[a-z0-9._-]+$/, 'must be a SPIFFE trust domain'), namespaces: z.array(z.string().min(1)).min(1) })
+  .strict();
 
 const agentAccess = z
   .object({
@@ -157,7 +180,10 @@ const roles = z
       z
         .object({
           roles: z.array(name).min(1),
-          restricted: z.object({ argument: argumentPath, values: z.array(name).min(1), roles: z.array(name).min(1) }).strict().optional(),
+          restricted: z
+            .object({ argument: argumentPath, values: z.array(name).min(1), roles: z.array(name).min(1) })
+            .strict()
+            .optional(),
         })
         .strict(),
     ),
@@ -227,7 +253,8 @@ export const packConfigSchema = z
 
 // A registry that is not in `servers` can never match a call (tool names map to servers through that list).
 function registryKnown(registry: string | undefined, known: Set<string>, path: (string | number)[], ctx: z.RefinementCtx): void {
-  if (registry !== undefined && !known.has(registry)) ctx.addIssue({ code: 'custom', path, message: `registry ${JSON.stringify(registry)} is not in servers, so it never matches` });
+  if (registry !== undefined && !known.has(registry))
+    ctx.addIssue({ code: 'custom', path, message: `registry ${JSON.stringify(registry)} is not in servers, so it never matches` });
 }
 
 export type PackConfig = z.output<typeof packConfigSchema>;

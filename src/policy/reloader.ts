@@ -54,7 +54,10 @@ export class PolicyReloader {
         logger.warn({ ref, kept: store.list().map((r) => r.revision) }, 'policy rollback: no kept revision matches');
         return undefined;
       }
-      logger.info({ ref, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 }, 'policy rolled back');
+      logger.info(
+        { ref, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 },
+        'policy rolled back',
+      );
       return policy;
     });
   }
@@ -76,7 +79,10 @@ export class PolicyReloader {
         return true;
       }
       store.activate(policy);
-      logger.info({ reason, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 }, 'policy loaded');
+      logger.info(
+        { reason, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 },
+        'policy loaded',
+      );
       this.opts.onResult?.(true, policy);
       return true;
     } catch (err) {

@@ -39,7 +39,16 @@ export function startRemotePolling(
     },
     onError: (err, info) => {
       metrics.recordReload(false);
-      logger.error({ err: err.message, phase: info.phase, consecutive_failures: info.consecutiveFailures, next_delay_ms: info.nextDelayMs, serving: store.current()?.revision ?? null }, 'remote bundle update failed');
+      logger.error(
+        {
+          err: err.message,
+          phase: info.phase,
+          consecutive_failures: info.consecutiveFailures,
+          next_delay_ms: info.nextDelayMs,
+          serving: store.current()?.revision ?? null,
+        },
+        'remote bundle update failed',
+      );
     },
   });
   poller.start();

@@ -87,7 +87,10 @@ function sections(b: Uint8Array): Section[] {
  * Redirect the natives listed (those the module contains) to host builtin ids. Returns the module bytes and the
  * id → builtin name map for the dispatcher; a module without a name section is returned unchanged.
  */
-export function redirectNatives(wasm: Uint8Array, overrides: readonly NativeOverride[]): { wasm: Uint8Array; ids: Map<number, string>; memoryMinPages: number } {
+export function redirectNatives(
+  wasm: Uint8Array,
+  overrides: readonly NativeOverride[],
+): { wasm: Uint8Array; ids: Map<number, string>; memoryMinPages: number } {
   const ids = new Map<number, string>();
   let memoryMinPages = 0;
   const secs = sections(wasm);

@@ -171,9 +171,15 @@ export async function instantiatePolicy(
 /**
  * Compile policy bytes, first redirecting the natives that differ from OPA to host builtins (wasm-natives.ts).
  */
-export async function compilePolicyModule(wasm: Uint8Array): Promise<{ module: WebAssembly.Module; nativeIds: Map<number, string>; memoryMinPages: number }> {
+export async function compilePolicyModule(
+  wasm: Uint8Array,
+): Promise<{ module: WebAssembly.Module; nativeIds: Map<number, string>; memoryMinPages: number }> {
   const patched = redirectNatives(wasm, NATIVE_BUILTINS);
-  return { module: await WebAssembly.compile(patched.wasm as Uint8Array<ArrayBuffer>), nativeIds: patched.ids, memoryMinPages: patched.memoryMinPages };
+  return {
+    module: await WebAssembly.compile(patched.wasm as Uint8Array<ArrayBuffer>),
+    nativeIds: patched.ids,
+    memoryMinPages: patched.memoryMinPages,
+  };
 }
 
 function globalNumber(g: WebAssembly.Global | number | undefined): number | undefined {

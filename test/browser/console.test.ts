@@ -30,7 +30,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
   page.on('pageerror', (err) => {
@@ -101,7 +109,9 @@ describe('console (Chromium)', () => {
     await page.screenshot({ path: join(shots, 'console-decisions.png') });
     await page.fill('input[name=rule]', 'large-payment');
     await page.locator('input[name=rule]').press('Tab');
-    await expect.poll(async () => (await page.locator('#decisions tbody tr').allTextContents()).some((t) => t.includes('approved by alice')), POLL).toBe(true);
+    await expect
+      .poll(async () => (await page.locator('#decisions tbody tr').allTextContents()).some((t) => t.includes('approved by alice')), POLL)
+      .toBe(true);
     await page.locator('#decisions tbody tr', { hasText: 'approved by alice' }).first().click();
     await detail.getByText('approval_granted').waitFor();
     expect(await detail.textContent()).toContain('approved by alice');
@@ -129,7 +139,19 @@ describe('console (Chromium)', () => {
 
     const file = join(tmp, 'body.json');
     await writeFile(file, body);
-    const cli = await cliJson(['--bundle', join(server.dir, 'bundle.tar.gz'), '--data', data, '--body', file, '--header', 'x-request-id=abc-123', '--principal', PAYMENT_AGENT, '--json']);
+    const cli = await cliJson([
+      '--bundle',
+      join(server.dir, 'bundle.tar.gz'),
+      '--data',
+      data,
+      '--body',
+      file,
+      '--header',
+      'x-request-id=abc-123',
+      '--principal',
+      PAYMENT_AGENT,
+      '--json',
+    ]);
     // input.now is the check time to the minute: the two runs may straddle a minute.
     delete shown.input.now;
     delete cli.input.now;

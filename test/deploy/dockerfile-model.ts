@@ -58,7 +58,7 @@ export function step(instruction: Instruction): Step {
     const json = (instruction as JSONInstruction).getJSONStrings().map((s) => s.getJSONValue());
     if (json.length > 0) exec = json;
   }
-  const fromFlag = keyword === 'COPY' ? (instruction as Copy).getFromFlag()?.getValue() ?? undefined : undefined;
+  const fromFlag = keyword === 'COPY' ? ((instruction as Copy).getFromFlag()?.getValue() ?? undefined) : undefined;
   return {
     keyword,
     line: instruction.getRange().start.line,

@@ -74,13 +74,19 @@ describe('Dockerfile', () => {
     const user = steps(runtime, 'USER');
     expect(user.map((u) => u.args.join(' '))).toEqual(['65532:65532']); // numeric: runAsNonRoot can verify it
     expect(Math.max(...steps(runtime, 'RUN').map((r) => r.line))).toBeLessThan(user[0]!.line);
-    expect(steps(runtime, 'EXPOSE').flatMap((e) => e.args).sort()).toEqual([port(defaults.grpc_addr), port(defaults.http_addr)].sort());
+    expect(
+      steps(runtime, 'EXPOSE')
+        .flatMap((e) => e.args)
+        .sort(),
+    ).toEqual([port(defaults.grpc_addr), port(defaults.http_addr)].sort());
     const entrypoint = steps(runtime, 'ENTRYPOINT');
     expect(entrypoint).toHaveLength(1);
     expect(entrypoint[0]!.exec).toEqual(['mcp-authz', 'serve']);
     expect(steps(runtime, 'CMD')).toEqual([]);
     // `mcp-authz` on PATH is package.json's bin, linked as npm would link it.
-    const run = steps(runtime, 'RUN').map((r) => r.args.join(' ')).join('\n');
+    const run = steps(runtime, 'RUN')
+      .map((r) => r.args.join(' '))
+      .join('\n');
     expect(run).toContain(`ln -s /app/${pkg.bin['mcp-authz']!.replace(/^\.\//, '')} /usr/local/bin/mcp-authz`);
     expect(run).toMatch(/useradd --uid 65532 --gid 65532/);
     expect(steps(build, 'RUN').some((r) => r.args.join(' ').includes(`chmod 0755 ${pkg.bin['mcp-authz']}`))).toBe(true);
@@ -101,12 +107,17 @@ describe('Dockerfile', () => {
 
 describe('.dockerignore', () => {
   const ig = dockerignore();
-  const contextSources = stages.flatMap((s) => steps(s, 'COPY').filter((c) => !c.fromStage).flatMap((c) => c.args.slice(0, -1)));
+  const contextSources = stages.flatMap((s) =>
+    steps(s, 'COPY')
+      .filter((c) => !c.fromStage)
+      .flatMap((c) => c.args.slice(0, -1)),
+  );
 
   function files(dir: string): string[] {
     return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       const path = join(dir, e.name);
-      if (e.isDirectory()) return ['node_modules', '.git', 'dist', 'build', '.tools'].includes(e.name) ? [relative(repoRoot, path) + '/x'] : files(path);
+      if (e.isDirectory())
+        return ['node_modules', '.git', 'dist', 'build', '.tools'].includes(e.name) ? [relative(repoRoot, path) + '/x'] : files(path);
       return [relative(repoRoot, path)];
     });
   }
@@ -123,7 +134,14 @@ describe('.dockerignore', () => {
     const sent = files(repoRoot).filter((f) => !ig.ignores(f));
     expect(sent.filter((f) => !contextSources.some((s) => f === s || f.startsWith(s)))).toEqual([]);
     expect(sent.filter((f) => f.endsWith('_test.rego'))).toEqual([]);
-    for (const f of ['node_modules/x', 'dist/main.js', '.git/HEAD', '.tools/bin/opa', 'test/deploy/dockerfile.test.ts', 'manifests/base/deployment.yaml']) {
+    for (const f of [
+      'node_modules/x',
+      'dist/main.js',
+      '.git/HEAD',
+      '.tools/bin/opa',
+      'test/deploy/dockerfile.test.ts',
+      'manifests/base/deployment.yaml',
+    ]) {
       expect(ig.ignores(f), f).toBe(true);
     }
   });

@@ -18,7 +18,9 @@ const manifests = join(repoRoot, 'manifests/base');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
 /** Packages only the development tools need (package-lock marks them dev: true). */
-const devOnly = Object.entries(lock.packages).flatMap(([path, p]) => (p.dev && path.startsWith('node_modules/') ? [path.slice('node_modules/'.length)] : []));
+const devOnly = Object.entries(lock.packages).flatMap(([path, p]) =>
+  p.dev && path.startsWith('node_modules/') ? [path.slice('node_modules/'.length)] : [],
+);
 
 let tmp: string;
 let image: ReplayedImage;
@@ -66,25 +68,35 @@ async function grpcurl(args: string[], stdin?: string): Promise<string> {
 
 /** A Check as the gateway sends it with the shipped extension provider: packAsBytes (raw_body), whole body. */
 const check = (url: string) =>
-  grpcurl(['-d', '@', grpcAddr, 'envoy.service.auth.v3.Authorization/Check'], JSON.stringify({
-    attributes: {
-      source: { principal: 'spiffe://cluster.local/ns/agent-sandbox/sa/support-agent' },
-      request: {
-        http: {
-          method: 'POST',
-          path: '/mcp',
-          host: 'mcp.127-0-0-1.sslip.io',
-          headers: { 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false' },
-          rawBody: Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fetch_url', arguments: { url } } })).toString('base64'),
+  grpcurl(
+    ['-d', '@', grpcAddr, 'envoy.service.auth.v3.Authorization/Check'],
+    JSON.stringify({
+      attributes: {
+        source: { principal: 'spiffe://cluster.local/ns/agent-sandbox/sa/support-agent' },
+        request: {
+          http: {
+            method: 'POST',
+            path: '/mcp',
+            host: 'mcp.127-0-0-1.sslip.io',
+            headers: { 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'false' },
+            rawBody: Buffer.from(
+              JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fetch_url', arguments: { url } } }),
+            ).toString('base64'),
+          },
         },
       },
-    },
-  })).then((out) => JSON.parse(out));
+    }),
+  ).then((out) => JSON.parse(out));
 
 describe('the image, replayed from the Dockerfile without Docker and run as the base Deployment runs it', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'mcp-authz-image-'));
-    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' };
+    const env = {
+      ...process.env,
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+      npm_config_prefer_offline: 'true',
+      npm_config_update_notifier: 'false',
+    };
     image = await replayDockerfile(dockerfileText(), tmp, env);
 
     const args = mountConfigMaps(image.root);
@@ -93,11 +105,15 @@ describe('the image, replayed from the Dockerfile without Docker and run as the 
     if (!program) throw new Error(`${image.entrypoint[0]} is not on the image's PATH`);
     before = snapshot(image.root);
     // Only the image's ENV and a PATH where `/usr/bin/env node` finds Node (as in node:24-slim).
-    child = spawn(program, [...image.entrypoint.slice(1), ...args, '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'], {
-      cwd: join(image.root, image.workdir),
-      env: { ...image.env, PATH: `${dirname(process.execPath)}${delimiter}/usr/bin${delimiter}/bin` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      program,
+      [...image.entrypoint.slice(1), ...args, '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'],
+      {
+        cwd: join(image.root, image.workdir),
+        env: { ...image.env, PATH: `${dirname(process.execPath)}${delimiter}/usr/bin${delimiter}/bin` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
     const started = await new Promise<{ grpc_port: number; http_port: number }>((resolve, reject) => {
       let out = '';

@@ -41,7 +41,10 @@ describe('manifests, validated offline with kustomize and the real Kubernetes an
   beforeAll(async () => {
     // k8s.io/api, istio.io/api and kustomize: about a minute and a half on a bare 2-core machine (module
     // downloads included), seconds once Go's caches are warm. -mod=readonly: the versions in go.mod/go.sum only.
-    await run('go', ['build', '-mod=readonly', '-o', validator, '.'], { cwd: join(repoRoot, 'scripts/validate-manifests'), maxBuffer: 16 * 1024 * 1024 });
+    await run('go', ['build', '-mod=readonly', '-o', validator, '.'], {
+      cwd: join(repoRoot, 'scripts/validate-manifests'),
+      maxBuffer: 16 * 1024 * 1024,
+    });
   }, 900_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -53,13 +56,36 @@ describe('manifests, validated offline with kustomize and the real Kubernetes an
     // One line per object, for every kustomization (base, istio, each overlay and example).
     const kustomizations = yamlFiles('kustomization.yaml').map((f) => relative(repoRoot, join(f, '..')));
     expect(kustomizations.length).toBeGreaterThanOrEqual(7);
-    for (const dir of kustomizations) expect(lines.some((l) => l.startsWith('ok ') && l.endsWith(dir)), dir).toBe(true);
-    for (const kind of ['Namespace', 'ServiceAccount', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'AuthorizationPolicy', 'PeerAuthentication', 'DestinationRule', 'ServiceEntry', 'Sidecar']) {
-      expect(lines.some((l) => new RegExp(`^ok +\\S+ ${kind} `).test(l)), kind).toBe(true);
+    for (const dir of kustomizations)
+      expect(
+        lines.some((l) => l.startsWith('ok ') && l.endsWith(dir)),
+        dir,
+      ).toBe(true);
+    for (const kind of [
+      'Namespace',
+      'ServiceAccount',
+      'Deployment',
+      'Service',
+      'ConfigMap',
+      'PodDisruptionBudget',
+      'HorizontalPodAutoscaler',
+      'AuthorizationPolicy',
+      'PeerAuthentication',
+      'DestinationRule',
+      'ServiceEntry',
+      'Sidecar',
+    ]) {
+      expect(
+        lines.some((l) => new RegExp(`^ok +\\S+ ${kind} `).test(l)),
+        kind,
+      ).toBe(true);
     }
     // Every mesh-config patch, in each of its forms.
     for (const file of allFiles(manifests).filter((f) => f.includes('/mesh-config/'))) {
-      expect(lines.some((l) => l.startsWith('ok ') && l.endsWith(relative(repoRoot, file))), file).toBe(true);
+      expect(
+        lines.some((l) => l.startsWith('ok ') && l.endsWith(relative(repoRoot, file))),
+        file,
+      ).toBe(true);
     }
     expect(r.stdout).toMatch(/^linked +AuthorizationPolicy CUSTOM → provider +gateway-system\/mcp-authz → mcp-authz /m);
     for (const overlay of ['base', 'overlays/audit-mode', 'overlays/production', 'overlays/bundle-server']) {
@@ -85,25 +111,87 @@ describe('manifests, validated offline with kustomize and the real Kubernetes an
 
   it.each<[string, [string, string, string][], string]>([
     ['an unknown Deployment field', [['base/deployment.yaml', '  replicas: 2', '  replicas: 2\n  replicaz: 3']], 'unknown field "spec.replicaz"'],
-    ['a field with the wrong case (the API server is case-sensitive)', [['base/deployment.yaml', 'readinessProbe:', 'readinessprobe:']], 'unknown field "spec.template.spec.containers[0].readinessprobe"'],
-    ['a Service targetPort that names no container port', [['base/service.yaml', 'targetPort: grpc', 'targetPort: grpcc']], 'targets grpcc, which is not a container port'],
-    ['a probe on a port the container does not have', [['base/deployment.yaml', 'path: /readyz\n              port: http-admin', 'path: /readyz\n              port: admin']], 'readinessProbe port admin is not a port of the container'],
+    [
+      'a field with the wrong case (the API server is case-sensitive)',
+      [['base/deployment.yaml', 'readinessProbe:', 'readinessprobe:']],
+      'unknown field "spec.template.spec.containers[0].readinessprobe"',
+    ],
+    [
+      'a Service targetPort that names no container port',
+      [['base/service.yaml', 'targetPort: grpc', 'targetPort: grpcc']],
+      'targets grpcc, which is not a container port',
+    ],
+    [
+      'a probe on a port the container does not have',
+      [['base/deployment.yaml', 'path: /readyz\n              port: http-admin', 'path: /readyz\n              port: admin']],
+      'readinessProbe port admin is not a port of the container',
+    ],
     ['an unknown field in an Istio spec', [['istio/authorizationpolicy.yaml', 'action: CUSTOM', 'actions: CUSTOM']], 'unknown field "actions"'],
-    ['a misspelt extension provider field', [['istio/mesh-config/sail-istio-patch.yaml', 'failOpen: false', 'failopen: false']], 'unknown field "failopen"'],
-    ['a snake_case field Istio would not read', [['istio/mesh-config/helm-values.yaml', 'includeRequestBodyInCheck:', 'include_request_body_in_check:']], 'write "includeRequestBodyInCheck"'],
-    ['mesh-config files that disagree', [['istio/mesh-config/sail-istio-patch.yaml', 'timeout: 0.5s', 'timeout: 5s']], 'declare different mesh config'],
-    ['an AuthorizationPolicy naming an undeclared provider', [['istio/authorizationpolicy.yaml', 'name: mcp-authz                         #', 'name: opa-authz                         #']], 'deny-due-to-bad-CUSTOM-action'],
-    ['a CUSTOM policy without rules', [['istio/authorizationpolicy.yaml', '  rules:\n    - to:\n        - operation:\n            paths: ["/mcp", "/mcp/*"]\n', '']], 'matches no request'],
+    [
+      'a misspelt extension provider field',
+      [['istio/mesh-config/sail-istio-patch.yaml', 'failOpen: false', 'failopen: false']],
+      'unknown field "failopen"',
+    ],
+    [
+      'a snake_case field Istio would not read',
+      [['istio/mesh-config/helm-values.yaml', 'includeRequestBodyInCheck:', 'include_request_body_in_check:']],
+      'write "includeRequestBodyInCheck"',
+    ],
+    [
+      'mesh-config files that disagree',
+      [['istio/mesh-config/sail-istio-patch.yaml', 'timeout: 0.5s', 'timeout: 5s']],
+      'declare different mesh config',
+    ],
+    [
+      'an AuthorizationPolicy naming an undeclared provider',
+      [['istio/authorizationpolicy.yaml', 'name: mcp-authz                         #', 'name: opa-authz                         #']],
+      'deny-due-to-bad-CUSTOM-action',
+    ],
+    [
+      'a CUSTOM policy without rules',
+      [['istio/authorizationpolicy.yaml', '  rules:\n    - to:\n        - operation:\n            paths: ["/mcp", "/mcp/*"]\n', '']],
+      'matches no request',
+    ],
     ['a provider on the wrong port', inEveryMeshConfig('port: 9191', 'port: 9000'), 'port 9000 is not a port of Service mcp-authz/mcp-authz'],
     ['a provider that fails open', inEveryMeshConfig('failOpen: false', 'failOpen: true'), 'failOpen must be false'],
     ['maxRequestBytes above 1 MiB', inEveryMeshConfig('maxRequestBytes: 65536', 'maxRequestBytes: 2097152'), 'between 1 and 1 MiB'],
-    ['a config binding gRPC elsewhere than the grpc port', [['base/config.yaml', 'grpc_addr: 0.0.0.0:9191', 'grpc_addr: 0.0.0.0:9292']], 'container port "grpc" must be 9292'],
-    ['a grace period shorter than the drain', [['base/deployment.yaml', 'terminationGracePeriodSeconds: 30', 'terminationGracePeriodSeconds: 12']], 'terminationGracePeriodSeconds 12 must exceed'],
-    ['an overlay that drops readOnlyRootFilesystem', [['overlays/production/kustomization.yaml', '        path: /spec/replicas\n        value: 3\n', '        path: /spec/replicas\n        value: 3\n      - op: remove\n        path: /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem\n']], 'overlays/production: Deployment mcp-authz/mcp-authz container mcp-authz: readOnlyRootFilesystem must be true'],
-    ['a PodDisruptionBudget that blocks every eviction', [['overlays/production/kustomization.yaml', 'path: /spec/minAvailable\n        value: 2', 'path: /spec/minAvailable\n        value: 3']], 'no pod could ever be evicted'],
+    [
+      'a config binding gRPC elsewhere than the grpc port',
+      [['base/config.yaml', 'grpc_addr: 0.0.0.0:9191', 'grpc_addr: 0.0.0.0:9292']],
+      'container port "grpc" must be 9292',
+    ],
+    [
+      'a grace period shorter than the drain',
+      [['base/deployment.yaml', 'terminationGracePeriodSeconds: 30', 'terminationGracePeriodSeconds: 12']],
+      'terminationGracePeriodSeconds 12 must exceed',
+    ],
+    [
+      'an overlay that drops readOnlyRootFilesystem',
+      [
+        [
+          'overlays/production/kustomization.yaml',
+          '        path: /spec/replicas\n        value: 3\n',
+          '        path: /spec/replicas\n        value: 3\n      - op: remove\n        path: /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem\n',
+        ],
+      ],
+      'overlays/production: Deployment mcp-authz/mcp-authz container mcp-authz: readOnlyRootFilesystem must be true',
+    ],
+    [
+      'a PodDisruptionBudget that blocks every eviction',
+      [['overlays/production/kustomization.yaml', 'path: /spec/minAvailable\n        value: 2', 'path: /spec/minAvailable\n        value: 3']],
+      'no pod could ever be evicted',
+    ],
     ['an HPA on CPU without a CPU request', [['base/deployment.yaml', '              cpu: 250m\n', '']], 'has no cpu request'],
-    ['a snake_case field in an Istio resource (its CRD schema would refuse it)', [['examples/egress/sidecar.yaml', '  outboundTrafficPolicy:', '  outbound_traffic_policy:']], 'write "outboundTrafficPolicy"'],
-    ['a PeerAuthentication that selects no mcp-authz pod', [['istio/peerauthentication.yaml', 'app: mcp-authz', 'app: mcp-authzz']], 'selects no Deployment\'s pods in namespace mcp-authz'],
+    [
+      'a snake_case field in an Istio resource (its CRD schema would refuse it)',
+      [['examples/egress/sidecar.yaml', '  outboundTrafficPolicy:', '  outbound_traffic_policy:']],
+      'write "outboundTrafficPolicy"',
+    ],
+    [
+      'a PeerAuthentication that selects no mcp-authz pod',
+      [['istio/peerauthentication.yaml', 'app: mcp-authz', 'app: mcp-authzz']],
+      "selects no Deployment's pods in namespace mcp-authz",
+    ],
     ['a Kata pod below 2Gi', [['examples/isolation/agent-deployment.yaml', 'memory: 2Gi', 'memory: 1Gi']], 'at least 2Gi'],
   ])('rejects %s', async (_name, edits, message) => {
     const r = await validate(broken(edits));

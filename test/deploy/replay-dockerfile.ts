@@ -94,7 +94,8 @@ export async function replayDockerfile(text: string, dir: string, env: NodeJS.Pr
 
 /** COPY <src> from the build context (the repository), keeping only what .dockerignore lets through. */
 function copyFromContext(src: string, from: string, to: string, ig: Ignore): void {
-  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
   const files = statSync(from).isDirectory() ? walk(from) : [from];
   let copied = 0;
   for (const file of files) {
@@ -107,11 +108,23 @@ function copyFromContext(src: string, from: string, to: string, ig: Ignore): voi
   if (copied === 0) throw new Error(`COPY ${src}: nothing left after .dockerignore`);
 }
 
-async function run(execForm: string[] | undefined, shellArgs: string[], stage: Stage, inRoot: (p: string) => string, cwd: string, env: NodeJS.ProcessEnv, here: string): Promise<void> {
+async function run(
+  execForm: string[] | undefined,
+  shellArgs: string[],
+  stage: Stage,
+  inRoot: (p: string) => string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  here: string,
+): Promise<void> {
   if (execForm) {
     const [program, ...args] = execForm;
     const bin = program === '/opa' ? toolPath('opa') : program!;
-    await exec(bin, args.map((a) => (a.startsWith('/') ? inRoot(a) : a)), { cwd, env, maxBuffer: 16 * 1024 * 1024 });
+    await exec(
+      bin,
+      args.map((a) => (a.startsWith('/') ? inRoot(a) : a)),
+      { cwd, env, maxBuffer: 16 * 1024 * 1024 },
+    );
     return;
   }
   const command = shellArgs.join(' ');

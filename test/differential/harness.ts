@@ -37,7 +37,10 @@ export function canonical(text: string): string {
     if (Array.isArray(v)) return `[${v.map(walk).join(',')}]`;
     if (v && typeof v === 'object') {
       if ('$int' in v && Object.keys(v).length === 1) return (v as { $int: string }).$int;
-      return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${walk((v as Record<string, unknown>)[k])}`).join(',')}}`;
+      return `{${Object.keys(v)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${walk((v as Record<string, unknown>)[k])}`)
+        .join(',')}}`;
     }
     if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v).toString() : String(v);
     return JSON.stringify(v);
@@ -47,10 +50,11 @@ export function canonical(text: string): string {
 
 /** Raw result members of a JSON object text, each kept as its own JSON text (no precision lost). */
 function members(objectText: string): Map<string, string> {
-  const obj = JSON.parse(objectText, (_k, v, ctx?: { source?: string }) => (typeof v === 'number' ? { $raw: ctx?.source ?? String(v) } : v)) as Record<string, unknown>;
+  const obj = JSON.parse(objectText, (_k, v, ctx?: { source?: string }) =>
+    typeof v === 'number' ? { $raw: ctx?.source ?? String(v) } : v,
+  ) as Record<string, unknown>;
   const out = new Map<string, string>();
-  const back = (v: unknown): string =>
-    JSON.stringify(v, (_k, x) => x).replace(/\{"\$raw":"([^"]*)"\}/g, '$1');
+  const back = (v: unknown): string => JSON.stringify(v, (_k, x) => x).replace(/\{"\$raw":"([^"]*)"\}/g, '$1');
   for (const [k, v] of Object.entries(obj ?? {})) out.set(k, back(v));
   return out;
 }
@@ -87,7 +91,9 @@ export async function differential(cases: Case[], pkg = 'diff'): Promise<Outcome
     instance.setData({});
     builtins.startEvaluation();
     const resultText = instance.evaluateJson({}, instance.entrypoints[pkg]!);
-    const wasmSet = JSON.parse(resultText, (_k, v, ctx?: { source?: string }) => (typeof v === 'number' ? { $raw: ctx?.source ?? String(v) } : v)) as { result: unknown }[];
+    const wasmSet = JSON.parse(resultText, (_k, v, ctx?: { source?: string }) =>
+      typeof v === 'number' ? { $raw: ctx?.source ?? String(v) } : v,
+    ) as { result: unknown }[];
     const wasmText = JSON.stringify(wasmSet[0]?.result ?? {}).replace(/\{"\$raw":"([^"]*)"\}/g, '$1');
     const got = members(wasmText);
 
@@ -126,4 +132,4 @@ function extractValue(text: string, at: number): string {
 /** A Rego literal for a JSON value (Rego's literal syntax is a superset of JSON). */
 export const lit = (v: unknown): string => (stringifyExact(v) ?? 'null').replace(/\uFEFF/g, '\\ufeff');
 /** A value whose type the Rego type checker cannot see, to pass wrongly typed arguments. */
-export const opaque = (v: unknown): string => `json.unmarshal(${JSON.stringify(stringifyExact(v) ?? "null")})`;
+export const opaque = (v: unknown): string => `json.unmarshal(${JSON.stringify(stringifyExact(v) ?? 'null')})`;

@@ -24,7 +24,10 @@ describe('approvals and console docs', () => {
     expect(names.length).toBeGreaterThanOrEqual(5);
     for (const page of ['docs/approvals.md', 'docs/observability.md']) {
       const rows = tableRows(readDoc(page), 'metric').map((r) => codeSpans(r[0] ?? '')[0]);
-      expect(names.filter((n) => !rows.includes(n)), page).toEqual([]);
+      expect(
+        names.filter((n) => !rows.includes(n)),
+        page,
+      ).toEqual([]);
     }
     const approvalRows = tableRows(readDoc('docs/approvals.md'), 'metric').map((r) => codeSpans(r[0] ?? '')[0]);
     expect(approvalRows.filter((n) => !names.includes(n!))).toEqual([]);
@@ -34,11 +37,26 @@ describe('approvals and console docs', () => {
     const store = openSqliteStore({ path: ':memory:', busyTimeoutMs: 100 });
     const approvals = { store } as unknown as Approvals; // only the route table is read here
     const apiRows = tableRows(readDoc('docs/approvals.md'), 'method and path').map((r) => codeSpans(r[0] ?? '')[0]!.split('?')[0]);
-    expect(Object.keys(approvalRoutes(approvals)).map(documented).filter((r) => !apiRows.includes(r))).toEqual([]);
+    expect(
+      Object.keys(approvalRoutes(approvals))
+        .map(documented)
+        .filter((r) => !apiRows.includes(r)),
+    ).toEqual([]);
     const consoleDoc = readDoc('docs/console.md');
     const consoleRows = tableRows(consoleDoc, 'method and path').map((r) => codeSpans(r[0] ?? '')[0]!.split('?')[0]);
-    const routes = Object.keys(consoleRoutes({ ring: new DecisionRing(10), dropped: () => 0, playground: async () => ({ ok: true, result: {} }), suites: () => [], runSuite: async () => ({ ok: true, code: 0, output: '' }) })).map(documented);
-    const missing = routes.filter((r) => !consoleRows.includes(r) && !consoleDoc.includes(`\`${r}\``) && !r.startsWith('GET /console/app/') && !r.startsWith('GET /console/vendor/'));
+    const routes = Object.keys(
+      consoleRoutes({
+        ring: new DecisionRing(10),
+        dropped: () => 0,
+        playground: async () => ({ ok: true, result: {} }),
+        suites: () => [],
+        runSuite: async () => ({ ok: true, code: 0, output: '' }),
+      }),
+    ).map(documented);
+    const missing = routes.filter(
+      (r) =>
+        !consoleRows.includes(r) && !consoleDoc.includes(`\`${r}\``) && !r.startsWith('GET /console/app/') && !r.startsWith('GET /console/vendor/'),
+    );
     expect(missing).toEqual([]);
     await store.close();
   });

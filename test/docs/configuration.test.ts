@@ -65,12 +65,7 @@ describe('docs/configuration.md', () => {
       const row = rows.get(key);
       if (!row) continue;
       const setting = SETTINGS.find((s) => s.path.join('.') === key);
-      const expected = [
-        `\`${key}\``,
-        setting ? `\`--${setting.flag}\`, \`${setting.env}\`` : '–',
-        typeOf(node),
-        formatDefault(at(defaults, key)),
-      ];
+      const expected = [`\`${key}\``, setting ? `\`--${setting.flag}\`, \`${setting.env}\`` : '–', typeOf(node), formatDefault(at(defaults, key))];
       if (JSON.stringify(row.slice(0, 4)) !== JSON.stringify(expected)) {
         wrong.push(`| ${expected.join(' | ')} | (meaning) |   documented as: | ${row.slice(0, 4).join(' | ')} |`);
       }

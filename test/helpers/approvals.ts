@@ -42,7 +42,10 @@ export async function check(server: TestServer, message: unknown, opts: { princi
 export const adminUrl = (server: TestServer, path: string) => `http://127.0.0.1:${server.app.admin.port}${path}`;
 
 export async function admin(server: TestServer, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(adminUrl(server, path), body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    adminUrl(server, path),
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   return { status: res.status, body: await res.json() };
 }
 
@@ -55,6 +58,11 @@ export async function approvalsCli(server: TestServer, args: string[], env: Node
       cb();
     },
   });
-  const code = await approvalsCommand([...args, '--admin-addr', `127.0.0.1:${server.app.admin.port}`], env, sink as unknown as typeof process.stdout, sink as unknown as typeof process.stderr);
+  const code = await approvalsCommand(
+    [...args, '--admin-addr', `127.0.0.1:${server.app.admin.port}`],
+    env,
+    sink as unknown as typeof process.stdout,
+    sink as unknown as typeof process.stderr,
+  );
   return { code, out };
 }

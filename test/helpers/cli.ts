@@ -19,7 +19,13 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 /** Run the CLI to completion (`stdin`: what it reads on standard input). */
 export function runCli(args: string[], env: Record<string, string> = {}, stdin?: string) {
   requireBuild();
-  const r = spawnSync(process.execPath, [mainJs, ...args], { cwd: repoRoot, env: cleanEnv(env), encoding: 'utf8', timeout: 60_000, ...(stdin !== undefined ? { input: stdin } : {}) });
+  const r = spawnSync(process.execPath, [mainJs, ...args], {
+    cwd: repoRoot,
+    env: cleanEnv(env),
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...(stdin !== undefined ? { input: stdin } : {}),
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,13 +41,17 @@ export interface RunningServer {
 /** Start `mcp-authz serve` as a user would and wait for its startup line. */
 export async function startCli(args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
   requireBuild();
-  const child = spawn(process.execPath, [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...args], {
-    cwd: repoRoot,
-    // No drain delay unless a test asks for one (production default: 5 s of NOT_SERVING before the port closes), and
-    // a generous evaluation deadline (production: 100 ms) so a busy machine never turns a check into policy_timeout.
-    env: cleanEnv({ MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0', MCP_AUTHZ_EVAL_TIMEOUT_MS: '10000', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...args],
+    {
+      cwd: repoRoot,
+      // No drain delay unless a test asks for one (production default: 5 s of NOT_SERVING before the port closes), and
+      // a generous evaluation deadline (production: 100 ms) so a busy machine never turns a check into policy_timeout.
+      env: cleanEnv({ MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0', MCP_AUTHZ_EVAL_TIMEOUT_MS: '10000', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

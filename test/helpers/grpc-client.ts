@@ -28,7 +28,10 @@ export function checkClient(address: string): CheckClient {
 }
 
 const statusNumbers = new Map<string, number>(
-  ((loadDescriptors().packageDefinition['envoy.type.v3.StatusCode'] as any).type.value as { name: string; number: number }[]).map((v) => [v.name, v.number]),
+  ((loadDescriptors().packageDefinition['envoy.type.v3.StatusCode'] as any).type.value as { name: string; number: number }[]).map((v) => [
+    v.name,
+    v.number,
+  ]),
 );
 
 /** The numeric HTTP status of a decoded envoy.type.v3.HttpStatus (the client decodes enums as names). */

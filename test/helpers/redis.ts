@@ -28,7 +28,11 @@ export async function startRedis(): Promise<RedisServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-redis-'));
-    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const ready = await new Promise<boolean>((resolve, reject) => {
       let out = '';
       child.once('error', (err) => reject(new Error(`cannot start redis-server (install Debian's redis-server package): ${err.message}`)));

@@ -29,7 +29,11 @@ export async function buildBundleFile(dir = join(repoRoot, 'rego'), entrypoint =
 }
 
 /** A real server on 127.0.0.1:0 with the given flags (as the CLI would take them). */
-export async function startTestServer(flags: Record<string, string | string[]> = {}, configFile?: string, env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+export async function startTestServer(
+  flags: Record<string, string | string[]> = {},
+  configFile?: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<TestServer> {
   let dir: string | undefined;
   if (!flags.bundle && !flags.policy && !flags['bundle-url']) {
     const built = await buildBundleFile();
@@ -40,7 +44,19 @@ export async function startTestServer(flags: Record<string, string | string[]> =
   // No drain delay, and a generous evaluation deadline (production: 100 ms) so a busy machine never turns a check
   // into policy_timeout; the deadline's own tests set --eval-timeout-ms.
   // Each test server gets its own approval store unless the test shares one on purpose.
-  const cfg = loadConfig({ flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', 'shutdown-drain-delay': '0', 'eval-timeout-ms': '10000', 'approvals-db': join(dir, 'approvals.db'), ...flags, ...(configFile ? { config: configFile } : {}) }, env: {} });
+  const cfg = loadConfig({
+    flags: {
+      'grpc-addr': '127.0.0.1:0',
+      'http-addr': '127.0.0.1:0',
+      'admin-addr': '127.0.0.1:0',
+      'shutdown-drain-delay': '0',
+      'eval-timeout-ms': '10000',
+      'approvals-db': join(dir, 'approvals.db'),
+      ...flags,
+      ...(configFile ? { config: configFile } : {}),
+    },
+    env: {},
+  });
   const decisions: Record<string, any>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -49,7 +65,12 @@ export async function startTestServer(flags: Record<string, string | string[]> =
     },
   });
   const dl = cfg.observability.decision_log;
-  const decisionLog = createDecisionLogger({ destination: sink, redactFields: dl.redact_fields, allowSampleRate: dl.allow_sample_rate, logInput: dl.log_input });
+  const decisionLog = createDecisionLogger({
+    destination: sink,
+    redactFields: dl.redact_fields,
+    allowSampleRate: dl.allow_sample_rate,
+    logInput: dl.log_input,
+  });
   const app = await startApp(cfg, { logger: pino({ level: 'silent' }), decisionLog, env });
   const address = `127.0.0.1:${app.grpc.port}`;
   const client = checkClient(address);

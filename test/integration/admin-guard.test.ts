@@ -15,13 +15,28 @@ let bearer: TestServer;
 let basic: TestServer;
 
 /** A raw request, so Host, Origin and Sec-Fetch-Site can be set as a browser (or an attacker's page) would. */
-function raw(server: TestServer, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function raw(
+  server: TestServer,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.app.admin.port, method, path, headers: { ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text, headers: res.headers }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.app.admin.port,
+        method,
+        path,
+        headers: { ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -35,7 +50,11 @@ beforeAll(async () => {
   await writeFile(join(tmp, 'password'), 'correct horse battery\n');
   const basicCfg = join(tmp, 'basic.yaml');
   await writeFile(basicCfg, `admin_auth: {basic_username: alice, basic_password_file: ${join(tmp, 'password')}}\n`);
-  [open, bearer, basic] = await Promise.all([startTestServer({ data: [data] }), startTestServer({ data: [data] }, bearerCfg), startTestServer({ data: [data] }, basicCfg)]);
+  [open, bearer, basic] = await Promise.all([
+    startTestServer({ data: [data] }),
+    startTestServer({ data: [data] }, bearerCfg),
+    startTestServer({ data: [data] }, basicCfg),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([open?.close(), bearer?.close(), basic?.close()]);
@@ -56,9 +75,13 @@ describe('admin address guard', () => {
     expect((await raw(open, 'POST', '/v1/policies/rollback', { ...json, origin: 'https://evil.example' }, body)).body).toContain('csrf_rejected');
     expect((await raw(open, 'POST', '/v1/policies/rollback', { ...json, origin: 'null' }, body)).status).toBe(403);
     expect((await raw(open, 'POST', '/v1/policies/rollback', { ...json, 'sec-fetch-site': 'cross-site' }, body)).status).toBe(403);
-    expect((await raw(open, 'POST', '/v1/policies/rollback', { host, 'content-type': 'text/plain', origin: `http://${host}` }, body)).status).toBe(415);
+    expect((await raw(open, 'POST', '/v1/policies/rollback', { host, 'content-type': 'text/plain', origin: `http://${host}` }, body)).status).toBe(
+      415,
+    );
     // Same origin (the console), and clients that are not browsers (the CLI): through to the route.
-    expect((await raw(open, 'POST', '/v1/policies/rollback', { ...json, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' }, body)).status).toBe(404);
+    expect(
+      (await raw(open, 'POST', '/v1/policies/rollback', { ...json, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' }, body)).status,
+    ).toBe(404);
     expect((await raw(open, 'POST', '/v1/policies/rollback', json, body)).status).toBe(404);
     expect((await raw(open, 'POST', '/v1/policies/rollback', { host }, body)).status).toBe(404);
   });

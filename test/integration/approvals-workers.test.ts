@@ -23,7 +23,10 @@ let clients: CheckClient[] = [];
 function ownConnection(address: string): CheckClient {
   const pkg = grpc.loadPackageDefinition(loadDescriptors().packageDefinition) as any;
   const c = new pkg.envoy.service.auth.v3.Authorization(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  return { check: (req) => new Promise((resolve, reject) => c.Check(req, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)))), close: () => c.close() };
+  return {
+    check: (req) => new Promise((resolve, reject) => c.Check(req, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)))),
+    close: () => c.close(),
+  };
 }
 
 beforeAll(async () => {

@@ -45,7 +45,12 @@ beforeAll(async () => {
   two = await startTestServer({ data: [data], 'approvals-db': db }, config);
   // A third on the same store, whose policy denies large payments outright.
   const denying = await actionFirewallAlwaysOpen(tmp, (doc) =>
-    doc.mcp_authz.tool_policies[0].rules.push({ name: 'payments-frozen', max: { argument: 'body.amount', value: 100 }, action: 'deny', message: 'payments are frozen' }),
+    doc.mcp_authz.tool_policies[0].rules.push({
+      name: 'payments-frozen',
+      max: { argument: 'body.amount', value: 100 },
+      action: 'deny',
+      message: 'payments are frozen',
+    }),
   );
   frozen = await startTestServer({ data: [denying], 'approvals-db': db });
 });
@@ -68,8 +73,16 @@ describe('the approval loop', () => {
     const mine = list.body.approvals.filter((a: any) => a.id === id);
     expect(mine).toHaveLength(1);
     expect(mine[0].agent).toContain('payment-agent');
-    expect(mine[0]).toMatchObject({ status: 'pending', ask_count: 2, tools: ['http_proxy'], rule: 'large-payment', message: 'payments above 10000 require approval' });
-    expect(mine[0].calls).toEqual([{ tool: 'http_proxy', arguments: { url: 'https://api.stripe.com/v1/charges', body: { amount: 50000, currency: 'usd', memo: '[REDACTED]' } } }]);
+    expect(mine[0]).toMatchObject({
+      status: 'pending',
+      ask_count: 2,
+      tools: ['http_proxy'],
+      rule: 'large-payment',
+      message: 'payments above 10000 require approval',
+    });
+    expect(mine[0].calls).toEqual([
+      { tool: 'http_proxy', arguments: { url: 'https://api.stripe.com/v1/charges', body: { amount: 50000, currency: 'usd', memo: '[REDACTED]' } } },
+    ]);
     expect(mine[0].revision).toBe(one.app.policy()!.revision);
 
     await expect.poll(() => received.filter((r) => r.body.approval?.id === id).length, { timeout: 5000 }).toBe(2);

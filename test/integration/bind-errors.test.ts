@@ -18,9 +18,15 @@ afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
 const free = { grpc: ['--grpc-addr', '127.0.0.1:0'], http: ['--http-addr', '127.0.0.1:0'], admin: ['--admin-addr', '127.0.0.1:0'] };
 
 describe('bind failures', () => {
-  for (const [listener, flag] of [['grpc', '--grpc-addr'], ['http', '--http-addr'], ['admin', '--admin-addr']] as const) {
+  for (const [listener, flag] of [
+    ['grpc', '--grpc-addr'],
+    ['http', '--http-addr'],
+    ['admin', '--admin-addr'],
+  ] as const) {
     it(`${flag} on a port in use: exit 2, naming the flag`, () => {
-      const others = Object.entries(free).filter(([k]) => k !== listener).flatMap(([, v]) => v);
+      const others = Object.entries(free)
+        .filter(([k]) => k !== listener)
+        .flatMap(([, v]) => v);
       const r = runCli(['serve', ...others, flag, addr]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`mcp-authz: cannot start [address_in_use]: ${flag} ${addr}: address already in use`);

@@ -85,7 +85,22 @@ async function closeServer(server: Server): Promise<void> {
 
 async function opaBuild(dir: string, revision: string): Promise<Buffer> {
   const out = join(dir, `${revision}.tar.gz`);
-  await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', ENTRYPOINT, '--ignore', '*_test.rego', '--ignore', 'examples', '--revision', revision, '-o', out, join(repoRoot, 'rego')]);
+  await run(toolPath('opa'), [
+    'build',
+    '-t',
+    'wasm',
+    '-e',
+    ENTRYPOINT,
+    '--ignore',
+    '*_test.rego',
+    '--ignore',
+    'examples',
+    '--revision',
+    revision,
+    '-o',
+    out,
+    join(repoRoot, 'rego'),
+  ]);
   return readFile(out);
 }
 
@@ -112,7 +127,11 @@ describe('bundle poller against a real bundle service', () => {
   async function setup(overrides: Partial<BundlePollerOptions> = {}, serve: Buffer = rev1) {
     svc = await startBundleServer(serve);
     cleanups.push(() => closeServer(svc.server));
-    const seen = { bundles: [] as { bytes: Buffer; etag?: string; url: string }[], policies: [] as Policy[], errors: [] as { err: Error; info: BundleErrorInfo }[] };
+    const seen = {
+      bundles: [] as { bytes: Buffer; etag?: string; url: string }[],
+      policies: [] as Policy[],
+      errors: [] as { err: Error; info: BundleErrorInfo }[],
+    };
     const poller = createBundlePoller({
       url: svc.url,
       minDelaySeconds: 60,
@@ -224,11 +243,28 @@ describe('bundle poller against a real bundle service', () => {
     expect(wrong.seen.errors[0]!.err).toMatchObject({ code: 'http_status', status: 401 });
     expect(wrong.seen.errors[0]!.err.message).not.toContain('nope');
 
-    const viaFile = createBundlePoller({ url: svc.url, minDelaySeconds: 1, maxDelaySeconds: 2, timeoutMs: 5_000, maxBytes: 8 << 20, bearerTokenFile: tokenFile, onBundle: async () => {}, onError: () => {} });
+    const viaFile = createBundlePoller({
+      url: svc.url,
+      minDelaySeconds: 1,
+      maxDelaySeconds: 2,
+      timeoutMs: 5_000,
+      maxBytes: 8 << 20,
+      bearerTokenFile: tokenFile,
+      onBundle: async () => {},
+      onError: () => {},
+    });
     expect(await viaFile.pollNow()).toBe('updated');
     expect(svc.requests.at(-1)!.authorization).toBe('Bearer s3cret-token');
 
-    const none = createBundlePoller({ url: svc.url, minDelaySeconds: 1, maxDelaySeconds: 2, timeoutMs: 5_000, maxBytes: 8 << 20, onBundle: async () => {}, onError: () => {} });
+    const none = createBundlePoller({
+      url: svc.url,
+      minDelaySeconds: 1,
+      maxDelaySeconds: 2,
+      timeoutMs: 5_000,
+      maxBytes: 8 << 20,
+      onBundle: async () => {},
+      onError: () => {},
+    });
     expect(await none.pollNow()).toBe('failed');
     expect(svc.status.at(-1)).toBe(401);
   });
@@ -291,7 +327,8 @@ describe('bundle poller against a real bundle service', () => {
     const policy = seen.policies[0]!;
     const cache = testCache();
     const pipeline = createCheckPipeline({ settings: testSettings(), policy: () => policy, cache });
-    const request = (requestId: string) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { 'x-request-id': requestId } }) as never;
+    const request = (requestId: string) =>
+      mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { 'x-request-id': requestId } }) as never;
     const first = await pipeline.check(request('a'));
     const second = await pipeline.check(request('b'));
     const uncached = await createCheckPipeline({ settings: testSettings(), policy: () => policy }).check(request('c'));
@@ -304,7 +341,10 @@ describe('bundle poller against a real bundle service', () => {
   it('a policy that reads the clock is detected as non-deterministic and bypasses the cache by default', async () => {
     const dir = join(tmp, 'clock');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'clock.rego'), 'package clock\nimport rego.v1\n\ndecision := {"allowed": true, "dynamic_metadata": {"at_ns": time.now_ns()}}\n');
+    await writeFile(
+      join(dir, 'clock.rego'),
+      'package clock\nimport rego.v1\n\ndecision := {"allowed": true, "dynamic_metadata": {"at_ns": time.now_ns()}}\n',
+    );
     const out = join(tmp, 'clock.tar.gz');
     await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', 'clock/decision', '--revision', 'clock-1', '-o', out, dir]);
     const policy = await loadPolicyFromBundleBytes(await readFile(out), { ...loadCfg, entrypoint: 'clock/decision' }, out);

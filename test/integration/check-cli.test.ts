@@ -23,7 +23,14 @@ describe('mcp-authz check (offline dry run with the embedded default policy)', (
   });
 
   it('exit 0, the injected headers and the input document for an allowed body (--json)', () => {
-    const r = runCli(['check', '--json', '--header', 'Mcp-Session-Id=s-9', '--body', bodyFile('allow.json', toolCall('fetch_url', { url: 'https://httpbin.org/get' }))]);
+    const r = runCli([
+      'check',
+      '--json',
+      '--header',
+      'Mcp-Session-Id=s-9',
+      '--body',
+      bodyFile('allow.json', toolCall('fetch_url', { url: 'https://httpbin.org/get' })),
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.decision).toBe('allow');
@@ -34,7 +41,13 @@ describe('mcp-authz check (offline dry run with the embedded default policy)', (
 
   it('takes a full CheckRequest in protojson form (as grpcurl does), raw bytes included', () => {
     const body = JSON.stringify(toolCall('fetch_url', { url: 'http://169.254.169.254/' }));
-    const req = { attributes: { request: { http: { method: 'POST', path: '/mcp', headers: { 'content-type': 'application/json' }, rawBody: Buffer.from(body).toString('base64') } } } };
+    const req = {
+      attributes: {
+        request: {
+          http: { method: 'POST', path: '/mcp', headers: { 'content-type': 'application/json' }, rawBody: Buffer.from(body).toString('base64') },
+        },
+      },
+    };
     const r = runCli(['check', '--json', '--request', bodyFile('req.json', req)]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).rule).toBe('metadata_endpoint');
@@ -48,7 +61,10 @@ describe('mcp-authz check (offline dry run with the embedded default policy)', (
 
   it('fails a suite whose expectation is wrong, naming the case', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-cases-'));
-    writeFileSync(join(dir, 'wrong.yaml'), 'message: {jsonrpc: "2.0", id: 1, method: tools/call, params: {name: fetch_url, arguments: {url: "https://malicious.com"}}}\nexpect: {decision: allow}\n');
+    writeFileSync(
+      join(dir, 'wrong.yaml'),
+      'message: {jsonrpc: "2.0", id: 1, method: tools/call, params: {name: fetch_url, arguments: {url: "https://malicious.com"}}}\nexpect: {decision: allow}\n',
+    );
     const r = runCli(['check', '--cases', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL wrong\.yaml: decision deny \(policy_denied\), expected allow/);

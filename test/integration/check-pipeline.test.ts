@@ -34,19 +34,31 @@ beforeAll(async () => {
       '        - {name: large-payment, approval_above: {argument: amount, value: 10000}, message: "payments above 10000 require approval"}',
     ].join('\n'),
   );
-  policy = await loadPolicyFromBundleBytes(await readFile(built.file), { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 }, built.file);
+  policy = await loadPolicyFromBundleBytes(
+    await readFile(built.file),
+    { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 },
+    built.file,
+  );
 }, 120_000);
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-const denied = (id: number | string) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' }, id), { headers: { 'x-request-id': `req-${id}` } }) as never;
-const allowed = (id: number | string) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }, id), { headers: { 'x-request-id': `req-${id}` } }) as never;
+const denied = (id: number | string) =>
+  mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' }, id), { headers: { 'x-request-id': `req-${id}` } }) as never;
+const allowed = (id: number | string) =>
+  mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }, id), { headers: { 'x-request-id': `req-${id}` } }) as never;
 const body = (o: CheckOutcome) => JSON.parse(o.response.denied_response!.body);
 
 function cached(extra: { evaluate?: Evaluator; now?: () => number } = {}) {
   const cache = testCache();
-  const pipeline = createCheckPipeline({ settings: testSettings(), policy: () => policy, cache, identity: createIdentityResolver(loadConfig({ flags: {}, env: {} }).identity), ...extra });
+  const pipeline = createCheckPipeline({
+    settings: testSettings(),
+    policy: () => policy,
+    cache,
+    identity: createIdentityResolver(loadConfig({ flags: {}, env: {} }).identity),
+    ...extra,
+  });
   return { cache, pipeline };
 }
 
@@ -77,10 +89,14 @@ describe('check pipeline with the decision cache', () => {
     expect(body(await pipeline.check(denied(7))).id).toBe(7);
   });
 
-  it('a batch denial served from the cache carries each message\'s current id', async () => {
+  it("a batch denial served from the cache carries each message's current id", async () => {
     const { pipeline } = cached();
     const batch = (a: number, b: number) =>
-      mcpCheckRequest([toolCall('fetch_url', { url: 'https://malicious.com' }, a), { jsonrpc: '2.0', method: 'notifications/initialized' }, toolCall('fetch_url', { url: 'https://httpbin.org/get' }, b)]) as never;
+      mcpCheckRequest([
+        toolCall('fetch_url', { url: 'https://malicious.com' }, a),
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        toolCall('fetch_url', { url: 'https://httpbin.org/get' }, b),
+      ]) as never;
     const first = await pipeline.check(batch(1, 2));
     const second = await pipeline.check(batch(11, 12));
     expect(second.cache).toBe('hit');
@@ -102,7 +118,8 @@ describe('check pipeline with the decision cache', () => {
 
   it('what input.mcp is computed from stays in the key: another session or protocol version misses', async () => {
     const { pipeline } = cached();
-    const call = (headers: Record<string, string>) => mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers }) as never;
+    const call = (headers: Record<string, string>) =>
+      mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers }) as never;
     await pipeline.check(call({ 'mcp-session-id': 's-1' }));
     expect((await pipeline.check(call({ 'mcp-session-id': 's-1' }))).cache).toBe('hit');
     const other = await pipeline.check(call({ 'mcp-session-id': 's-2' }));

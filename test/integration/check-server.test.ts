@@ -45,13 +45,18 @@ const rows: Row[] = [
   },
   {
     name: 'a batch hiding a bad call',
-    request: mcpCheckRequest([toolCall('fetch_url', { url: 'https://httpbin.org/get' }, 1), toolCall('fetch_url', { url: 'https://malicious.com' }, 2)]),
+    request: mcpCheckRequest([
+      toolCall('fetch_url', { url: 'https://httpbin.org/get' }, 1),
+      toolCall('fetch_url', { url: 'https://malicious.com' }, 2),
+    ]),
     status: PERMISSION_DENIED,
     http: 403,
   },
   {
     name: 'duplicate keys → 400 before evaluation',
-    request: mcpCheckRequest('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch_url","arguments":{"url":"https://httpbin.org/get","url":"http://169.254.169.254/"}}}'),
+    request: mcpCheckRequest(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch_url","arguments":{"url":"https://httpbin.org/get","url":"http://169.254.169.254/"}}}',
+    ),
     status: PERMISSION_DENIED,
     http: 400,
     body: { error: 'invalid_request', code: 'body_duplicate_key' },
@@ -86,7 +91,9 @@ const rows: Row[] = [
   },
   {
     name: 'deeply nested arguments → 400',
-    request: mcpCheckRequest(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}}`),
+    request: mcpCheckRequest(
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}}`,
+    ),
     status: PERMISSION_DENIED,
     http: 400,
     body: { code: 'body_too_deep' },
@@ -95,7 +102,11 @@ const rows: Row[] = [
     name: 'invalid UTF-8 in raw bytes → 400',
     request: (() => {
       const r = mcpCheckRequest(toolCall('echo', { text: 'x' }), { rawBody: true }) as any;
-      r.attributes.request.http.raw_body = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping","x":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+      r.attributes.request.http.raw_body = Buffer.concat([
+        Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping","x":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}'),
+      ]);
       return r;
     })(),
     status: PERMISSION_DENIED,
@@ -110,7 +121,12 @@ const rows: Row[] = [
   },
   {
     name: 'initialize → allowed',
-    request: mcpCheckRequest({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'demo', version: '1.0' } } }),
+    request: mcpCheckRequest({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'demo', version: '1.0' } },
+    }),
     status: OK,
   },
   {

@@ -77,7 +77,24 @@ describe('mcp-authz command line', () => {
       const inputFile = join(dir, 'input.json');
       writeFileSync(inputFile, input.stdout);
       const opa = JSON.parse(
-        execFileSync(toolPath('opa'), ['eval', '--ignore', '*_test.rego', '--ignore', 'examples', '-d', join(repoRoot, 'rego'), '-i', inputFile, '--format', 'json', 'data.mcp.authz.decision'], { encoding: 'utf8' }),
+        execFileSync(
+          toolPath('opa'),
+          [
+            'eval',
+            '--ignore',
+            '*_test.rego',
+            '--ignore',
+            'examples',
+            '-d',
+            join(repoRoot, 'rego'),
+            '-i',
+            inputFile,
+            '--format',
+            'json',
+            'data.mcp.authz.decision',
+          ],
+          { encoding: 'utf8' },
+        ),
       ).result[0].expressions[0].value;
       const server = JSON.parse(runCli(['check', '--body', body, '--header', 'x-team=billing', '--json']).stdout);
       expect({ url, allowed: opa.allowed, rule: opa.rule ?? null, status: opa.http_status ?? null }).toEqual({

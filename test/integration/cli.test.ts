@@ -9,7 +9,18 @@ import { repoRoot } from '../helpers/tools.js';
 
 describe('mcp-authz CLI', () => {
   it('lists every startup problem at once and exits 2', () => {
-    const r = runCli(['serve', '--bogus', '--bundle', '/no/such/bundle.tar.gz', '--entrypoint', 'not a rule', '--grpc-addr', 'nope', '--data', '/no/such.yaml']);
+    const r = runCli([
+      'serve',
+      '--bogus',
+      '--bundle',
+      '/no/such/bundle.tar.gz',
+      '--entrypoint',
+      'not a rule',
+      '--grpc-addr',
+      'nope',
+      '--data',
+      '/no/such.yaml',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown flag --bogus');
     expect(r.stderr).toContain('policy.entrypoint');

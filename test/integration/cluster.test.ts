@@ -19,7 +19,9 @@ const pkg = grpc.loadPackageDefinition(packageDefinition) as any;
 
 /** One Check on a NEW HTTP/2 connection (no shared subchannel), so the cluster hands it to the next worker. */
 function checkOnNewConnection(port: number, request: unknown): Promise<number> {
-  const client = new pkg.envoy.service.auth.v3.Authorization(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  const client = new pkg.envoy.service.auth.v3.Authorization(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+  });
   return new Promise<number>((resolve, reject) =>
     client.Check(request, (err: Error | null, res: any) => {
       client.close();
@@ -74,7 +76,10 @@ describe('serve --workers 2 (node:cluster)', () => {
   let workerPids: number[];
   const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
   const admin = (path: string, body?: unknown) =>
-    fetch(`http://127.0.0.1:${adminPort}${path}`, { method: body === undefined && path === '/v1/policies' ? 'GET' : 'POST', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    fetch(`http://127.0.0.1:${adminPort}${path}`, {
+      method: body === undefined && path === '/v1/policies' ? 'GET' : 'POST',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'mcp-authz-cluster-'));
@@ -198,7 +203,17 @@ describe('serve --workers 2 that cannot start', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await runCliAsync(['serve', '--workers', '2', '--grpc-addr', `127.0.0.1:${port}`, '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0']);
+      const r = await runCliAsync([
+        'serve',
+        '--workers',
+        '2',
+        '--grpc-addr',
+        `127.0.0.1:${port}`,
+        '--http-addr',
+        '127.0.0.1:0',
+        '--admin-addr',
+        '127.0.0.1:0',
+      ]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`cannot start [address_in_use]: --grpc-addr 127.0.0.1:${port}: address already in use`);
     } finally {

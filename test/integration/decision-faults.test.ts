@@ -12,7 +12,9 @@ import { repoRoot, toolPath } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 const dir = join(repoRoot, 'test/fixtures/policies/faults');
-const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: { entrypoint: string; code: string; why: string; eval_timeout_ms?: number }[] };
+const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as {
+  cases: { entrypoint: string; code: string; why: string; eval_timeout_ms?: number }[];
+};
 const request = mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }));
 
 describe('misbehaving decisions from real WASM are denied with their code over gRPC; the server keeps serving', () => {
@@ -32,23 +34,26 @@ describe('misbehaving decisions from real WASM are denied with their code over g
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it.each(cases.map((c) => [c.entrypoint, c.code, c.why, c.eval_timeout_ms ?? 10_000] as const))('%s → %s (%s)', async (entrypoint, code, _why, timeoutMs) => {
-    const server = await startTestServer({ bundle, data: [data], entrypoint, 'eval-timeout-ms': String(timeoutMs) });
-    try {
-      const res = await server.client.check(request);
-      expect(res.status.code).toBe(7);
-      expect(res.ok_response).toBeFalsy();
-      expect(httpStatus(res.denied_response.status)).toBe(500);
-      expect(JSON.parse(res.denied_response.body)).toMatchObject({ error: 'authz_error', code });
-      // Small enough for any gRPC client's default 4 MiB limit.
-      expect(res.denied_response.body.length).toBeLessThan(64 * 1024);
-      expect(server.decisions.at(-1)).toMatchObject({ reason_code: code });
-      expect(await server.client.health()).toBe('SERVING');
-      expect((await server.client.check(request)).status.code).toBe(7);
-    } finally {
-      await server.close();
-    }
-  });
+  it.each(cases.map((c) => [c.entrypoint, c.code, c.why, c.eval_timeout_ms ?? 10_000] as const))(
+    '%s → %s (%s)',
+    async (entrypoint, code, _why, timeoutMs) => {
+      const server = await startTestServer({ bundle, data: [data], entrypoint, 'eval-timeout-ms': String(timeoutMs) });
+      try {
+        const res = await server.client.check(request);
+        expect(res.status.code).toBe(7);
+        expect(res.ok_response).toBeFalsy();
+        expect(httpStatus(res.denied_response.status)).toBe(500);
+        expect(JSON.parse(res.denied_response.body)).toMatchObject({ error: 'authz_error', code });
+        // Small enough for any gRPC client's default 4 MiB limit.
+        expect(res.denied_response.body.length).toBeLessThan(64 * 1024);
+        expect(server.decisions.at(-1)).toMatchObject({ reason_code: code });
+        expect(await server.client.health()).toBe('SERVING');
+        expect((await server.client.check(request)).status.code).toBe(7);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   it('the same bundle and data allow through the control entrypoint', async () => {
     const server = await startTestServer({ bundle, data: [data], entrypoint: 'faults/plain_allow' });

@@ -26,11 +26,25 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   await writeFile(join(tmp, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
   sign = (claims) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('user-1').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('user-1')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
   configFile = join(tmp, 'config.yaml');
   await writeFile(
     configFile,
-    ['identity:', '  jwt:', '    enabled: true', `    jwks_file: ${join(tmp, 'jwks.json')}`, `    issuers: ["${ISSUER}"]`, `    audiences: [${AUDIENCE}]`].join('\n'),
+    [
+      'identity:',
+      '  jwt:',
+      '    enabled: true',
+      `    jwks_file: ${join(tmp, 'jwks.json')}`,
+      `    issuers: ["${ISSUER}"]`,
+      `    audiences: [${AUDIENCE}]`,
+    ].join('\n'),
   );
 });
 afterAll(async () => {
@@ -91,14 +105,24 @@ describe('example: customer-service', () => {
     expect((await check(enforce, toolCall('customer-tools__lookup_order', { order_id: 'o1' }), { token })).allowed).toBe(true);
     expect((await check(enforce, toolCall('check_status', { order_id: 'o1' }), { token })).allowed).toBe(true);
     const del = await check(enforce, toolCall('customer-tools__delete_account', { customer_id: 'c-9' }), { token });
-    expect(del).toMatchObject({ allowed: false, status: 403, body: { error: 'policy_denied', rule: 'tool_not_allowed', message: `agent ${SUPPORT} may not call tool customer-tools__delete_account` } });
+    expect(del).toMatchObject({
+      allowed: false,
+      status: 403,
+      body: { error: 'policy_denied', rule: 'tool_not_allowed', message: `agent ${SUPPORT} may not call tool customer-tools__delete_account` },
+    });
     expect(del.meta).toMatchObject({ mode: 'enforce', would_deny: false, rule: 'tool_not_allowed' });
   });
 
   it('an unknown agent is denied', async () => {
     const token = await sign({ team: 'billing', customer_id: 'c-9' });
-    const r = await check(enforce, toolCall('customer-tools__lookup_order', {}), { token, principal: 'spiffe://cluster.local/ns/agents/sa/intruder' });
-    expect(r.body).toMatchObject({ rule: 'agent_unknown', message: 'agent spiffe://cluster.local/ns/agents/sa/intruder is not known to this policy' });
+    const r = await check(enforce, toolCall('customer-tools__lookup_order', {}), {
+      token,
+      principal: 'spiffe://cluster.local/ns/agents/sa/intruder',
+    });
+    expect(r.body).toMatchObject({
+      rule: 'agent_unknown',
+      message: 'agent spiffe://cluster.local/ns/agents/sa/intruder is not known to this policy',
+    });
   });
 
   it('the short name support-agent covers only the trust domain and namespace agent_scopes lists', async () => {
@@ -111,19 +135,32 @@ describe('example: customer-service', () => {
 
   it('refunds: cap, reason, claims required and forwarded as headers, forged headers removed', async () => {
     const token = await sign({ team: 'billing', customer_id: 'c-9' });
-    const ok = await check(enforce, toolCall('customer-tools__process_refund', { amount: 120, reason: 'damaged' }), { token, headers: { 'x-authz-claim-team': 'forged', 'x-processed-by': 'forged' } });
+    const ok = await check(enforce, toolCall('customer-tools__process_refund', { amount: 120, reason: 'damaged' }), {
+      token,
+      headers: { 'x-authz-claim-team': 'forged', 'x-processed-by': 'forged' },
+    });
     expect(ok.allowed).toBe(true);
-    expect(ok.headers).toMatchObject({ 'x-authz-claim-team': 'billing', 'x-authz-claim-customer-id': 'c-9', 'x-processed-by': 'billing', 'x-mcp-authz-decision': 'allow' });
+    expect(ok.headers).toMatchObject({
+      'x-authz-claim-team': 'billing',
+      'x-authz-claim-customer-id': 'c-9',
+      'x-processed-by': 'billing',
+      'x-mcp-authz-decision': 'allow',
+    });
 
     const over = await check(enforce, toolCall('customer-tools__process_refund', { amount: 750, reason: 'x' }), { token });
-    expect(over).toMatchObject({ status: 403, body: { error: 'policy_denied', rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit' } });
+    expect(over).toMatchObject({
+      status: 403,
+      body: { error: 'policy_denied', rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit' },
+    });
     expect(over.meta).toMatchObject({ mode: 'enforce', policy: 'refund-guardrails' });
     const asString = await check(enforce, toolCall('process_refund', { amount: '750', reason: 'x' }), { token });
     expect(asString.body.rule).toBe('max-refund-amount');
     const noReason = await check(enforce, toolCall('customer-tools__process_refund', { amount: 10, reason: '' }), { token });
     expect(noReason.body).toMatchObject({ rule: 'require-reason', message: 'A reason is required for refund requests' });
 
-    const noTeam = await check(enforce, toolCall('customer-tools__process_refund', { amount: 10, reason: 'x' }), { token: await sign({ customer_id: 'c-9' }) });
+    const noTeam = await check(enforce, toolCall('customer-tools__process_refund', { amount: 10, reason: 'x' }), {
+      token: await sign({ customer_id: 'c-9' }),
+    });
     expect(noTeam).toMatchObject({ status: 403, body: { rule: 'required_claim:team', message: 'Team claim is required for refund operations' } });
     expect(noTeam.headers['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
     const anonymous = await check(enforce, toolCall('customer-tools__process_refund', { amount: 10, reason: 'x' }));
@@ -131,7 +168,10 @@ describe('example: customer-service', () => {
     expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
 
     // Without a claim, the claim header is stripped, so a client cannot smuggle its own value in.
-    const lookup = await check(enforce, toolCall('customer-tools__lookup_order', {}), { token: await sign({ team: 'billing' }), headers: { 'x-authz-claim-customer-id': 'forged' } });
+    const lookup = await check(enforce, toolCall('customer-tools__lookup_order', {}), {
+      token: await sign({ team: 'billing' }),
+      headers: { 'x-authz-claim-customer-id': 'forged' },
+    });
     expect(lookup.allowed).toBe(true);
     expect(lookup.removed).toContain('x-authz-claim-customer-id');
     expect(lookup.headers['x-authz-claim-customer-id']).toBeUndefined();
@@ -149,10 +189,23 @@ describe('example: customer-service', () => {
     const before = audit.decisions.length;
     const r = await check(audit, toolCall('customer-tools__process_refund', { amount: 750, reason: 'x' }), { token });
     expect(r.allowed).toBe(true);
-    expect(r.meta).toMatchObject({ mode: 'audit', would_deny: true, rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit', policy: 'refund-guardrails' });
+    expect(r.meta).toMatchObject({
+      mode: 'audit',
+      would_deny: true,
+      rule: 'max-refund-amount',
+      message: 'Refund amount exceeds the $500 limit',
+      policy: 'refund-guardrails',
+    });
     await new Promise((res) => setTimeout(res, 50));
     const line = audit.decisions.slice(before).find((l) => l.msg === 'policy_decision')!;
-    expect(line).toMatchObject({ decision: 'allow', wouldDeny: true, mode: 'audit', rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit', agent: SUPPORT });
+    expect(line).toMatchObject({
+      decision: 'allow',
+      wouldDeny: true,
+      mode: 'audit',
+      rule: 'max-refund-amount',
+      message: 'Refund amount exceeds the $500 limit',
+      agent: SUPPORT,
+    });
 
     // Access rules stay enforced in the audit file: only the refund rules are in audit mode.
     const del = await check(audit, toolCall('customer-tools__delete_account', {}), { token });
@@ -181,7 +234,12 @@ describe('example: action-firewall', () => {
   // Business hours depend on the clock: compute what the policy should answer, in New York, right before and
   // right after the request (input.now is the check time to the minute; the two differ only across an hour).
   const openAt = (d: Date) => {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'long', hour: 'numeric', hourCycle: 'h23' }).formatToParts(d);
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      weekday: 'long',
+      hour: 'numeric',
+      hourCycle: 'h23',
+    }).formatToParts(d);
     const weekday = parts.find((p) => p.type === 'weekday')!.value;
     const hour = Number(parts.find((p) => p.type === 'hour')!.value);
     return !['Saturday', 'Sunday'].includes(weekday) && hour >= 9 && hour < 17;
@@ -193,19 +251,31 @@ describe('example: action-firewall', () => {
     const after = openAt(new Date());
     expect([before, after]).toContain(r.allowed);
     if (!r.allowed) {
-      expect(r.body).toMatchObject({ rule: 'business-hours', message: 'tool http_proxy may only be called Monday,Tuesday,Wednesday,Thursday,Friday 09:00-17:00 America/New_York' });
+      expect(r.body).toMatchObject({
+        rule: 'business-hours',
+        message: 'tool http_proxy may only be called Monday,Tuesday,Wednesday,Thursday,Friday 09:00-17:00 America/New_York',
+      });
     }
   });
 
   it('private network URLs, card numbers, SSNs and credentials are denied, whatever the time', async () => {
-    for (const url of ['http://10.0.0.8/admin', 'http://[::ffff:192.168.1.1]/', 'http://3232235777/', 'http://0x0a000001/', 'http://localhost:5432/', 'http://db.internal/']) {
+    for (const url of [
+      'http://10.0.0.8/admin',
+      'http://[::ffff:192.168.1.1]/',
+      'http://3232235777/',
+      'http://0x0a000001/',
+      'http://localhost:5432/',
+      'http://db.internal/',
+    ]) {
       const r = await check(server, toolCall('http_proxy', { url }));
       expect(r.allowed, url).toBe(false);
       expect(['private_network_url', 'ambiguous_url', 'internal_hostname'], url).toContain(r.body.rule);
     }
     expect((await check(server, toolCall('create_payment', { note: 'card 4111 1111 1111 1111' }))).body.rule).toBe('no-card-or-ssn');
     expect((await check(server, toolCall('create_payment', { customer: { ssn: '123-45-6789' } }))).body.rule).toBe('no-card-or-ssn');
-    expect((await check(server, toolCall('http_proxy', { url: 'https://api.example.com/', headers: { 'x-key': 'AKIAIOSFODNN7EXAMPLE' } }))).body.rule).toBe('no-secrets');
+    expect(
+      (await check(server, toolCall('http_proxy', { url: 'https://api.example.com/', headers: { 'x-key': 'AKIAIOSFODNN7EXAMPLE' } }))).body.rule,
+    ).toBe('no-secrets');
   });
 
   it('payments above 10000 need approval, with a stable approval id; deny beats approval', async () => {
@@ -216,14 +286,22 @@ describe('example: action-firewall', () => {
     await writeFile(data, stringify(doc));
     const open247 = await startTestServer({ data: [data] });
     try {
-      const stripe = (amount: unknown, id: number) => toolCall('http_proxy', { url: 'https://api.stripe.com/v1/charges', body: { amount, currency: 'usd' } }, id);
+      const stripe = (amount: unknown, id: number) =>
+        toolCall('http_proxy', { url: 'https://api.stripe.com/v1/charges', body: { amount, currency: 'usd' } }, id);
       const a = await check(open247, stripe(50000, 1));
-      expect(a).toMatchObject({ allowed: false, status: 403, body: { error: 'approval_required', rule: 'large-payment', message: 'payments above 10000 require approval' } });
+      expect(a).toMatchObject({
+        allowed: false,
+        status: 403,
+        body: { error: 'approval_required', rule: 'large-payment', message: 'payments above 10000 require approval' },
+      });
       expect(a.body.approval_id).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(a.headers['x-mcp-authz-approval-id']).toBe(a.body.approval_id);
       expect(a.meta).toMatchObject({ mode: 'enforce', decision: 'require_approval', policy: 'financial-limits' });
       // The same call again (another JSON-RPC id, keys in another order): the same approval id.
-      const b = await check(open247, toolCall('http_proxy', { body: { currency: 'usd', amount: 50000 }, url: 'https://api.stripe.com/v1/charges' }, 2));
+      const b = await check(
+        open247,
+        toolCall('http_proxy', { body: { currency: 'usd', amount: 50000 }, url: 'https://api.stripe.com/v1/charges' }, 2),
+      );
       expect(b.body.approval_id).toBe(a.body.approval_id);
       expect((await check(open247, stripe('50000', 3))).body.rule).toBe('large-payment');
       expect((await check(open247, stripe(500, 4))).allowed).toBe(true);
@@ -257,15 +335,34 @@ describe('example: customer-db-roles', () => {
   it('internal_user reads non-PII fields; PII and writes are admin-only; unlisted tools are denied', async () => {
     const internal = await sign({ roles: ['internal_user'] });
     const admin = await sign({ roles: ['admin'] });
-    expect((await check(server, toolCall('get_customer_details', { customer_id: 'CUST-001', fields: { name: true } }), { token: internal })).allowed).toBe(true);
-    expect((await check(server, toolCall('get_customer_details', { customer_id: 'CUST-001', fields: ['name', 'email'] }), { token: internal })).body.rule).toBe('restricted_fields');
-    expect((await check(server, toolCall('get_customer_details', { customer_id: 'CUST-001', fields: 'name,Phone' }), { token: internal })).body.rule).toBe('restricted_fields');
-    expect((await check(server, toolCall('CustomerDBTool__get_customer_details', { customer_id: 'CUST-001', fields: ['email', 'phone'] }), { token: admin })).allowed).toBe(true);
-    expect((await check(server, toolCall('update_customer_status', { customer_id: 'CUST-002', new_status: 'pending' }), { token: internal })).body.rule).toBe('role_not_allowed');
-    expect((await check(server, toolCall('update_customer_status', { customer_id: 'CUST-001', new_status: 'active' }), { token: admin })).allowed).toBe(true);
+    expect(
+      (await check(server, toolCall('get_customer_details', { customer_id: 'CUST-001', fields: { name: true } }), { token: internal })).allowed,
+    ).toBe(true);
+    expect(
+      (await check(server, toolCall('get_customer_details', { customer_id: 'CUST-001', fields: ['name', 'email'] }), { token: internal })).body.rule,
+    ).toBe('restricted_fields');
+    expect(
+      (await check(server, toolCall('get_customer_details', { customer_id: 'CUST-001', fields: 'name,Phone' }), { token: internal })).body.rule,
+    ).toBe('restricted_fields');
+    expect(
+      (
+        await check(server, toolCall('CustomerDBTool__get_customer_details', { customer_id: 'CUST-001', fields: ['email', 'phone'] }), {
+          token: admin,
+        })
+      ).allowed,
+    ).toBe(true);
+    expect(
+      (await check(server, toolCall('update_customer_status', { customer_id: 'CUST-002', new_status: 'pending' }), { token: internal })).body.rule,
+    ).toBe('role_not_allowed');
+    expect(
+      (await check(server, toolCall('update_customer_status', { customer_id: 'CUST-001', new_status: 'active' }), { token: admin })).allowed,
+    ).toBe(true);
     expect((await check(server, toolCall('delete_customer', { customer_id: 'CUST-002' }), { token: internal })).body.rule).toBe('role_not_allowed');
     expect((await check(server, toolCall('delete_customer', { customer_id: 'CUST-002' }), { token: admin })).allowed).toBe(true);
-    expect((await check(server, toolCall('drop_table', {}), { token: admin })).body).toMatchObject({ rule: 'role_not_allowed', message: 'tool drop_table is not open to any role' });
+    expect((await check(server, toolCall('drop_table', {}), { token: admin })).body).toMatchObject({
+      rule: 'role_not_allowed',
+      message: 'tool drop_table is not open to any role',
+    });
     // No token: no roles.
     expect((await check(server, toolCall('get_customer_details', { customer_id: 'CUST-001' }))).body.rule).toBe('role_not_allowed');
   });
@@ -331,7 +428,11 @@ describe('example: custom-rule (a team rule beside the pack)', () => {
 
   it('the custom rule denies with its own rule name; pack rules still apply', async () => {
     const r = await check(server, toolCall('get_weather', { city: 'Moscow' }));
-    expect(r).toMatchObject({ allowed: false, status: 403, body: { error: 'policy_denied', rule: 'city_blocked', message: 'weather lookups for Moscow are blocked' } });
+    expect(r).toMatchObject({
+      allowed: false,
+      status: 403,
+      body: { error: 'policy_denied', rule: 'city_blocked', message: 'weather lookups for Moscow are blocked' },
+    });
     expect((await check(server, toolCall('get_weather', { city: 'Paris' }))).allowed).toBe(true);
     expect((await check(server, toolCall('get_weather', {}))).body.rule).toBe('city-required');
     expect((await check(server, toolCall('get_weather', { city: 'http://169.254.169.254/' }))).body.rule).toBe('metadata_endpoint');
@@ -355,12 +456,20 @@ describe('denial format: JSON-RPC errors', () => {
     expect(r.body).toEqual({
       jsonrpc: '2.0',
       id: 'abc-7',
-      error: { code: -32001, message: 'URL https://malicious.com is not in the approved list for tool fetch_url', data: { rule: 'url_not_allowed', decision: 'deny' } },
+      error: {
+        code: -32001,
+        message: 'URL https://malicious.com is not in the approved list for tool fetch_url',
+        data: { rule: 'url_not_allowed', decision: 'deny' },
+      },
     });
   });
 
   it('a batch gets one error per request; malformed bodies stay HTTP errors', async () => {
-    const batch = [toolCall('fetch_url', { url: 'https://malicious.com' }, 1), { jsonrpc: '2.0', method: 'notifications/initialized' }, toolCall('fetch_url', { url: 'https://httpbin.org/get' }, 2)];
+    const batch = [
+      toolCall('fetch_url', { url: 'https://malicious.com' }, 1),
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      toolCall('fetch_url', { url: 'https://httpbin.org/get' }, 2),
+    ];
     const r = await check(server, batch);
     expect(r.status).toBe(200);
     expect(r.body.map((e: any) => [e.id, e.error.code])).toEqual([

@@ -35,8 +35,11 @@ describe('fail-open corpus (issue 10)', () => {
     expect(classes.map((c) => c.slice(0, 2))).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '10', '11', '12', '13']);
     for (const c of classes) {
       const files = readdirSync(join(corpus, c)).filter((f) => f.endsWith('.json'));
-      const expects = files.map((f) => (JSON.parse(readFileSync(join(corpus, c, f), 'utf8')) as { description: string; expect: { decision: string } }));
-      expect(expects.every((e) => e.description.length > 0), c).toBe(true);
+      const expects = files.map((f) => JSON.parse(readFileSync(join(corpus, c, f), 'utf8')) as { description: string; expect: { decision: string } });
+      expect(
+        expects.every((e) => e.description.length > 0),
+        c,
+      ).toBe(true);
       expect(expects.filter((e) => e.expect.decision !== 'allow').length, c).toBeGreaterThanOrEqual(2);
     }
   });
@@ -65,7 +68,15 @@ describe('09: managed headers and their underscore twins are stripped on every a
     const res = await server.client.check(req);
     expect(res.status?.code ?? 0).toBe(0);
     const removed: string[] = res.ok_response?.headers_to_remove ?? [];
-    for (const h of ['x_processed_by', 'x-processed_by', 'x-processed-by', 'x-mcp-authz-approval-id', 'x_mcp_authz_approval_id', 'x_mcp_authz_decision', 'x_authz_claim_team']) {
+    for (const h of [
+      'x_processed_by',
+      'x-processed_by',
+      'x-processed-by',
+      'x-mcp-authz-approval-id',
+      'x_mcp_authz_approval_id',
+      'x_mcp_authz_decision',
+      'x_authz_claim_team',
+    ]) {
       expect(removed, h).toContain(h);
     }
     const set = (res.ok_response?.headers ?? []).map((h: any) => h.header.key);

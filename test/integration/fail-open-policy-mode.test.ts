@@ -17,10 +17,19 @@ import { buildBundleFile } from '../helpers/server.js';
 import { repoRoot } from '../helpers/tools.js';
 
 const corpus = join(repoRoot, 'test/fixtures/fail-open');
-interface Case { description: string; message?: unknown; body?: string; headers?: Record<string, string>; principal?: string; expect: { decision: string; rule?: string } }
+interface Case {
+  description: string;
+  message?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+  principal?: string;
+  expect: { decision: string; rule?: string };
+}
 const serverAnswered = readdirSync(corpus, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((d) => readdirSync(join(corpus, d.name)).map((f) => ({ file: `${d.name}/${f}`, c: JSON.parse(readFileSync(join(corpus, d.name, f), 'utf8')) as Case })))
+  .flatMap((d) =>
+    readdirSync(join(corpus, d.name)).map((f) => ({ file: `${d.name}/${f}`, c: JSON.parse(readFileSync(join(corpus, d.name, f), 'utf8')) as Case })),
+  )
   .filter(({ c }) => c.expect.rule !== undefined && c.expect.rule in MALFORMED_STATUS);
 
 let tmp: string;
@@ -28,7 +37,11 @@ let policy: Policy;
 beforeAll(async () => {
   const built = await buildBundleFile();
   tmp = built.tmp;
-  policy = await loadPolicyFromBundleBytes(await readFile(built.file), { dataFiles: [join(corpus, 'data.yaml')], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 }, built.file);
+  policy = await loadPolicyFromBundleBytes(
+    await readFile(built.file),
+    { dataFiles: [join(corpus, 'data.yaml')], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 },
+    built.file,
+  );
 }, 120_000);
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -37,13 +50,26 @@ afterAll(async () => {
 describe('fail-open corpus with body.malformed: policy', () => {
   it('has server-answered cases of every parse-level class', () => {
     expect(new Set(serverAnswered.map(({ c }) => c.expect.rule))).toEqual(
-      new Set(['jsonrpc_invalid_params', 'jsonrpc_invalid_request', 'body_number_unrepresentable', 'header_mismatch', 'jsonrpc_batch_not_allowed', 'body_key_case_variant', 'body_duplicate_key', 'body_invalid_unicode']),
+      new Set([
+        'jsonrpc_invalid_params',
+        'jsonrpc_invalid_request',
+        'body_number_unrepresentable',
+        'header_mismatch',
+        'jsonrpc_batch_not_allowed',
+        'body_key_case_variant',
+        'body_duplicate_key',
+        'body_invalid_unicode',
+      ]),
     );
   });
 
   it.each(serverAnswered)('$file: the pack denies what the server hands it', async ({ c }) => {
     const cfg = loadConfig({ flags: {}, env: {} });
-    const pipeline = createCheckPipeline({ settings: testSettings({ malformed: 'policy' }), policy: () => policy, identity: createIdentityResolver(cfg.identity) });
+    const pipeline = createCheckPipeline({
+      settings: testSettings({ malformed: 'policy' }),
+      policy: () => policy,
+      identity: createIdentityResolver(cfg.identity),
+    });
     const body = c.body ?? JSON.stringify(c.message);
     const o = await pipeline.check(requestForBody(body, c.headers ?? {}, { principal: c.principal }));
     expect(o.decision.allowed).toBe(false);

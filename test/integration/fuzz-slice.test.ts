@@ -7,14 +7,22 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/tools.js';
 
 function fuzz(args: string[]): Record<string, number> & { findings: unknown[] } {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'bench/fuzz.mjs'), '--seed', '20261128', '--json', ...args], { encoding: 'utf8', timeout: 170_000 });
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bench/fuzz.mjs'), '--seed', '20261128', '--json', ...args], {
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
   expect(r.stdout, r.stderr).toMatch(/^\{/);
   return JSON.parse(r.stdout) as Record<string, number> & { findings: unknown[] };
 }
 
 const clean = { crashes: 0, grpc_errors: 0, bad_status: 0, server_errors: 0, wrong_allows: 0, findings: [] };
 const outcome = (s: Record<string, unknown>) => ({
-  crashes: s.crashes, grpc_errors: s.grpc_errors, bad_status: s.bad_status, server_errors: s.server_errors, wrong_allows: s.wrong_allows, findings: s.findings,
+  crashes: s.crashes,
+  grpc_errors: s.grpc_errors,
+  bad_status: s.bad_status,
+  server_errors: s.server_errors,
+  wrong_allows: s.wrong_allows,
+  findings: s.findings,
 });
 
 describe('fuzz slice (seed 20261128)', () => {

@@ -15,10 +15,12 @@ describe('graceful shutdown under load', () => {
     const request = mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }));
     try {
       await client.check(request); // connection established, policy warm
-      const inFlight = Array.from({ length: 40 }, () => client.check(request).then(
-        (res) => ({ ok: true as const, code: res.status?.code ?? 0 }),
-        (err: Error) => ({ ok: false as const, err: err.message }),
-      ));
+      const inFlight = Array.from({ length: 40 }, () =>
+        client.check(request).then(
+          (res) => ({ ok: true as const, code: res.status?.code ?? 0 }),
+          (err: Error) => ({ ok: false as const, err: err.message }),
+        ),
+      );
       // Let the requests reach the server, then signal while most are still queued or evaluating.
       await new Promise((r) => setTimeout(r, 100));
       const exitCode = server.stop(signal);

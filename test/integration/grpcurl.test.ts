@@ -64,17 +64,25 @@ describe('grpcurl end to end against `mcp-authz serve` (embedded default policy)
       rule: 'url_not_allowed',
       message: 'URL https://malicious.com is not in the approved list for tool fetch_url',
     });
-    expect(out.deniedResponse.headers).toContainEqual({ header: { key: 'content-type', value: 'application/json' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' });
+    expect(out.deniedResponse.headers).toContainEqual({
+      header: { key: 'content-type', value: 'application/json' },
+      appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD',
+    });
   });
 
   it('Check allows https://httpbin.org/get', async () => {
     const out = JSON.parse(await grpcurl(['-d', '@', addr, 'envoy.service.auth.v3.Authorization/Check'], checkJson('https://httpbin.org/get')));
     expect(out.status?.code ?? 0).toBe(0);
-    expect(out.okResponse.headers).toContainEqual({ header: { key: 'x-mcp-authz-decision', value: 'allow' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' });
+    expect(out.okResponse.headers).toContainEqual({
+      header: { key: 'x-mcp-authz-decision', value: 'allow' },
+      appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD',
+    });
   });
 
   it('Check denies the metadata endpoint', async () => {
-    const out = JSON.parse(await grpcurl(['-d', '@', addr, 'envoy.service.auth.v3.Authorization/Check'], checkJson('http://169.254.169.254/latest/meta-data')));
+    const out = JSON.parse(
+      await grpcurl(['-d', '@', addr, 'envoy.service.auth.v3.Authorization/Check'], checkJson('http://169.254.169.254/latest/meta-data')),
+    );
     expect(out.status.code).toBe(7);
     expect(JSON.parse(out.deniedResponse.body).rule).toBe('metadata_endpoint');
   });

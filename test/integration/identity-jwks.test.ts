@@ -26,10 +26,24 @@ describe('remote JWKS (a real HTTP server on 127.0.0.1)', () => {
   afterAll(() => server?.close());
 
   const sign = async (kp: Promise<{ privateKey: any }>, kid: string) =>
-    new SignJWT({ team: 'ops' }).setProtectedHeader({ alg: 'ES256', kid }).setIssuer('iss').setAudience('aud').setExpirationTime('5m').sign((await kp).privateKey);
+    new SignJWT({ team: 'ops' })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setIssuer('iss')
+      .setAudience('aud')
+      .setExpirationTime('5m')
+      .sign((await kp).privateKey);
 
   it('rotates keys without a restart; unknown-kid refetches are rate-limited', async () => {
-    const cfg = identityConfigSchema.parse({ jwt: { enabled: true, jwks_uri: url, issuers: ['iss'], audiences: ['aud'], jwks_unknown_kid_min_interval_seconds: 0.5, jwks_refresh_seconds: 300 } });
+    const cfg = identityConfigSchema.parse({
+      jwt: {
+        enabled: true,
+        jwks_uri: url,
+        issuers: ['iss'],
+        audiences: ['aud'],
+        jwks_unknown_kid_min_interval_seconds: 0.5,
+        jwks_refresh_seconds: 300,
+      },
+    });
     const resolver = createIdentityResolver(cfg);
     const check = async (token: string) => resolver.resolve({ headers: { authorization: `Bearer ${token}` }, path: '/' });
 
@@ -53,7 +67,9 @@ describe('remote JWKS (a real HTTP server on 127.0.0.1)', () => {
   });
 
   it('an unreachable JWKS is jwks_unavailable, not an exception', async () => {
-    const cfg = identityConfigSchema.parse({ jwt: { enabled: true, jwks_uri: 'http://127.0.0.1:1/jwks.json', jwks_timeout_ms: 500, issuers: ['iss'], audiences: ['aud'] } });
+    const cfg = identityConfigSchema.parse({
+      jwt: { enabled: true, jwks_uri: 'http://127.0.0.1:1/jwks.json', jwks_timeout_ms: 500, issuers: ['iss'], audiences: ['aud'] },
+    });
     const id = await createIdentityResolver(cfg).resolve({ headers: { authorization: `Bearer ${await sign(key1, 'k1')}` }, path: '/' });
     expect(id.verified).toBe(false);
     expect(id.error?.code).toBe('jwks_unavailable');

@@ -41,7 +41,7 @@ describe('HTTP/2 idle and keepalive limits (config grpc.*)', () => {
       }).concat([server.client.check(request).then((r) => r.status.code === 0)]),
     );
     for (const s of sockets) s.destroy();
-    expect(closed.map((c, i) => (c ? "" : String(i))).join("")).toBe("");
+    expect(closed.map((c, i) => (c ? '' : String(i))).join('')).toBe('');
     expect((await server.client.check(request)).status.code).toBe(0);
   });
 });

@@ -64,11 +64,16 @@ describe('misbehaving policies (real opa build output) always end as denials', (
     const { mkdtemp, writeFile } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const tmp = await mkdtemp(join(tmpdir(), 'mcp-authz-send-'));
-    await writeFile(join(tmp, 'p.rego'), 'package sender\nimport rego.v1\nallow if http.send({"method": "GET", "url": "http://127.0.0.1:1/"}).status_code == 200\n');
+    await writeFile(
+      join(tmp, 'p.rego'),
+      'package sender\nimport rego.v1\nallow if http.send({"method": "GET", "url": "http://127.0.0.1:1/"}).status_code == 200\n',
+    );
     const bytes = await buildWasmBundle(tmp, 'sender/allow');
-    await expect(loadPolicyFromBundleBytes(bytes, { dataFiles: [], entrypoint: 'sender/allow', maxMemoryPages: 64 }, 'sender')).rejects.toMatchObject({
-      code: 'policy_unsupported_builtin',
-      message: expect.stringContaining('http.send'),
-    });
+    await expect(loadPolicyFromBundleBytes(bytes, { dataFiles: [], entrypoint: 'sender/allow', maxMemoryPages: 64 }, 'sender')).rejects.toMatchObject(
+      {
+        code: 'policy_unsupported_builtin',
+        message: expect.stringContaining('http.send'),
+      },
+    );
   });
 });

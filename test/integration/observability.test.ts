@@ -55,7 +55,9 @@ describe('metrics and decision logs through a real server', () => {
     const after = parseMetrics(await res.text());
     const delta = (k: string) => get(after, k) - get(before, k);
     expect(delta('mcp_authz_checks_total{decision="allow",mode="enforce",mcp_method="tools/call",reason_code="allowed",tool="fetch_url"}')).toBe(3);
-    expect(delta('mcp_authz_checks_total{decision="deny",mode="enforce",mcp_method="tools/call",reason_code="policy_denied",tool="fetch_url"}')).toBe(2);
+    expect(delta('mcp_authz_checks_total{decision="deny",mode="enforce",mcp_method="tools/call",reason_code="policy_denied",tool="fetch_url"}')).toBe(
+      2,
+    );
     expect(delta('mcp_authz_checks_total{decision="deny",mode="enforce",mcp_method="none",reason_code="body_invalid_json",tool="none"}')).toBe(1);
     expect(delta('mcp_authz_checks_total{decision="allow",mode="enforce",mcp_method="tools/call",reason_code="allowed",tool="other"}')).toBe(1);
     expect(delta('mcp_authz_body_parse_failures_total{code="body_invalid_json"}')).toBe(1);
@@ -68,7 +70,12 @@ describe('metrics and decision logs through a real server', () => {
 
   it('keeps label cardinality bounded under 10,000 random tool names and methods', async () => {
     const calls = Array.from({ length: 10_000 }, (_, i) => {
-      const body = { jsonrpc: '2.0', id: i, method: i % 2 ? 'tools/call' : `x/${i}`, params: { name: `tool_${i}_${Math.random().toString(36).slice(2)}`, arguments: {} } };
+      const body = {
+        jsonrpc: '2.0',
+        id: i,
+        method: i % 2 ? 'tools/call' : `x/${i}`,
+        params: { name: `tool_${i}_${Math.random().toString(36).slice(2)}`, arguments: {} },
+      };
       return server.client.check(mcpCheckRequest(body));
     });
     await Promise.all(calls);
@@ -82,7 +89,11 @@ describe('metrics and decision logs through a real server', () => {
   it('logs one policy_decision line per check with the fields operators grep for, redacted', async () => {
     const n = server.decisions.length;
     const req = mcpCheckRequest(
-      toolCall('fetch_url', { url: 'https://malicious.com', card: { number: '4111111111111111', exp: '12/30' }, items: [{ ssn: '123-45-6789', ok: 1 }, { ssn: '987-65-4321' }] }),
+      toolCall('fetch_url', {
+        url: 'https://malicious.com',
+        card: { number: '4111111111111111', exp: '12/30' },
+        items: [{ ssn: '123-45-6789', ok: 1 }, { ssn: '987-65-4321' }],
+      }),
       { headers: { authorization: 'Bearer sekrit-token', 'x-secret-token': 'hunter2', cookie: 'sid=abc' } },
     );
     await server.client.check(req);
@@ -111,7 +122,16 @@ describe('metrics and decision logs through a real server', () => {
     expect(typeof single.duration_us).toBe('number');
     expect(multi).toMatchObject({ decision: 'allow', mcp: { method: 'batch', batch_size: 2 } });
     const raw = JSON.stringify(lines);
-    for (const secret of ['4111111111111111', '123-45-6789', '987-65-4321', '111-22-3333', '5500000000000004', 'sekrit-token', 'hunter2', 'sid=abc']) {
+    for (const secret of [
+      '4111111111111111',
+      '123-45-6789',
+      '987-65-4321',
+      '111-22-3333',
+      '5500000000000004',
+      'sekrit-token',
+      'hunter2',
+      'sid=abc',
+    ]) {
       expect(raw).not.toContain(secret);
     }
     expect(single.input.mcp.arguments.card).toEqual({ number: '[REDACTED]', exp: '12/30' });

@@ -33,7 +33,11 @@ function normalise(res: any) {
     status: res.status?.code ?? 0,
     decision_id: decisionId === undefined ? 'none' : /^[0-9a-f-]{36}$/.test(decisionId) ? 'uuid' : decisionId,
     metadata: Object.fromEntries(Object.entries(fields).map(([k, v]: [string, any]) => [k, v.stringValue ?? v.boolValue ?? v.numberValue ?? v])),
-    ok: ok && { headers: (ok.headers ?? []).map(header), remove: ok.headers_to_remove ?? [], response: (ok.response_headers_to_add ?? []).map(header) },
+    ok: ok && {
+      headers: (ok.headers ?? []).map(header),
+      remove: ok.headers_to_remove ?? [],
+      response: (ok.response_headers_to_add ?? []).map(header),
+    },
     denied: denied && {
       http: httpStatus(denied.status),
       headers: (denied.headers ?? []).map(header),
@@ -56,7 +60,9 @@ async function startPlugin(dir: string, path: string): Promise<{ child: ChildPro
   const work = mkdtempSync(join(tmpdir(), 'opa-envoy-'));
   const cfg = join(work, 'config.yaml');
   writeFileSync(cfg, `plugins:\n  envoy_ext_authz_grpc:\n    addr: 127.0.0.1:${port}\n    path: ${path}\ndecision_logs:\n  console: false\n`);
-  const child = spawn(plugin, ['run', '--server', '--skip-version-check', '--addr', `127.0.0.1:${await freePort()}`, '--config-file', cfg, dir], { stdio: 'ignore' });
+  const child = spawn(plugin, ['run', '--server', '--skip-version-check', '--addr', `127.0.0.1:${await freePort()}`, '--config-file', cfg, dir], {
+    stdio: 'ignore',
+  });
   const client = checkClient(`127.0.0.1:${port}`);
   for (let i = 0; i < 100; i++) {
     try {
@@ -101,16 +107,32 @@ describe('compat: opa-envoy (object decisions)', () => {
   });
 
   it('parses a form body into parsed_body; an allow carries the decision’s headers and metadata plus decision_id', () =>
-    compare(p, form('user=alice&x=1'), { ...none, status: 0, decision_id: 'uuid', metadata: { who: 'alice' }, ok: { headers: [['x-user', 'alice']], remove: [], response: [] } }));
+    compare(p, form('user=alice&x=1'), {
+      ...none,
+      status: 0,
+      decision_id: 'uuid',
+      metadata: { who: 'alice' },
+      ok: { headers: [['x-user', 'alice']], remove: [], response: [] },
+    }));
 
   it('a denial with a body, status and headers gives exactly those', () =>
-    compare(p, form('user=mallory'), { ...none, status: 7, decision_id: 'uuid', denied: { http: 401, headers: [['www-authenticate', 'Bearer']], body: 'who are you?' } }));
+    compare(p, form('user=mallory'), {
+      ...none,
+      status: 7,
+      decision_id: 'uuid',
+      denied: { http: 401, headers: [['www-authenticate', 'Bearer']], body: 'who are you?' },
+    }));
 
   it('a denial whose decision gives no body has no body (and no content-type)', () =>
     compare(p, form('user=bob'), { ...none, status: 7, decision_id: 'uuid', denied: { http: 403, headers: [], body: '' } }));
 
   it('a JSON body is parsed; removals are only the decision’s', () =>
-    compare(p, mcpCheckRequest({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), { ...none, status: 0, decision_id: 'uuid', ok: { headers: [], remove: ['x-debug'], response: [] } }));
+    compare(p, mcpCheckRequest({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), {
+      ...none,
+      status: 0,
+      decision_id: 'uuid',
+      ok: { headers: [], remove: ['x-debug'], response: [] },
+    }));
 
   it('a multipart/form-data body is parsed, JSON parts as JSON', () =>
     compare(
@@ -126,10 +148,20 @@ describe('compat: opa-envoy (object decisions)', () => {
     ));
 
   it('a body without a parse (GET) is parsed_body null', () =>
-    compare(p, mcpCheckRequest('', { method: 'GET', path: '/health', headers: { 'content-type': '' } }), { ...none, status: 0, decision_id: 'uuid', ok: { headers: [], remove: [], response: [] } }));
+    compare(p, mcpCheckRequest('', { method: 'GET', path: '/health', headers: { 'content-type': '' } }), {
+      ...none,
+      status: 0,
+      decision_id: 'uuid',
+      ok: { headers: [], remove: [], response: [] },
+    }));
 
   it('invalid JSON is answered 400 by the server, without decision_id', () =>
-    compare(p, mcpCheckRequest('{"jsonrpc": "2.0",'), { ...none, status: 7, decision_id: 'none', denied: { http: 400, headers: [], body: 'request_parse_error: …' } }));
+    compare(p, mcpCheckRequest('{"jsonrpc": "2.0",'), {
+      ...none,
+      status: 7,
+      decision_id: 'none',
+      denied: { http: 400, headers: [], body: 'request_parse_error: …' },
+    }));
 
   it('a form body with a bad escape is answered 400 by the server', () =>
     compare(p, form('user=%zz'), { ...none, status: 7, decision_id: 'none', denied: { http: 400, headers: [], body: 'request_parse_error: …' } }));
@@ -148,5 +180,6 @@ describe('compat: opa-envoy (boolean decisions)', () => {
   });
 
   it('true: status OK and decision_id, no HTTP fields', () => compare(p, form('user=alice'), { ...none, status: 0, decision_id: 'uuid' }));
-  it('false: PERMISSION_DENIED and decision_id, no denied_response (Envoy answers 403)', () => compare(p, form('user=eve'), { ...none, status: 7, decision_id: 'uuid' }));
+  it('false: PERMISSION_DENIED and decision_id, no denied_response (Envoy answers 403)', () =>
+    compare(p, form('user=eve'), { ...none, status: 7, decision_id: 'uuid' }));
 });

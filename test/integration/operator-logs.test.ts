@@ -65,7 +65,10 @@ describe('operator log lines', () => {
     const server = await startCli([], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
     try {
       const line = records(server.lines).find((r) => r.msg === 'tracing on');
-      expect(line).toMatchObject({ level: 'info', tracing: { enabled: true, endpoint: `http://127.0.0.1:${port}/v1/traces`, protocol: 'http/protobuf' } });
+      expect(line).toMatchObject({
+        level: 'info',
+        tracing: { enabled: true, endpoint: `http://127.0.0.1:${port}/v1/traces`, protocol: 'http/protobuf' },
+      });
     } finally {
       await server.stop();
     }
@@ -84,7 +87,9 @@ describe('operator log lines', () => {
     try {
       const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
       const token = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ sub: 'u', iss: 'https://idp.example.com/', aud: 'mcp', exp: 4102444800 })}.c2ln`;
-      await client.check(mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { authorization: `Bearer ${token}` } }));
+      await client.check(
+        mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { authorization: `Bearer ${token}` } }),
+      );
       const line = await until('the JWKS log line', () => records(server.lines).find((r) => String(r.msg).startsWith('JWKS fetch failed')));
       expect(line).toMatchObject({ level: 'warn', jwks_uri: `http://127.0.0.1:${port}/jwks.json`, consecutive_failures: 1, keys_kept: false });
       expect(line.err).toContain('ECONNREFUSED');
@@ -95,11 +100,15 @@ describe('operator log lines', () => {
   });
 
   it('--log-format text writes readable lines, application and decision logs alike', async () => {
-    const child = spawn(process.execPath, [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', '--log-format', 'text'], {
-      cwd: repoRoot,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', '--log-format', 'text'],
+      {
+        cwd: repoRoot,
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -110,7 +119,12 @@ describe('operator log lines', () => {
       client.close();
       const decision = await until('the decision line', () => out.split('\n').find((l) => l.includes('INFO: policy_decision')));
       expect(decision).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: policy_decision \{.*"rule":"url_not_allowed"/);
-      expect(out.split('\n').filter(Boolean).every((l) => !l.startsWith('{'))).toBe(true);
+      expect(
+        out
+          .split('\n')
+          .filter(Boolean)
+          .every((l) => !l.startsWith('{')),
+      ).toBe(true);
     } finally {
       child.kill('SIGTERM');
     }

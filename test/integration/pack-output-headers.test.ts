@@ -45,8 +45,14 @@ beforeAll(async () => {
       },
     }),
   );
-  const policy = await loadPolicyFromBundleBytes(await readFile(built.file), { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 }, built.file);
-  const identity = createIdentityResolver(identityConfigSchema.parse({ jwt: { enabled: true, hs_secret: SECRET, algorithms: ['HS256'], issuers: [ISS], audiences: [AUD] } }));
+  const policy = await loadPolicyFromBundleBytes(
+    await readFile(built.file),
+    { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 },
+    built.file,
+  );
+  const identity = createIdentityResolver(
+    identityConfigSchema.parse({ jwt: { enabled: true, hs_secret: SECRET, algorithms: ['HS256'], issuers: [ISS], audiences: [AUD] } }),
+  );
   pipeline = createCheckPipeline({ settings: testSettings(), policy: () => policy, identity });
 }, 120_000);
 afterAll(async () => {
@@ -54,7 +60,12 @@ afterAll(async () => {
 });
 
 const token = (claims: Record<string, unknown>) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISS).setAudience(AUD).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISS)
+    .setAudience(AUD)
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(SECRET));
 
 async function check(tool: string, claims?: Record<string, unknown>): Promise<CheckOutcome> {
   const headers = claims ? { authorization: `Bearer ${await token(claims)}` } : undefined;
@@ -82,7 +93,9 @@ function parseChallenge(value: string): Record<string, string> {
   return out;
 }
 
-const hostile = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ',', '"', '\\', '\r', '\n', '\t', '\u0000', '\u007f', '\u0085', '\u2028', '\u2029', 'é', '🏔') });
+const hostile = fc.string({
+  unit: fc.constantFrom('a', 'b', ' ', ',', '"', '\\', '\r', '\n', '\t', '\u0000', '\u007f', '\u0085', '\u2028', '\u2029', 'é', '🏔'),
+});
 
 describe('claim headers from the live pack', () => {
   it('forward verified claims, sanitised (no header injection)', async () => {
@@ -102,15 +115,18 @@ describe('claim headers from the live pack', () => {
 
   it('never emit an unsafe, empty or over-long value, whatever the claim (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostile, fc.array(fc.oneof(hostile, fc.integer(), fc.boolean()), { maxLength: 6 }), fc.integer(), fc.boolean(), fc.constant(null)), async (c) => {
-        const o = await check('plain', { c, scope: 'files:write' });
-        expect(o.response.status!.code).toBe(0);
-        const v = header(o, 'x-claim-c');
-        if (v === undefined) return;
-        expect(v).toMatch(SAFE_VALUE);
-        expect(v).not.toBe('');
-        expect(Array.from(v).length).toBeLessThanOrEqual(MAX);
-      }),
+      fc.asyncProperty(
+        fc.oneof(hostile, fc.array(fc.oneof(hostile, fc.integer(), fc.boolean()), { maxLength: 6 }), fc.integer(), fc.boolean(), fc.constant(null)),
+        async (c) => {
+          const o = await check('plain', { c, scope: 'files:write' });
+          expect(o.response.status!.code).toBe(0);
+          const v = header(o, 'x-claim-c');
+          if (v === undefined) return;
+          expect(v).toMatch(SAFE_VALUE);
+          expect(v).not.toBe('');
+          expect(Array.from(v).length).toBeLessThanOrEqual(MAX);
+        },
+      ),
       { numRuns: 60 },
     );
   });

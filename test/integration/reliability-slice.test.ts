@@ -17,7 +17,10 @@ describe('reliability slice', () => {
       maxBuffer: 64 * 1024 * 1024,
       timeout: 420_000,
     }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
-    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { targets: { what: string; ok: boolean; value: unknown }[]; results: Record<string, any> };
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      targets: { what: string; ok: boolean; value: unknown }[];
+      results: Record<string, any>;
+    };
     // Timings and RSS depend on the machine (and its other load): reported by the bench, not asserted here.
     const counting = report.targets.filter((t) => !/stall|RSS/.test(t.what));
     expect(counting.filter((t) => !t.ok)).toEqual([]);

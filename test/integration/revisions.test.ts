@@ -48,7 +48,14 @@ describe('revisions identify policy and data; kept as bytes; the watch sees only
     dataFile = join(tmp, 'w', 'data.yaml');
     await setData(['a']);
     const cfg = loadConfig({
-      flags: { 'grpc-addr': '127.0.0.1:0', 'http-addr': '127.0.0.1:0', 'admin-addr': '127.0.0.1:0', policy: join(tmp, 'policy'), data: [dataFile], entrypoint: 'rev/decision' },
+      flags: {
+        'grpc-addr': '127.0.0.1:0',
+        'http-addr': '127.0.0.1:0',
+        'admin-addr': '127.0.0.1:0',
+        policy: join(tmp, 'policy'),
+        data: [dataFile],
+        entrypoint: 'rev/decision',
+      },
       env: {},
     });
     cfg.policy.watch_debounce_ms = 50;
@@ -61,7 +68,10 @@ describe('revisions identify policy and data; kept as bytes; the watch sees only
         },
       });
     const { createDecisionLogger } = await import('../../src/observability/decision-log.js');
-    app = await startApp(cfg, { logger: pino({ level: 'debug' }, sink(logs)), decisionLog: createDecisionLogger({ destination: sink(decisions), redactFields: [], allowSampleRate: 1, logInput: false }) });
+    app = await startApp(cfg, {
+      logger: pino({ level: 'debug' }, sink(logs)),
+      decisionLog: createDecisionLogger({ destination: sink(decisions), redactFields: [], allowSampleRate: 1, logInput: false }),
+    });
     client = checkClient(`127.0.0.1:${app.grpc.port}`);
   }, 60_000);
   afterAll(async () => {
@@ -88,7 +98,10 @@ describe('revisions identify policy and data; kept as bytes; the watch sees only
     expect((await app.metrics.text()).body).toContain(`mcp_authz_policy_info{revision="${second.revision}"`);
     expect(decisions.at(-1)!.policy).toBe(second.revision);
 
-    const res = await fetch(`http://127.0.0.1:${app.admin.port}/v1/policies/rollback`, { method: 'POST', body: JSON.stringify({ revision: first.revision }) });
+    const res = await fetch(`http://127.0.0.1:${app.admin.port}/v1/policies/rollback`, {
+      method: 'POST',
+      body: JSON.stringify({ revision: first.revision }),
+    });
     expect(res.status).toBe(200);
     expect(app.policy()!.revision).toBe(first.revision);
     // Instantiated again from the kept bytes, not the old live instance.

@@ -96,7 +96,9 @@ describe('OpenTelemetry traces to an in-process OTLP receiver', () => {
   it('continues a B3 trace when there is no traceparent', async () => {
     const traceId = '80f198ee56343ba864fe8b2a57d3eff7';
     await server.client.check(
-      mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { 'x-b3-traceid': traceId, 'x-b3-spanid': 'e457b5a2e4d86bd1', 'x-b3-sampled': '1' } }),
+      mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), {
+        headers: { 'x-b3-traceid': traceId, 'x-b3-spanid': 'e457b5a2e4d86bd1', 'x-b3-sampled': '1' },
+      }),
     );
     const check = await until(() => receiver.spans.find((s) => s.traceId === traceId && s.name === 'ext_authz.check'), 'the B3 check span');
     expect(check.parentSpanId).toBe('e457b5a2e4d86bd1');
@@ -106,7 +108,9 @@ describe('OpenTelemetry traces to an in-process OTLP receiver', () => {
 
   it('puts the trace id in the decision log', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
-    await server.client.check(mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' }), { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } }));
+    await server.client.check(
+      mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' }), { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } }),
+    );
     const line = await until(() => server.decisions.find((d) => d.trace_id === traceId), 'decision log line');
     expect(line.decision).toBe('deny');
   });

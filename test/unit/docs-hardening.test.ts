@@ -37,7 +37,7 @@ describe('docs pin the hardening codes and fields', () => {
   });
 
   it('documents every pack data key', () => {
-    const shape = (packConfigSchema as unknown as { _def: { schema?: { shape: Record<string, unknown> } }; shape?: Record<string, unknown> });
+    const shape = packConfigSchema as unknown as { _def: { schema?: { shape: Record<string, unknown> } }; shape?: Record<string, unknown> };
     const keys = Object.keys(shape.shape ?? shape._def.schema?.shape ?? {});
     expect(keys.length).toBeGreaterThan(10);
     for (const k of keys) expect(docs, k).toContain(`\`${k}`);

@@ -103,14 +103,16 @@ export function ApprovalsPage() {
           <thead><tr><th>when</th><th>action</th><th>who</th><th>approval</th><th>reason</th></tr></thead>
           <tbody>
             ${history.map(
-              (e) => html`<tr><td>${dateTime(e.at)}</td><td>${e.action}</td><td>${e.actor ?? '-'}</td><td class="mono">${e.approval_id.slice(0, 19)}…</td><td>${e.reason ?? ''}</td></tr>`,
+              (e) =>
+                html`<tr><td>${dateTime(e.at)}</td><td>${e.action}</td><td>${e.actor ?? '-'}</td><td class="mono">${e.approval_id.slice(0, 19)}…</td><td>${e.reason ?? ''}</td></tr>`,
             )}
           </tbody>
         </table>
       </div>
       <div class="card">
-        ${selected
-          ? html`<h2>Approval</h2>
+        ${
+          selected
+            ? html`<h2>Approval</h2>
               <dl>
                 <dt>id</dt><dd class="mono">${selected.approval.id}</dd>
                 <dt>status</dt><dd><${Badge} value=${selected.approval.status} /></dd>
@@ -126,7 +128,8 @@ export function ApprovalsPage() {
               <pre>${pretty(selected.approval.calls)}</pre>
               <h2>Audit trail</h2>
               <table>${selected.events.map((e: any) => html`<tr><td>${dateTime(e.at)}</td><td>${e.action}</td><td>${e.actor ?? '-'}</td><td>${e.reason ?? ''}</td></tr>`)}</table>`
-          : html`<p class="muted">Select an approval to see its calls and audit trail.</p>`}
+            : html`<p class="muted">Select an approval to see its calls and audit trail.</p>`
+        }
       </div>
     </div>
   `;

@@ -87,8 +87,9 @@ export function DecisionsPage() {
         ${rows.length === 0 && html`<p class="muted">No decisions yet.</p>`}
       </div>
       <div class="card" id="decision-detail">
-        ${selected
-          ? html`<h2>Decision #${selected.seq}</h2>
+        ${
+          selected
+            ? html`<h2>Decision #${selected.seq}</h2>
               <dl>
                 <dt>decision</dt><dd><${Badge} value=${selected.decision} /> <span class="muted">${selected.reason_code}${selected.http_status ? ` · HTTP ${selected.http_status}` : ''}</span></dd>
                 <dt>rule</dt><dd>${selected.rule ?? '-'}</dd>
@@ -102,7 +103,8 @@ export function DecisionsPage() {
               </dl>
               <h2>Input (redacted)</h2>
               <pre>${pretty(selected.input)}</pre>`
-          : html`<p class="muted">Select a decision to see its redacted input, matched rules, revision and trace id.</p>`}
+            : html`<p class="muted">Select a decision to see its redacted input, matched rules, revision and trace id.</p>`
+        }
       </div>
     </div>
   `;

@@ -22,7 +22,8 @@ export async function api<T = any>(path: string, init: { method?: string; body?:
   return data as T;
 }
 
-export const Badge = ({ value, label }: { value: string; label?: string }) => html`<span class=${`badge ${value}`}>${label ?? value.replace('_', ' ')}</span>`;
+export const Badge = ({ value, label }: { value: string; label?: string }) =>
+  html`<span class=${`badge ${value}`}>${label ?? value.replace('_', ' ')}</span>`;
 
 export const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '-');
 export const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '-');

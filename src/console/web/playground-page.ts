@@ -2,7 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, Badge, html, pretty } from './html.js';
 
 const EXAMPLE = JSON.stringify(
-  { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'http_proxy', arguments: { url: 'https://api.stripe.com/v1/charges', body: { amount: 50000 } } } },
+  {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'http_proxy', arguments: { url: 'https://api.stripe.com/v1/charges', body: { amount: 50000 } } },
+  },
   null,
   2,
 );
@@ -30,7 +35,10 @@ export function PlaygroundPage() {
   const [cases, setCases] = useState<any>(null);
 
   useEffect(() => {
-    void api('/v1/policies').then((r) => setRevisions(r.revisions), (e) => setError(e.message));
+    void api('/v1/policies').then(
+      (r) => setRevisions(r.revisions),
+      (e) => setError(e.message),
+    );
     void api('/v1/playground/suites').then((r) => {
       setSuites(r.suites);
       setSuite(r.suites[0] ?? '');
@@ -40,7 +48,12 @@ export function PlaygroundPage() {
   const run = async () => {
     setError('');
     try {
-      setResult(await api('/v1/playground/check', { method: 'POST', body: { body, headers: parseHeaders(headers), ...(principal ? { principal } : {}), ...(revision ? { revision } : {}) } }));
+      setResult(
+        await api('/v1/playground/check', {
+          method: 'POST',
+          body: { body, headers: parseHeaders(headers), ...(principal ? { principal } : {}), ...(revision ? { revision } : {}) },
+        }),
+      );
     } catch (e) {
       setResult(null);
       setError((e as Error).message);
@@ -81,8 +94,9 @@ export function PlaygroundPage() {
         ${cases && html`<pre id="cases-output">${cases.running ? 'running…' : (cases.output ?? cases.error)}</pre>`}
       </div>
       <div class="card" id="check-result">
-        ${result
-          ? html`<h2>Result</h2>
+        ${
+          result
+            ? html`<h2>Result</h2>
               <dl>
                 <dt>decision</dt><dd><${Badge} value=${result.decision} /> <span class="muted" id="reason-code">${result.reason_code}</span></dd>
                 <dt>rule</dt><dd id="result-rule">${result.rule ?? '-'}</dd>
@@ -96,7 +110,8 @@ export function PlaygroundPage() {
               <h2>Input</h2>
               <pre id="result-input">${pretty(result.input)}</pre>
               <details><summary>Full result (mcp-authz check --json)</summary><pre id="result-json">${pretty(result)}</pre></details>`
-          : html`<p class="muted">Edit the request and press Check: the answer is exactly what <span class="mono">mcp-authz check --json</span> prints for it.</p>`}
+            : html`<p class="muted">Edit the request and press Check: the answer is exactly what <span class="mono">mcp-authz check --json</span> prints for it.</p>`
+        }
       </div>
     </div>
   `;

@@ -10,13 +10,20 @@ function escapeRune(ch: string, quote: string, asciiOnly: boolean): string {
   if (ch === quote || ch === '\\') return `\\${ch}`;
   if (asciiOnly ? r < 0x80 && isPrint(ch) : isPrint(ch)) return ch;
   switch (ch) {
-    case '\u0007': return '\\a';
-    case '\b': return '\\b';
-    case '\f': return '\\f';
-    case '\n': return '\\n';
-    case '\r': return '\\r';
-    case '\t': return '\\t';
-    case '\v': return '\\v';
+    case '\u0007':
+      return '\\a';
+    case '\b':
+      return '\\b';
+    case '\f':
+      return '\\f';
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case '\t':
+      return '\\t';
+    case '\v':
+      return '\\v';
   }
   if (r < ' '.codePointAt(0)! || r === 0x7f) return `\\x${r.toString(16).padStart(2, '0')}`;
   if (r >= 0xd800 && r <= 0xdfff) return '\\ufffd';

@@ -178,7 +178,12 @@ export const NATIVE_BUILTINS: (NativeOverride & { impl: HostBuiltin })[] = [
       const count = toBigInt(n);
       if (!isString(p) || !isString(s) || count === undefined || count < -(2n ** 63n) || count >= 2n ** 63n) return undefined;
       const c = compileRe2(p);
-      return c && findAllIndex(c, s, Number(count)).map((m) => Array.from({ length: m.length / 2 }, (_, g) => (m[2 * g]! >= 0 ? s.slice(m[2 * g], m[2 * g + 1]) : '')));
+      return (
+        c &&
+        findAllIndex(c, s, Number(count)).map((m) =>
+          Array.from({ length: m.length / 2 }, (_, g) => (m[2 * g]! >= 0 ? s.slice(m[2 * g], m[2 * g + 1]) : '')),
+        )
+      );
     },
   },
   { builtin: 'indexof', cName: 'opa_strings_indexof', impl: indexOf },

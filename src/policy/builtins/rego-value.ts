@@ -90,9 +90,9 @@ export function parseRegoValue(text: string): RegoValue {
       i += 5;
       return { t: 'set', items: [] };
     }
-    if (text.startsWith('true', i)) return (i += 4), { t: 'bool', v: true };
-    if (text.startsWith('false', i)) return (i += 5), { t: 'bool', v: false };
-    if (text.startsWith('null', i)) return (i += 4), { t: 'null' };
+    if (text.startsWith('true', i)) return ((i += 4), { t: 'bool', v: true });
+    if (text.startsWith('false', i)) return ((i += 5), { t: 'bool', v: false });
+    if (text.startsWith('null', i)) return ((i += 4), { t: 'null' });
     const m = /^-?[0-9][0-9.eE+-]*/.exec(text.slice(i, i + 4096)) ?? /^-?[0-9][0-9.eE+-]*/.exec(text.slice(i));
     if (!m) return fail();
     i += m[0].length;
@@ -220,8 +220,16 @@ export function regoString(v: RegoValue, quote: (s: string) => string = JSON.str
     case 'arr':
       return `[${v.items.map((x) => regoString(x, quote)).join(', ')}]`;
     case 'set':
-      return v.items.length ? `{${sorted(v.items).map((x) => regoString(x, quote)).join(', ')}}` : 'set()';
+      return v.items.length
+        ? `{${sorted(v.items)
+            .map((x) => regoString(x, quote))
+            .join(', ')}}`
+        : 'set()';
     case 'obj':
-      return v.entries.length ? `{${sortedEntries(v.entries).map(([k, x]) => `${regoString(k, quote)}: ${regoString(x, quote)}`).join(', ')}}` : '{}';
+      return v.entries.length
+        ? `{${sortedEntries(v.entries)
+            .map(([k, x]) => `${regoString(k, quote)}: ${regoString(x, quote)}`)
+            .join(', ')}}`
+        : '{}';
   }
 }

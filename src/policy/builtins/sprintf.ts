@@ -41,7 +41,19 @@ interface Flags {
   prec: number;
 }
 
-const clear = (): Flags => ({ widPresent: false, precPresent: false, minus: false, plus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false, wid: 0, prec: 0 });
+const clear = (): Flags => ({
+  widPresent: false,
+  precPresent: false,
+  minus: false,
+  plus: false,
+  sharp: false,
+  space: false,
+  zero: false,
+  plusV: false,
+  sharpV: false,
+  wid: 0,
+  prec: 0,
+});
 const runeCount = (s: string): number => [...s].length;
 const tooLarge = (x: number): boolean => x > 1e6 || x < -1e6;
 

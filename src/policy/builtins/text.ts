@@ -152,9 +152,31 @@ function toFloat64Bits(n: bigint, d: bigint): { mant: bigint; exp: bigint } {
 }
 
 const BYTE_UNITS: Record<string, bigint> = {
-  '': 1n, kb: 1000n, k: 1000n, kib: 1024n, ki: 1024n, mb: 1000n ** 2n, m: 1000n ** 2n, mib: 1024n ** 2n, mi: 1024n ** 2n,
-  gb: 1000n ** 3n, g: 1000n ** 3n, gib: 1024n ** 3n, gi: 1024n ** 3n, tb: 1000n ** 4n, t: 1000n ** 4n, tib: 1024n ** 4n, ti: 1024n ** 4n,
-  pb: 1000n ** 5n, p: 1000n ** 5n, pib: 1024n ** 5n, pi: 1024n ** 5n, eb: 1000n ** 6n, e: 1000n ** 6n, eib: 1024n ** 6n, ei: 1024n ** 6n,
+  '': 1n,
+  kb: 1000n,
+  k: 1000n,
+  kib: 1024n,
+  ki: 1024n,
+  mb: 1000n ** 2n,
+  m: 1000n ** 2n,
+  mib: 1024n ** 2n,
+  mi: 1024n ** 2n,
+  gb: 1000n ** 3n,
+  g: 1000n ** 3n,
+  gib: 1024n ** 3n,
+  gi: 1024n ** 3n,
+  tb: 1000n ** 4n,
+  t: 1000n ** 4n,
+  tib: 1024n ** 4n,
+  ti: 1024n ** 4n,
+  pb: 1000n ** 5n,
+  p: 1000n ** 5n,
+  pib: 1024n ** 5n,
+  pi: 1024n ** 5n,
+  eb: 1000n ** 6n,
+  e: 1000n ** 6n,
+  eib: 1024n ** 6n,
+  ei: 1024n ** 6n,
 };
 
 /** units.parse_bytes: the amount as a 64-bit-mantissa big.Float, times the unit, truncated to an integer. */
@@ -177,12 +199,30 @@ function parseBytes(raw: unknown): bigint | undefined {
 }
 
 const SI_UNITS: Record<string, { n: bigint; d: bigint }> = {
-  '': { n: 1n, d: 1n }, k: { n: 1000n, d: 1n }, K: { n: 1000n, d: 1n }, ki: { n: 1024n, d: 1n }, Ki: { n: 1024n, d: 1n },
-  M: { n: 1000n ** 2n, d: 1n }, mi: { n: 1024n ** 2n, d: 1n }, Mi: { n: 1024n ** 2n, d: 1n },
-  g: { n: 1000n ** 3n, d: 1n }, G: { n: 1000n ** 3n, d: 1n }, gi: { n: 1024n ** 3n, d: 1n }, Gi: { n: 1024n ** 3n, d: 1n },
-  t: { n: 1000n ** 4n, d: 1n }, T: { n: 1000n ** 4n, d: 1n }, ti: { n: 1024n ** 4n, d: 1n }, Ti: { n: 1024n ** 4n, d: 1n },
-  p: { n: 1000n ** 5n, d: 1n }, P: { n: 1000n ** 5n, d: 1n }, pi: { n: 1024n ** 5n, d: 1n }, Pi: { n: 1024n ** 5n, d: 1n },
-  e: { n: 1000n ** 6n, d: 1n }, E: { n: 1000n ** 6n, d: 1n }, ei: { n: 1024n ** 6n, d: 1n }, Ei: { n: 1024n ** 6n, d: 1n },
+  '': { n: 1n, d: 1n },
+  k: { n: 1000n, d: 1n },
+  K: { n: 1000n, d: 1n },
+  ki: { n: 1024n, d: 1n },
+  Ki: { n: 1024n, d: 1n },
+  M: { n: 1000n ** 2n, d: 1n },
+  mi: { n: 1024n ** 2n, d: 1n },
+  Mi: { n: 1024n ** 2n, d: 1n },
+  g: { n: 1000n ** 3n, d: 1n },
+  G: { n: 1000n ** 3n, d: 1n },
+  gi: { n: 1024n ** 3n, d: 1n },
+  Gi: { n: 1024n ** 3n, d: 1n },
+  t: { n: 1000n ** 4n, d: 1n },
+  T: { n: 1000n ** 4n, d: 1n },
+  ti: { n: 1024n ** 4n, d: 1n },
+  Ti: { n: 1024n ** 4n, d: 1n },
+  p: { n: 1000n ** 5n, d: 1n },
+  P: { n: 1000n ** 5n, d: 1n },
+  pi: { n: 1024n ** 5n, d: 1n },
+  Pi: { n: 1024n ** 5n, d: 1n },
+  e: { n: 1000n ** 6n, d: 1n },
+  E: { n: 1000n ** 6n, d: 1n },
+  ei: { n: 1024n ** 6n, d: 1n },
+  Ei: { n: 1024n ** 6n, d: 1n },
 };
 /** 0.001 as big.Rat.SetFloat64 takes it: the double nearest to 0.001, exactly. */
 const MILLI = { n: 1152921504606847n, d: 2n ** 60n };

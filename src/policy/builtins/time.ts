@@ -57,7 +57,7 @@ type Zone = { name: 'UTC' } | { name: string; format: Intl.DateTimeFormat };
 const zones = new Map<string, Zone | null>();
 function loadZone(name: string): Zone | undefined {
   if (name === '' || name === 'UTC') return { name: 'UTC' };
-  const id = name === 'Local' ? (process.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone) : name;
+  const id = name === 'Local' ? process.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone : name;
   let z = zones.get(id);
   if (z === undefined) {
     z = null;
@@ -65,7 +65,15 @@ function loadZone(name: string): Zone | undefined {
     if (/^[A-Za-z]/.test(id)) {
       try {
         const format = new Intl.DateTimeFormat('en-US', {
-          timeZone: id, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
+          timeZone: id,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: 'numeric',
+          day: 'numeric',
+          hour: 'numeric',
+          minute: 'numeric',
+          second: 'numeric',
+          era: 'short',
         });
         const resolved = format.resolvedOptions().timeZone;
         if (resolved === id || resolved.toLowerCase() !== id.toLowerCase()) z = resolved === 'UTC' ? { name: 'UTC' } : { name: id, format };
@@ -86,7 +94,8 @@ function offsetAt(zone: Zone, unixSec: bigint): bigint {
   for (const part of zone.format.formatToParts(new Date(Number(unixSec * 1000n)))) p[part.type] = part.value;
   let year = BigInt(p.year!);
   if (p.era === 'BC' || p.era === 'B') year = 1n - year;
-  const local = (daysFromCivil(year, BigInt(p.month!), BigInt(p.day!)) * 86400n) + BigInt(p.hour!) * 3600n + BigInt(p.minute!) * 60n + BigInt(p.second!);
+  const local =
+    daysFromCivil(year, BigInt(p.month!), BigInt(p.day!)) * 86400n + BigInt(p.hour!) * 3600n + BigInt(p.minute!) * 60n + BigInt(p.second!);
   return local - unixSec;
 }
 
@@ -286,7 +295,7 @@ export function parseRfc3339Ns(s: unknown): bigint | undefined {
   return inRange(sec * NS + nsec);
 }
 
-const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, 'µs': 1000n, 'μs': 1000n, ms: 1_000_000n, s: NS, m: 60n * NS, h: 3600n * NS };
+const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, µs: 1000n, μs: 1000n, ms: 1_000_000n, s: NS, m: 60n * NS, h: 3600n * NS };
 const LIMIT = 2n ** 63n;
 
 /** Go's time.ParseDuration, overflow checks and float rounding of fractions included. */

@@ -9,7 +9,14 @@ import { resolveYamlScalar, yamlKeyLess } from './yaml.js';
  * port of the emitter's decisions for such documents (yaml.v3 encode.go stringv/floatv, emitterc.go
  * analyze_scalar/select_scalar_style and the scalar writers); lines are never folded (OPA's encoder has no width).
  */
-type Y = { k: 'null' } | { k: 'bool'; v: boolean } | { k: 'int'; text: string } | { k: 'float'; v: number } | { k: 'str'; v: string } | { k: 'seq'; items: Y[] } | { k: 'map'; entries: [string, Y][] };
+type Y =
+  | { k: 'null' }
+  | { k: 'bool'; v: boolean }
+  | { k: 'int'; text: string }
+  | { k: 'float'; v: number }
+  | { k: 'str'; v: string }
+  | { k: 'seq'; items: Y[] }
+  | { k: 'map'; entries: [string, Y][] };
 
 class Unrepresentable extends Error {}
 
@@ -18,10 +25,11 @@ class Unrepresentable extends Error {}
  * escape) is a line break there and folds like one (a single break and the spaces around it become a space,
  * n breaks become n-1 newlines).
  */
-const foldNel = (s: string): string => s.replace(/ *(?:\u0085 *)+/g, (run) => {
-  const breaks = (run.match(/\u0085/g) ?? []).length;
-  return breaks === 0 ? run : breaks === 1 ? ' ' : '\n'.repeat(breaks - 1);
-});
+const foldNel = (s: string): string =>
+  s.replace(/ *(?:\u0085 *)+/g, (run) => {
+    const breaks = (run.match(/\u0085/g) ?? []).length;
+    return breaks === 0 ? run : breaks === 1 ? ' ' : '\n'.repeat(breaks - 1);
+  });
 
 /** A key go-yaml cannot read back from the JSON: a line break in it, or longer than YAML's 1024-character simple key. */
 function checkKey(k: string): string {
@@ -58,7 +66,8 @@ function fromRego(v: RegoValue): Y {
 
 const isBreak = (c: number) => c === 0x0a || c === 0x0d || c === 0x85 || c === 0x2028 || c === 0x2029;
 /** libyaml's is_printable, by code point. */
-const isPrintable = (c: number) => c === 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
+const isPrintable = (c: number) =>
+  c === 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
 const isBlank = (ch: string | undefined) => ch === ' ' || ch === '\t';
 
 interface Analysis {
@@ -134,7 +143,23 @@ function doubleQuoted(value: string): string {
   for (const ch of value) {
     const c = ch.codePointAt(0)!;
     if (!isPrintable(c) || c === 0xfeff || isBreak(c) || ch === '"' || ch === '\\') {
-      const named: Record<number, string> = { 0: '0', 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x1b: 'e', 0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P' };
+      const named: Record<number, string> = {
+        0: '0',
+        7: 'a',
+        8: 'b',
+        9: 't',
+        10: 'n',
+        11: 'v',
+        12: 'f',
+        13: 'r',
+        0x1b: 'e',
+        0x22: '"',
+        0x5c: '\\',
+        0x85: 'N',
+        0xa0: '_',
+        0x2028: 'L',
+        0x2029: 'P',
+      };
       if (named[c] !== undefined) out += `\\${named[c]}`;
       else if (c <= 0xff) out += `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`;
       else if (c <= 0xffff) out += `\\u${c.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -253,15 +278,18 @@ function sequence(items: Y[], indent: number): string {
   return out;
 }
 
-export const yamlMarshal = Object.assign((v: RegoValue): string | undefined => {
-  let y: Y;
-  try {
-    y = fromRego(v);
-  } catch (err) {
-    if (err instanceof Unrepresentable) return undefined;
-    throw err;
-  }
-  if (isCollection(y)) return node(y, 0);
-  const s = scalar(y, false, 2);
-  return s.block ? s.text : `${s.text}\n`;
-}, { regoValues: true });
+export const yamlMarshal = Object.assign(
+  (v: RegoValue): string | undefined => {
+    let y: Y;
+    try {
+      y = fromRego(v);
+    } catch (err) {
+      if (err instanceof Unrepresentable) return undefined;
+      throw err;
+    }
+    if (isCollection(y)) return node(y, 0);
+    const s = scalar(y, false, 2);
+    return s.block ? s.text : `${s.text}\n`;
+  },
+  { regoValues: true },
+);

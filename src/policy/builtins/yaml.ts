@@ -24,13 +24,29 @@ const TIMESTAMP = 'tag:yaml.org,2002:timestamp';
 const RESOLVABLE = new Set(['', STR, BOOL, NULL, INT, FLOAT, TIMESTAMP]);
 
 const RESOLVE_MAP: Record<string, [string, GoValue]> = {
-  true: [BOOL, true], True: [BOOL, true], TRUE: [BOOL, true],
-  false: [BOOL, false], False: [BOOL, false], FALSE: [BOOL, false],
-  '': [NULL, null], '~': [NULL, null], null: [NULL, null], Null: [NULL, null], NULL: [NULL, null],
-  '.nan': [FLOAT, NaN], '.NaN': [FLOAT, NaN], '.NAN': [FLOAT, NaN],
-  '.inf': [FLOAT, Infinity], '.Inf': [FLOAT, Infinity], '.INF': [FLOAT, Infinity],
-  '+.inf': [FLOAT, Infinity], '+.Inf': [FLOAT, Infinity], '+.INF': [FLOAT, Infinity],
-  '-.inf': [FLOAT, -Infinity], '-.Inf': [FLOAT, -Infinity], '-.INF': [FLOAT, -Infinity],
+  true: [BOOL, true],
+  True: [BOOL, true],
+  TRUE: [BOOL, true],
+  false: [BOOL, false],
+  False: [BOOL, false],
+  FALSE: [BOOL, false],
+  '': [NULL, null],
+  '~': [NULL, null],
+  null: [NULL, null],
+  Null: [NULL, null],
+  NULL: [NULL, null],
+  '.nan': [FLOAT, NaN],
+  '.NaN': [FLOAT, NaN],
+  '.NAN': [FLOAT, NaN],
+  '.inf': [FLOAT, Infinity],
+  '.Inf': [FLOAT, Infinity],
+  '.INF': [FLOAT, Infinity],
+  '+.inf': [FLOAT, Infinity],
+  '+.Inf': [FLOAT, Infinity],
+  '+.INF': [FLOAT, Infinity],
+  '-.inf': [FLOAT, -Infinity],
+  '-.Inf': [FLOAT, -Infinity],
+  '-.INF': [FLOAT, -Infinity],
   '<<': [MERGE, '<<'],
 };
 
@@ -83,7 +99,8 @@ function resolve(tag: string, input: string): [string, GoValue] {
     throw new YamlError(`cannot decode ${input} as ${tag}`);
   };
   const c = input[0];
-  const hint = input === '' ? 'N' : c === '+' || c === '-' ? 'S' : c! >= '0' && c! <= '9' ? 'D' : 'yYnNtTfFoO~'.includes(c!) ? 'M' : c === '.' ? '.' : '';
+  const hint =
+    input === '' ? 'N' : c === '+' || c === '-' ? 'S' : c! >= '0' && c! <= '9' ? 'D' : 'yYnNtTfFoO~'.includes(c!) ? 'M' : c === '.' ? '.' : '';
   if (hint !== '' && tag !== STR) {
     const item = Object.hasOwn(RESOLVE_MAP, input) ? RESOLVE_MAP[input] : undefined;
     if (item) return fail(item[0], item[1]);
@@ -249,7 +266,10 @@ export const yamlBuiltins = {
 
 /** go-yaml v3's parseTimestamp: the layouts it tries (2006-1-2, with 15:4:5.999999999 and a zone). */
 function isTimestamp(s: string): boolean {
-  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?(Z|[+-]\d{2}:\d{2}))|(?: +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?))?$/.exec(s);
+  const m =
+    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?(Z|[+-]\d{2}:\d{2}))|(?: +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?))?$/.exec(
+      s,
+    );
   if (!m) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (month < 1 || month > 12 || day < 1) return false;

@@ -50,9 +50,17 @@ describe.each(backends)('approval store: %s', (_name, open) => {
   it('records a pending approval once; retries move last seen and the ask count', async () => {
     const a = ask();
     const first = await store.resolve(a, T0);
-    expect(first).toMatchObject({ kind: 'pending', created: true, approval: { id: a.id, status: 'pending', ask_count: 1, first_seen: T0.toISOString() } });
+    expect(first).toMatchObject({
+      kind: 'pending',
+      created: true,
+      approval: { id: a.id, status: 'pending', ask_count: 1, first_seen: T0.toISOString() },
+    });
     const again = await store.resolve(a, at(5));
-    expect(again).toMatchObject({ kind: 'pending', created: false, approval: { ask_count: 2, first_seen: T0.toISOString(), last_seen: at(5).toISOString() } });
+    expect(again).toMatchObject({
+      kind: 'pending',
+      created: false,
+      approval: { ask_count: 2, first_seen: T0.toISOString(), last_seen: at(5).toISOString() },
+    });
     const pending = await store.list({ status: 'pending' }, at(6));
     expect(pending.filter((p) => p.id === a.id)).toHaveLength(1);
     const got = await store.get(a.id, at(6));
@@ -64,9 +72,17 @@ describe.each(backends)('approval store: %s', (_name, open) => {
     const a = ask();
     await store.resolve(a, T0);
     const approved = await store.approve(a.id, grant, at(1));
-    expect(approved).toMatchObject({ ok: true, approval: { status: 'approved', decided_by: 'alice', uses_left: 1, expires_at: at(601).toISOString() } });
+    expect(approved).toMatchObject({
+      ok: true,
+      approval: { status: 'approved', decided_by: 'alice', uses_left: 1, expires_at: at(601).toISOString() },
+    });
     expect(await store.resolve(a, at(2))).toMatchObject({ kind: 'granted', approval: { status: 'used', uses_left: 0 } });
-    expect(await store.resolve(a, at(3))).toMatchObject({ kind: 'pending', created: true, expired: false, approval: { status: 'pending', uses_left: null, decided_by: null } });
+    expect(await store.resolve(a, at(3))).toMatchObject({
+      kind: 'pending',
+      created: true,
+      expired: false,
+      approval: { status: 'pending', uses_left: null, decided_by: null },
+    });
     const { events } = (await store.get(a.id, at(4)))!;
     expect(events.map((e) => [e.action, e.actor])).toEqual([
       ['requested', 'payment-agent'],
@@ -93,7 +109,10 @@ describe.each(backends)('approval store: %s', (_name, open) => {
   it('a rejected approval stays rejected for retries; only pending approvals can be approved', async () => {
     const a = ask();
     await store.resolve(a, T0);
-    expect(await store.reject(a.id, { actor: 'bob', reason: 'too large' }, at(1))).toMatchObject({ ok: true, approval: { status: 'rejected', decided_by: 'bob', reason: 'too large' } });
+    expect(await store.reject(a.id, { actor: 'bob', reason: 'too large' }, at(1))).toMatchObject({
+      ok: true,
+      approval: { status: 'rejected', decided_by: 'bob', reason: 'too large' },
+    });
     expect(await store.resolve(a, at(2))).toMatchObject({ kind: 'rejected', approval: { ask_count: 2 } });
     expect(await store.approve(a.id, grant, at(3))).toEqual({ ok: false, error: 'conflict', status: 'rejected' });
     expect(await store.approve('sha256:nope', grant, at(3))).toEqual({ ok: false, error: 'not_found' });
@@ -132,7 +151,10 @@ describe.each(backends)('two store instances on one %s backend (two workers or t
   it('a grant approved through one is used through the other, exactly as many times as granted', async () => {
     const one = open();
     // The second instance opens the same file / the same key prefix.
-    const two = name === 'sqlite' ? openSqliteStore({ path: join(tmp, `a-${n}.db`), busyTimeoutMs: 2000 }) : openRedisStore({ url: redis.url, keyPrefix: `t${n}:{approvals}:`, commandTimeoutMs: 2000 });
+    const two =
+      name === 'sqlite'
+        ? openSqliteStore({ path: join(tmp, `a-${n}.db`), busyTimeoutMs: 2000 })
+        : openRedisStore({ url: redis.url, keyPrefix: `t${n}:{approvals}:`, commandTimeoutMs: 2000 });
     try {
       const a = ask();
       // Many concurrent first asks through both: one pending approval, created once.

@@ -27,9 +27,17 @@ describe('every string a decision puts on the wire is validated', () => {
   });
 
   it('query parameters that are percent-encoded go out unchanged', () => {
-    const r = validateDecision({ allowed: true, query_parameters_to_set: { 'user%20id': 'a%26b', tag: ['x=1', 'a/b?c'] }, query_parameters_to_remove: ['token'] }, opts);
+    const r = validateDecision(
+      { allowed: true, query_parameters_to_set: { 'user%20id': 'a%26b', tag: ['x=1', 'a/b?c'] }, query_parameters_to_remove: ['token'] },
+      opts,
+    );
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.decision.queryParametersToSet).toEqual([{ key: 'user%20id', value: 'a%26b' }, { key: 'tag', value: 'x=1' }, { key: 'tag', value: 'a/b?c' }]);
+    if (r.ok)
+      expect(r.decision.queryParametersToSet).toEqual([
+        { key: 'user%20id', value: 'a%26b' },
+        { key: 'tag', value: 'x=1' },
+        { key: 'tag', value: 'a/b?c' },
+      ]);
   });
 
   it('query_parameters_to_remove names are checked too', () => {
@@ -111,7 +119,9 @@ describe('a denial never reads as success', () => {
     expect(code({ allowed: false, http_status: 200, body: err })).toBe('ok');
     expect(code({ allowed: false, http_status: 200, body: `[${err},${err}]` })).toBe('ok');
     expect(code({ allowed: false, http_status: 200, body: JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }) })).toBe('decision_invalid');
-    expect(code({ allowed: false, http_status: 200, body: JSON.stringify({ jsonrpc: '2.0', id: 1, error: {}, result: {} }) })).toBe('decision_invalid');
+    expect(code({ allowed: false, http_status: 200, body: JSON.stringify({ jsonrpc: '2.0', id: 1, error: {}, result: {} }) })).toBe(
+      'decision_invalid',
+    );
     expect(code({ allowed: false, http_status: 200, body: '[]' })).toBe('decision_invalid');
   });
 

@@ -69,7 +69,11 @@ describe('validateDecision', () => {
       { key: 'x-b', value: '2', appendAction: 'APPEND_IF_EXISTS_OR_ADD' },
     ]);
     expect(r.decision.responseHeadersToAdd).toEqual([{ key: 'x-resp', value: 'r', appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
-    expect(r.decision.queryParametersToSet).toEqual([{ key: 'q', value: 'v' }, { key: 'r', value: '1' }, { key: 'r', value: '2' }]);
+    expect(r.decision.queryParametersToSet).toEqual([
+      { key: 'q', value: 'v' },
+      { key: 'r', value: '1' },
+      { key: 'r', value: '2' },
+    ]);
     expect(r.decision.requestHeadersToRemove).toEqual(['x-remove']);
     expect(r.decision.queryParametersToRemove).toEqual(['token']);
     expect(r.decision.dynamicMetadata).toEqual({ rule: 'ok', n: 1 });
@@ -77,7 +81,10 @@ describe('validateDecision', () => {
 
   it('reads denial status, body, rule and message; require_approval is a non-allow', () => {
     const deny = validateDecision({ allowed: false, http_status: 429, body: 'slow down', rule: 'rate', message: 'm' }, opts);
-    expect(deny).toMatchObject({ ok: true, decision: { allowed: false, kind: 'deny', httpStatus: 429, body: 'slow down', rule: 'rate', reasonCode: 'policy_denied' } });
+    expect(deny).toMatchObject({
+      ok: true,
+      decision: { allowed: false, kind: 'deny', httpStatus: 429, body: 'slow down', rule: 'rate', reasonCode: 'policy_denied' },
+    });
     const approval = validateDecision({ allowed: false, decision: 'require_approval', rule: 'big_payment' }, opts);
     expect(approval).toMatchObject({ ok: true, decision: { allowed: false, kind: 'require_approval', reasonCode: 'approval_required' } });
   });

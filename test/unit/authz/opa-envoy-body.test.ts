@@ -16,14 +16,22 @@ describe('parseFormBody', () => {
   });
 
   it('multipart: named form-data parts, JSON parts parsed, LF line endings accepted', () => {
-    const body = '--b\nContent-Disposition: form-data; name="j"\nContent-Type: application/json\n\n[1, "x"]\n--b\nContent-Disposition: form-data; name="t"; filename="a.txt"\n\nline 1\nline 2\n--b\nContent-Disposition: attachment; name="skip"\n\nno\n--b--\n';
+    const body =
+      '--b\nContent-Disposition: form-data; name="j"\nContent-Type: application/json\n\n[1, "x"]\n--b\nContent-Disposition: form-data; name="t"; filename="a.txt"\n\nline 1\nline 2\n--b\nContent-Disposition: attachment; name="skip"\n\nno\n--b--\n';
     expect(parseFormBody('multipart/form-data; boundary="b"', body)).toEqual({ value: { j: [[1, 'x']], t: ['line 1\nline 2'] } });
   });
 
   it('multipart: no boundary parameter leaves the body unparsed; no closing delimiter is an error', () => {
     expect(parseFormBody('multipart/form-data', '--b\r\n\r\nx\r\n--b--')).toBeUndefined();
-    expect(parseFormBody('multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nx')).toEqual({ error: 'multipart: NextPart: EOF' });
-    expect(parseFormBody('multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="a"\r\nContent-Type: application/json\r\n\r\n{bad\r\n--b--')).toHaveProperty('error');
+    expect(parseFormBody('multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nx')).toEqual({
+      error: 'multipart: NextPart: EOF',
+    });
+    expect(
+      parseFormBody(
+        'multipart/form-data; boundary=b',
+        '--b\r\nContent-Disposition: form-data; name="a"\r\nContent-Type: application/json\r\n\r\n{bad\r\n--b--',
+      ),
+    ).toHaveProperty('error');
   });
 
   it('other content types are not parsed', () => {

@@ -9,7 +9,15 @@ describe('per-request fields of a cached denial', () => {
   it('reads the ids of a single message and of each batch entry (null where there is none)', () => {
     expect(requestIds({ is_batch: false, id: 7 })).toEqual([7]);
     expect(requestIds({ is_batch: false })).toEqual([null]);
-    expect(requestIds({ is_batch: true, batch: [{ id: 'a', is_notification: false, is_response: false }, { is_notification: true, is_response: false }] })).toEqual(['a', null]);
+    expect(
+      requestIds({
+        is_batch: true,
+        batch: [
+          { id: 'a', is_notification: false, is_response: false },
+          { is_notification: true, is_response: false },
+        ],
+      }),
+    ).toEqual(['a', null]);
     expect(requestIds(undefined)).toEqual([]);
   });
 
@@ -48,12 +56,23 @@ describe('stage()', () => {
     });
     expect(t.stage('decode', () => 1)).toBe(1);
     await expect(t.stage('identity', async () => 2)).resolves.toBe(2);
-    expect(() => t.stage('decide', () => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      t.stage('decide', () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     await expect(t.stage('evaluate', () => Promise.reject(new Error('late')))).rejects.toThrow('late');
     expect(Object.keys(t.timings)).toEqual(['decode', 'identity', 'decide', 'evaluate']);
     for (const s of Object.values(t.timings)) expect(s).toBeGreaterThanOrEqual(0);
-    expect(spans).toEqual(['start decode', 'end decode', 'start identity', 'end identity', 'start decide', 'end decide', 'start evaluate', 'end evaluate']);
+    expect(spans).toEqual([
+      'start decode',
+      'end decode',
+      'start identity',
+      'end identity',
+      'start decide',
+      'end decide',
+      'start evaluate',
+      'end evaluate',
+    ]);
   });
 });

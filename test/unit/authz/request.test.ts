@@ -13,8 +13,16 @@ describe('checkRequestToInput', () => {
     const body = JSON.stringify(call);
     const { input } = checkRequestToInput(
       req(
-        { body, headers: { 'content-type': 'application/json', 'mcp-session-id': 's-1', 'mcp-protocol-version': '2025-06-18' }, host: 'mcp.example', path: '/mcp?x=1&x=2&y' },
-        { source: { principal: 'spiffe://cluster.local/ns/agents/sa/bot', address: { socket_address: { address: '10.0.0.1', port_value: 4711 } } }, context_extensions: { 'some_key': 'v' } },
+        {
+          body,
+          headers: { 'content-type': 'application/json', 'mcp-session-id': 's-1', 'mcp-protocol-version': '2025-06-18' },
+          host: 'mcp.example',
+          path: '/mcp?x=1&x=2&y',
+        },
+        {
+          source: { principal: 'spiffe://cluster.local/ns/agents/sa/bot', address: { socket_address: { address: '10.0.0.1', port_value: 4711 } } },
+          context_extensions: { some_key: 'v' },
+        },
       ),
       DEFAULT_BODY_LIMITS,
     );
@@ -61,7 +69,9 @@ describe('checkRequestToInput', () => {
     expect((unparsed(req({ body: '{"jsonrpc":"1.0"}' })).attributes as any).request.http.body).toBe('{"jsonrpc":"1.0"}');
     expect((unparsed(req({ body: '{"a":' })).attributes as any).request.http.body).toBe('{"a":');
     // The default keeps it, as OPA's Envoy plugin does.
-    expect((checkRequestToInput(req({ body: JSON.stringify(call) }), DEFAULT_BODY_LIMITS).input.attributes as any).request.http.body).toBe(JSON.stringify(call));
+    expect((checkRequestToInput(req({ body: JSON.stringify(call) }), DEFAULT_BODY_LIMITS).input.attributes as any).request.http.body).toBe(
+      JSON.stringify(call),
+    );
   });
 
   it('reports invalid UTF-8 in raw bytes instead of replacing it', () => {
@@ -103,7 +113,13 @@ describe('checkRequestToInput', () => {
     const { headers, input } = checkRequestToInput(
       req({
         headers: undefined,
-        header_map: { headers: [{ key: 'Content-Type', value: 'application/json' }, { key: 'x-a', raw_value: Buffer.from('1') }, { key: 'x-a', value: '2' }] },
+        header_map: {
+          headers: [
+            { key: 'Content-Type', value: 'application/json' },
+            { key: 'x-a', raw_value: Buffer.from('1') },
+            { key: 'x-a', value: '2' },
+          ],
+        },
         body: JSON.stringify(call),
       }),
       DEFAULT_BODY_LIMITS,
@@ -124,7 +140,13 @@ describe('checkRequestToInput', () => {
       {
         attributes: {
           request: { time: { seconds: '1700000000', nanos: 5000000 }, http: { method: 'GET', path: '/' } },
-          metadata_context: { filter_metadata: { 'envoy.filters.http.jwt_authn': { fields: { sub: { stringValue: 'u1' }, n: { numberValue: 3 }, l: { listValue: { values: [{ boolValue: true }] } } } } } },
+          metadata_context: {
+            filter_metadata: {
+              'envoy.filters.http.jwt_authn': {
+                fields: { sub: { stringValue: 'u1' }, n: { numberValue: 3 }, l: { listValue: { values: [{ boolValue: true }] } } },
+              },
+            },
+          },
         },
       },
       DEFAULT_BODY_LIMITS,

@@ -41,20 +41,34 @@ describe('toCheckResponse', () => {
     expect(res.status.code).toBe(7);
     expect(res.ok_response).toBeUndefined();
     expect(res.denied_response?.status).toEqual({ code: 403 });
-    expect(res.denied_response?.headers).toContainEqual({ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' });
+    expect(res.denied_response?.headers).toContainEqual({
+      header: { key: 'content-type', value: 'application/json' },
+      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+    });
     expect(JSON.parse(res.denied_response!.body)).toEqual({ error: 'policy_denied', rule: 'url_not_allowed', message: 'URL not in approved list' });
   });
 
   it('deny keeps a policy-supplied body and headers', () => {
-    const res = toCheckResponse(mk({ allowed: false, http_status: 429, body: 'nope', headers: { 'content-type': 'text/plain' } }), { managedHeaders: [] });
-    expect(res.denied_response).toEqual({ status: { code: 429 }, headers: [{ header: { key: 'content-type', value: 'text/plain' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }], body: 'nope' });
+    const res = toCheckResponse(mk({ allowed: false, http_status: 429, body: 'nope', headers: { 'content-type': 'text/plain' } }), {
+      managedHeaders: [],
+    });
+    expect(res.denied_response).toEqual({
+      status: { code: 429 },
+      headers: [{ header: { key: 'content-type', value: 'text/plain' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
+      body: 'nope',
+    });
   });
 
   it('server-side failures deny with their code and status', () => {
     const res = toCheckResponse(failureDecision(REASON.policyEvalError, 'boom'), { managedHeaders: [] });
     expect(res.status.code).toBe(7);
     expect(res.denied_response?.status.code).toBe(500);
-    expect(JSON.parse(res.denied_response!.body)).toEqual({ error: 'authz_error', code: 'policy_eval_error', rule: 'policy_eval_error', message: 'boom' });
+    expect(JSON.parse(res.denied_response!.body)).toEqual({
+      error: 'authz_error',
+      code: 'policy_eval_error',
+      rule: 'policy_eval_error',
+      message: 'boom',
+    });
     const bad = toCheckResponse(failureDecision(REASON.bodyDuplicateKey, 'dup'), { managedHeaders: [] });
     expect(bad.denied_response?.status.code).toBe(400);
     expect(JSON.parse(bad.denied_response!.body).error).toBe('invalid_request');
@@ -80,14 +94,21 @@ describe('wire round trip through the real message types', () => {
     const { DEFAULT_BODY_LIMITS } = await import('../../../src/mcp/parse-body.js');
     const { packageDefinition } = loadDescriptors();
     const resType = packageDefinition['envoy.service.auth.v3.CheckResponse'] as any;
-    const res = toCheckResponse(mk({ allowed: false, dynamic_metadata: { mode: 'audit', would_deny: false, n: 2, l: ['a', { b: null }] } }), { managedHeaders: [] });
+    const res = toCheckResponse(mk({ allowed: false, dynamic_metadata: { mode: 'audit', would_deny: false, n: 2, l: ['a', { b: null }] } }), {
+      managedHeaders: [],
+    });
     const back = resType.deserialize(resType.serialize(res));
     expect(back.dynamic_metadata.fields.mode).toEqual({ stringValue: 'audit' });
     expect(back.dynamic_metadata.fields.l.listValue.values[1].structValue.fields.b).toEqual({ nullValue: 'NULL_VALUE' });
     expect(back.denied_response.headers[0].append_action).toBe('OVERWRITE_IF_EXISTS_OR_ADD');
 
     const reqType = packageDefinition['envoy.service.auth.v3.CheckRequest'] as any;
-    const wire = reqType.serialize({ attributes: { metadata_context: { filter_metadata: { jwt: { fields: { sub: { stringValue: 'u1' }, n: { numberValue: 1 } } } } }, request: { http: { method: 'GET', path: '/' } } } });
+    const wire = reqType.serialize({
+      attributes: {
+        metadata_context: { filter_metadata: { jwt: { fields: { sub: { stringValue: 'u1' }, n: { numberValue: 1 } } } } },
+        request: { http: { method: 'GET', path: '/' } },
+      },
+    });
     const { input } = checkRequestToInput(reqType.deserialize(wire), DEFAULT_BODY_LIMITS);
     expect((input.attributes as any).metadataContext.filterMetadata.jwt).toEqual({ sub: 'u1', n: 1 });
   });

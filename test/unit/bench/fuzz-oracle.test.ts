@@ -5,7 +5,17 @@ import { goDecode, goFold, judgeAllowed } from '../../../bench/fuzz-oracle.mjs';
 
 const seenOf = (m: Record<string, any>) => ({
   is_batch: false,
-  messages: [{ method: m.method ?? null, id: m.id ?? null, params: m.params ?? null, tool: m.params?.name ?? null, arguments: m.params?.arguments ?? null, uri: null, is_response: false }],
+  messages: [
+    {
+      method: m.method ?? null,
+      id: m.id ?? null,
+      params: m.params ?? null,
+      tool: m.params?.name ?? null,
+      arguments: m.params?.arguments ?? null,
+      uri: null,
+      is_response: false,
+    },
+  ],
 });
 
 describe('fuzz oracle', () => {
@@ -24,12 +34,21 @@ describe('fuzz oracle', () => {
 
   it('flags what a Go upstream or a header-routing gateway reads differently', () => {
     const js = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fetch_url', arguments: { url: 'https://httpbin.org/get' } } };
-    const smuggled = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch_url","arguments":{"url":"https://httpbin.org/get","URL":"http://169.254.169.254/"}}}';
+    const smuggled =
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch_url","arguments":{"url":"https://httpbin.org/get","URL":"http://169.254.169.254/"}}}';
     const seenJs = seenOf({ ...js, params: { ...js.params, arguments: { url: 'https://httpbin.org/get', URL: 'http://169.254.169.254/' } } });
     expect(judgeAllowed(smuggled, {}, seenJs)?.kind).toBe('go_view_mismatch');
     const variant = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch_url","Arguments":{"url":"http://169.254.169.254/"}}}';
-    expect(judgeAllowed(variant, {}, seenOf({ ...js, params: { name: 'fetch_url', Arguments: { url: 'http://169.254.169.254/' } } }))?.kind).toBe('go_view_mismatch');
+    expect(judgeAllowed(variant, {}, seenOf({ ...js, params: { name: 'fetch_url', Arguments: { url: 'http://169.254.169.254/' } } }))?.kind).toBe(
+      'go_view_mismatch',
+    );
     expect(judgeAllowed(JSON.stringify(js), { 'mcp-method': 'tools/list' }, seenOf(js))?.kind).toBe('header_view_mismatch');
-    expect(judgeAllowed('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":1e400}}}', {}, seenOf({ ...js, params: { name: 't', arguments: { a: null } } }))?.kind).toBe('json_view_mismatch');
+    expect(
+      judgeAllowed(
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"a":1e400}}}',
+        {},
+        seenOf({ ...js, params: { name: 't', arguments: { a: null } } }),
+      )?.kind,
+    ).toBe('json_view_mismatch');
   });
 });

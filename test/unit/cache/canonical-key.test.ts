@@ -142,8 +142,25 @@ describe('canonicalJson', () => {
 
   it('keeps types apart and follows JSON.stringify for non-JSON values', () => {
     const distinct: unknown[] = [
-      { a: 1 }, { a: '1' }, { a: null }, {}, { a: true }, { a: 'true' }, { a: [] }, { a: {} }, { a: [null] }, { a: '' },
-      { a: 'b","c":"d' }, { a: 'b', c: 'd' }, { 'a"': 1 }, { a: '\ud800' }, { a: '\udbff' }, { a: '\ufffd' }, [1, 2], [2, 1], ['1', 2],
+      { a: 1 },
+      { a: '1' },
+      { a: null },
+      {},
+      { a: true },
+      { a: 'true' },
+      { a: [] },
+      { a: {} },
+      { a: [null] },
+      { a: '' },
+      { a: 'b","c":"d' },
+      { a: 'b', c: 'd' },
+      { 'a"': 1 },
+      { a: '\ud800' },
+      { a: '\udbff' },
+      { a: '\ufffd' },
+      [1, 2],
+      [2, 1],
+      ['1', 2],
     ];
     const forms = distinct.map((v) => canonicalJson(v, NOTHING_VOLATILE));
     expect(new Set(forms).size).toBe(distinct.length);
@@ -157,9 +174,24 @@ describe('canonicalJson', () => {
 });
 
 /** A realistic input built by the real request → input code, with the volatile fields set per request. */
-function realInput(opts: { requestId: string; trace: string; seconds: string; streamId: string; port: number; args?: Record<string, unknown>; id?: number | string; extraHeaders?: Record<string, string> }) {
+function realInput(opts: {
+  requestId: string;
+  trace: string;
+  seconds: string;
+  streamId: string;
+  port: number;
+  args?: Record<string, unknown>;
+  id?: number | string;
+  extraHeaders?: Record<string, string>;
+}) {
   const req = mcpCheckRequest(toolCall('fetch_url', opts.args ?? { url: 'https://example.com/' }, opts.id ?? 2), {
-    headers: { 'x-request-id': opts.requestId, traceparent: `00-${opts.trace}-00f067aa0ba902b7-01`, 'x-b3-traceid': opts.trace, 'mcp-session-id': 's-1', ...opts.extraHeaders },
+    headers: {
+      'x-request-id': opts.requestId,
+      traceparent: `00-${opts.trace}-00f067aa0ba902b7-01`,
+      'x-b3-traceid': opts.trace,
+      'mcp-session-id': 's-1',
+      ...opts.extraHeaders,
+    },
   }) as any;
   req.attributes.request.time = { seconds: opts.seconds, nanos: 0 };
   req.attributes.request.http.id = opts.streamId;
@@ -191,7 +223,8 @@ describe('volatile fields', () => {
     const b = realInput({ requestId: 'b', trace: '2'.repeat(32), seconds: '1700000001', streamId: '2', port: 40001 });
     expect(keyJson(a, NOTHING_VOLATILE)).not.toBe(keyJson(b, NOTHING_VOLATILE));
     const text = canonicalJson(a, DEFAULTS);
-    for (const dropped of ['x-request-id', 'traceparent', 'x-b3-traceid', '"time"', '"portValue":40000', '"id":"1"']) expect(text).not.toContain(dropped);
+    for (const dropped of ['x-request-id', 'traceparent', 'x-b3-traceid', '"time"', '"portValue":40000', '"id":"1"'])
+      expect(text).not.toContain(dropped);
     for (const kept of ['mcp-session-id', '"portValue":8080', '"address":"10.1.2.3"', 'fetch_url', '"id":2']) expect(text).toContain(kept);
   });
 
@@ -202,7 +235,16 @@ describe('volatile fields', () => {
         fc.oneof(
           fc.record({ args: fc.dictionary(fc.string(), fc.jsonValue()) }),
           fc.record({ id: fc.oneof(fc.integer(), fc.string()) }),
-          fc.record({ extraHeaders: fc.dictionary(fc.string({ minLength: 1 }).map((s) => `x-${s.toLowerCase()}`).filter((h) => !DEFAULT_VOLATILE_HEADERS.includes(h)), fc.string(), { minKeys: 1 }) }),
+          fc.record({
+            extraHeaders: fc.dictionary(
+              fc
+                .string({ minLength: 1 })
+                .map((s) => `x-${s.toLowerCase()}`)
+                .filter((h) => !DEFAULT_VOLATILE_HEADERS.includes(h)),
+              fc.string(),
+              { minKeys: 1 },
+            ),
+          }),
         ),
         (change) => {
           const changed = realInput({ ...base, ...change });
@@ -229,7 +271,7 @@ describe('volatile fields', () => {
     expect(keyJson(other, DEFAULTS)).not.toBe(keyJson(input, DEFAULTS));
   });
 
-  it('keyJson writes what JSON.stringify writes (outside the attributes), minus the spec\'s fields; `*` means array elements only', () => {
+  it("keyJson writes what JSON.stringify writes (outside the attributes), minus the spec's fields; `*` means array elements only", () => {
     const notAttributes = (v: unknown): boolean => v === null || typeof v !== 'object' || Array.isArray(v) || !('attributes' in v);
     fc.assert(
       fc.property(fc.jsonValue().filter(notAttributes), (v) => {
@@ -237,7 +279,13 @@ describe('volatile fields', () => {
       }),
       { numRuns: 300 },
     );
-    const spec = compileKeySpec({ volatileHeaders: [], volatilePaths: [['parsed_body', '*', 'id'], ['parsed_body', 'id']] });
+    const spec = compileKeySpec({
+      volatileHeaders: [],
+      volatilePaths: [
+        ['parsed_body', '*', 'id'],
+        ['parsed_body', 'id'],
+      ],
+    });
     expect(keyJson({ parsed_body: [{ id: 1, m: 'a' }, { id: 2 }] }, spec)).toBe('{"parsed_body":[{"m":"a"},{}]}');
     expect(keyJson({ parsed_body: { id: 1, '*': { id: 5 } } }, spec)).toBe('{"parsed_body":{"*":{"id":5}}}');
     expect(() => keyJson({ n: 1n }, spec)).toThrow(TypeError);
@@ -249,12 +297,28 @@ describe('volatile fields', () => {
   });
 
   it('drops volatile entries from a raw header list, in any case, and honours custom lists', () => {
-    const withList = (id: string) => ({ attributes: { request: { http: { headerMap: { headers: [{ key: 'X-Request-Id', value: id }, { key: 'x-tenant', value: 't1' }] } } } } });
+    const withList = (id: string) => ({
+      attributes: {
+        request: {
+          http: {
+            headerMap: {
+              headers: [
+                { key: 'X-Request-Id', value: id },
+                { key: 'x-tenant', value: 't1' },
+              ],
+            },
+          },
+        },
+      },
+    });
     expect(canonicalJson(withList('a'), DEFAULTS)).toBe(canonicalJson(withList('b'), DEFAULTS));
     expect(canonicalJson(withList('a'), DEFAULTS)).toContain('x-tenant');
 
     const custom = compileKeySpec({ volatileHeaders: ['X-Tenant'], volatilePaths: [['mcp', 'id']] });
-    const h = (tenant: string, id: number) => ({ attributes: { request: { http: { headers: { 'x-tenant': tenant, 'x-request-id': 'same' } } } }, mcp: { id } });
+    const h = (tenant: string, id: number) => ({
+      attributes: { request: { http: { headers: { 'x-tenant': tenant, 'x-request-id': 'same' } } } },
+      mcp: { id },
+    });
     expect(canonicalJson(h('t1', 1), custom)).toBe(canonicalJson(h('t2', 2), custom));
     expect(canonicalJson(h('t1', 1), custom)).toContain('x-request-id');
     expect(DEFAULT_VOLATILE_HEADERS).toContain('traceparent');

@@ -14,15 +14,35 @@ const policy = (overrides: Partial<{ revision: string; sha256: string; dataSha25
 });
 
 /** An input document as the pipeline builds it before facts (body parsed, identity and minute set). */
-const doc = (tool: string, opts: { requestId?: string; id?: number | string; rawBody?: string; parsed?: boolean; minute?: number; agent?: string } = {}): KeyDocument => {
-  const mcp: object = opts.parsed === false ? { is_batch: false, error: { code: 'body_invalid_json', message: 'x' } } : { method: 'tools/call', id: opts.id ?? 1, tool, params: { name: tool, arguments: {} }, arguments: {}, is_batch: false, is_notification: false, is_response: false };
+const doc = (
+  tool: string,
+  opts: { requestId?: string; id?: number | string; rawBody?: string; parsed?: boolean; minute?: number; agent?: string } = {},
+): KeyDocument => {
+  const mcp: object =
+    opts.parsed === false
+      ? { is_batch: false, error: { code: 'body_invalid_json', message: 'x' } }
+      : {
+          method: 'tools/call',
+          id: opts.id ?? 1,
+          tool,
+          params: { name: tool, arguments: {} },
+          arguments: {},
+          is_batch: false,
+          is_notification: false,
+          is_response: false,
+        };
   const message = { jsonrpc: '2.0', id: opts.id ?? 1, method: 'tools/call', params: { name: tool, arguments: {} } };
   const body = opts.rawBody ?? JSON.stringify(message);
   return {
     attributes: {
       request: {
         time: `2026-11-22T10:00:0${Math.floor(Math.random() * 10)}Z`,
-        http: { method: 'POST', body, size: String(body.length), headers: { 'x-request-id': opts.requestId ?? 'r-1', 'content-type': 'application/json', 'content-length': String(body.length) } },
+        http: {
+          method: 'POST',
+          body,
+          size: String(body.length),
+          headers: { 'x-request-id': opts.requestId ?? 'r-1', 'content-type': 'application/json', 'content-length': String(body.length) },
+        },
       },
     },
     parsed_path: ['mcp'],
@@ -40,7 +60,14 @@ type V = { answer: string };
 
 function cacheWithEvents(opts: Partial<DecisionCacheOptions<V>> = {}) {
   const events: string[] = [];
-  const cache = createDecisionCache<V>({ maxEntries: 100, maxBytes: 1 << 20, ttlMs: 60_000, sizeOf: (v) => 2 * v.answer.length, onEviction: (r) => events.push(`eviction:${r}`), ...opts });
+  const cache = createDecisionCache<V>({
+    maxEntries: 100,
+    maxBytes: 1 << 20,
+    ttlMs: 60_000,
+    sizeOf: (v) => 2 * v.answer.length,
+    onEviction: (r) => events.push(`eviction:${r}`),
+    ...opts,
+  });
   /** Look up; on a miss store `answer`. Returns the outcome's status (and records it). */
   const use = (p: ReturnType<typeof policy>, d: KeyDocument, answer = 'yes'): string => {
     const l = cache.lookup(p, d);

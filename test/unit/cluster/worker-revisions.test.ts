@@ -16,7 +16,11 @@ describe('WorkerRevisions', () => {
     const built = await buildBundleFile();
     tmp = built.tmp;
     const p1 = await loadPolicyFromFiles({ bundle: built.file, dataFiles: [], entrypoint: 'mcp/authz/decision', maxMemoryPages: 2048 });
-    const a2 = { ...p1.artifact, dataJson: JSON.stringify({ ...JSON.parse(p1.artifact.dataJson), mcp_authz: { approved_hosts: ['example.com'] } }), revision: 'v2' };
+    const a2 = {
+      ...p1.artifact,
+      dataJson: JSON.stringify({ ...JSON.parse(p1.artifact.dataJson), mcp_authz: { approved_hosts: ['example.com'] } }),
+      revision: 'v2',
+    };
     const p2 = await instantiateArtifact(a2);
     v1 = { key: revisionKey(p1), artifact: p1.artifact };
     v2 = { key: revisionKey(p2), artifact: a2 };

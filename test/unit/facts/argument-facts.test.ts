@@ -55,7 +55,15 @@ describe('computeArgumentFacts', () => {
 
 describe('addArgumentFacts', () => {
   const input = (mcp: Record<string, unknown>): PolicyInput =>
-    ({ attributes: {}, parsed_path: [], parsed_query: {}, parsed_body: undefined, truncated_body: false, version: { encoding: 'protojson', ext_authz: 'v3' }, mcp }) as unknown as PolicyInput;
+    ({
+      attributes: {},
+      parsed_path: [],
+      parsed_query: {},
+      parsed_body: undefined,
+      truncated_body: false,
+      version: { encoding: 'protojson', ext_authz: 'v3' },
+      mcp,
+    }) as unknown as PolicyInput;
 
   it('adds urls, findings and facts_truncated to a tools/call', () => {
     const i = input({ is_batch: false, method: 'tools/call', tool: 'fetch_url', arguments: { url: 'http://[::1]/', note: 'a@example.com' } });

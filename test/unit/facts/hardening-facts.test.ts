@@ -36,7 +36,8 @@ describe('documents inside arguments', () => {
     expect(parseDocument('amount=5&x=a+b&x=%41', 'b')).toEqual({ path: 'b', format: 'form', value: { amount: '5', x: ['a b', 'A'] } });
     expect(parseDocument('{"a":1e400}', 'b')).toEqual({ path: 'b', format: 'json', error: 'body_number_unrepresentable' });
     expect(parseDocument('a=%E0%A4', 'b')).toEqual({ path: 'b', format: 'form', error: 'invalid_percent_encoding' });
-    for (const s of ['hello world', 'SGVsbG8=', 'SGVsbA==', 'a = b', 'https://a.com/?x=1']) expect(parseDocument(s, 'b', s.startsWith('http')), s).toBeUndefined();
+    for (const s of ['hello world', 'SGVsbG8=', 'SGVsbA==', 'a = b', 'https://a.com/?x=1'])
+      expect(parseDocument(s, 'b', s.startsWith('http')), s).toBeUndefined();
   });
 
   it('walks inside documents: URLs and findings get document paths', () => {

@@ -168,6 +168,9 @@ describe('detectFindings', () => {
   });
 
   it('finds nothing in clean arguments', () => {
-    expect(detectFindings({ q: 'weather in Paris', days: 3, units: ['metric'], opts: { verbose: true } })).toEqual({ findings: [], truncated: false });
+    expect(detectFindings({ q: 'weather in Paris', days: 3, units: ['metric'], opts: { verbose: true } })).toEqual({
+      findings: [],
+      truncated: false,
+    });
   });
 });

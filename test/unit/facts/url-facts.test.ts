@@ -9,7 +9,14 @@ type Row = [raw: string, host: string, ip: string | null, ipClass: UrlFact['ip_c
 const META = { is_metadata: true };
 const rows: Row[] = [
   // Plain, case, trailing dot, ports, paths.
-  ['https://httpbin.org/get', 'httpbin.org', null, null, false, { scheme: 'https', port: 443, url_path: '/get', query: '', has_userinfo: false, is_metadata: false, ambiguity: [] }],
+  [
+    'https://httpbin.org/get',
+    'httpbin.org',
+    null,
+    null,
+    false,
+    { scheme: 'https', port: 443, url_path: '/get', query: '', has_userinfo: false, is_metadata: false, ambiguity: [] },
+  ],
   ['http://api.weather.gov', 'api.weather.gov', null, null, false, { port: 80, url_path: '/' }],
   ['HTTPS://HTTPBIN.ORG/Get', 'httpbin.org', null, null, false, { scheme: 'https', url_path: '/Get' }],
   ['https://httpbin.org./get', 'httpbin.org', null, null, false],
@@ -104,7 +111,14 @@ const rows: Row[] = [
   ['file:/etc/passwd', '', null, null, false, { scheme: 'file', url_path: '/etc/passwd' }],
   ['file://127.0.0.1/etc/passwd', '127.0.0.1', '127.0.0.1', 'loopback', false, { scheme: 'file' }],
   ['gopher://127.0.0.1:6379/_INFO', '127.0.0.1', '127.0.0.1', 'loopback', false, { scheme: 'gopher', port: 6379 }],
-  ['gopher://2852039166/_x', '169.254.169.254', '169.254.169.254', 'link_local', true, { ...META, port: 70, ambiguity: ['non_canonical_ip', 'parser_mismatch'] }],
+  [
+    'gopher://2852039166/_x',
+    '169.254.169.254',
+    '169.254.169.254',
+    'link_local',
+    true,
+    { ...META, port: 70, ambiguity: ['non_canonical_ip', 'parser_mismatch'] },
+  ],
   ['redis:///0', '', null, null, false, { scheme: 'redis', port: 6379, url_path: '/0' }],
   ['redis://EXAMPLE.com/0', 'example.com', null, null, false, { scheme: 'redis', port: 6379 }],
   ['dict://[::1]:11211/stat', '::1', '::1', 'loopback', false, { scheme: 'dict', port: 11211 }],
@@ -195,7 +209,9 @@ describe('URL facts', () => {
   it('never throws on arbitrary strings, and reports paths that resolve to the URL', () => {
     const urlish = fc.oneof(
       fc.string({ unit: 'binary' }),
-      fc.tuple(fc.constantFrom('http://', 'https:', '//', 'gopher://', 'file:/', 'HTTPS:\\\\', ' http://'), fc.string({ unit: 'binary' })).map(([a, b]) => a + b),
+      fc
+        .tuple(fc.constantFrom('http://', 'https:', '//', 'gopher://', 'file:/', 'HTTPS:\\\\', ' http://'), fc.string({ unit: 'binary' }))
+        .map(([a, b]) => a + b),
       fc.webUrl(),
     );
     fc.assert(
@@ -214,8 +230,61 @@ describe('URL facts', () => {
   });
 
   it('never misses a host that Node would connect to: a fetchable string is a URL fact with that host, or ambiguous', () => {
-    const piece = fc.constantFrom('a', 'B', '0', '1', '9', 'x', '.', '..', '@', '\\', '/', '//', ':', '%2e', '%40', '%31', '[', ']', '::', 'ffff', ' ', '\t', '\n', '\u00a0', '\u200b', '\u3002', 'ｅ', 'ü', '#', '?', '0x7f', '127', '169.254.169.254', 'evil.com', 'a.com');
-    const prefix = fc.constantFrom('http://', 'https://', 'HTTP://', 'https:/', 'https:', 'https:///', 'https:\\\\', 'ws://', 'ftp://', 'file://', ' http://', '\thttps://', '//', '\\\\', 'gopher://', 'redis://');
+    const piece = fc.constantFrom(
+      'a',
+      'B',
+      '0',
+      '1',
+      '9',
+      'x',
+      '.',
+      '..',
+      '@',
+      '\\',
+      '/',
+      '//',
+      ':',
+      '%2e',
+      '%40',
+      '%31',
+      '[',
+      ']',
+      '::',
+      'ffff',
+      ' ',
+      '\t',
+      '\n',
+      '\u00a0',
+      '\u200b',
+      '\u3002',
+      'ｅ',
+      'ü',
+      '#',
+      '?',
+      '0x7f',
+      '127',
+      '169.254.169.254',
+      'evil.com',
+      'a.com',
+    );
+    const prefix = fc.constantFrom(
+      'http://',
+      'https://',
+      'HTTP://',
+      'https:/',
+      'https:',
+      'https:///',
+      'https:\\\\',
+      'ws://',
+      'ftp://',
+      'file://',
+      ' http://',
+      '\thttps://',
+      '//',
+      '\\\\',
+      'gopher://',
+      'redis://',
+    );
     fc.assert(
       fc.property(prefix, fc.array(piece, { maxLength: 12 }), (p, parts) => {
         const raw = p + parts.join('');

@@ -6,7 +6,9 @@ const problems = (input: unknown) => {
   const r = identityConfigSchema.safeParse(input);
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 };
-const bearer = (jwt: Record<string, unknown> = {}) => ({ jwt: { enabled: true, jwks_file: '/etc/jwks.json', issuers: ['https://idp/'], audiences: ['mcp'], ...jwt } });
+const bearer = (jwt: Record<string, unknown> = {}) => ({
+  jwt: { enabled: true, jwks_file: '/etc/jwks.json', issuers: ['https://idp/'], audiences: ['mcp'], ...jwt },
+});
 
 describe('identity configuration', () => {
   it('{} is valid: no JWT, agent from the SPIFFE service account, safe defaults', () => {
@@ -27,7 +29,12 @@ describe('identity configuration', () => {
 
   it('a complete bearer configuration parses, header names lower-cased', () => {
     const c = identityConfigSchema.parse({
-      ...bearer({ algorithms: ['RS256', 'HS256'], hs_secret: 'x'.repeat(32), payload_header: 'X-Jwt-Payload', sources: ['payload_header', 'authorization_header'] }),
+      ...bearer({
+        algorithms: ['RS256', 'HS256'],
+        hs_secret: 'x'.repeat(32),
+        payload_header: 'X-Jwt-Payload',
+        sources: ['payload_header', 'authorization_header'],
+      }),
       agent: { source: 'header', header: 'X-Agent-Id' },
     });
     expect(c.jwt.payload_header).toBe('x-jwt-payload');
@@ -40,13 +47,21 @@ describe('identity configuration', () => {
     ['an unknown algorithm', bearer({ algorithms: ['RS1'] }), 'jwt.algorithms.0: unsupported algorithm "RS1"'],
     ['HS256 without a secret', bearer({ algorithms: ['HS256'] }), 'jwt.algorithms.0: HS256 is allowed only with an explicit jwt.hs_secret'],
     ['a short HS secret', bearer({ algorithms: ['HS256'], hs_secret: 'short' }), 'jwt.hs_secret: an HS* secret must be at least 32 characters'],
-    ['bearer tokens without keys', { jwt: { enabled: true, issuers: ['i'], audiences: ['a'] } }, 'jwt: verifying bearer tokens needs jwks_file, jwks_uri or hs_secret'],
+    [
+      'bearer tokens without keys',
+      { jwt: { enabled: true, issuers: ['i'], audiences: ['a'] } },
+      'jwt: verifying bearer tokens needs jwks_file, jwks_uri or hs_secret',
+    ],
     ['no audiences', bearer({ audiences: [] }), 'jwt.audiences: list the allowed audiences'],
     ['no issuers', bearer({ issuers: [] }), 'jwt.issuers: list the allowed issuers'],
     ['two key sets', bearer({ jwks_uri: 'https://idp/jwks' }), 'jwt.jwks_uri: set one of jwks_file and jwks_uri, not both'],
     ['a plain-http JWKS on the network', bearer({ jwks_file: undefined, jwks_uri: 'http://idp.example.com/jwks' }), 'jwt.jwks_uri: use https'],
     ['a JWKS URI that is not http(s)', bearer({ jwks_file: undefined, jwks_uri: 'file:///etc/jwks' }), 'jwt.jwks_uri: must be an http(s) URL'],
-    ['payload_header source without the header', { jwt: { enabled: true, sources: ['payload_header'] } }, 'jwt.payload_header: required when sources includes payload_header'],
+    [
+      'payload_header source without the header',
+      { jwt: { enabled: true, sources: ['payload_header'] } },
+      'jwt.payload_header: required when sources includes payload_header',
+    ],
     ['a source twice', bearer({ sources: ['authorization_header', 'authorization_header'] }), 'jwt.sources: each source may appear once'],
     ['the authorization header as payload header', bearer({ payload_header: 'Authorization' }), 'jwt.payload_header: authorization is reserved'],
     ['agent header missing', { agent: { source: 'header' } }, 'agent.header: required when agent.source is header'],

@@ -64,8 +64,18 @@ function resolverFor(url: string, jwt: Record<string, unknown> = {}) {
 /** A verifier over remoteKeySource with a hand-driven clock (refresh and retry intervals without waiting). */
 function verifierWithClock(url: string, o: { refreshMs?: number; minIntervalMs?: number; timeoutMs?: number; maxBytes?: number } = {}) {
   let t = 0;
-  const keys = remoteKeySource({ url, refreshMs: o.refreshMs ?? 60_000, timeoutMs: o.timeoutMs ?? 2000, minIntervalMs: o.minIntervalMs ?? 30_000, clock: () => t, ...(o.maxBytes ? { maxBytes: o.maxBytes } : {}) });
-  const verifier = createJwtVerifier(config({ jwt: { enabled: true, jwks_uri: url, issuers: [ISS], audiences: [AUD] } }).jwt, { now, keySource: keys });
+  const keys = remoteKeySource({
+    url,
+    refreshMs: o.refreshMs ?? 60_000,
+    timeoutMs: o.timeoutMs ?? 2000,
+    minIntervalMs: o.minIntervalMs ?? 30_000,
+    clock: () => t,
+    ...(o.maxBytes ? { maxBytes: o.maxBytes } : {}),
+  });
+  const verifier = createJwtVerifier(config({ jwt: { enabled: true, jwks_uri: url, issuers: [ISS], audiences: [AUD] } }).jwt, {
+    now,
+    keySource: keys,
+  });
   closers.push(() => verifier.close());
   return { verify: async (key: TestKey) => verifier.verify(await sign(key)), advance: (ms: number) => (t += ms), settled: () => keys.settled() };
 }
@@ -151,7 +161,10 @@ describe('remote JWKS (a real HTTP server on 127.0.0.1)', () => {
     ['not JSON', (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200).end('<html>')],
     ['not a key set', (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200).end('{"keys": 5}')],
     ['a redirect', (_req: IncomingMessage, res: ServerResponse) => res.writeHead(302, { location: 'http://127.0.0.1:1/' }).end()],
-    ['larger than the cap', (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200).end(JSON.stringify({ keys: [], pad: 'x'.repeat(5000) }))],
+    [
+      'larger than the cap',
+      (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200).end(JSON.stringify({ keys: [], pad: 'x'.repeat(5000) })),
+    ],
     ['no answer within the timeout', () => undefined],
   ])('a JWKS response that is %s: jwks_unavailable', async (_name, handler) => {
     const server = await jwksServer();

@@ -28,7 +28,9 @@ async function withToken(token: string, jwt: Record<string, unknown> = {}) {
 describe('bearer token verification (jose, JWKS file)', () => {
   it.each(['RS256', 'ES256', 'EdDSA'])('accepts a valid %s token and exposes the user', async (alg) => {
     const key = { RS256: rsa, ES256: ec, EdDSA: ed }[alg]!;
-    const id = await withToken(await sign(key, { claims: { team: 'billing', roles: ['admin', 'admin'], scope: 'tools:read tools:call', scp: ['tools:call', 'files:read'] } }));
+    const id = await withToken(
+      await sign(key, { claims: { team: 'billing', roles: ['admin', 'admin'], scope: 'tools:read tools:call', scp: ['tools:call', 'files:read'] } }),
+    );
     expect(id.error).toBeUndefined();
     expect(id.verified).toBe(true);
     expect(id.user).toMatchObject({ sub: 'user-1', iss: ISS, aud: AUD, exp: NOW + 300, source: 'authorization_header' });
@@ -63,14 +65,24 @@ describe('bearer token verification (jose, JWKS file)', () => {
 
 describe('attacks and bad tokens: each is a result with its own code, never an exception', () => {
   const cases: [string, () => Promise<string>, string][] = [
-    ['alg none, empty signature', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'admin', iss: ISS, aud: AUD, exp: NOW + 300 })}.`, 'algorithm_not_allowed'],
-    ['alg None with a signature', async () => `${b64({ alg: 'None' })}.${b64({ sub: 'admin', iss: ISS, aud: AUD, exp: NOW + 300 })}.c2ln`, 'algorithm_not_allowed'],
+    [
+      'alg none, empty signature',
+      async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'admin', iss: ISS, aud: AUD, exp: NOW + 300 })}.`,
+      'algorithm_not_allowed',
+    ],
+    [
+      'alg None with a signature',
+      async () => `${b64({ alg: 'None' })}.${b64({ sub: 'admin', iss: ISS, aud: AUD, exp: NOW + 300 })}.c2ln`,
+      'algorithm_not_allowed',
+    ],
     ['no alg at all', async () => `${b64({ kid: 'kid-RS256' })}.${b64({ sub: 'admin' })}.c2ln`, 'algorithm_not_allowed'],
     [
       'HS256 "signed" with the RSA public key (algorithm confusion)',
       async () => {
         const pem = await exportSPKI(rsa.publicKey);
-        return new SignJWT({ sub: 'admin', iss: ISS, aud: AUD, exp: NOW + 300 }).setProtectedHeader({ alg: 'HS256', kid: rsa.kid }).sign(new TextEncoder().encode(pem));
+        return new SignJWT({ sub: 'admin', iss: ISS, aud: AUD, exp: NOW + 300 })
+          .setProtectedHeader({ alg: 'HS256', kid: rsa.kid })
+          .sign(new TextEncoder().encode(pem));
       },
       'algorithm_not_allowed',
     ],
@@ -92,19 +104,27 @@ describe('attacks and bad tokens: each is a result with its own code, never an e
       },
       'signature_invalid',
     ],
-    ['tampered header (kid switched to another key)', async () => {
-      const [, p, s] = (await sign(rsa)).split('.');
-      return `${b64({ alg: 'ES256', kid: ec.kid })}.${p}.${s}`;
-    }, 'signature_invalid'],
+    [
+      'tampered header (kid switched to another key)',
+      async () => {
+        const [, p, s] = (await sign(rsa)).split('.');
+        return `${b64({ alg: 'ES256', kid: ec.kid })}.${p}.${s}`;
+      },
+      'signature_invalid',
+    ],
     ['oversized token', () => sign(rsa, { claims: { blob: 'x'.repeat(9000) } }), 'token_too_large'],
     ['oversized garbage (size is checked before parsing)', async () => '%'.repeat(9000), 'token_too_large'],
     ['malformed base64 segment', async () => `${(await sign(rsa)).split('.')[0]}.@@@.c2ln`, 'token_malformed'],
     ['two segments', async () => (await sign(rsa)).split('.').slice(0, 2).join('.'), 'token_malformed'],
     ['header is not JSON', async () => `${b64('not json')}.${b64({ sub: 'x' })}.c2ln`, 'token_malformed'],
-    ['payload is not JSON', async () => {
-      const [h, , s] = (await sign(rsa)).split('.');
-      return `${h}.${b64('not json')}.${s}`;
-    }, 'signature_invalid'],
+    [
+      'payload is not JSON',
+      async () => {
+        const [h, , s] = (await sign(rsa)).split('.');
+        return `${h}.${b64('not json')}.${s}`;
+      },
+      'signature_invalid',
+    ],
   ];
 
   it.each(cases)('%s → %s', async (_name, make, code) => {
@@ -120,7 +140,8 @@ describe('attacks and bad tokens: each is a result with its own code, never an e
     const secret = 's'.repeat(40);
     const cfg = jwtConfig(jwksFile, { hs_secret: secret, algorithms: ['RS256', 'HS256'] }).jwt;
     const verifier = createJwtVerifier(cfg, { now });
-    const hs = (key: Uint8Array) => new SignJWT({ sub: 'u', iss: ISS, aud: AUD, exp: NOW + 300 }).setProtectedHeader({ alg: 'HS256', kid: rsa.kid }).sign(key);
+    const hs = (key: Uint8Array) =>
+      new SignJWT({ sub: 'u', iss: ISS, aud: AUD, exp: NOW + 300 }).setProtectedHeader({ alg: 'HS256', kid: rsa.kid }).sign(key);
     expect((await verifier.verify(await hs(new TextEncoder().encode(secret)))).ok).toBe(true);
     const confused = await verifier.verify(await hs(new TextEncoder().encode(await exportSPKI(rsa.publicKey))));
     expect(confused).toMatchObject({ ok: false, code: 'signature_invalid' });

@@ -102,7 +102,16 @@ describe('payload header (Istio outputPayloadToHeader)', () => {
   });
 
   it('uses the first source present; a present but bad one does not fall back', async () => {
-    const both = config({ jwt: { enabled: true, sources: ['payload_header', 'authorization_header'], payload_header: 'x-jwt-payload', jwks_file: jwksFile, issuers: [ISS], audiences: [AUD] } });
+    const both = config({
+      jwt: {
+        enabled: true,
+        sources: ['payload_header', 'authorization_header'],
+        payload_header: 'x-jwt-payload',
+        jwks_file: jwksFile,
+        issuers: [ISS],
+        audiences: [AUD],
+      },
+    });
     const token = await sign(key, { claims: { team: 'from-token' } });
     expect((await resolveWith(both, { headers: { authorization: `Bearer ${token}` } })).user?.source).toBe('authorization_header');
     const viaPayload = await resolveWith(both, { headers: { authorization: `Bearer ${token}`, 'x-jwt-payload': payload() } });
@@ -116,7 +125,13 @@ describe('payload header (Istio outputPayloadToHeader)', () => {
 describe('workload, agent, roles and scopes', () => {
   it('parses the mTLS peer as a SPIFFE ID and takes the whole ID as the agent (trust domain and namespace count)', async () => {
     const id = await resolveWith(config(), { sourcePrincipal: SUPPORT });
-    expect(id.workload).toEqual({ principal: SUPPORT, trust_domain: 'cluster.local', path: '/ns/agents/sa/support-agent', namespace: 'agents', service_account: 'support-agent' });
+    expect(id.workload).toEqual({
+      principal: SUPPORT,
+      trust_domain: 'cluster.local',
+      path: '/ns/agents/sa/support-agent',
+      namespace: 'agents',
+      service_account: 'support-agent',
+    });
     expect(id.agent).toBe(SUPPORT);
     const elsewhere = await resolveWith(config(), { sourcePrincipal: 'spiffe://cluster.local/ns/attacker/sa/support-agent' });
     expect(elsewhere.agent).toBe('spiffe://cluster.local/ns/attacker/sa/support-agent');
@@ -141,7 +156,9 @@ describe('workload, agent, roles and scopes', () => {
 
   it('takes the agent from a claim of a verified token only', async () => {
     const cfg = jwtConfig(jwksFile, {}, { agent: { source: 'claim', claim: 'azp' } });
-    expect((await resolveWith(cfg, { headers: { authorization: `Bearer ${await sign(key, { claims: { azp: 'agent-9' } })}` } })).agent).toBe('agent-9');
+    expect((await resolveWith(cfg, { headers: { authorization: `Bearer ${await sign(key, { claims: { azp: 'agent-9' } })}` } })).agent).toBe(
+      'agent-9',
+    );
     const expired = await sign(key, { claims: { azp: 'agent-9' }, exp: NOW - 3600 });
     expect((await resolveWith(cfg, { headers: { authorization: `Bearer ${expired}` } })).agent).toBeUndefined();
   });
@@ -159,16 +176,39 @@ describe('resolve never throws', () => {
   const headerValue = fc.oneof(
     fc.string({ maxLength: 300 }),
     fc.constantFrom('Bearer ', 'bearer x.y.z', 'Bearer a,Bearer b', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Bearer ....'),
-    fc.tuple(fc.constantFrom('Bearer ', ''), fc.base64String({ maxLength: 200 }), fc.constantFrom('', '.', '..', ','), fc.base64String({ maxLength: 200 })).map((p) => p.join('')),
+    fc
+      .tuple(
+        fc.constantFrom('Bearer ', ''),
+        fc.base64String({ maxLength: 200 }),
+        fc.constantFrom('', '.', '..', ','),
+        fc.base64String({ maxLength: 200 }),
+      )
+      .map((p) => p.join('')),
     fc.string({ minLength: 9000, maxLength: 9100 }),
   );
-  const headerName = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('authorization', 'Authorization', 'x-jwt-payload', 'x-agent-id', '__proto__', 'constructor'));
+  const headerName = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.constantFrom('authorization', 'Authorization', 'x-jwt-payload', 'x-agent-id', '__proto__', 'constructor'),
+  );
 
   it('on arbitrary header maps, paths and principals', async () => {
     const token = await sign(key);
     const resolvers = [
       createIdentityResolver(jwtConfig(jwksFile), { now }),
-      createIdentityResolver(config({ jwt: { enabled: true, sources: ['payload_header', 'authorization_header'], payload_header: 'x-jwt-payload', jwks_file: jwksFile, issuers: [ISS], audiences: [AUD] }, agent: { source: 'header', header: 'x-agent-id' } }), { now }),
+      createIdentityResolver(
+        config({
+          jwt: {
+            enabled: true,
+            sources: ['payload_header', 'authorization_header'],
+            payload_header: 'x-jwt-payload',
+            jwks_file: jwksFile,
+            issuers: [ISS],
+            audiences: [AUD],
+          },
+          agent: { source: 'header', header: 'x-agent-id' },
+        }),
+        { now },
+      ),
     ];
     await fc.assert(
       fc.asyncProperty(

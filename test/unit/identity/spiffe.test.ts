@@ -29,13 +29,20 @@ describe('SPIFFE IDs (test/fixtures/identity/spiffe-ids.json)', () => {
 
   it('never throws, and whatever it accepts is well-formed', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((s) => `spiffe://${s}`), fc.webUrl().map((u) => u.replace(/^https?/, 'spiffe'))), (s) => {
-        const r = parseSpiffeId(s);
-        if ('error' in r) return;
-        expect(s).toBe(`spiffe://${r.trust_domain}${r.path}`);
-        expect(r.trust_domain).toMatch(/^[a-z0-9._-]+$/);
-        for (const seg of r.path.split('/').slice(1)) expect(['', '.', '..']).not.toContain(seg);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `spiffe://${s}`),
+          fc.webUrl().map((u) => u.replace(/^https?/, 'spiffe')),
+        ),
+        (s) => {
+          const r = parseSpiffeId(s);
+          if ('error' in r) return;
+          expect(s).toBe(`spiffe://${r.trust_domain}${r.path}`);
+          expect(r.trust_domain).toMatch(/^[a-z0-9._-]+$/);
+          for (const seg of r.path.split('/').slice(1)) expect(['', '.', '..']).not.toContain(seg);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -27,10 +27,7 @@ describe('MCP parser fixture corpus', () => {
   it.each(fixtures)('$file', ({ file, fx }) => {
     const text = fx.body ?? JSON.stringify(fx.message);
     const contentType = fx.headers?.['content-type'] ?? 'application/json';
-    const { mcp, parsedBody } = parseMcpBody(
-      { text, byteLength: Buffer.byteLength(text), truncated: false, contentType },
-      DEFAULT_BODY_LIMITS,
-    );
+    const { mcp, parsedBody } = parseMcpBody({ text, byteLength: Buffer.byteLength(text), truncated: false, contentType }, DEFAULT_BODY_LIMITS);
     const { error, batch_tools: batchTools, ...fields } = fx.expect;
     if (file.startsWith('reject-')) {
       expect(error, 'reject fixtures name the error code').toBeDefined();

@@ -10,7 +10,13 @@ const V = { 'mcp-protocol-version': '2026-07-28' };
 
 describe('MCP 2026-07-28 standard headers (SEP-2243)', () => {
   it('exposes matching headers in input.mcp.headers, Base64 sentinels decoded', () => {
-    const mcp = input(toolCall('get_weather', { region: 'us-west1', n: 7 }), { ...V, 'mcp-method': 'tools/call', 'mcp-name': '=?base64?Z2V0X3dlYXRoZXI=?=', 'mcp-param-region': 'us-west1', 'Mcp-Param-N': '7' });
+    const mcp = input(toolCall('get_weather', { region: 'us-west1', n: 7 }), {
+      ...V,
+      'mcp-method': 'tools/call',
+      'mcp-name': '=?base64?Z2V0X3dlYXRoZXI=?=',
+      'mcp-param-region': 'us-west1',
+      'Mcp-Param-N': '7',
+    });
     expect(mcp.error).toBeUndefined();
     expect(mcp.headers).toEqual({ method: 'tools/call', name: 'get_weather', params: { region: 'us-west1', n: '7' } });
   });

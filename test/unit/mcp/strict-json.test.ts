@@ -67,7 +67,16 @@ describe('parseStrictJson: what other decoders read differently', () => {
   };
 
   it('refuses numbers JavaScript cannot hold exactly', () => {
-    for (const n of ['1e400', '1E999', '-1e400', '1e-400', '9007199254740993', '4111111111111111111', '500.0000000000000001', '12345678901234567890']) {
+    for (const n of [
+      '1e400',
+      '1E999',
+      '-1e400',
+      '1e-400',
+      '9007199254740993',
+      '4111111111111111111',
+      '500.0000000000000001',
+      '12345678901234567890',
+    ]) {
       expect(code(`{"a":${n}}`), n).toBe('body_number_unrepresentable');
     }
     for (const n of ['0', '-0', '1.50', '1E2', '0.1', '9007199254740991', '1e21', '123456789012345', '2.5e-7', '-12.75']) {

@@ -10,7 +10,16 @@ function capture() {
       cb();
     },
   });
-  return { stream, text: () => chunks.join(''), lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>) };
+  return {
+    stream,
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>),
+  };
 }
 
 describe('application logger', () => {
@@ -31,9 +40,20 @@ describe('application logger', () => {
   it('redacts credentials by name', () => {
     const out = capture();
     const log = createAppLogger({ destination: out.stream, base: { service: 'x' } });
-    log.info({ authorization: 'Bearer one-secret', poll: { bearer_token: 'two-secret', url: 'https://b.example' }, request: { headers: { authorization: 'three-secret', cookie: 'four-secret', accept: '*/*' } } }, 'oops');
+    log.info(
+      {
+        authorization: 'Bearer one-secret',
+        poll: { bearer_token: 'two-secret', url: 'https://b.example' },
+        request: { headers: { authorization: 'three-secret', cookie: 'four-secret', accept: '*/*' } },
+      },
+      'oops',
+    );
     for (const s of ['one-secret', 'two-secret', 'three-secret', 'four-secret']) expect(out.text()).not.toContain(s);
     const [line] = out.lines();
-    expect(line).toMatchObject({ service: 'x', poll: { bearer_token: '[REDACTED]', url: 'https://b.example' }, request: { headers: { accept: '*/*' } } });
+    expect(line).toMatchObject({
+      service: 'x',
+      poll: { bearer_token: '[REDACTED]', url: 'https://b.example' },
+      request: { headers: { accept: '*/*' } },
+    });
   });
 });

@@ -31,7 +31,15 @@ function policyReturning(result: unknown): Policy {
     requiredBuiltins: [],
     nondeterministic: false,
     mode: 'enforce',
-    artifact: { wasm: new Uint8Array(), dataJson: '{}', entrypoint: 'mcp/authz/decision', source: 'test', revision: 'rev', sha256: 'x', maxMemoryPages: 16 },
+    artifact: {
+      wasm: new Uint8Array(),
+      dataJson: '{}',
+      entrypoint: 'mcp/authz/decision',
+      source: 'test',
+      revision: 'rev',
+      sha256: 'x',
+      maxMemoryPages: 16,
+    },
     evaluate: () => [{ result }],
   };
 }
@@ -59,7 +67,10 @@ const refund = mcpCheckRequest(toolCall('process_refund', { amount: 900 }), { pa
 describe('check observer', () => {
   it('records an audit would-deny as allowed in audit mode, with its rule, request id and trace id', async () => {
     const { metrics, lines, observe } = setup();
-    const policy = policyReturning({ allowed: true, dynamic_metadata: { mode: 'audit', would_deny: true, rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit' } });
+    const policy = policyReturning({
+      allowed: true,
+      dynamic_metadata: { mode: 'audit', would_deny: true, rule: 'max-refund-amount', message: 'Refund amount exceeds the $500 limit' },
+    });
     const outcome = await runCheck(refund, () => policy, settings);
     observe(withDuration(outcome, 0.0004), { traceId: 'abc', child: () => () => undefined }, { decisionId: 'd-1' });
     expect(lines).toHaveLength(1);
@@ -81,7 +92,15 @@ describe('check observer', () => {
       reason_code: 'allowed',
     });
     const e = parseExposition(await metrics.metricsText());
-    expect(valueOf(e, 'mcp_authz_checks_total', { decision: 'allow', mode: 'audit', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'process_refund' })).toBe(1);
+    expect(
+      valueOf(e, 'mcp_authz_checks_total', {
+        decision: 'allow',
+        mode: 'audit',
+        mcp_method: 'tools/call',
+        reason_code: 'allowed',
+        tool: 'process_refund',
+      }),
+    ).toBe(1);
   });
 
   it('labels server-side failures `error` and counts parse failures', async () => {
@@ -94,7 +113,15 @@ describe('check observer', () => {
     ]);
     expect(lines[0]!.decision_id).toMatch(/^[0-9a-f-]{36}$/);
     const e = parseExposition(await metrics.metricsText());
-    expect(valueOf(e, 'mcp_authz_checks_total', { decision: 'error', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'policy_not_loaded', tool: 'process_refund' })).toBe(1);
+    expect(
+      valueOf(e, 'mcp_authz_checks_total', {
+        decision: 'error',
+        mode: 'enforce',
+        mcp_method: 'tools/call',
+        reason_code: 'policy_not_loaded',
+        tool: 'process_refund',
+      }),
+    ).toBe(1);
     expect(valueOf(e, 'mcp_authz_body_parse_failures_total', { code: 'body_invalid_json' })).toBe(1);
   });
 
@@ -111,7 +138,10 @@ describe('check observer', () => {
   it('the pipeline gives the recorder its span; the recorder ends it from the same record as metrics and log', async () => {
     const { metrics, lines } = setup();
     const log = createDecisionLogger({ destination: new Writable({ write: (c, _e, cb) => (lines.push(JSON.parse(String(c))), cb()) }) });
-    const tracing = createTracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' });
+    const tracing = createTracing({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+    });
     const ended: unknown[] = [];
     const children: string[] = [];
     const outcome = await createCheckPipeline({
@@ -119,17 +149,42 @@ describe('check observer', () => {
       policy: () => policyReturning({ allowed: false, rule: 'refund_cap', message: 'too much' }),
       startSpan: (headers) => {
         const span = tracing.startCheck({ ...headers, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
-        return { traceId: span.traceId, child: (name: string) => (children.push(name), span.child(name)), end: (r: Parameters<typeof span.end>[0]) => (ended.push(r), span.end(r)) };
+        return {
+          traceId: span.traceId,
+          child: (name: string) => (children.push(name), span.child(name)),
+          end: (r: Parameters<typeof span.end>[0]) => (ended.push(r), span.end(r)),
+        };
       },
       record: createCheckRecorder(metrics, log),
     }).check(refund as never);
     const result = spanResult(outcome);
-    expect(result).toEqual({ decision: 'deny', rule: 'refund_cap', revision: 'rev-9', mcpMethod: 'tools/call', tool: 'process_refund', reasonCode: 'policy_denied', error: 'policy_denied: refund_cap' });
+    expect(result).toEqual({
+      decision: 'deny',
+      rule: 'refund_cap',
+      revision: 'rev-9',
+      mcpMethod: 'tools/call',
+      tool: 'process_refund',
+      reasonCode: 'policy_denied',
+      error: 'policy_denied: refund_cap',
+    });
     expect(ended).toEqual([result]);
     expect(children).toEqual(['decode', 'input', 'facts', 'evaluate', 'decide', 'respond']);
-    expect(lines.at(-1)).toMatchObject({ decision: 'deny', rule: 'refund_cap', reason_code: 'policy_denied', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(lines.at(-1)).toMatchObject({
+      decision: 'deny',
+      rule: 'refund_cap',
+      reason_code: 'policy_denied',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
     const e = parseExposition(await metrics.metricsText());
-    expect(valueOf(e, 'mcp_authz_checks_total', { decision: 'deny', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'policy_denied', tool: 'process_refund' })).toBe(1);
+    expect(
+      valueOf(e, 'mcp_authz_checks_total', {
+        decision: 'deny',
+        mode: 'enforce',
+        mcp_method: 'tools/call',
+        reason_code: 'policy_denied',
+        tool: 'process_refund',
+      }),
+    ).toBe(1);
     expect(valueOf(e, 'mcp_authz_policy_eval_duration_seconds_count')).toBe(1);
     await expect(tracing.shutdown(200)).resolves.toBeUndefined(); // nothing listens on port 9: the export fails quietly
   });

@@ -74,12 +74,25 @@ const SECRETS = {
   hook: 'https://hooks.example.com/private-webhook-path',
   payload: 'payload-header-secret',
 };
-const REDACT_FIELDS = ['arguments.card.number', 'arguments.items[*].ssn', 'arguments.callback', 'identity.user.claims.email', 'headers.X-Secret-Token'];
+const REDACT_FIELDS = [
+  'arguments.card.number',
+  'arguments.items[*].ssn',
+  'arguments.callback',
+  'identity.user.claims.email',
+  'headers.X-Secret-Token',
+];
 
 describe('decision log', () => {
   it('writes one policy_decision line with the fields operators grep for', async () => {
     const { log, lines, text } = logger();
-    const rec = record({ decision: 'allow', wouldDeny: true, mode: 'audit', httpStatus: null, requestId: 'f3a0c1d2', input: { secret: 'not logged' } });
+    const rec = record({
+      decision: 'allow',
+      wouldDeny: true,
+      mode: 'audit',
+      httpStatus: null,
+      requestId: 'f3a0c1d2',
+      input: { secret: 'not logged' },
+    });
     log.log(rec);
     await log.flush();
     expect(text().endsWith('\n')).toBe(true);
@@ -121,11 +134,28 @@ describe('decision log', () => {
       }),
       {
         rawBody: true,
-        headers: { authorization: `Bearer ${SECRETS.bearer}`, cookie: SECRETS.cookie, 'x-api-key': SECRETS.apiKey, 'x-secret-token': SECRETS.custom, 'x-jwt-payload': SECRETS.payload },
+        headers: {
+          authorization: `Bearer ${SECRETS.bearer}`,
+          cookie: SECRETS.cookie,
+          'x-api-key': SECRETS.apiKey,
+          'x-secret-token': SECRETS.custom,
+          'x-jwt-payload': SECRETS.payload,
+        },
       },
     );
     const input = inputOf(req, { verified: true, user: { sub: 'u1', claims: { email: SECRETS.email, team: 'support' } }, roles: [], scopes: [] });
-    const used = [SECRETS.card, SECRETS.ssn1, SECRETS.ssn2, SECRETS.bearer, SECRETS.cookie, SECRETS.apiKey, SECRETS.custom, SECRETS.email, SECRETS.hook, SECRETS.payload];
+    const used = [
+      SECRETS.card,
+      SECRETS.ssn1,
+      SECRETS.ssn2,
+      SECRETS.bearer,
+      SECRETS.cookie,
+      SECRETS.apiKey,
+      SECRETS.custom,
+      SECRETS.email,
+      SECRETS.hook,
+      SECRETS.payload,
+    ];
     const before = JSON.stringify(input);
     for (const s of used) expect(before).toContain(s); // the test input really carries them
 
@@ -158,7 +188,12 @@ describe('decision log', () => {
     const req = mcpCheckRequest(batch);
     const http = req.attributes.request.http as Record<string, unknown>;
     // Envoy with encode_raw_headers: header_map instead of headers.
-    http.header_map = { headers: Object.entries({ ...(http.headers as object), authorization: `Bearer ${SECRETS.bearer}` }).map(([key, v]) => ({ key, raw_value: Buffer.from(String(v)) })) };
+    http.header_map = {
+      headers: Object.entries({ ...(http.headers as object), authorization: `Bearer ${SECRETS.bearer}` }).map(([key, v]) => ({
+        key,
+        raw_value: Buffer.from(String(v)),
+      })),
+    };
     delete http.headers;
     const input = inputOf(req);
     expect(JSON.stringify(input)).toContain(Buffer.from(`Bearer ${SECRETS.bearer}`).toString('base64'));
@@ -166,7 +201,8 @@ describe('decision log', () => {
     const { log, text, lines } = logger({ logInput: true, redactFields: REDACT_FIELDS });
     log.log(record({ mcp: { method: 'batch', tool: null, id: null, batch_size: 3 }, input }));
     await log.flush();
-    for (const s of [SECRETS.ssn3, SECRETS.card2, SECRETS.hook, SECRETS.bearer, Buffer.from(`Bearer ${SECRETS.bearer}`).toString('base64')]) expect(text()).not.toContain(s);
+    for (const s of [SECRETS.ssn3, SECRETS.card2, SECRETS.hook, SECRETS.bearer, Buffer.from(`Bearer ${SECRETS.bearer}`).toString('base64')])
+      expect(text()).not.toContain(s);
     const logged = lines()[0]!.input;
     expect(logged.mcp.batch[0].arguments.items[0].ssn).toBe(REDACTED);
     expect(logged.mcp.batch[1].arguments.card.number).toBe(REDACTED);
@@ -176,10 +212,20 @@ describe('decision log', () => {
   });
 
   it('scrubs redacted values from the message, rule and path even when the input is not logged', async () => {
-    const req = mcpCheckRequest(toolCall('fetch_url', { url: SECRETS.hook, pin: '123' }), { path: `/mcp/${SECRETS.custom}`, headers: { authorization: `Bearer ${SECRETS.bearer}` } });
+    const req = mcpCheckRequest(toolCall('fetch_url', { url: SECRETS.hook, pin: '123' }), {
+      path: `/mcp/${SECRETS.custom}`,
+      headers: { authorization: `Bearer ${SECRETS.bearer}` },
+    });
     const input = inputOf(req);
     const { log, text, lines } = logger({ redactFields: ['arguments.url', 'arguments.pin'] });
-    log.log(record({ input, path: `/mcp/${SECRETS.custom}`, rule: 'url_not_allowed', message: `URL ${SECRETS.hook} is not approved (token Bearer ${SECRETS.bearer}); pin 123` }));
+    log.log(
+      record({
+        input,
+        path: `/mcp/${SECRETS.custom}`,
+        rule: 'url_not_allowed',
+        message: `URL ${SECRETS.hook} is not approved (token Bearer ${SECRETS.bearer}); pin 123`,
+      }),
+    );
     await log.flush();
     expect(text()).not.toContain(SECRETS.hook);
     expect(text()).not.toContain(SECRETS.bearer);

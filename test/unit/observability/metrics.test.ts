@@ -9,19 +9,87 @@ const KNOWN = ['lookup_order', 'process_refund', 'we"ird\\tool'];
 
 /** Inputs and the labels they must produce. */
 const TABLE: { rec: CheckRecord; labels: Record<string, string> }[] = [
-  { rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'lookup_order', durationSeconds: 0.00004 }, labels: { decision: 'allow', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'lookup_order' } },
-  { rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'lookup_order', durationSeconds: 0.0003 }, labels: { decision: 'allow', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'lookup_order' } },
-  { rec: { decision: 'deny', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'policy_denied', tool: 'delete_account', durationSeconds: 0.002 }, labels: { decision: 'deny', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'policy_denied', tool: 'other' } },
-  { rec: { decision: 'allow', mode: 'audit', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'process_refund', durationSeconds: 0.0001 }, labels: { decision: 'allow', mode: 'audit', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'process_refund' } },
-  { rec: { decision: 'require_approval', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'approval_required', tool: 'process_refund', durationSeconds: 0.02 }, labels: { decision: 'require_approval', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'approval_required', tool: 'process_refund' } },
-  { rec: { decision: 'error', mode: 'enforce', mcpMethod: 'tools/list', reasonCode: 'policy_eval_error', tool: undefined, durationSeconds: 0.7 }, labels: { decision: 'error', mode: 'enforce', mcp_method: 'tools/list', reason_code: 'policy_eval_error', tool: 'none' } },
-  { rec: { decision: 'deny', mode: 'enforce', mcpMethod: undefined, reasonCode: 'body_invalid_json', tool: undefined, durationSeconds: 0.00002 }, labels: { decision: 'deny', mode: 'enforce', mcp_method: 'none', reason_code: 'body_invalid_json', tool: 'none' } },
-  { rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'notifications/initialized', reasonCode: 'allowed', tool: undefined, durationSeconds: 0.00001 }, labels: { decision: 'allow', mode: 'enforce', mcp_method: 'notification', reason_code: 'allowed', tool: 'none' } },
-  { rec: { decision: 'allow', mode: 'enforce', mcpMethod: undefined, isBatch: true, reasonCode: 'allowed', tool: undefined, durationSeconds: 0.004 }, labels: { decision: 'allow', mode: 'enforce', mcp_method: 'batch', reason_code: 'allowed', tool: 'none' } },
-  { rec: { decision: 'allow', mode: 'enforce', mcpMethod: undefined, isResponse: true, reasonCode: 'allowed', tool: undefined, durationSeconds: 0.004 }, labels: { decision: 'allow', mode: 'enforce', mcp_method: 'response', reason_code: 'allowed', tool: 'none' } },
-  { rec: { decision: 'deny', mode: 'enforce', mcpMethod: 'x/custom', reasonCode: 'made_up_code', tool: undefined, durationSeconds: 3 }, labels: { decision: 'deny', mode: 'enforce', mcp_method: 'other', reason_code: 'other', tool: 'none' } },
-  { rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'we"ird\\tool', durationSeconds: 0.0005 }, labels: { decision: 'allow', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'we"ird\\tool' } },
-  { rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'resources/templates/list', reasonCode: 'allowed', tool: undefined, durationSeconds: 0.0005 }, labels: { decision: 'allow', mode: 'enforce', mcp_method: 'resources/templates/list', reason_code: 'allowed', tool: 'none' } },
+  {
+    rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'lookup_order', durationSeconds: 0.00004 },
+    labels: { decision: 'allow', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'lookup_order' },
+  },
+  {
+    rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'lookup_order', durationSeconds: 0.0003 },
+    labels: { decision: 'allow', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'lookup_order' },
+  },
+  {
+    rec: { decision: 'deny', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'policy_denied', tool: 'delete_account', durationSeconds: 0.002 },
+    labels: { decision: 'deny', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'policy_denied', tool: 'other' },
+  },
+  {
+    rec: { decision: 'allow', mode: 'audit', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'process_refund', durationSeconds: 0.0001 },
+    labels: { decision: 'allow', mode: 'audit', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'process_refund' },
+  },
+  {
+    rec: {
+      decision: 'require_approval',
+      mode: 'enforce',
+      mcpMethod: 'tools/call',
+      reasonCode: 'approval_required',
+      tool: 'process_refund',
+      durationSeconds: 0.02,
+    },
+    labels: { decision: 'require_approval', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'approval_required', tool: 'process_refund' },
+  },
+  {
+    rec: { decision: 'error', mode: 'enforce', mcpMethod: 'tools/list', reasonCode: 'policy_eval_error', tool: undefined, durationSeconds: 0.7 },
+    labels: { decision: 'error', mode: 'enforce', mcp_method: 'tools/list', reason_code: 'policy_eval_error', tool: 'none' },
+  },
+  {
+    rec: { decision: 'deny', mode: 'enforce', mcpMethod: undefined, reasonCode: 'body_invalid_json', tool: undefined, durationSeconds: 0.00002 },
+    labels: { decision: 'deny', mode: 'enforce', mcp_method: 'none', reason_code: 'body_invalid_json', tool: 'none' },
+  },
+  {
+    rec: {
+      decision: 'allow',
+      mode: 'enforce',
+      mcpMethod: 'notifications/initialized',
+      reasonCode: 'allowed',
+      tool: undefined,
+      durationSeconds: 0.00001,
+    },
+    labels: { decision: 'allow', mode: 'enforce', mcp_method: 'notification', reason_code: 'allowed', tool: 'none' },
+  },
+  {
+    rec: { decision: 'allow', mode: 'enforce', mcpMethod: undefined, isBatch: true, reasonCode: 'allowed', tool: undefined, durationSeconds: 0.004 },
+    labels: { decision: 'allow', mode: 'enforce', mcp_method: 'batch', reason_code: 'allowed', tool: 'none' },
+  },
+  {
+    rec: {
+      decision: 'allow',
+      mode: 'enforce',
+      mcpMethod: undefined,
+      isResponse: true,
+      reasonCode: 'allowed',
+      tool: undefined,
+      durationSeconds: 0.004,
+    },
+    labels: { decision: 'allow', mode: 'enforce', mcp_method: 'response', reason_code: 'allowed', tool: 'none' },
+  },
+  {
+    rec: { decision: 'deny', mode: 'enforce', mcpMethod: 'x/custom', reasonCode: 'made_up_code', tool: undefined, durationSeconds: 3 },
+    labels: { decision: 'deny', mode: 'enforce', mcp_method: 'other', reason_code: 'other', tool: 'none' },
+  },
+  {
+    rec: { decision: 'allow', mode: 'enforce', mcpMethod: 'tools/call', reasonCode: 'allowed', tool: 'we"ird\\tool', durationSeconds: 0.0005 },
+    labels: { decision: 'allow', mode: 'enforce', mcp_method: 'tools/call', reason_code: 'allowed', tool: 'we"ird\\tool' },
+  },
+  {
+    rec: {
+      decision: 'allow',
+      mode: 'enforce',
+      mcpMethod: 'resources/templates/list',
+      reasonCode: 'allowed',
+      tool: undefined,
+      durationSeconds: 0.0005,
+    },
+    labels: { decision: 'allow', mode: 'enforce', mcp_method: 'resources/templates/list', reason_code: 'allowed', tool: 'none' },
+  },
 ];
 
 describe('metrics', () => {
@@ -51,7 +119,10 @@ describe('metrics', () => {
     const e = parseExposition(await m.metricsText());
     expect(e.types.get('mcp_authz_check_duration_seconds')).toBe('histogram');
     expect(valueOf(e, 'mcp_authz_check_duration_seconds_count')).toBe(durations.length);
-    expect(valueOf(e, 'mcp_authz_check_duration_seconds_sum')).toBeCloseTo(durations.reduce((a, b) => a + b, 0), 9);
+    expect(valueOf(e, 'mcp_authz_check_duration_seconds_sum')).toBeCloseTo(
+      durations.reduce((a, b) => a + b, 0),
+      9,
+    );
     const buckets = samplesOf(e, 'mcp_authz_check_duration_seconds_bucket');
     const le = (s: string | undefined): number => (s === '+Inf' ? Infinity : Number(s));
     expect(buckets.map((b) => le(b.labels.le))).toEqual([...CHECK_DURATION_BUCKETS, Infinity]);
@@ -110,7 +181,9 @@ describe('metrics', () => {
     m.recordReload(false);
     const after = Date.now() / 1000;
     e = parseExposition(await m.metricsText());
-    expect(samplesOf(e, 'mcp_authz_policy_info')).toEqual([{ name: 'mcp_authz_policy_info', labels: { revision: 'rev-2', source: 'https://bundles.example/b.tar.gz' }, value: 1 }]);
+    expect(samplesOf(e, 'mcp_authz_policy_info')).toEqual([
+      { name: 'mcp_authz_policy_info', labels: { revision: 'rev-2', source: 'https://bundles.example/b.tar.gz' }, value: 1 },
+    ]);
     expect(valueOf(e, 'mcp_authz_policy_reloads_total', { result: 'success' })).toBe(1);
     expect(valueOf(e, 'mcp_authz_policy_reloads_total', { result: 'failure' })).toBe(2);
     const last = valueOf(e, 'mcp_authz_policy_last_success_timestamp_seconds');
@@ -151,10 +224,25 @@ describe('metrics', () => {
     const m = createMetrics({ knownTools: KNOWN, collectDefaults: false });
     const decisions = ['allow', 'deny', 'require_approval', 'error'] as const;
     const reasons = [...Object.values(REASON), 'x'];
-    const methods = fc.sample(fc.oneof(fc.string(), fc.constantFrom(...MCP_METHOD_LABELS), fc.string().map((s) => `notifications/${s}`)), { numRuns: 10_000, seed: 42 });
+    const methods = fc.sample(
+      fc.oneof(
+        fc.string(),
+        fc.constantFrom(...MCP_METHOD_LABELS),
+        fc.string().map((s) => `notifications/${s}`),
+      ),
+      { numRuns: 10_000, seed: 42 },
+    );
     const tools = fc.sample(fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom(...KNOWN)), { numRuns: 10_000, seed: 7 });
     for (let i = 0; i < 10_000; i++) {
-      m.recordCheck({ decision: decisions[i % 4]!, mode: i % 3 ? 'enforce' : 'audit', mcpMethod: methods[i], isBatch: i % 97 === 0, reasonCode: reasons[i % reasons.length]!, tool: i % 5 ? tools[i] : undefined, durationSeconds: 0.001 });
+      m.recordCheck({
+        decision: decisions[i % 4]!,
+        mode: i % 3 ? 'enforce' : 'audit',
+        mcpMethod: methods[i],
+        isBatch: i % 97 === 0,
+        reasonCode: reasons[i % reasons.length]!,
+        tool: i % 5 ? tools[i] : undefined,
+        durationSeconds: 0.001,
+      });
     }
     const text = await m.metricsText();
     const series = samplesOf(parseExposition(text), 'mcp_authz_checks_total');
@@ -169,7 +257,9 @@ describe('metrics', () => {
     const bound = Object.values(allowed).reduce((n, set) => n * set.size, 1);
     expect(series.length).toBeLessThanOrEqual(bound);
     expect(series.reduce((n, s) => n + s.value, 0)).toBe(10_000);
-    const outsiders = [...new Set([...methods, ...tools])].filter((s) => s.length > 3 && !allowed.mcp_method.has(s) && !KNOWN.includes(s) && /^[A-Za-z0-9]+$/.test(s));
+    const outsiders = [...new Set([...methods, ...tools])].filter(
+      (s) => s.length > 3 && !allowed.mcp_method.has(s) && !KNOWN.includes(s) && /^[A-Za-z0-9]+$/.test(s),
+    );
     expect(outsiders.length).toBeGreaterThan(0);
     for (const s of outsiders) expect(text).not.toContain(`"${s}"`);
   });

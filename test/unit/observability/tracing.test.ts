@@ -41,7 +41,9 @@ function spansOf(posts: Received[]): { spans: JsonSpan[]; resource: Record<strin
   const spans: JsonSpan[] = [];
   let resource: Record<string, unknown> = {};
   for (const p of posts) {
-    const doc = JSON.parse(p.body.toString('utf8')) as { resourceSpans: { resource: { attributes: JsonSpan['attributes'] }; scopeSpans: { spans: JsonSpan[] }[] }[] };
+    const doc = JSON.parse(p.body.toString('utf8')) as {
+      resourceSpans: { resource: { attributes: JsonSpan['attributes'] }; scopeSpans: { spans: JsonSpan[] }[] }[];
+    };
     for (const rs of doc.resourceSpans) {
       resource = attrs(rs.resource.attributes);
       for (const ss of rs.scopeSpans) spans.push(...ss.spans);
@@ -73,18 +75,29 @@ describe('tracing configuration from OTEL_* variables', () => {
   });
 
   it('derives the traces URL, protocol and service name', () => {
-    expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).config).toEqual({ url: 'http://collector:4318/v1/traces', protocol: 'http/protobuf', serviceName: 'mcp-authz' });
-    expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/custom' }).config?.url).toBe('https://b/custom');
+    expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).config).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: 'mcp-authz',
+    });
+    expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/custom' }).config?.url).toBe(
+      'https://b/custom',
+    );
     expect(tracingConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).config?.url).toBe('http://localhost:4318/v1/traces');
     expect(tracingConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).config?.protocol).toBe('http/json');
-    expect(tracingConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).config?.protocol).toBe('http/protobuf');
+    expect(tracingConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).config?.protocol).toBe(
+      'http/protobuf',
+    );
     expect(tracingConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs' }).config?.serviceName).toBe('from-attrs');
     expect(tracingConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs', OTEL_SERVICE_NAME: 'authz' }).config?.serviceName).toBe('authz');
     expect(parseResourceAttributes('a=1, b = x%20y ,bad,=v,c=%E0')).toEqual({ a: '1', b: 'x y' });
   });
 
   it('turns itself off, with a warning, for grpc or a bad endpoint', () => {
-    for (const env of [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' }]) {
+    for (const env of [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' },
+    ]) {
       const t = createTracing(env);
       expect(t.enabled).toBe(false);
       expect(t.warnings).toHaveLength(1);
@@ -124,7 +137,13 @@ describe('tracing to an OTLP/HTTP receiver', () => {
   afterAll(async () => {
     await new Promise((r) => rx.server.close(r));
   });
-  const jsonTracing = () => createTracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${rx.url}/v1/traces`, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'authz-test', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test' });
+  const jsonTracing = () =>
+    createTracing({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${rx.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'authz-test',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test',
+    });
 
   it('continues the forwarded traceparent, with child spans under the check span', async () => {
     tracing = jsonTracing();
@@ -139,7 +158,15 @@ describe('tracing to an OTLP/HTTP receiver', () => {
     cache.end();
     cache.end(); // ending twice is harmless
     span.setAttributes({ 'mcp.session.id': 's-1' });
-    span.end({ decision: 'deny', rule: 'url_not_allowed', revision: 'rev-7', mcpMethod: 'tools/call', tool: 'fetch_url', reasonCode: 'policy_denied', error: 'policy_denied: url_not_allowed' });
+    span.end({
+      decision: 'deny',
+      rule: 'url_not_allowed',
+      revision: 'rev-7',
+      mcpMethod: 'tools/call',
+      tool: 'fetch_url',
+      reasonCode: 'policy_denied',
+      error: 'policy_denied: url_not_allowed',
+    });
     span.end({ decision: 'allow' }); // ignored
     await tracing.forceFlush();
 
@@ -172,7 +199,12 @@ describe('tracing to an OTLP/HTTP receiver', () => {
 
   it.each([
     ['single b3 header', { b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' }, '80f198ee56343ba864fe8b2a57d3eff7', 'e457b5a2e4d86bd1'],
-    ['x-b3-* headers', { 'x-b3-traceid': '463ac35c9f6413ad48485a3953bb6124', 'x-b3-spanid': 'a2fb4a1d1a96d312', 'x-b3-sampled': '1' }, '463ac35c9f6413ad48485a3953bb6124', 'a2fb4a1d1a96d312'],
+    [
+      'x-b3-* headers',
+      { 'x-b3-traceid': '463ac35c9f6413ad48485a3953bb6124', 'x-b3-spanid': 'a2fb4a1d1a96d312', 'x-b3-sampled': '1' },
+      '463ac35c9f6413ad48485a3953bb6124',
+      'a2fb4a1d1a96d312',
+    ],
     ['traceparent over b3', { traceparent: `00-${TRACE}-${PARENT}-01`, b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' }, TRACE, PARENT],
   ])('continues a trace from %s', async (_name, headers, traceId, parentId) => {
     tracing = jsonTracing();
@@ -221,7 +253,10 @@ describe('tracing to an OTLP/HTTP receiver', () => {
     });
     await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
     try {
-      const t = createTracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/v1/traces`, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' });
+      const t = createTracing({
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/v1/traces`,
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      });
       t.startCheck({}).end({ decision: 'deny' });
       await expect(t.forceFlush()).resolves.toBeUndefined();
       t.startCheck({}).end({ decision: 'allow' });

@@ -21,7 +21,20 @@ describe('evaluator: evaluation on a worker thread that is stopped at the deadli
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'mcp-authz-eval-'));
     const out = join(tmp, 'b.tar.gz');
-    await run(toolPath('opa'), ['build', '-t', 'wasm', '-e', 'faults/spin', '-e', 'faults/plain_allow', '-e', 'faults/deny_200', '-o', out, join(repoRoot, 'test/fixtures/policies/faults')]);
+    await run(toolPath('opa'), [
+      'build',
+      '-t',
+      'wasm',
+      '-e',
+      'faults/spin',
+      '-e',
+      'faults/plain_allow',
+      '-e',
+      'faults/deny_200',
+      '-o',
+      out,
+      join(repoRoot, 'test/fixtures/policies/faults'),
+    ]);
     const bytes = await readFile(out);
     const cfg = (entrypoint: string) => ({ dataFiles: [], entrypoint, maxMemoryPages: 2048 });
     spin = await loadPolicyFromBundleBytes(bytes, cfg('faults/spin'), 'spin');
@@ -53,7 +66,12 @@ describe('evaluator: evaluation on a worker thread that is stopped at the deadli
       // The main thread stays free meanwhile: a timer keeps ticking while the evaluation thread spins.
       let ticks = 0;
       const tick = setInterval(() => ticks++, 5);
-      const results = await Promise.allSettled([ev.evaluate(allow, { n: 1 }), ev.evaluate(spin, {}), ev.evaluate(allow, { n: 2 }), ev.evaluate(other, {})]);
+      const results = await Promise.allSettled([
+        ev.evaluate(allow, { n: 1 }),
+        ev.evaluate(spin, {}),
+        ev.evaluate(allow, { n: 2 }),
+        ev.evaluate(other, {}),
+      ]);
       clearInterval(tick);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
       expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(PolicyTimeoutError);

@@ -33,18 +33,58 @@ describe('host builtins: WASM + our TypeScript builtins agree with opa eval', ()
   afterAll(async () => rm(tmp, { recursive: true, force: true }));
 
   it('the fixture exercises host builtins (not only native ones)', () => {
-    for (const b of ['time.parse_rfc3339_ns', 'time.clock', 'time.add_date', 'crypto.sha256', 'io.jwt.decode', 'units.parse_bytes', 'regex.replace', 'uuid.rfc4122']) {
+    for (const b of [
+      'time.parse_rfc3339_ns',
+      'time.clock',
+      'time.add_date',
+      'crypto.sha256',
+      'io.jwt.decode',
+      'units.parse_bytes',
+      'regex.replace',
+      'uuid.rfc4122',
+    ]) {
       expect(required).toContain(b);
     }
     expect(missingBuiltins(required, Object.keys(createHostBuiltins().functions))).toEqual([]);
   });
 
   const keys = [
-    'parse_rfc3339_z', 'parse_rfc3339_offset', 'parse_rfc3339_frac_ms', 'parse_duration', 'clock_utc', 'clock_tz', 'clock_tz_half_hour',
-    'date', 'date_tz', 'weekday', 'weekday_tz', 'add_date', 'add_date_leap', 'add_date_month_overflow', 'sha256', 'sha1', 'md5',
-    'hmac_sha256', 'hmac_sha512', 'hmac_equal', 'hex', 'jwt_decode', 'object_keys', 'regex_replace', 'regex_find_n', 'units_parse_bytes',
-    'units_parse', 'any_prefix', 'any_suffix', 'strings_count', 'urlquery', 'cidr_valid', 'range_step', 'undefined_on_bad_input',
-    'uuid_stable', 'now_stable',
+    'parse_rfc3339_z',
+    'parse_rfc3339_offset',
+    'parse_rfc3339_frac_ms',
+    'parse_duration',
+    'clock_utc',
+    'clock_tz',
+    'clock_tz_half_hour',
+    'date',
+    'date_tz',
+    'weekday',
+    'weekday_tz',
+    'add_date',
+    'add_date_leap',
+    'add_date_month_overflow',
+    'sha256',
+    'sha1',
+    'md5',
+    'hmac_sha256',
+    'hmac_sha512',
+    'hmac_equal',
+    'hex',
+    'jwt_decode',
+    'object_keys',
+    'regex_replace',
+    'regex_find_n',
+    'units_parse_bytes',
+    'units_parse',
+    'any_prefix',
+    'any_suffix',
+    'strings_count',
+    'urlquery',
+    'cidr_valid',
+    'range_step',
+    'undefined_on_bad_input',
+    'uuid_stable',
+    'now_stable',
   ];
 
   // Sets serialise as JSON arrays in no defined order: compare those as sets.
@@ -76,5 +116,4 @@ describe('host builtins: WASM + our TypeScript builtins agree with opa eval', ()
     b.startEvaluation();
     expect(read()).not.toBe(first);
   });
-
 });

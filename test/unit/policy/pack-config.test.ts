@@ -26,12 +26,17 @@ const EVERY_KEY = {
     blocked_ip_classes: ['loopback', 'private'],
     internal_hosts: ['localhost', '*.corp'],
     blocked_schemes: ['file', 'gopher'],
-    tools: { http_get: { allow: [{ host: 'api.github.com', path_prefix: '/repos/acme', scheme: 'https', ports: [443, 8443], allow_private: false }] } },
+    tools: {
+      http_get: { allow: [{ host: 'api.github.com', path_prefix: '/repos/acme', scheme: 'https', ports: [443, 8443], allow_private: false }] },
+    },
   },
   servers: ['customer-tools', 'weather'],
   tool_separators: ['__', '_'],
   default_server: 'customer-tools',
-  agents: { 'support-agent': { mode: 'allowlist', tools: ['ping'], registries: { 'customer-tools': ['lookup_order'] } }, '*': { mode: 'denylist', tools: ['delete_account'] } },
+  agents: {
+    'support-agent': { mode: 'allowlist', tools: ['ping'], registries: { 'customer-tools': ['lookup_order'] } },
+    '*': { mode: 'denylist', tools: ['delete_account'] },
+  },
   unknown_agents: 'deny',
   tool_access_mode: 'audit',
   claim_headers: [{ claim: 'team', header: 'X-Authz-Claim-Team' }],
@@ -59,9 +64,34 @@ const EVERY_KEY = {
       ],
     },
   ],
-  pii: [{ name: 'no-cards', mode: 'enforce', tools: ['create_payment'], types: ['credit_card', 'ssn'], action: 'require_approval', except_roles: ['admin'], message: 'no cards' }],
-  roles: { mode: 'enforce', unlisted_tools: 'deny', tools: { get_customer_details: { roles: ['admin'], restricted: { argument: 'fields', values: ['email'], roles: ['admin'] } } } },
-  business_hours: [{ name: 'office', mode: 'audit', registry: 'weather', timezone: 'Europe/Paris', days: ['Monday'], start_hour: 8, end_hour: 18, message: 'closed' }],
+  pii: [
+    {
+      name: 'no-cards',
+      mode: 'enforce',
+      tools: ['create_payment'],
+      types: ['credit_card', 'ssn'],
+      action: 'require_approval',
+      except_roles: ['admin'],
+      message: 'no cards',
+    },
+  ],
+  roles: {
+    mode: 'enforce',
+    unlisted_tools: 'deny',
+    tools: { get_customer_details: { roles: ['admin'], restricted: { argument: 'fields', values: ['email'], roles: ['admin'] } } },
+  },
+  business_hours: [
+    {
+      name: 'office',
+      mode: 'audit',
+      registry: 'weather',
+      timezone: 'Europe/Paris',
+      days: ['Monday'],
+      start_hour: 8,
+      end_hour: 18,
+      message: 'closed',
+    },
+  ],
   custom: { blocked_cities: ['Moscow'] },
 };
 
@@ -81,7 +111,15 @@ describe('guardrails data schema', () => {
     const problems = validatePackConfig({
       mode: 'strict',
       surprise: true,
-      tool_policies: [{ name: 'p', rules: [{ name: 'r', message: 'm' }, { name: 'x', message: 'm', max: { argument: 'a', value: '500' } }] }],
+      tool_policies: [
+        {
+          name: 'p',
+          rules: [
+            { name: 'r', message: 'm' },
+            { name: 'x', message: 'm', max: { argument: 'a', value: '500' } },
+          ],
+        },
+      ],
       business_hours: [{ timezone: 'Mars/Olympus', days: ['Funday'], start_hour: 18, end_hour: 9 }],
       claim_headers: [{ claim: 'team', header: 'X Team' }],
       pii: [{ types: ['dna'] }],
@@ -89,7 +127,9 @@ describe('guardrails data schema', () => {
     const text = problems.join('\n');
     expect(text).toContain('data.mcp_authz.mode');
     expect(text).toMatch(/surprise/);
-    expect(text).toContain('data.mcp_authz.tool_policies[0].rules[0]: a rule needs exactly one of max, min, approval_above, required, one_of, none_of');
+    expect(text).toContain(
+      'data.mcp_authz.tool_policies[0].rules[0]: a rule needs exactly one of max, min, approval_above, required, one_of, none_of',
+    );
     expect(text).toContain('data.mcp_authz.tool_policies[0].rules[1].max.value');
     expect(text).toContain('data.mcp_authz.business_hours[0].timezone');
     expect(text).toContain('data.mcp_authz.business_hours[0].days[0]');

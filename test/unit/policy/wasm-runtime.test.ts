@@ -37,13 +37,16 @@ describe('mcp-authz loader: builtin dispatch, refusal at load, never a throw', (
   }, 60_000);
 
   it('a builtin error leaves that call undefined and the rest of the policy evaluates (OPA, non-strict)', async () => {
-    const p = await load('errors', [
-      'bad_time := time.parse_rfc3339_ns(input.t)',
-      'bad_regex := regex.find_n(input.re, "x", -1)',
-      'bad_sprintf := sprintf(input.f, input.v)',
-      'ok := true',
-      'deny contains "drop" if regex.find_n("(?i)drop\\\\s+table", input.q, -1) != []',
-    ].join('\n'));
+    const p = await load(
+      'errors',
+      [
+        'bad_time := time.parse_rfc3339_ns(input.t)',
+        'bad_regex := regex.find_n(input.re, "x", -1)',
+        'bad_sprintf := sprintf(input.f, input.v)',
+        'ok := true',
+        'deny contains "drop" if regex.find_n("(?i)drop\\\\s+table", input.q, -1) != []',
+      ].join('\n'),
+    );
     const r = result(p, { t: 'not a time', re: '(?<=a)b', f: '%d', v: 'not an array', q: 'x; DROP  TABLE users' });
     expect(r).toEqual({ ok: true, deny: ['drop'] });
   }, 60_000);
@@ -54,13 +57,19 @@ describe('mcp-authz loader: builtin dispatch, refusal at load, never a throw', (
     expect(() => p.evaluate({ n: 100_000_000 })).toThrow(/numbers\.range_step/);
   }, 60_000);
 
-  it("natives that differ from opa eval are redirected: json.marshal sorts keys, cidr_contains knows IPv4-mapped prefixes", async () => {
-    const p = await load('natives', 'm := json.marshal({"b": 1, "a": "<&>"})\nc := net.cidr_contains("::ffff:10.0.0.0/104", "10.1.2.3")\nv := base64.is_valid("aGk")');
+  it('natives that differ from opa eval are redirected: json.marshal sorts keys, cidr_contains knows IPv4-mapped prefixes', async () => {
+    const p = await load(
+      'natives',
+      'm := json.marshal({"b": 1, "a": "<&>"})\nc := net.cidr_contains("::ffff:10.0.0.0/104", "10.1.2.3")\nv := base64.is_valid("aGk")',
+    );
     expect(result(p)).toEqual({ m: '{"a":"\\u003c\\u0026\\u003e","b":1}', c: true, v: false });
   }, 60_000);
 
   it('integers beyond 2^53 reach builtins exactly and come back exactly', async () => {
-    const p = await load('exact', 'd := time.date(input.ns)\nw := time.weekday(1700006399999999999)\nn := time.add_date(1700006399999999999, 0, 0, 1) - 1700006399999999999');
+    const p = await load(
+      'exact',
+      'd := time.date(input.ns)\nw := time.weekday(1700006399999999999)\nn := time.add_date(1700006399999999999, 0, 0, 1) - 1700006399999999999',
+    );
     expect(result(p, { ns: 0 })).toEqual({ d: [1970, 1, 1], w: 'Tuesday', n: 86400000000000 });
   }, 60_000);
 });
