@@ -59,7 +59,12 @@ export function clients(address, connections = 4) {
       new Promise((resolve, reject) =>
         list[0].health.Check({ service: '' }, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res.status))),
       ),
-    close: () => list.forEach((c) => (c.authz.close(), c.health.close())),
+    close: () => {
+      for (const c of list) {
+        c.authz.close();
+        c.health.close();
+      }
+    },
   };
 }
 
@@ -162,7 +167,13 @@ export function treeRssMb(pid) {
 export function rssSampler(pid, ms = 200) {
   let peak = treeRssMb(pid);
   const t = setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), ms);
-  return { stop: () => (clearInterval(t), +peak.toFixed(1)), peak: () => +peak.toFixed(1) };
+  return {
+    stop: () => {
+      clearInterval(t);
+      return +peak.toFixed(1);
+    },
+    peak: () => +peak.toFixed(1),
+  };
 }
 
 /** The manifest's memory limit (MiB), from manifests/base/deployment.yaml. */

@@ -142,7 +142,9 @@ export function openRedisStore(opts: RedisStoreOptions): ApprovalStore & { clien
         Promise.all(stored.map((s) => client.scard(k.status(s)))),
         client.zcount(k.expiry, '-inf', now.getTime()),
       ]);
-      stored.forEach((s, i) => (out[s] = sizes[i]!));
+      stored.forEach((s, i) => {
+        out[s] = sizes[i]!;
+      });
       out.expired = expired;
       out.approved -= expired;
       return out;

@@ -14,7 +14,9 @@ export function separatorTwins(name: string): string[] {
   const out: string[] = [];
   const chars = [...lower];
   for (let mask = 0; mask < 1 << positions.length; mask++) {
-    positions.forEach((p, bit) => (chars[p] = mask & (1 << bit) ? '_' : '-'));
+    positions.forEach((p, bit) => {
+      chars[p] = mask & (1 << bit) ? '_' : '-';
+    });
     out.push(chars.join(''));
   }
   return out;

@@ -27,8 +27,8 @@ function parseUrlEncoded(text: string): { value: JsonObject } | { error: string 
     if (pair === '') continue;
     if (pair.includes(';')) return { error: 'invalid semicolon separator in query' };
     const eq = pair.indexOf('=');
-    const key = unescape(eq < 0 ? pair : pair.slice(0, eq));
-    const value = unescape(eq < 0 ? '' : pair.slice(eq + 1));
+    const key = formUnescape(eq < 0 ? pair : pair.slice(0, eq));
+    const value = formUnescape(eq < 0 ? '' : pair.slice(eq + 1));
     if (key === undefined) return { error: `invalid URL escape in ${JSON.stringify(pair)}` };
     if (value === undefined) return { error: `invalid URL escape in ${JSON.stringify(pair)}` };
     (out[key] ??= []).push(value);
@@ -36,7 +36,7 @@ function parseUrlEncoded(text: string): { value: JsonObject } | { error: string 
   return { value: out };
 }
 
-function unescape(s: string): string | undefined {
+function formUnescape(s: string): string | undefined {
   if (/%(?![0-9a-fA-F]{2})/.test(s)) return undefined;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));

@@ -1,5 +1,5 @@
 import type { CheckRequest__Output } from '../generated/proto/envoy/service/auth/v3/CheckRequest.js';
-import type { McpInput, PolicyInput } from './types.js';
+import type { Json, McpInput, PolicyInput } from './types.js';
 import { attributesToJson } from './protojson.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
 import { parseFormBody } from './opa-envoy-body.js';
@@ -72,7 +72,7 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
   const { parsedPath, parsedQuery } = parsePathAndQuery(path);
 
   const mcp: McpInput = { is_batch: false };
-  let parsedBody;
+  let parsedBody: Json | undefined;
   if (method === 'POST' || body.byteLength > 0 || body.truncated) {
     const parsed = parseMcpBody(body, limits);
     Object.assign(mcp, parsed.mcp);

@@ -152,7 +152,7 @@ function write(value: unknown, key: string | number, node: PathNode | undefined,
 
 function writeComposite(v: object, node: PathNode | undefined, spec: KeySpec, seen: Map<object, string> | undefined): string {
   if (Array.isArray(v)) {
-    const list = node !== undefined && node.headerList;
+    const list = node?.headerList;
     let out = '[';
     const each = node?.each;
     for (let i = 0; i < v.length; i++) {
@@ -161,13 +161,13 @@ function writeComposite(v: object, node: PathNode | undefined, spec: KeySpec, se
       if (out.length > 1) out += ',';
       out += write(item, i, each, spec, seen) ?? 'null';
     }
-    return out + ']';
+    return `${out}]`;
   }
   if (v instanceof Number || v instanceof String || v instanceof Boolean) return write(v.valueOf(), '', undefined, spec) ?? 'null';
 
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
-  const headerMap = node !== undefined && node.headerMap;
+  const headerMap = node?.headerMap;
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -175,14 +175,14 @@ function writeComposite(v: object, node: PathNode | undefined, spec: KeySpec, se
     if (node !== undefined) {
       if (headerMap && spec.volatileHeaders.has(k.toLowerCase())) continue;
       child = node.children.get(k);
-      if (child !== undefined && child.drop) continue;
+      if (child?.drop) continue;
     }
     const text = write(obj[k], k, child, spec, seen);
     if (text === undefined) continue;
     if (out.length > 1) out += ',';
-    out += quoteKey(k, spec.quotedKeys) + ':' + text;
+    out += `${quoteKey(k, spec.quotedKeys)}:${text}`;
   }
-  return out + '}';
+  return `${out}}`;
 }
 
 function isVolatileHeaderEntry(item: unknown, volatileHeaders: ReadonlySet<string>): boolean {
@@ -219,7 +219,7 @@ function writeOrdered(value: unknown, node: PathNode | undefined, spec: KeySpec)
       if (out.length > 1) out += ',';
       out += writeOrdered(item, each, spec) ?? 'null';
     }
-    return out + ']';
+    return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
   const headerMap = node.headerMap;
@@ -227,11 +227,11 @@ function writeOrdered(value: unknown, node: PathNode | undefined, spec: KeySpec)
   for (const k of Object.keys(obj)) {
     if (headerMap && spec.volatileHeaders.has(k.toLowerCase())) continue;
     const child = node.children.get(k);
-    if (child !== undefined && child.drop) continue;
+    if (child?.drop) continue;
     const text = writeOrdered(obj[k], child, spec);
     if (text === undefined) continue;
     if (out.length > 1) out += ',';
-    out += quoteKey(k, spec.quotedKeys) + ':' + text;
+    out += `${quoteKey(k, spec.quotedKeys)}:${text}`;
   }
-  return out + '}';
+  return `${out}}`;
 }

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os';
+import type { Approval, ApprovalEvent } from '../approvals/types.js';
 import { parseFlags } from './args.js';
 
 export const APPROVALS_USAGE = `Usage: mcp-authz approvals (list [--status S] | show ID | approve ID [--uses N] [--ttl DURATION] [--reason TEXT]
@@ -74,7 +75,8 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
   }
   try {
     const res = await fetch(url, init);
-    const body = (await res.json()) as Record<string, any>;
+    // The admin API's answer: {approvals} (list), {approval, events} (show), {approval} (approve/reject), or an error.
+    const body = (await res.json()) as { approvals?: Approval[]; approval: Approval; events?: ApprovalEvent[] };
     if (!res.ok || f.json) out.write(`${JSON.stringify(body, null, f.json ? 2 : 0)}\n`);
     else if (sub === 'list') out.write(table(body.approvals ?? []));
     else if (sub === 'show') out.write(details(body.approval, body.events ?? []));
@@ -97,7 +99,7 @@ function safeUser(): string {
   }
 }
 
-function table(rows: Record<string, any>[]): string {
+function table(rows: Approval[]): string {
   const lines = [
     `${'STATUS'.padEnd(10)}${'ASKS'.padEnd(6)}${'LAST SEEN'.padEnd(26)}${'AGENT'.padEnd(22)}${'TOOLS'.padEnd(22)}${'RULE'.padEnd(20)}ID`,
   ];
@@ -109,7 +111,7 @@ function table(rows: Record<string, any>[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function details(a: Record<string, any>, events: Record<string, any>[]): string {
+function details(a: Approval, events: ApprovalEvent[]): string {
   const lines = [
     `id:          ${a.id}`,
     `status:      ${a.status}`,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { startApp } from '../app.js';
+import { type App, startApp } from '../app.js';
 import { at, type LoadedConfig, loadConfigWithOrigins } from '../config/load.js';
 import { serveCluster, workerCount } from '../cluster/serve-cluster.js';
 import { SETTINGS } from '../config/settings.js';
@@ -60,7 +60,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
 
   const workers = workerCount(config);
   if (workers > 1) return serveCluster(config, workers, loaded!.origin);
-  let app;
+  let app: App;
   try {
     app = await startApp(config, { origin: loaded!.origin });
   } catch (err) {

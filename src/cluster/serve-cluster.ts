@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { AuthzError } from '../errors.js';
-import { startPrimary } from './primary.js';
+import { type Primary, startPrimary } from './primary.js';
 
 /** Worker processes to run: `workers`, else the CPUs this process may use (respects cgroup CPU limits). */
 export function workerCount(cfg: Config): number {
@@ -10,7 +10,7 @@ export function workerCount(cfg: Config): number {
 
 /** `mcp-authz serve` with more than one worker: start the primary and its workers, serve until SIGTERM/SIGINT. */
 export async function serveCluster(config: Config, workers: number, origin?: (key: string) => string): Promise<number> {
-  let primary;
+  let primary: Primary;
   try {
     primary = await startPrimary(config, { workers, ...(origin ? { origin } : {}) });
   } catch (err) {

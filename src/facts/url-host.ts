@@ -37,6 +37,7 @@ export function normaliseRfcHost(host: string, bracketed: boolean): string {
 
 // Characters IDNA (UTS #46) removes or maps to ASCII that NFKC alone does not explain: soft hyphen, joiners,
 // variation selectors, ideographic and fullwidth/halfwidth full stops.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: joiners and variation selectors are matched on their own, not as parts of a grapheme
 const IDNA_SPECIAL = /[\u00ad\u034f\u180b-\u180f\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff\u3002\uff0e\uff61]/;
 const NON_ASCII_CHAR = /[^\x00-\x7f]/gu;
 
@@ -57,6 +58,7 @@ export function hasIdnaMappedCharacters(host: string): boolean {
 
 // Format and invisible characters (zero-width, bidi controls, word joiners, fillers, tags).
 export const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible code point (joiners, variation selectors) is matched on its own
   /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8]|\udb40[\udc00-\udc7f]/;
 
 /** A DNS-style host: labels of `a-z 0-9 - _` separated by single dots (punycode is ASCII). Empty is fine. */

@@ -243,9 +243,9 @@ export const packConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['default_server'], message: 'must be one of servers' });
     }
     const known = new Set(c.servers ?? []);
-    (c.tool_policies ?? []).forEach((p, i) => registryKnown(p.registry, known, ['tool_policies', i, 'registry'], ctx));
-    (c.pii ?? []).forEach((p, i) => registryKnown(p.registry, known, ['pii', i, 'registry'], ctx));
-    (c.business_hours ?? []).forEach((b, i) => registryKnown(b.registry, known, ['business_hours', i, 'registry'], ctx));
+    for (const [i, p] of (c.tool_policies ?? []).entries()) registryKnown(p.registry, known, ['tool_policies', i, 'registry'], ctx);
+    for (const [i, p] of (c.pii ?? []).entries()) registryKnown(p.registry, known, ['pii', i, 'registry'], ctx);
+    for (const [i, b] of (c.business_hours ?? []).entries()) registryKnown(b.registry, known, ['business_hours', i, 'registry'], ctx);
     for (const [agent, a] of Object.entries(c.agents ?? {})) {
       for (const r of Object.keys(a.registries ?? {})) registryKnown(r, known, ['agents', agent, 'registries', r], ctx);
     }

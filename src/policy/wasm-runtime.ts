@@ -8,6 +8,7 @@ import { redirectNatives } from './wasm-natives.js';
  * A host builtin: exact JSON arguments in (sets as sorted arrays), a result out (undefined = the call is undefined,
  * as in OPA's non-strict mode). One marked `regoValues` receives the Rego values themselves (sets, key types).
  */
+// biome-ignore lint/suspicious/noExplicitAny: each builtin declares its own parameter types; only `any[]` accepts them all
 export type HostBuiltin = ((...args: any[]) => unknown) & { regoValues?: boolean };
 
 /** An instantiated OPA policy module (ABI 1.x), the counterpart of the opa-wasm SDK's LoadedPolicy. */

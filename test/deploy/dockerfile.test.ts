@@ -117,7 +117,7 @@ describe('.dockerignore', () => {
     return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       const path = join(dir, e.name);
       if (e.isDirectory())
-        return ['node_modules', '.git', 'dist', 'build', '.tools'].includes(e.name) ? [relative(repoRoot, path) + '/x'] : files(path);
+        return ['node_modules', '.git', 'dist', 'build', '.tools'].includes(e.name) ? [`${relative(repoRoot, path)}/x`] : files(path);
       return [relative(repoRoot, path)];
     });
   }

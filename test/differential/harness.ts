@@ -67,7 +67,7 @@ export async function differential(cases: Case[], pkg = 'diff'): Promise<Outcome
   const dir = await mkdtemp(join(tmpdir(), 'mcp-authz-diff-'));
   try {
     const lines = [`package ${pkg}`, ''];
-    cases.forEach((c, i) => lines.push(`r${i} := ${c.expr}`));
+    for (const [i, c] of cases.entries()) lines.push(`r${i} := ${c.expr}`);
     const rego = join(dir, 'cases.rego');
     await writeFile(rego, `${lines.join('\n')}\n`);
     const opa = toolPath('opa');

@@ -113,7 +113,7 @@ describe('check pipeline with the decision cache', () => {
     const expected = approvalId(second.view!.input);
     expect(second.decision.approvalId).toBe(expected);
     expect(body(second).id).toBe(2);
-    expect(second.response.denied_response!.headers!.find((h) => h.header!.key === 'x-mcp-authz-approval-id')?.header!.value).toBe(expected);
+    expect(second.response.denied_response!.headers!.find((h) => h.header!.key === 'x-mcp-authz-approval-id')?.header?.value).toBe(expected);
   });
 
   it('what input.mcp is computed from stays in the key: another session or protocol version misses', async () => {

@@ -179,6 +179,8 @@ describe('ext_authz Check against a real server (default policy, real opa build 
     const good = mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }));
     const bad = mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' }));
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => server.client.check(i % 2 ? bad : good)));
-    results.forEach((r, i) => expect(r.status?.code ?? 0).toBe(i % 2 ? PERMISSION_DENIED : OK));
+    results.forEach((r, i) => {
+      expect(r.status?.code ?? 0).toBe(i % 2 ? PERMISSION_DENIED : OK);
+    });
   });
 });

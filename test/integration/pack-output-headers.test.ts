@@ -74,7 +74,7 @@ async function check(tool: string, claims?: Record<string, unknown>): Promise<Ch
 
 const header = (o: CheckOutcome, name: string) => {
   const list = o.response.ok_response?.headers ?? o.response.denied_response?.headers ?? [];
-  return list.find((h) => h.header!.key === name)?.header!.value;
+  return list.find((h) => h.header!.key === name)?.header?.value;
 };
 
 /** Parse `Bearer k="v", k2="v2"` per RFC 9110 (auth-param, quoted-string with \-escapes). Throws on bad syntax. */

@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, Badge, dateTime, html, pretty } from './html.js';
+import type { Approval, ApprovalActionResult, ApprovalDetail, ApprovalEvent, ApprovalHistory, ApprovalList } from './api-types.js';
+import { api, Badge, dateTime, html, pretty, fieldValue } from './html.js';
 
 /** Pending approvals with approve and reject, every approval by status, and the audit history. */
 export function ApprovalsPage() {
-  const [pending, setPending] = useState<any[]>([]);
-  const [all, setAll] = useState<any[]>([]);
-  const [history, setHistory] = useState<any[]>([]);
+  const [pending, setPending] = useState<Approval[]>([]);
+  const [all, setAll] = useState<Approval[]>([]);
+  const [history, setHistory] = useState<ApprovalEvent[]>([]);
   const [status, setStatus] = useState('');
-  const [selected, setSelected] = useState<any>(null);
+  const [selected, setSelected] = useState<ApprovalDetail | null>(null);
   const [approver, setApprover] = useState(localStorage.getItem('mcp-authz-approver') ?? '');
   const [grant, setGrant] = useState({ uses: '1', ttl: '1h', reason: '' });
   const [message, setMessage] = useState('');
@@ -15,9 +16,9 @@ export function ApprovalsPage() {
   const load = async () => {
     try {
       const [p, a, h] = await Promise.all([
-        api('/v1/approvals?status=pending'),
-        api(`/v1/approvals?limit=200${status ? `&status=${status}` : ''}`),
-        api('/v1/approvals/history?limit=50'),
+        api<ApprovalList>('/v1/approvals?status=pending'),
+        api<ApprovalList>(`/v1/approvals?limit=200${status ? `&status=${status}` : ''}`),
+        api<ApprovalHistory>('/v1/approvals/history?limit=50'),
       ]);
       setPending(p.approvals);
       setAll(a.approvals);
@@ -38,7 +39,7 @@ export function ApprovalsPage() {
     if (grant.reason) body.reason = grant.reason;
     if (action === 'approve') Object.assign(body, { uses: Number(grant.uses), ttl: grant.ttl });
     try {
-      const r = await api(`/v1/approvals/${encodeURIComponent(id)}/${action}`, { method: 'POST', body });
+      const r = await api<ApprovalActionResult>(`/v1/approvals/${encodeURIComponent(id)}/${action}`, { method: 'POST', body });
       setMessage(`${r.approval.status}: ${id.slice(0, 19)}…`);
       if (selected?.approval.id === id) await show(id);
       await load();
@@ -46,15 +47,15 @@ export function ApprovalsPage() {
       setMessage((e as Error).message);
     }
   };
-  const show = async (id: string) => setSelected(await api(`/v1/approvals/${encodeURIComponent(id)}`));
+  const show = async (id: string) => setSelected(await api<ApprovalDetail>(`/v1/approvals/${encodeURIComponent(id)}`));
   const input = (k: keyof typeof grant, label: string, size = 6) =>
-    html`<label>${label}<input name=${k} size=${size} value=${grant[k]} onInput=${(e: any) => setGrant({ ...grant, [k]: e.currentTarget.value })} /></label>`;
+    html`<label>${label}<input name=${k} size=${size} value=${grant[k]} onInput=${(e: Event) => setGrant({ ...grant, [k]: fieldValue(e) })} /></label>`;
 
   return html`
     <div class="card">
       <h2>Pending approvals</h2>
       <div class="row">
-        <label>approver<input name="approver" value=${approver} placeholder="your name" onInput=${(e: any) => setApprover(e.currentTarget.value)} /></label>
+        <label>approver<input name="approver" value=${approver} placeholder="your name" onInput=${(e: Event) => setApprover(fieldValue(e))} /></label>
         ${input('uses', 'uses', 4)} ${input('ttl', 'ttl (e.g. 15m, 1h)')} ${input('reason', 'reason', 30)}
         ${message && html`<span class="muted" id="approval-message">${message}</span>`}
       </div>
@@ -81,7 +82,7 @@ export function ApprovalsPage() {
         <h2>All approvals</h2>
         <div class="row">
           <label>status
-            <select value=${status} onChange=${(e: any) => setStatus(e.currentTarget.value)}>
+            <select value=${status} onChange=${(e: Event) => setStatus(fieldValue(e))}>
               <option value="">any</option>
               ${['pending', 'approved', 'rejected', 'used', 'expired'].map((s) => html`<option value=${s}>${s}</option>`)}
             </select>
@@ -127,7 +128,7 @@ export function ApprovalsPage() {
               <h2>Calls (arguments redacted)</h2>
               <pre>${pretty(selected.approval.calls)}</pre>
               <h2>Audit trail</h2>
-              <table>${selected.events.map((e: any) => html`<tr><td>${dateTime(e.at)}</td><td>${e.action}</td><td>${e.actor ?? '-'}</td><td>${e.reason ?? ''}</td></tr>`)}</table>`
+              <table>${selected.events.map((e) => html`<tr><td>${dateTime(e.at)}</td><td>${e.action}</td><td>${e.actor ?? '-'}</td><td>${e.reason ?? ''}</td></tr>`)}</table>`
             : html`<p class="muted">Select an approval to see its calls and audit trail.</p>`
         }
       </div>

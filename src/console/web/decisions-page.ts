@@ -1,14 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, Badge, html, pretty, time } from './html.js';
+import type { ConsoleDecision, DecisionList } from './api-types.js';
+import { api, Badge, html, pretty, time, fieldValue } from './html.js';
 
 const KEEP = 500;
 
 /** Live recent decisions (sampled by the server), newest first, with filters and a detail view. */
 export function DecisionsPage() {
-  const [rows, setRows] = useState<any[]>([]);
+  const [rows, setRows] = useState<ConsoleDecision[]>([]);
   const [filter, setFilter] = useState({ decision: '', agent: '', tool: '', rule: '' });
   const [paused, setPaused] = useState(false);
-  const [selected, setSelected] = useState<any>(null);
+  const [selected, setSelected] = useState<ConsoleDecision | null>(null);
   const [info, setInfo] = useState({ size: 0, dropped: 0 });
   const [error, setError] = useState('');
   const latest = useRef(0);
@@ -27,9 +28,9 @@ export function DecisionsPage() {
     const poll = async () => {
       if (stop) return;
       try {
-        const r = await api(query(latest.current || undefined));
+        const r = await api<DecisionList>(query(latest.current || undefined));
         if (r.decisions.length) {
-          latest.current = Math.max(latest.current, r.decisions[0].seq);
+          latest.current = Math.max(latest.current, r.decisions[0]!.seq);
           setRows((old) => [...r.decisions, ...old].slice(0, KEEP));
         } else if (!latest.current) latest.current = r.latest;
         setInfo({ size: r.size, dropped: r.dropped });
@@ -48,19 +49,19 @@ export function DecisionsPage() {
 
   const open = async (seq: number) => {
     try {
-      setSelected(await api(`/v1/decisions/${seq}`));
+      setSelected(await api<ConsoleDecision>(`/v1/decisions/${seq}`));
     } catch (e) {
       setError((e as Error).message);
     }
   };
   const field = (k: keyof typeof filter, label: string) =>
-    html`<label>${label}<input name=${k} value=${filter[k]} onChange=${(e: any) => setFilter({ ...filter, [k]: e.currentTarget.value })} /></label>`;
+    html`<label>${label}<input name=${k} value=${filter[k]} onChange=${(e: Event) => setFilter({ ...filter, [k]: fieldValue(e) })} /></label>`;
 
   return html`
     <div class="card">
       <div class="row">
         <label>decision
-          <select name="decision" value=${filter.decision} onChange=${(e: any) => setFilter({ ...filter, decision: e.currentTarget.value })}>
+          <select name="decision" value=${filter.decision} onChange=${(e: Event) => setFilter({ ...filter, decision: fieldValue(e) })}>
             <option value="">any</option>
             ${['allow', 'deny', 'require_approval', 'error'].map((d) => html`<option value=${d}>${d}</option>`)}
           </select>

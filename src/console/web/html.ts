@@ -4,7 +4,7 @@ import { html } from 'htm/preact';
 export { html };
 
 /** A JSON request to the admin API, same origin. With bearer authentication the token is asked for once per tab. */
-export async function api<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const headers: Record<string, string> = {};
   const token = sessionStorage.getItem('mcp-authz-token');
   if (token) headers.authorization = `Bearer ${token}`;
@@ -17,8 +17,11 @@ export async function api<T = any>(path: string, init: { method?: string; body?:
       return api(path, init);
     }
   }
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.message ?? data.error ?? `HTTP ${res.status}`);
+  const data: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const e = data as { message?: string; error?: string };
+    throw new Error(e.message ?? e.error ?? `HTTP ${res.status}`);
+  }
   return data as T;
 }
 
@@ -28,3 +31,6 @@ export const Badge = ({ value, label }: { value: string; label?: string }) =>
 export const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '-');
 export const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '-');
 export const pretty = (v: unknown) => JSON.stringify(v, null, 2);
+
+/** The value of the input, select or textarea an event came from. */
+export const fieldValue = (e: Event) => (e.currentTarget as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, Badge, html, pretty } from './html.js';
+import type { CheckResult, PolicyList, RevisionInfo, SuiteList, SuiteResult } from './api-types.js';
+import { api, Badge, html, pretty, fieldValue } from './html.js';
 
 const EXAMPLE = JSON.stringify(
   {
@@ -26,20 +27,20 @@ export function PlaygroundPage() {
   const [body, setBody] = useState(EXAMPLE);
   const [headers, setHeaders] = useState('');
   const [principal, setPrincipal] = useState('spiffe://cluster.local/ns/agents/sa/payment-agent');
-  const [revisions, setRevisions] = useState<any[]>([]);
+  const [revisions, setRevisions] = useState<RevisionInfo[]>([]);
   const [revision, setRevision] = useState('');
-  const [result, setResult] = useState<any>(null);
+  const [result, setResult] = useState<CheckResult | null>(null);
   const [error, setError] = useState('');
   const [suites, setSuites] = useState<string[]>([]);
   const [suite, setSuite] = useState('');
-  const [cases, setCases] = useState<any>(null);
+  const [cases, setCases] = useState<(Partial<SuiteResult> & { running?: boolean; error?: string }) | null>(null);
 
   useEffect(() => {
-    void api('/v1/policies').then(
+    void api<PolicyList>('/v1/policies').then(
       (r) => setRevisions(r.revisions),
-      (e) => setError(e.message),
+      (e: Error) => setError(e.message),
     );
-    void api('/v1/playground/suites').then((r) => {
+    void api<SuiteList>('/v1/playground/suites').then((r) => {
       setSuites(r.suites);
       setSuite(r.suites[0] ?? '');
     });
@@ -49,7 +50,7 @@ export function PlaygroundPage() {
     setError('');
     try {
       setResult(
-        await api('/v1/playground/check', {
+        await api<CheckResult>('/v1/playground/check', {
           method: 'POST',
           body: { body, headers: parseHeaders(headers), ...(principal ? { principal } : {}), ...(revision ? { revision } : {}) },
         }),
@@ -62,7 +63,7 @@ export function PlaygroundPage() {
   const runSuite = async () => {
     setCases({ running: true });
     try {
-      setCases(await api('/v1/playground/cases', { method: 'POST', body: { suite, ...(revision ? { revision } : {}) } }));
+      setCases(await api<SuiteResult>('/v1/playground/cases', { method: 'POST', body: { suite, ...(revision ? { revision } : {}) } }));
     } catch (e) {
       setCases({ error: (e as Error).message });
     }
@@ -72,12 +73,12 @@ export function PlaygroundPage() {
     <div class="split">
       <div class="card">
         <h2>Request</h2>
-        <label>MCP body<textarea name="body" rows="12" value=${body} onInput=${(e: any) => setBody(e.currentTarget.value)}></textarea></label>
-        <label>headers (one "name: value" per line, e.g. authorization: Bearer …)<textarea name="headers" rows="3" value=${headers} onInput=${(e: any) => setHeaders(e.currentTarget.value)}></textarea></label>
+        <label>MCP body<textarea name="body" rows="12" value=${body} onInput=${(e: Event) => setBody(fieldValue(e))}></textarea></label>
+        <label>headers (one "name: value" per line, e.g. authorization: Bearer …)<textarea name="headers" rows="3" value=${headers} onInput=${(e: Event) => setHeaders(fieldValue(e))}></textarea></label>
         <div class="row">
-          <label>source principal (identity)<input name="principal" size="48" value=${principal} onInput=${(e: any) => setPrincipal(e.currentTarget.value)} /></label>
+          <label>source principal (identity)<input name="principal" size="48" value=${principal} onInput=${(e: Event) => setPrincipal(fieldValue(e))} /></label>
           <label>revision
-            <select name="revision" value=${revision} onChange=${(e: any) => setRevision(e.currentTarget.value)}>
+            <select name="revision" value=${revision} onChange=${(e: Event) => setRevision(fieldValue(e))}>
               <option value="">active</option>
               ${revisions.map((r) => html`<option value=${r.revision}>${r.revision}${r.active ? ' (active)' : ''}</option>`)}
             </select>
@@ -87,7 +88,7 @@ export function PlaygroundPage() {
         ${error && html`<p class="error-text">${error}</p>`}
         <h2>Regression suite (--cases)</h2>
         <div class="row">
-          <select name="suite" value=${suite} onChange=${(e: any) => setSuite(e.currentTarget.value)}>${suites.map((s) => html`<option value=${s}>${s}</option>`)}</select>
+          <select name="suite" value=${suite} onChange=${(e: Event) => setSuite(fieldValue(e))}>${suites.map((s) => html`<option value=${s}>${s}</option>`)}</select>
           <button id="run-cases" onClick=${runSuite} disabled=${!suite}>Run suite</button>
           ${cases?.passed !== undefined && html`<${Badge} value=${cases.passed ? 'allow' : 'deny'} label=${cases.passed ? 'passed' : 'failed'} />`}
         </div>
@@ -103,7 +104,7 @@ export function PlaygroundPage() {
                 <dt>message</dt><dd>${result.message ?? '-'}</dd>
                 <dt>HTTP status</dt><dd>${result.http_status ?? '-'}</dd>
                 <dt>policy</dt><dd class="mono">${result.policy ? `${result.policy.revision} (${result.policy.entrypoint})` : '-'}</dd>
-                <dt>headers</dt><dd class="mono">${result.headers.length ? result.headers.map((h: any) => html`<div>${h.key}: ${h.value} [${h.append_action}]</div>`) : '-'}</dd>
+                <dt>headers</dt><dd class="mono">${result.headers.length ? result.headers.map((h) => html`<div>${h.key}: ${h.value} [${h.append_action}]</div>`) : '-'}</dd>
                 ${result.headers_to_remove.length ? html`<dt>removes</dt><dd class="mono">${result.headers_to_remove.join(', ')}</dd>` : ''}
                 <dt>denial body</dt><dd class="mono">${result.body ?? '-'}</dd>
               </dl>

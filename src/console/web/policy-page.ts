@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { PolicyActivated, PolicyList, RevisionInfo } from './api-types.js';
 import { api, dateTime, html } from './html.js';
 
 /** Remembered revisions (policy and data digests), which is active, reload and rollback. */
 export function PolicyPage() {
-  const [revisions, setRevisions] = useState<any[]>([]);
+  const [revisions, setRevisions] = useState<RevisionInfo[]>([]);
   const [message, setMessage] = useState('');
   const load = async () => {
     try {
-      setRevisions((await api('/v1/policies')).revisions);
+      setRevisions((await api<PolicyList>('/v1/policies')).revisions);
     } catch (e) {
       setMessage((e as Error).message);
     }
@@ -17,7 +18,7 @@ export function PolicyPage() {
   }, []);
   const reload = async () => {
     try {
-      const r = await api('/v1/policies/reload', { method: 'POST' });
+      const r = await api<PolicyActivated>('/v1/policies/reload', { method: 'POST' });
       setMessage(`reloaded: active ${r.active}`);
     } catch (e) {
       setMessage(`reload failed: ${(e as Error).message}`);
@@ -26,7 +27,7 @@ export function PolicyPage() {
   };
   const rollback = async (revision: string) => {
     try {
-      const r = await api('/v1/policies/rollback', { method: 'POST', body: { revision } });
+      const r = await api<PolicyActivated>('/v1/policies/rollback', { method: 'POST', body: { revision } });
       setMessage(`rolled back: active ${r.active}`);
     } catch (e) {
       setMessage(`rollback failed: ${(e as Error).message}`);

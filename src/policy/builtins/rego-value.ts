@@ -90,9 +90,18 @@ export function parseRegoValue(text: string): RegoValue {
       i += 5;
       return { t: 'set', items: [] };
     }
-    if (text.startsWith('true', i)) return ((i += 4), { t: 'bool', v: true });
-    if (text.startsWith('false', i)) return ((i += 5), { t: 'bool', v: false });
-    if (text.startsWith('null', i)) return ((i += 4), { t: 'null' });
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return { t: 'bool', v: true };
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return { t: 'bool', v: false };
+    }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return { t: 'null' };
+    }
     const m = /^-?[0-9][0-9.eE+-]*/.exec(text.slice(i, i + 4096)) ?? /^-?[0-9][0-9.eE+-]*/.exec(text.slice(i));
     if (!m) return fail();
     i += m[0].length;

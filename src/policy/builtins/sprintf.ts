@@ -337,59 +337,79 @@ class Printer {
       case 'float':
         switch (verb) {
           case 'v':
-            return this.fmtFloat(arg.v, 'g', -1);
+            this.fmtFloat(arg.v, 'g', -1);
+            return;
           case 'b':
           case 'g':
           case 'G':
           case 'x':
           case 'X':
-            return this.fmtFloat(arg.v, verb, -1);
+            this.fmtFloat(arg.v, verb, -1);
+            return;
           case 'f':
           case 'e':
           case 'E':
-            return this.fmtFloat(arg.v, verb, 6);
+            this.fmtFloat(arg.v, verb, 6);
+            return;
           case 'F':
-            return this.fmtFloat(arg.v, 'f', 6);
+            this.fmtFloat(arg.v, 'f', 6);
+            return;
           default:
-            return this.badVerb(verb, arg);
+            this.badVerb(verb, arg);
+            return;
         }
       case 'int':
         switch (verb) {
           case 'v':
           case 'd':
-            return this.fmtInteger(arg.v, 10, true, verb, false);
+            this.fmtInteger(arg.v, 10, true, verb, false);
+            return;
           case 'b':
-            return this.fmtInteger(arg.v, 2, true, verb, false);
+            this.fmtInteger(arg.v, 2, true, verb, false);
+            return;
           case 'o':
           case 'O':
-            return this.fmtInteger(arg.v, 8, true, verb, false);
+            this.fmtInteger(arg.v, 8, true, verb, false);
+            return;
           case 'x':
-            return this.fmtInteger(arg.v, 16, true, verb, false);
+            this.fmtInteger(arg.v, 16, true, verb, false);
+            return;
           case 'X':
-            return this.fmtInteger(arg.v, 16, true, verb, true);
+            this.fmtInteger(arg.v, 16, true, verb, true);
+            return;
           case 'c':
-            return this.fmtC(arg.v);
+            this.fmtC(arg.v);
+            return;
           case 'q':
-            return this.fmtQc(arg.v);
+            this.fmtQc(arg.v);
+            return;
           case 'U':
-            return this.fmtUnicode(arg.v);
+            this.fmtUnicode(arg.v);
+            return;
           default:
-            return this.badVerb(verb, arg);
+            this.badVerb(verb, arg);
+            return;
         }
       case 'string':
         switch (verb) {
           case 'v':
-            return this.f.sharpV ? this.fmtQ(arg.v) : this.fmtS(arg.v);
+            this.f.sharpV ? this.fmtQ(arg.v) : this.fmtS(arg.v);
+            return;
           case 's':
-            return this.fmtS(arg.v);
+            this.fmtS(arg.v);
+            return;
           case 'x':
-            return this.fmtSx(arg.v, false);
+            this.fmtSx(arg.v, false);
+            return;
           case 'X':
-            return this.fmtSx(arg.v, true);
+            this.fmtSx(arg.v, true);
+            return;
           case 'q':
-            return this.fmtQ(arg.v);
+            this.fmtQ(arg.v);
+            return;
           default:
-            return this.badVerb(verb, arg);
+            this.badVerb(verb, arg);
+            return;
         }
       case 'big':
         if (this.erroring) {
@@ -399,7 +419,8 @@ class Printer {
           this.buf += `&{${arg.v < 0n} [${words.join(' ')}]}`;
           return;
         }
-        return this.formatBig(arg.v, verb);
+        this.formatBig(arg.v, verb);
+        return;
     }
   }
 }

@@ -29,8 +29,11 @@ function reorder(v: J, seed: number): J {
 /** Every path (object keys and array indices) that leads to a value inside `v`, the root included. */
 function pathsOf(v: J, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(prefix);
-  if (Array.isArray(v)) v.forEach((x, i) => pathsOf(x, [...prefix, i], out));
-  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) pathsOf(v[k]!, [...prefix, k], out);
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      pathsOf(x, [...prefix, i], out);
+    });
+  } else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) pathsOf(v[k]!, [...prefix, k], out);
   return out;
 }
 

@@ -9,7 +9,7 @@ import { createDecisionLogger } from '../../../src/observability/decision-log.js
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { createTracing } from '../../../src/observability/tracing.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
-import { parseExposition, valueOf } from './prom-text.js';
+import { parseExposition, sampleValue } from './prom-text.js';
 
 const settings: CheckSettings = {
   limits: DEFAULT_BODY_LIMITS,
@@ -93,7 +93,7 @@ describe('check observer', () => {
     });
     const e = parseExposition(await metrics.metricsText());
     expect(
-      valueOf(e, 'mcp_authz_checks_total', {
+      sampleValue(e, 'mcp_authz_checks_total', {
         decision: 'allow',
         mode: 'audit',
         mcp_method: 'tools/call',
@@ -114,7 +114,7 @@ describe('check observer', () => {
     expect(lines[0]!.decision_id).toMatch(/^[0-9a-f-]{36}$/);
     const e = parseExposition(await metrics.metricsText());
     expect(
-      valueOf(e, 'mcp_authz_checks_total', {
+      sampleValue(e, 'mcp_authz_checks_total', {
         decision: 'error',
         mode: 'enforce',
         mcp_method: 'tools/call',
@@ -122,7 +122,7 @@ describe('check observer', () => {
         tool: 'process_refund',
       }),
     ).toBe(1);
-    expect(valueOf(e, 'mcp_authz_body_parse_failures_total', { code: 'body_invalid_json' })).toBe(1);
+    expect(sampleValue(e, 'mcp_authz_body_parse_failures_total', { code: 'body_invalid_json' })).toBe(1);
   });
 
   it('counts every check but logs sampled-out allows not at all', async () => {
@@ -132,12 +132,19 @@ describe('check observer', () => {
     observe(await runCheck(refund, () => policyReturning(false), settings));
     expect(lines.map((l) => l.decision)).toEqual(['deny']);
     const e = parseExposition(await metrics.metricsText());
-    expect(valueOf(e, 'mcp_authz_check_duration_seconds_count')).toBe(21);
+    expect(sampleValue(e, 'mcp_authz_check_duration_seconds_count')).toBe(21);
   });
 
   it('the pipeline gives the recorder its span; the recorder ends it from the same record as metrics and log', async () => {
     const { metrics, lines } = setup();
-    const log = createDecisionLogger({ destination: new Writable({ write: (c, _e, cb) => (lines.push(JSON.parse(String(c))), cb()) }) });
+    const log = createDecisionLogger({
+      destination: new Writable({
+        write: (c, _e, cb) => {
+          lines.push(JSON.parse(String(c)));
+          cb();
+        },
+      }),
+    });
     const tracing = createTracing({
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces',
       OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
@@ -151,8 +158,14 @@ describe('check observer', () => {
         const span = tracing.startCheck({ ...headers, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
         return {
           traceId: span.traceId,
-          child: (name: string) => (children.push(name), span.child(name)),
-          end: (r: Parameters<typeof span.end>[0]) => (ended.push(r), span.end(r)),
+          child: (name: string) => {
+            children.push(name);
+            return span.child(name);
+          },
+          end: (r: Parameters<typeof span.end>[0]) => {
+            ended.push(r);
+            return span.end(r);
+          },
         };
       },
       record: createCheckRecorder(metrics, log),
@@ -177,7 +190,7 @@ describe('check observer', () => {
     });
     const e = parseExposition(await metrics.metricsText());
     expect(
-      valueOf(e, 'mcp_authz_checks_total', {
+      sampleValue(e, 'mcp_authz_checks_total', {
         decision: 'deny',
         mode: 'enforce',
         mcp_method: 'tools/call',
@@ -185,7 +198,7 @@ describe('check observer', () => {
         tool: 'process_refund',
       }),
     ).toBe(1);
-    expect(valueOf(e, 'mcp_authz_policy_eval_duration_seconds_count')).toBe(1);
+    expect(sampleValue(e, 'mcp_authz_policy_eval_duration_seconds_count')).toBe(1);
     await expect(tracing.shutdown(200)).resolves.toBeUndefined(); // nothing listens on port 9: the export fails quietly
   });
 });

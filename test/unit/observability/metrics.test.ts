@@ -3,7 +3,7 @@ import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { REASON } from '../../../src/errors.js';
 import { CHECK_DURATION_BUCKETS, createMetrics, MCP_METHOD_LABELS, methodLabel, type CheckRecord } from '../../../src/observability/metrics.js';
-import { parseExposition, samplesOf, valueOf } from './prom-text.js';
+import { parseExposition, samplesOf, sampleValue } from './prom-text.js';
 
 const KNOWN = ['lookup_order', 'process_refund', 'we"ird\\tool'];
 
@@ -106,7 +106,7 @@ describe('metrics', () => {
       const prev = expected.get(k);
       expected.set(k, { labels, n: (prev?.n ?? 0) + (i < 3 ? 2 : 1) });
     }
-    for (const { labels, n } of expected.values()) expect(valueOf(e, 'mcp_authz_checks_total', labels), JSON.stringify(labels)).toBe(n);
+    for (const { labels, n } of expected.values()) expect(sampleValue(e, 'mcp_authz_checks_total', labels), JSON.stringify(labels)).toBe(n);
     expect(samplesOf(e, 'mcp_authz_checks_total')).toHaveLength(expected.size);
   });
 
@@ -118,8 +118,8 @@ describe('metrics', () => {
     m.recordCheck({ ...TABLE[0]!.rec, durationSeconds: -1 });
     const e = parseExposition(await m.metricsText());
     expect(e.types.get('mcp_authz_check_duration_seconds')).toBe('histogram');
-    expect(valueOf(e, 'mcp_authz_check_duration_seconds_count')).toBe(durations.length);
-    expect(valueOf(e, 'mcp_authz_check_duration_seconds_sum')).toBeCloseTo(
+    expect(sampleValue(e, 'mcp_authz_check_duration_seconds_count')).toBe(durations.length);
+    expect(sampleValue(e, 'mcp_authz_check_duration_seconds_sum')).toBeCloseTo(
       durations.reduce((a, b) => a + b, 0),
       9,
     );
@@ -129,7 +129,7 @@ describe('metrics', () => {
     for (const b of buckets) expect(b.value, `le=${b.labels.le}`).toBe(durations.filter((d) => d <= le(b.labels.le)).length);
     // The two bad durations were still counted as checks.
     const same = TABLE.filter((t) => JSON.stringify(t.labels) === JSON.stringify(TABLE[0]!.labels)).length;
-    expect(valueOf(e, 'mcp_authz_checks_total', TABLE[0]!.labels)).toBe(same + 2);
+    expect(sampleValue(e, 'mcp_authz_checks_total', TABLE[0]!.labels)).toBe(same + 2);
   });
 
   it('times policy evaluations', async () => {
@@ -137,9 +137,9 @@ describe('metrics', () => {
     const evals = [0.00002, 0.00007, 0.0004, 0.03];
     for (const s of evals) m.recordEval(s);
     const e = parseExposition(await m.metricsText());
-    expect(valueOf(e, 'mcp_authz_policy_eval_duration_seconds_count')).toBe(evals.length);
-    expect(valueOf(e, 'mcp_authz_policy_eval_duration_seconds_bucket', { le: '0.0001' })).toBe(evals.filter((s) => s <= 0.0001).length);
-    expect(valueOf(e, 'mcp_authz_policy_eval_duration_seconds_bucket', { le: '+Inf' })).toBe(evals.length);
+    expect(sampleValue(e, 'mcp_authz_policy_eval_duration_seconds_count')).toBe(evals.length);
+    expect(sampleValue(e, 'mcp_authz_policy_eval_duration_seconds_bucket', { le: '0.0001' })).toBe(evals.filter((s) => s <= 0.0001).length);
+    expect(sampleValue(e, 'mcp_authz_policy_eval_duration_seconds_bucket', { le: '+Inf' })).toBe(evals.length);
   });
 
   it('counts cache hits, misses and evictions and reads the cache size at scrape time', async () => {
@@ -150,28 +150,28 @@ describe('metrics', () => {
     for (let i = 0; i < 3; i++) m.recordCacheMiss();
     m.recordCacheEviction();
     let e = parseExposition(await m.metricsText());
-    expect(valueOf(e, 'mcp_authz_decision_cache_hits_total')).toBe(5);
-    expect(valueOf(e, 'mcp_authz_decision_cache_misses_total')).toBe(3);
-    expect(valueOf(e, 'mcp_authz_decision_cache_evictions_total')).toBe(1);
-    expect(valueOf(e, 'mcp_authz_decision_cache_size')).toBe(7);
+    expect(sampleValue(e, 'mcp_authz_decision_cache_hits_total')).toBe(5);
+    expect(sampleValue(e, 'mcp_authz_decision_cache_misses_total')).toBe(3);
+    expect(sampleValue(e, 'mcp_authz_decision_cache_evictions_total')).toBe(1);
+    expect(sampleValue(e, 'mcp_authz_decision_cache_size')).toBe(7);
     size = 42;
     e = parseExposition(await m.metricsText());
-    expect(valueOf(e, 'mcp_authz_decision_cache_size')).toBe(42);
+    expect(sampleValue(e, 'mcp_authz_decision_cache_size')).toBe(42);
     m.setCacheSizeSource(() => {
       throw new Error('cache gone');
     });
     e = parseExposition(await m.metricsText()); // the scrape still succeeds, with the last value
-    expect(valueOf(e, 'mcp_authz_decision_cache_size')).toBe(42);
+    expect(sampleValue(e, 'mcp_authz_decision_cache_size')).toBe(42);
   });
 
   it('reports the active policy only, reloads by result, and the last success', async () => {
     const m = createMetrics({ collectDefaults: false });
     let e = parseExposition(await m.metricsText());
     expect(samplesOf(e, 'mcp_authz_policy_info')).toHaveLength(0);
-    expect(valueOf(e, 'mcp_authz_policy_reloads_total', { result: 'success' })).toBe(0);
-    expect(valueOf(e, 'mcp_authz_policy_reloads_total', { result: 'failure' })).toBe(0);
-    expect(valueOf(e, 'mcp_authz_policy_last_success_timestamp_seconds')).toBe(0);
-    expect(valueOf(e, 'mcp_authz_policy_seconds_since_last_success')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(e, 'mcp_authz_policy_reloads_total', { result: 'success' })).toBe(0);
+    expect(sampleValue(e, 'mcp_authz_policy_reloads_total', { result: 'failure' })).toBe(0);
+    expect(sampleValue(e, 'mcp_authz_policy_last_success_timestamp_seconds')).toBe(0);
+    expect(sampleValue(e, 'mcp_authz_policy_seconds_since_last_success')).toBeGreaterThanOrEqual(0);
 
     const before = Date.now() / 1000;
     m.setPolicy('rev-1', '/policies/a.tar.gz');
@@ -184,12 +184,12 @@ describe('metrics', () => {
     expect(samplesOf(e, 'mcp_authz_policy_info')).toEqual([
       { name: 'mcp_authz_policy_info', labels: { revision: 'rev-2', source: 'https://bundles.example/b.tar.gz' }, value: 1 },
     ]);
-    expect(valueOf(e, 'mcp_authz_policy_reloads_total', { result: 'success' })).toBe(1);
-    expect(valueOf(e, 'mcp_authz_policy_reloads_total', { result: 'failure' })).toBe(2);
-    const last = valueOf(e, 'mcp_authz_policy_last_success_timestamp_seconds');
+    expect(sampleValue(e, 'mcp_authz_policy_reloads_total', { result: 'success' })).toBe(1);
+    expect(sampleValue(e, 'mcp_authz_policy_reloads_total', { result: 'failure' })).toBe(2);
+    const last = sampleValue(e, 'mcp_authz_policy_last_success_timestamp_seconds');
     expect(last).toBeGreaterThanOrEqual(before);
     expect(last).toBeLessThanOrEqual(after);
-    expect(valueOf(e, 'mcp_authz_policy_seconds_since_last_success')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(e, 'mcp_authz_policy_seconds_since_last_success')).toBeGreaterThanOrEqual(0);
   });
 
   it('counts body parse failures by bounded code', async () => {
@@ -199,9 +199,9 @@ describe('metrics', () => {
     m.recordParseFailure(REASON.jsonrpcInvalidVersion);
     m.recordParseFailure('attacker-chosen-code');
     const e = parseExposition(await m.metricsText());
-    expect(valueOf(e, 'mcp_authz_body_parse_failures_total', { code: 'body_invalid_json' })).toBe(2);
-    expect(valueOf(e, 'mcp_authz_body_parse_failures_total', { code: 'jsonrpc_invalid_version' })).toBe(1);
-    expect(valueOf(e, 'mcp_authz_body_parse_failures_total', { code: 'other' })).toBe(1);
+    expect(sampleValue(e, 'mcp_authz_body_parse_failures_total', { code: 'body_invalid_json' })).toBe(2);
+    expect(sampleValue(e, 'mcp_authz_body_parse_failures_total', { code: 'jsonrpc_invalid_version' })).toBe(1);
+    expect(sampleValue(e, 'mcp_authz_body_parse_failures_total', { code: 'other' })).toBe(1);
     expect(samplesOf(e, 'mcp_authz_body_parse_failures_total')).toHaveLength(3);
   });
 
@@ -214,7 +214,7 @@ describe('metrics', () => {
     expect(ta).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(ta).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(tb).not.toMatch(/^process_|^nodejs_/m);
-    expect(valueOf(parseExposition(tb), 'mcp_authz_decision_cache_hits_total')).toBe(0);
+    expect(sampleValue(parseExposition(tb), 'mcp_authz_decision_cache_hits_total')).toBe(0);
     expect(await globalRegistry.metrics()).not.toContain('mcp_authz_');
     expect(a.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect((await a.text()).contentType).toBe(a.contentType);

@@ -61,7 +61,7 @@ function parseLabels(s: string): Record<string, string> {
 }
 
 /** The value of the one sample with this name and exactly these labels (0 when absent). */
-export function valueOf(e: Exposition, name: string, labels: Record<string, string> = {}): number {
+export function sampleValue(e: Exposition, name: string, labels: Record<string, string> = {}): number {
   const want = Object.entries(labels);
   const hit = e.samples.filter((s) => s.name === name && Object.keys(s.labels).length === want.length && want.every(([k, v]) => s.labels[k] === v));
   if (hit.length > 1) throw new Error(`ambiguous: ${name} ${JSON.stringify(labels)}`);
