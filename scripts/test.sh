@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one test command (npm test): build, then the policy's own tests (opa test), then every vitest suite
-# (unit, integration against a real server, grpcurl end to end, deployment checks).
+# The one test command (npm test): build, type-check, lint and format check (Biome, as `npm run lint`), then the
+# policy's own tests (opa test), then every vitest suite (unit, integration against a real server, grpcurl end to
+# end, deployment checks).
 # Ends with one summary line: "tests: N passed, N failed".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,6 +11,7 @@ bash scripts/build.sh || exit 1
 mkdir -p build
 bash scripts/gen-proto.sh --check || exit 1
 node_modules/.bin/tsc -p tsconfig.test.json || exit 1
+node_modules/.bin/biome ci --error-on-warnings || { echo 'lint failed: `npm run format` fixes formatting and safe fixes; see docs/development.md' >&2; exit 1; }
 
 echo "== opa test rego/"
 opa test rego/ --format json > build/opa-test.json
