@@ -13,22 +13,27 @@ import {
 import { HS_ALGORITHMS, type JwtConfig } from './config.js';
 import { JwksUnavailableError, localKeySource, remoteKeySource, type KeySource } from './jwks.js';
 
-/** Stable identity error codes (`input.identity.error.code`). Never rename one: policies and dashboards use them. */
-export type IdentityErrorCode =
-  | 'token_missing'
-  | 'token_malformed'
-  | 'token_too_large'
-  | 'token_duplicate'
-  | 'token_expired'
-  | 'token_not_yet_valid'
-  | 'issuer_not_allowed'
-  | 'audience_not_allowed'
-  | 'algorithm_not_allowed'
-  | 'signature_invalid'
-  | 'kid_unknown'
-  | 'claims_invalid'
-  | 'jwks_unavailable'
-  | 'internal_error';
+/**
+ * Stable identity error codes (`input.identity.error.code`), documented in docs/identity.md (pinned both ways by
+ * test/docs/error-codes.test.ts). Never rename one: policies and dashboards use them.
+ */
+export const IDENTITY_ERROR_CODES = [
+  'token_missing',
+  'token_malformed',
+  'token_too_large',
+  'token_duplicate',
+  'token_expired',
+  'token_not_yet_valid',
+  'issuer_not_allowed',
+  'audience_not_allowed',
+  'algorithm_not_allowed',
+  'signature_invalid',
+  'kid_unknown',
+  'claims_invalid',
+  'jwks_unavailable',
+  'internal_error',
+] as const;
+export type IdentityErrorCode = (typeof IDENTITY_ERROR_CODES)[number];
 
 export type VerifyResult =
   | { ok: true; payload: JWTPayload; header: Record<string, unknown> }

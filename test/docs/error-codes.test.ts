@@ -2,11 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode } from '../../src/errors.js';
+import { IDENTITY_ERROR_CODES } from '../../src/identity/jwt-verifier.js';
 import { LISTEN_ERROR_CODES } from '../../src/listen-error.js';
 import { codeSpans, readDoc, root, tableRows } from './markdown.js';
 
 // Error and reason codes are pinned both ways: every code the code can produce is documented in
-// docs/decisions-and-errors.md, and every documented code exists.
+// docs/decisions-and-errors.md (identity error codes: docs/identity.md), and every documented code exists.
 
 const doc = readDoc('docs/decisions-and-errors.md');
 const firstCode = (row: string[]) => codeSpans(row[0] ?? '')[0] ?? '';
@@ -43,5 +44,24 @@ describe('error codes in docs/decisions-and-errors.md', () => {
 
   it('documents every startup error code thrown in src/, and only those', () => {
     expect(startupRows.map(firstCode).sort()).toEqual([...startupCodesInSource()].sort());
+  });
+});
+
+describe('identity error codes in docs/identity.md', () => {
+  const rows = tableRows(readDoc('docs/identity.md'), 'code').filter((r) => r.length === 2);
+
+  it('documents every identity error code, and only those', () => {
+    expect(rows.map(firstCode).sort()).toEqual([...IDENTITY_ERROR_CODES].sort());
+  });
+
+  it('lists only codes that src/identity/ produces', () => {
+    const dir = join(root, 'src', 'identity');
+    // The list itself is left out, so a code counts only where it is produced.
+    const source = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n')
+      .replace(/IDENTITY_ERROR_CODES = \[[^\]]*\]/, '');
+    expect(IDENTITY_ERROR_CODES.filter((code) => !source.includes(`'${code}'`))).toEqual([]);
   });
 });
