@@ -82,12 +82,7 @@ for (const tool of ['ghz', 'opa']) {
 }
 const peerBin = process.env.OPA_ENVOY_PLUGIN || onPath('opa-envoy-plugin');
 const wanted = (process.env.BENCH_SCENARIOS ?? Object.keys(ALL).join(' ')).split(/[\s,]+/).filter(Boolean);
-for (const s of wanted) {
-  if (!ALL[s]) {
-    say(`unknown scenario "${s}"; known: ${Object.keys(ALL).join(' ')}`);
-    process.exit(2);
-  }
-}
+for (const s of wanted) if (!ALL[s]) say(`unknown scenario "${s}"; known: ${Object.keys(ALL).join(' ')}`), process.exit(2);
 let scenarios = wanted;
 if (!peerBin) {
   say('bench:compare: opa-envoy-plugin is NOT on PATH (nor OPA_ENVOY_PLUGIN set): the peer scenarios are skipped and');
@@ -218,6 +213,25 @@ async function stopServer(srv) {
   clearTimeout(timer);
 }
 
+/** CPU time (user + system, clock ticks of 10 ms) of a process and all its live descendants, from /proc. */
+function treeCpuTicks(pid) {
+  let ticks = 0;
+  const visit = (p) => {
+    try {
+      // Fields after the command name: state is [0], utime [11], stime [12] (proc(5)); threads are included.
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ').pop().split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(c);
+      }
+    } catch {
+      // the process went away between listing and reading
+    }
+  };
+  visit(pid);
+  return ticks;
+}
+
 /** RSS in MB of a process and all its descendants (a cluster primary and its workers), from /proc. */
 function treeRssMb(pid) {
   let kb = 0;
@@ -312,7 +326,11 @@ async function measure(name) {
   try {
     await sanity(name, spec, srv.port);
     await ghz(srv.port, spec.data, WARM, 0);
+    const cpu0 = treeCpuTicks(srv.child.pid);
     const max = await ghz(srv.port, spec.data, N, 0);
+    // Server CPU per check over the unthrottled run: the server's own cost, which noise from other processes on
+    // the machine changes far less than it changes rps. 1 tick = 10 ms (USER_HZ 100 on Linux).
+    const cpu_us = ((treeCpuTicks(srv.child.pid) - cpu0) * 10_000) / max.count;
     const half = await ghz(srv.port, spec.data, Math.max(1000, Math.floor(N / 2)), Math.max(1, Math.floor(max.rps / 2)));
     const r = treeRssMb(srv.child.pid);
     if (r.mb > peak.mb) peak = r;
@@ -335,6 +353,7 @@ async function measure(name) {
     return {
       cache_hit_ratio,
       rps: max.rps,
+      cpu_us,
       p50_ms: max.p50_ms,
       p99_ms: max.p99_ms,
       half_rps: half.rps,
@@ -390,17 +409,17 @@ lines.push(
   `n=${N} per max run, c=${C} over ${CONNECTIONS} connections, ${ROUNDS} round(s) (medians), ${cpus} CPUs, ghz on the same machine; mcp-authz workers: ${WORKERS ?? 'default'}; peer: ${peerBin ? 'opa-envoy-plugin' : 'NOT on PATH (skipped)'}`,
   '',
 );
-lines.push('| scenario | what | max rps | p50 ms | p99 ms | p99 ms @50% | RSS MB (processes) | cache hits | errors |');
-lines.push('|---|---|---|---|---|---|---|---|---|');
+lines.push('| scenario | what | max rps | server CPU µs/check | p50 ms | p99 ms | p99 ms @50% | RSS MB (processes) | cache hits | errors |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|');
 for (const s of scenarios) {
   const r = results[s];
   lines.push(
-    `| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`,
+    `| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.cpu_us, 0)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`,
   );
 }
-lines.push('', 'Ratios within the run (numerator / denominator; rps above 1 is better, latency and RSS below 1 are better):', '');
-lines.push('| comparison | max rps | p50 | p99 | p99 @50% | RSS | target |');
-lines.push('|---|---|---|---|---|---|---|');
+lines.push('', 'Ratios within the run (numerator / denominator; rps above 1 is better; CPU per check, latency and RSS below 1 are better):', '');
+lines.push('| comparison | max rps | server CPU per check | p50 | p99 | p99 @50% | RSS | target |');
+lines.push('|---|---|---|---|---|---|---|---|');
 const ratios = [];
 for (const [label, a, b, target] of RATIOS) {
   const x = results[a];
@@ -411,6 +430,7 @@ for (const [label, a, b, target] of RATIOS) {
     numerator: a,
     denominator: b,
     rps: q('rps'),
+    cpu: q('cpu_us'),
     p50: q('p50_ms'),
     p99: q('p99_ms'),
     half_p99: q('half_p99_ms'),
@@ -418,7 +438,7 @@ for (const [label, a, b, target] of RATIOS) {
     target,
   };
   ratios.push(row);
-  lines.push(`| ${label} | ${f(row.rps)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.half_p99)} | ${f(row.rss)} | ${target} |`);
+  lines.push(`| ${label} | ${f(row.rps)} | ${f(row.cpu)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.half_p99)} | ${f(row.rss)} | ${target} |`);
 }
 const md = lines.join('\n');
 writeFileSync(join(resultsDir, `compare-${stamp}.md`), `${md}\n`);

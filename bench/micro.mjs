@@ -68,7 +68,10 @@ const run = async (n, keep) => {
   return times;
 };
 await run(2000, false); // warm-up (JIT)
+const cpu0 = process.cpuUsage();
 const times = (await run(iterations, true)).sort();
+// CPU time of this process per check (all threads): steadier than wall-clock percentiles on a shared machine.
+const cpu = process.cpuUsage(cpu0);
 const pct = (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
 await evaluator?.close();
 console.log(
@@ -78,6 +81,7 @@ console.log(
     evaluate: evaluator ? 'worker' : 'in-process',
     iterations,
     ...(cache ? { misses } : {}),
+    cpu_us: +((cpu.user + cpu.system) / iterations).toFixed(1),
     p50_us: +pct(50).toFixed(1),
     p90_us: +pct(90).toFixed(1),
     p99_us: +pct(99).toFixed(1),

@@ -4,7 +4,9 @@ import type { Json, JsonObject } from './types.js';
  * Convert a CheckRequest's AttributeContext, as decoded by proto-loader (keepCase, bytes as Buffer, enums as
  * names, longs as strings), into the protojson shape OPA's Envoy plugin gives policies
  * (`input.attributes`): lowerCamelCase field names, bytes as base64, Timestamp as RFC 3339, Struct as plain JSON.
- * Map fields keep their keys verbatim (header names, label keys, metadata namespaces).
+ * Map fields keep their keys verbatim (header names, label keys, metadata namespaces), written in sorted order: a
+ * protobuf map has no order on the wire (Go clients randomise it), so sorting here makes the same request always
+ * convert to the same JSON text, which the decision cache keys on (cache/canonical-key.ts keyJson).
  */
 export function attributesToJson(attributes: unknown): JsonObject {
   return convertMessage(attributes, '') as JsonObject;
@@ -44,7 +46,8 @@ function convertMessage(value: unknown, path: string): Json {
 
 function convertMap(map: Record<string, unknown>, kind: 'scalar' | 'struct' | 'any' | 'message', path: string): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(map)) {
+  for (const k of Object.keys(map).sort()) {
+    const v = map[k];
     if (kind === 'scalar') out[k] = v as Json;
     else if (kind === 'struct') out[k] = structToJson(v);
     else out[k] = convertMessage(v, `${path}.${k}`);
@@ -58,7 +61,9 @@ export function structToJson(value: unknown): Json {
   const v = value as Record<string, unknown>;
   if (v.fields && typeof v.fields === 'object') {
     const out: JsonObject = {};
-    for (const [k, f] of Object.entries(v.fields as Record<string, unknown>)) out[k] = valueToJson(f);
+    const fields = v.fields as Record<string, unknown>;
+    // A Struct's fields are a protobuf map: sorted, as convertMap does.
+    for (const k of Object.keys(fields).sort()) out[k] = valueToJson(fields[k]);
     return out;
   }
   return {};

@@ -52,9 +52,9 @@ export function toCheckResponse(decision: Decision, opts: ResponseOptions): Chec
     const setNames = new Set(decision.headers.map((h) => h.key.toLowerCase()));
     // Every managed, reserved, removed or injected header goes, in every `-`/`_` spelling but the one set.
     const removals = new Set<string>();
-    for (const name of [...decision.requestHeadersToRemove, ...opts.managedHeaders, ...RESERVED_REQUEST_HEADERS, ...setNames]) {
-      for (const twin of separatorTwins(name)) removals.add(twin);
-    }
+    for (const name of decision.requestHeadersToRemove) for (const twin of separatorTwins(name)) removals.add(twin);
+    for (const twin of staticRemovals(opts)) removals.add(twin);
+    for (const name of setNames) for (const twin of separatorTwins(name)) removals.add(twin);
     return {
       status: { code: GRPC_OK },
       ok_response: {
@@ -83,6 +83,18 @@ export function toCheckResponse(decision: Decision, opts: ResponseOptions): Chec
     denied_response: { status: { code: decision.httpStatus as StatusCode }, headers: headers.map(wireHeader), body },
     ...metadata,
   };
+}
+
+/** The spellings of the managed and reserved headers, computed once per options (they are fixed at startup). */
+const STATIC_REMOVALS = new WeakMap<ResponseOptions, readonly string[]>();
+
+function staticRemovals(opts: ResponseOptions): readonly string[] {
+  let names = STATIC_REMOVALS.get(opts);
+  if (names === undefined) {
+    names = [...new Set([...opts.managedHeaders, ...RESERVED_REQUEST_HEADERS].flatMap(separatorTwins))];
+    STATIC_REMOVALS.set(opts, names);
+  }
+  return names;
 }
 
 /**

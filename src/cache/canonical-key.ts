@@ -25,8 +25,6 @@ interface PathNode {
   headerList: boolean;
   /** `*` in a path: what applies to every element of this array (never to an object key named "*"). */
   each?: PathNode;
-  /** keyJson writes this subtree canonically (keys sorted at every depth): its maps come in no fixed order. */
-  canonical: boolean;
 }
 
 /** A compiled description of what to leave out of the key. Build once with compileKeySpec. */
@@ -40,12 +38,6 @@ export interface KeySpec {
 /** Where Envoy's CheckRequest puts request headers in the input (protojson names, as OPA's Envoy plugin). */
 const HEADER_MAP_PATH = ['attributes', 'request', 'http', 'headers'];
 const HEADER_LIST_PATH = ['attributes', 'request', 'http', 'headerMap', 'headers'];
-/**
- * The CheckRequest's attributes hold protobuf maps (headers, context_extensions, metadata, peer labels). A map's
- * order on the wire is unspecified (Go clients randomise it), so the same request can decode with its keys in
- * another order: keyJson writes this subtree with sorted keys, or every repeat from such a client would miss.
- */
-const UNORDERED_PATH = ['attributes'];
 
 export interface KeySpecOptions {
   /** Header names (any case) to leave out. Default: DEFAULT_VOLATILE_HEADERS. */
@@ -56,7 +48,6 @@ export interface KeySpecOptions {
 
 export function compileKeySpec(opts: KeySpecOptions = {}): KeySpec {
   const root = newNode();
-  nodeAt(root, UNORDERED_PATH).canonical = true;
   const paths = opts.volatilePaths ?? DEFAULT_VOLATILE_PATHS;
   for (const path of paths) {
     if (path.length === 0) throw new RangeError('a volatile path must name at least one key (the whole input cannot be volatile)');
@@ -71,7 +62,7 @@ export function compileKeySpec(opts: KeySpecOptions = {}): KeySpec {
 }
 
 function newNode(): PathNode {
-  return { drop: false, children: new Map(), headerMap: false, headerList: false, canonical: false };
+  return { drop: false, children: new Map(), headerMap: false, headerList: false };
 }
 
 function nodeAt(root: PathNode, path: readonly string[]): PathNode {
@@ -194,10 +185,11 @@ function isVolatileHeaderEntry(item: unknown, volatileHeaders: ReadonlySet<strin
 /**
  * The JSON text of `value` as JSON.stringify writes it (object keys in their own order), with the fields `spec`
  * names left out. Only the objects on the spec's paths are walked here; every other subtree is written by the
- * native JSON.stringify, except the subtrees marked canonical (the CheckRequest attributes, whose protobuf maps
- * arrive in any order), which are written with sorted keys. Elsewhere not canonical (the body's keys keep the
- * order the client wrote them in), but exact: equal texts mean equal JSON values, so as a cache key it can miss a
- * repeat spelled in another order but never confuse two inputs. Throws where JSON.stringify throws (BigInt, cycles).
+ * native JSON.stringify. Not canonical (the body's keys keep the order the client wrote them in), but exact: equal
+ * texts mean equal JSON values, so as a cache key it can miss a repeat spelled in another order but never confuse
+ * two inputs. The CheckRequest's protobuf maps, whose order on the wire is random (Go clients), reach the input
+ * with sorted keys (authz/protojson.ts), so their order never costs a hit. Throws where JSON.stringify throws
+ * (BigInt, cycles).
  */
 export function keyJson(value: unknown, spec: KeySpec): string {
   return writeOrdered(value, spec.root, spec) ?? '';
@@ -208,7 +200,6 @@ function writeOrdered(value: unknown, node: PathNode | undefined, spec: KeySpec)
   if (node === undefined || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return JSON.stringify(value);
   }
-  if (node.canonical) return write(value, '', node, spec, new Map());
   if (Array.isArray(value)) {
     const list = node.headerList;
     const each = node.each;

@@ -261,17 +261,39 @@ describe('volatile fields', () => {
   });
 
   it('the CheckRequest attributes are keyed in any map order (Go clients send protobuf maps in random order)', () => {
-    const base = { requestId: 'r', trace: '3'.repeat(32), seconds: '1700000000', streamId: '9', port: 50000 };
-    const input = realInput(base) as unknown as J;
-    const attributes = (input as Record<string, J>).attributes!;
+    // The maps of the wire request as proto-loader decodes them: headers, context extensions, metadata (a Struct,
+    // itself a map) and peer labels. Shuffled on the wire, the same request must give the same key.
+    const wire = (): any => {
+      const req = mcpCheckRequest(toolCall('fetch_url', { url: 'https://example.com/' }, 2), {
+        headers: { 'x-request-id': 'r', 'mcp-session-id': 's-1', 'x-tenant': 'a', 'x-team': 'b', accept: 'application/json' },
+      }) as any;
+      req.attributes.context_extensions = { zone: 'z1', app: 'mcp', env: 'prod' };
+      req.attributes.metadata_context = {
+        filter_metadata: {
+          'envoy.filters.http.jwt_authn': { fields: { sub: { stringValue: 'u' }, aud: { stringValue: 'x' }, tier: { numberValue: 2 } } },
+          'istio.authn': { fields: { principal: { stringValue: 'p' } } },
+        },
+      };
+      req.attributes.source.labels = { app: 'agent', version: 'v1', team: 't' };
+      return req;
+    };
+    const shuffleMaps = (req: any, seed: number): any => {
+      const a = req.attributes;
+      a.request.http.headers = reorder(a.request.http.headers, seed);
+      a.context_extensions = reorder(a.context_extensions, seed);
+      a.metadata_context.filter_metadata = reorder(a.metadata_context.filter_metadata, seed);
+      a.source.labels = reorder(a.source.labels, seed);
+      return req;
+    };
+    const key = (req: any, spec: KeySpec) => keyJson(checkRequestToInput(req, DEFAULT_BODY_LIMITS).input, spec);
     for (let seed = 1; seed < 6; seed++) {
-      const shuffled = { ...(input as Record<string, J>), attributes: reorder(attributes, seed) };
-      expect(keyJson(shuffled, DEFAULTS)).toBe(keyJson(input, DEFAULTS));
-      expect(keyJson(shuffled, NOTHING_VOLATILE)).toBe(keyJson(input, NOTHING_VOLATILE));
+      expect(key(shuffleMaps(wire(), seed), DEFAULTS)).toBe(key(wire(), DEFAULTS));
+      expect(key(shuffleMaps(wire(), seed), NOTHING_VOLATILE)).toBe(key(wire(), NOTHING_VOLATILE));
     }
     // Sorted, not merged: a different header value is still a different key.
-    const other = realInput({ ...base, extraHeaders: { 'x-tenant': 'b' } }) as unknown as J;
-    expect(keyJson(other, DEFAULTS)).not.toBe(keyJson(input, DEFAULTS));
+    const other = wire();
+    other.attributes.request.http.headers['x-tenant'] = 'c';
+    expect(key(other, DEFAULTS)).not.toBe(key(wire(), DEFAULTS));
   });
 
   it("keyJson writes what JSON.stringify writes (outside the attributes), minus the spec's fields; `*` means array elements only", () => {
