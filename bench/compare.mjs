@@ -82,7 +82,12 @@ for (const tool of ['ghz', 'opa']) {
 }
 const peerBin = process.env.OPA_ENVOY_PLUGIN || onPath('opa-envoy-plugin');
 const wanted = (process.env.BENCH_SCENARIOS ?? Object.keys(ALL).join(' ')).split(/[\s,]+/).filter(Boolean);
-for (const s of wanted) if (!ALL[s]) say(`unknown scenario "${s}"; known: ${Object.keys(ALL).join(' ')}`), process.exit(2);
+for (const s of wanted) {
+  if (!ALL[s]) {
+    say(`unknown scenario "${s}"; known: ${Object.keys(ALL).join(' ')}`);
+    process.exit(2);
+  }
+}
 let scenarios = wanted;
 if (!peerBin) {
   say('bench:compare: opa-envoy-plugin is NOT on PATH (nor OPA_ENVOY_PLUGIN set): the peer scenarios are skipped and');
