@@ -1,7 +1,7 @@
 import type { ReasonCode } from '../errors.js';
 import type { Json, JsonObject, McpInput } from '../mcp/types.js';
 
-export type { Json, JsonObject, McpError, McpInput, McpMessage } from '../mcp/types.js';
+export type { Json, JsonObject, McpError, McpInput } from '../mcp/types.js';
 
 /** The OPA input document. Compatible with OPA's Envoy plugin, plus `mcp` (and later facts). */
 export interface PolicyInput {

@@ -96,12 +96,6 @@ export function reasonLabel(code: string): string {
   return REASON_CODES.has(code) ? code : 'other';
 }
 
-/** Bounded label for a tool name. */
-export function toolLabel(tool: string | undefined, knownTools: ReadonlySet<string>): string {
-  if (tool === undefined) return 'none';
-  return knownTools.has(tool) ? tool : 'other';
-}
-
 type CheckLabels = { decision: string; mode: string; mcp_method: string; reason_code: string; tool: string };
 
 // Label values by index, so a check's series is found by a small integer key (no string building per check).

@@ -257,8 +257,6 @@ function registryKnown(registry: string | undefined, known: Set<string>, path: (
     ctx.addIssue({ code: 'custom', path, message: `registry ${JSON.stringify(registry)} is not in servers, so it never matches` });
 }
 
-export type PackConfig = z.output<typeof packConfigSchema>;
-
 /** Every problem in `data.mcp_authz`, each with its path; empty when valid (or absent). */
 export function validatePackConfig(value: unknown): string[] {
   if (value === undefined) return [];
