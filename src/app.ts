@@ -28,10 +28,10 @@ import { instantiateArtifact } from './policy/load.js';
 import { policySource } from './policy/policy-source.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { PolicyReloader } from './policy/reloader.js';
-import { type Approvals, createApprovals } from './approvals/approvals.js';
+import type { Approvals } from './approvals/approvals.js';
 import { startAdminServer } from './console/admin-server.js';
-import { createConsole } from './console/console.js';
-import type { ConsoleDecision } from './console/decision-feed.js';
+import { type ConsoleDecision, createDecisionSampler, type DecisionSampler } from './console/decision-feed.js';
+import type { ConsoleDeps } from './console/routes.js';
 import { createRedactor } from './observability/redact.js';
 
 export interface App {
@@ -97,8 +97,11 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     : undefined;
   // The decision log's redaction, shared by approvals (recorded arguments) and the console (inputs shown).
   const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
-  const approvals = cfg.approvals.enabled ? await createApprovals(cfg.approvals, { registry: metrics.registry, redactor, logger }) : undefined;
-  const tracing: Tracing = createTracing(opts.env ?? process.env);
+  // Optional subsystems are imported only when configured, so a server that does not use them never loads them.
+  const approvals = cfg.approvals.enabled
+    ? await (await import('./approvals/approvals.js')).createApprovals(cfg.approvals, { registry: metrics.registry, redactor, logger })
+    : undefined;
+  const tracing: Tracing = await createTracing(opts.env ?? process.env); // the OpenTelemetry SDK is imported only when tracing is on
   const traced = tracingStatus(opts.env ?? process.env, tracing);
   logger[traced.level]({ tracing: traced.fields }, traced.msg);
   const source = policySource(cfg);
@@ -136,14 +139,18 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
   const identity = createIdentityResolver(cfg.identity, { logger }); // key material (a JWKS file) is loaded here, once
   // The console's playground runs checks as `mcp-authz check` does: no cache, no approvals, no records.
-  const consoleApp = cfg.console.enabled
-    ? createConsole(cfg.console, {
-        runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity }).check(request),
-        policyFor: async (rev) => (rev ? store.instance(rev) : store.current()),
-        redactor,
-        ...(opts.worker?.decisions ? { sink: opts.worker.decisions } : {}),
-      })
-    : undefined;
+  // A cluster worker only samples decisions for the primary's console (which runs the playground).
+  let sampler: DecisionSampler | undefined;
+  let consoleDeps: ConsoleDeps | undefined;
+  if (cfg.console.enabled && opts.worker?.decisions) {
+    sampler = createDecisionSampler({ perSecond: cfg.console.sample_per_second, redactor, sink: opts.worker.decisions });
+  } else if (cfg.console.enabled) {
+    ({ sampler, deps: consoleDeps } = (await import('./console/console.js')).createConsole(cfg.console, {
+      runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity }).check(request),
+      policyFor: async (rev) => (rev ? store.instance(rev) : store.current()),
+      redactor,
+    }));
+  }
   const recorder = createCheckRecorder(metrics, decisionLog);
   // Evaluation on a thread that is stopped at the deadline; cache hits never reach it.
   const evaluator =
@@ -172,10 +179,10 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     ...(cache ? { cache } : {}),
     ...(approvals ? { approve: approvals.gate } : {}),
     ...(tracing.enabled ? { startSpan: (headers: Record<string, string>) => tracing.startCheck(headers) } : {}),
-    record: consoleApp
+    record: sampler
       ? (outcome, span) => {
           recorder(outcome, span);
-          consoleApp.sampler.offer(outcome, span?.traceId);
+          sampler.offer(outcome, span?.traceId);
         }
       : recorder,
   });
@@ -222,7 +229,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
         policyRoutes: adminRoutes({ store, reloader }),
         logger,
         ...(approvals ? { approvals } : {}),
-        ...(consoleApp ? { console: consoleApp.deps } : {}),
+        ...(consoleDeps ? { console: consoleDeps } : {}),
       }),
     );
   } catch (err) {

@@ -7,7 +7,6 @@ import type { Redactor } from '../observability/redact.js';
 import { createApprovalMetrics } from './approval-metrics.js';
 import type { ApprovalsConfig } from './config.js';
 import { createApprovalGate } from './gate.js';
-import { openRedisStore } from './redis-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { ActionResult, ApprovalStore } from './types.js';
 import { createWebhookNotifier, type Notifier } from './webhook.js';
@@ -33,9 +32,14 @@ export const defaultSqlitePath = (): string => join(tmpdir(), 'mcp-authz', 'appr
 
 /** Open the configured store and wire the gate, metrics, audit log lines and webhook around it. */
 export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Registry; redactor: Redactor; logger: Logger }): Promise<Approvals> {
+  // ioredis is imported only for the redis store.
   const store =
     cfg.store === 'redis'
-      ? openRedisStore({ url: cfg.redis.url, keyPrefix: cfg.redis.key_prefix, commandTimeoutMs: cfg.redis.command_timeout_ms })
+      ? (await import('./redis-store.js')).openRedisStore({
+          url: cfg.redis.url,
+          keyPrefix: cfg.redis.key_prefix,
+          commandTimeoutMs: cfg.redis.command_timeout_ms,
+        })
       : openSqliteStore({ path: cfg.sqlite.path ?? defaultSqlitePath(), busyTimeoutMs: cfg.sqlite.busy_timeout_ms });
   const metrics = createApprovalMetrics(deps.registry, store);
   const log = deps.logger.child({ component: 'approvals' });

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { isMessage, type FromWorker, type ToWorker } from './protocol.js';
+import { workerExecArgv } from './worker-flags.js';
 
 export interface WorkerPoolOptions {
   size: number;
@@ -53,7 +54,7 @@ export class WorkerPool {
 
   /** Fork every worker and wait until all are ready; rejects with the first startup failure. */
   async start(): Promise<number> {
-    cluster.setupPrimary({ exec: this.opts.exec, args: [], serialization: 'advanced' });
+    cluster.setupPrimary({ exec: this.opts.exec, args: [], serialization: 'advanced', execArgv: workerExecArgv() });
     cluster.on('exit', (worker, code, signal) => this.exited(worker, code, signal));
     await Promise.all(Array.from({ length: this.opts.size }, () => this.fork()));
     return this.grpcPort;

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type Approvals, createApprovals } from '../approvals/approvals.js';
+import type { Approvals } from '../approvals/approvals.js';
 import { createCheckPipeline } from '../authz/pipeline.js';
 import { checkSettings } from '../authz/settings.js';
 import type { Config } from '../config/schema.js';
@@ -11,7 +11,6 @@ import { createIdentityResolver } from '../identity/resolve.js';
 import { createRedactor } from '../observability/redact.js';
 import { instantiateArtifact } from '../policy/load.js';
 import type { PolicyStore } from '../policy/policy-store.js';
-import { createConsole } from './console.js';
 import type { ConsoleDecision } from './decision-feed.js';
 import type { ConsoleDeps } from './routes.js';
 
@@ -35,8 +34,9 @@ export async function startClusterConsole(
 ): Promise<{ approvals?: Approvals; console?: ConsoleDeps; close(): Promise<void> }> {
   const dl = cfg.observability.decision_log;
   const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
+  // Imported only when configured (as in a single process, src/app.ts).
   const approvals = cfg.approvals.enabled
-    ? await createApprovals(cfg.approvals, { registry: deps.registry, redactor, logger: deps.logger })
+    ? await (await import('../approvals/approvals.js')).createApprovals(cfg.approvals, { registry: deps.registry, redactor, logger: deps.logger })
     : undefined;
   let consoleDeps: ConsoleDeps | undefined;
   let identity: ReturnType<typeof createIdentityResolver> | undefined;
@@ -45,7 +45,7 @@ export async function startClusterConsole(
     const settings = checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition));
     const resolver = createIdentityResolver(cfg.identity, { logger: deps.logger });
     identity = resolver;
-    const c = createConsole(cfg.console, {
+    const c = (await import('./console.js')).createConsole(cfg.console, {
       runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity: resolver }).check(request),
       policyFor: async (rev) => (rev ? deps.store.instance(rev, instantiateArtifact) : deps.store.current()),
       redactor,

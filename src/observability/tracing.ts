@@ -1,20 +1,4 @@
-import {
-  defaultTextMapGetter,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Context,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
-import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { B3Propagator } from '@opentelemetry/propagator-b3';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Attributes } from '@opentelemetry/api';
 
 export interface CheckResult {
   /** allow, deny, require_approval or error. deny and error set the span status to ERROR. */
@@ -66,8 +50,6 @@ export interface Tracing {
   /** Export what is left and stop. Never rejects (a collector that is down must not fail a shutdown); gives up after timeoutMs (default 5 s). */
   shutdown(timeoutMs?: number): Promise<void>;
 }
-
-const DEFAULT_FLUSH_TIMEOUT_MS = 5000;
 
 const NOOP_CHILD: ChildSpan = Object.assign(() => undefined, { end: () => undefined, setAttributes: () => undefined });
 const NOOP_SPAN: CheckSpan = { traceId: null, child: () => NOOP_CHILD, setAttributes: () => undefined, end: () => undefined };
@@ -127,89 +109,19 @@ export function parseResourceAttributes(raw: string | undefined): Record<string,
 }
 
 /**
- * OpenTelemetry tracing of Checks. The span continues the caller's trace from the forwarded W3C `traceparent` /
- * `tracestate` headers, or from B3 (`b3`, or `x-b3-*`) when there is no traceparent. Endpoint, protocol, service
- * name and resource attributes come from `env`; the SDK reads the rest (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT,
- * _COMPRESSION, certificates, OTEL_BSP_*, OTEL_TRACES_SAMPLER*) from process.env.
+ * OpenTelemetry tracing of Checks (see tracing-otel.ts), or a no-op when tracing is off. The OpenTelemetry SDK and
+ * its exporters are imported only when tracing is on, so a server without OTEL_* settings never loads them.
  */
-export function createTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
-  if (!tracingEnabled(env)) return disabled([]);
+export async function createTracing(env: NodeJS.ProcessEnv = process.env): Promise<Tracing> {
+  if (!tracingEnabled(env)) return disabledTracing([]);
   const { config, warnings } = tracingConfig(env);
-  if (!config) return disabled(warnings);
-
-  const exporter = config.protocol === 'http/json' ? new OTLPJsonTraceExporter({ url: config.url }) : new OTLPProtoTraceExporter({ url: config.url });
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ ...parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES), 'service.name': config.serviceName }),
-    spanProcessors: [new BatchSpanProcessor(exporter)],
-  });
-  const tracer: Tracer = provider.getTracer('mcp-authz');
-  // Extraction runs in order and the last one found wins: W3C trace context over B3.
-  const propagator = new CompositePropagator({ propagators: [new B3Propagator(), new W3CTraceContextPropagator()] });
-
-  return {
-    enabled: true,
-    config,
-    warnings,
-    startCheck(headers) {
-      const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
-      const span = tracer.startSpan('ext_authz.check', { kind: SpanKind.SERVER }, parent);
-      return checkSpan(tracer, span, trace.setSpan(parent, span));
-    },
-    forceFlush: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => bounded(provider.forceFlush(), timeoutMs),
-    shutdown: (timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) => bounded(provider.shutdown(), timeoutMs),
-  };
+  if (!config) return disabledTracing(warnings);
+  const { otelTracing } = await import('./tracing-otel.js');
+  return otelTracing(config, warnings, env);
 }
 
-/** Wait for an export at most timeoutMs; swallow its failure (exports are best effort). */
-async function bounded(work: Promise<void>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-  });
-  try {
-    await Promise.race([work.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function disabled(warnings: string[]): Tracing {
+function disabledTracing(warnings: string[]): Tracing {
   return { enabled: false, warnings, startCheck: () => NOOP_SPAN, forceFlush: async () => undefined, shutdown: async () => undefined };
-}
-
-function checkSpan(tracer: Tracer, span: Span, ctx: Context): CheckSpan {
-  let ended = false;
-  return {
-    traceId: span.spanContext().traceId,
-    child(name) {
-      const c = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, ctx);
-      let done = false;
-      const end = (): void => {
-        if (done) return;
-        done = true;
-        c.end();
-      };
-      return Object.assign(end, { end, setAttributes: (a: Attributes) => void c.setAttributes(a) });
-    },
-    setAttributes(a) {
-      if (!ended) span.setAttributes(a);
-    },
-    end(result) {
-      if (ended) return;
-      ended = true;
-      const a: Attributes = { 'authz.decision': result.decision };
-      if (result.rule) a['authz.rule'] = result.rule;
-      if (result.revision) a['authz.policy.revision'] = result.revision;
-      if (result.reasonCode) a['authz.reason_code'] = result.reasonCode;
-      if (result.mcpMethod) a['mcp.method'] = a['mcp.method.name'] = result.mcpMethod;
-      if (result.tool) a['mcp.tool.name'] = a['gen_ai.tool.name'] = result.tool;
-      span.setAttributes(a);
-      if (result.decision === 'deny' || result.decision === 'error')
-        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? result.decision });
-      span.end();
-    },
-  };
 }
 
 /**

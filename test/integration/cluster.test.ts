@@ -107,6 +107,10 @@ describe('serve --workers 2 (node:cluster)', () => {
     expect((await fetch(`http://127.0.0.1:${server.httpPort}/readyz`)).status).toBe(200);
   });
 
+  it('starts every worker with a 4 MB young generation (src/cluster/worker-flags.ts)', () => {
+    for (const pid of workerPids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=4');
+  });
+
   it('aggregates every worker into /metrics', async () => {
     const text = await metrics();
     // 12 checks answered by two processes, counted once each in the aggregate.

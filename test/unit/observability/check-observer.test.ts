@@ -145,7 +145,7 @@ describe('check observer', () => {
         },
       }),
     });
-    const tracing = createTracing({
+    const tracing = await createTracing({
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces',
       OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
     });

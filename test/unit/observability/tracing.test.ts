@@ -93,12 +93,12 @@ describe('tracing configuration from OTEL_* variables', () => {
     expect(parseResourceAttributes('a=1, b = x%20y ,bad,=v,c=%E0')).toEqual({ a: '1', b: 'x y' });
   });
 
-  it('turns itself off, with a warning, for grpc or a bad endpoint', () => {
+  it('turns itself off, with a warning, for grpc or a bad endpoint', async () => {
     for (const env of [
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
       { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' },
     ]) {
-      const t = createTracing(env);
+      const t = await createTracing(env);
       expect(t.enabled).toBe(false);
       expect(t.warnings).toHaveLength(1);
       expect(t.warnings[0]).toMatch(/^tracing disabled: /);
@@ -106,7 +106,7 @@ describe('tracing configuration from OTEL_* variables', () => {
   });
 
   it('is a shared no-op when off', async () => {
-    const t = createTracing({});
+    const t = await createTracing({});
     expect(t.enabled).toBe(false);
     expect(t.warnings).toEqual([]);
     const a = t.startCheck({ traceparent: `00-${TRACE}-${PARENT}-01` });
@@ -146,7 +146,7 @@ describe('tracing to an OTLP/HTTP receiver', () => {
     });
 
   it('continues the forwarded traceparent, with child spans under the check span', async () => {
-    tracing = jsonTracing();
+    tracing = await jsonTracing();
     expect(tracing.enabled).toBe(true);
     const span = tracing.startCheck({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'vendor=abc' });
     expect(span.traceId).toBe(TRACE);
@@ -207,7 +207,7 @@ describe('tracing to an OTLP/HTTP receiver', () => {
     ],
     ['traceparent over b3', { traceparent: `00-${TRACE}-${PARENT}-01`, b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' }, TRACE, PARENT],
   ])('continues a trace from %s', async (_name, headers, traceId, parentId) => {
-    tracing = jsonTracing();
+    tracing = await jsonTracing();
     const span = tracing.startCheck(headers);
     expect(span.traceId).toBe(traceId);
     span.child('evaluate')();
@@ -222,7 +222,7 @@ describe('tracing to an OTLP/HTTP receiver', () => {
   });
 
   it('starts a new trace without forwarded headers; only deny and error are span errors', async () => {
-    tracing = jsonTracing();
+    tracing = await jsonTracing();
     const results = [
       { decision: 'allow' },
       { decision: 'require_approval', error: 'approval_required: big_refund' },
@@ -253,7 +253,7 @@ describe('tracing to an OTLP/HTTP receiver', () => {
     });
     await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
     try {
-      const t = createTracing({
+      const t = await createTracing({
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/v1/traces`,
         OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
       });
@@ -267,7 +267,7 @@ describe('tracing to an OTLP/HTTP receiver', () => {
   });
 
   it('exports OTLP/protobuf by default', async () => {
-    tracing = createTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url });
+    tracing = await createTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.url });
     expect(tracing.config?.protocol).toBe('http/protobuf');
     const span = tracing.startCheck({ traceparent: `00-${TRACE}-${PARENT}-01` });
     span.end({ decision: 'allow', tool: 'lookup_order' });
