@@ -3,7 +3,8 @@
 #   policy   the official OPA image compiles rego/ to the embedded WebAssembly bundle (as scripts/build.sh does);
 #   build    Node 24 compiles the TypeScript, adds the bundle, then drops the dev dependencies;
 #   runtime  Node 24 slim, uid 65532, nothing written at run time (run it with a read-only root filesystem).
-# Build: docker build -t mcp-authz .   Smoke test: scripts/docker-smoke.sh (skips where no Docker engine runs).
+# Build: docker build -t mcp-authz .   Smoke test: scripts/docker-smoke.sh (fails where no Docker engine runs).
+# No registry reachable: scripts/docker-base-standins.sh builds labelled stand-ins for the two base images (docs/docker.md).
 # test/deploy/dockerfile.test.ts checks this file; test/deploy/image-build.test.ts replays its stages without Docker.
 
 # 1. Policy. The OPA image runs as uid 1000 and has no shell (hence the exec-form RUN). Builders differ on who
@@ -18,6 +19,9 @@ RUN ["/opa", "build", "-t", "wasm", "-e", "mcp/authz/decision", "--ignore", "*_t
 # 2. Build. `npm run build` would also fetch and run opa; here the policy stage did that, so only tsc runs.
 #    --ignore-scripts: no dependency needs an install script (protobufjs' postinstall only prints warnings).
 FROM node:24.22.3-bookworm-slim AS build
+# Behind a TLS-intercepting proxy, npm ci needs the proxy's CA: --build-arg NPM_CONFIG_CA="$(cat ca.pem)" (PEM text;
+# npm then trusts those CAs instead of its own list). Only this stage sees it: the image keeps neither it nor npm.
+ARG NPM_CONFIG_CA
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund

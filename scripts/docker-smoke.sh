@@ -7,8 +7,15 @@
 # Where no Docker engine runs it FAILS (exit 1) and says why: a smoke test that cannot run must not pass. The
 # checks that need no engine run in test/deploy/image-build.test.ts, which replays the Dockerfile's stages.
 #
+# Where no registry is reachable, scripts/docker-base-standins.sh builds labelled stand-ins for the base images;
+# the last line then says the image was built on them.
+#
 #   scripts/docker-smoke.sh                                       build mcp-authz:smoke and test it
 #   IMAGE=ghcr.io/you/mcp-authz:0.1.0 SKIP_BUILD=1 scripts/docker-smoke.sh   test an image already built or pushed
+#   NPM_CA_FILE=proxy-ca.pem scripts/docker-smoke.sh              behind a TLS-intercepting proxy: the build's npm ci
+#                                                                 trusts these CAs only (--build-arg NPM_CONFIG_CA)
+# Without NPM_CA_FILE, the CAs in $NODE_EXTRA_CA_CERTS that Node's own list lacks are passed, if there are any (on
+# this project's machines: the sandbox's egress CA, which re-signs every TLS connection, npm's included).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -26,7 +33,25 @@ bash scripts/install-tools.sh >/dev/null   # grpcurl
 . scripts/env.sh
 image="${IMAGE:-mcp-authz:smoke}"
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  docker build -t "$image" .
+  for base in $(awk 'toupper($1) == "FROM" { print $2 }' Dockerfile | sort -u); do
+    if ! docker image inspect "$base" >/dev/null 2>&1 && ! err=$(docker pull -q "$base" 2>&1); then
+      echo "docker-smoke: FAILED: cannot run: base image $base is not here and cannot be pulled ($(tail -n 1 <<<"$err")); where no registry is reachable, build stand-ins with scripts/docker-base-standins.sh" >&2
+      exit 1
+    fi
+  done
+  if [[ -n "${NPM_CA_FILE:-}" ]]; then
+    ca=$(cat "$NPM_CA_FILE")
+  elif [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -r "$NODE_EXTRA_CA_CERTS" ]]; then
+    ca=$(node -e '
+      const pem = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+      const fp = (c) => new (require("node:crypto").X509Certificate)(c).fingerprint256;
+      const known = new Set(require("node:tls").rootCertificates.map(fp));
+      const extra = (require("node:fs").readFileSync(process.argv[1], "utf8").match(pem) ?? []).filter((c) => !known.has(fp(c)));
+      process.stdout.write(extra.join("\n"));' "$NODE_EXTRA_CA_CERTS")
+  fi
+  build_args=()
+  [[ -n "${ca:-}" ]] && build_args=(--build-arg "NPM_CONFIG_CA=$ca")
+  docker build "${build_args[@]}" -t "$image" .
 fi
 
 fail() {
@@ -54,14 +79,17 @@ for _ in $(seq 1 100); do
 done
 [[ $ready == 1 ]] || fail "/readyz never answered 200"
 curl -fsS "$http/healthz" >/dev/null || fail "/healthz"
-curl -fsS "$http/metrics" | grep -q '^# TYPE ' || fail "/metrics"
+# Read whole bodies before grep -q: with pipefail, a grep that stops early fails the writer with SIGPIPE.
+metrics=$(curl -fsS "$http/metrics") || fail "/metrics"
+grep -q '^# TYPE mcp_authz_' <<<"$metrics" || fail "/metrics has no mcp_authz_ metric"
 
 services=$(grpcurl -plaintext "$grpc" list)
 for s in envoy.service.auth.v3.Authorization grpc.health.v1.Health; do
   grep -qx "$s" <<<"$services" || fail "grpcurl list does not show $s"
 done
-grpcurl -plaintext -d '{"service":"envoy.service.auth.v3.Authorization"}' "$grpc" grpc.health.v1.Health/Check \
-  | grep -q '"SERVING"' || fail "health is not SERVING"
+health=$(grpcurl -plaintext -d '{"service":"envoy.service.auth.v3.Authorization"}' "$grpc" grpc.health.v1.Health/Check) \
+  || fail "grpc.health.v1.Health/Check"
+grep -q '"SERVING"' <<<"$health" || fail "health is not SERVING: $health"
 
 # A Check as the gateway sends it with the shipped extension provider (packAsBytes: the body as raw bytes).
 check() {
@@ -85,4 +113,5 @@ docker stop --time 30 "$cid" >/dev/null
 code=$(docker inspect --format '{{.State.ExitCode}}' "$cid")
 [[ "$code" == 0 ]] || fail "exit code $code after SIGTERM, expected 0"
 
-echo "docker smoke test passed: $image (uid 65532, read-only root): malicious.com 403, httpbin.org allowed, 169.254.169.254 403, clean SIGTERM exit"
+standin=$(docker image inspect --format '{{index .Config.Labels "mcp-authz.stand-in"}}' "$image")
+echo "docker smoke test passed: $image (uid 65532, read-only root): malicious.com 403, httpbin.org allowed, 169.254.169.254 403, clean SIGTERM exit${standin:+ — built on a STAND-IN base image: $standin}"

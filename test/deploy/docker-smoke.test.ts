@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/tools.js';
 
 const script = join(repoRoot, 'scripts/docker-smoke.sh');
-const engine = spawnSync('docker', ['info'], { encoding: 'utf8', timeout: 30_000 }).status === 0;
+const dockerCli = spawnSync('bash', ['-c', 'command -v docker'], { encoding: 'utf8' }).status === 0;
+// The real build (several minutes, a Docker engine, registry or stand-in base images) only when asked for:
+// MCP_AUTHZ_DOCKER_SMOKE=1 npx vitest run test/deploy/docker-smoke.test.ts (see docs/docker.md).
+const realRun = process.env.MCP_AUTHZ_DOCKER_SMOKE === '1';
 
 describe('scripts/docker-smoke.sh', () => {
   it('is valid bash', () => {
@@ -30,17 +33,28 @@ describe('scripts/docker-smoke.sh', () => {
     }
   });
 
-  // Here (and in this project's CI) the docker client is installed but no daemon runs: the script must say so and
-  // fail. Where an engine runs, the same test builds and checks the real image.
-  it(engine ? 'builds the image and passes every check against it' : 'fails, saying why, where the docker client has no engine', () => {
-    const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 1_500_000, maxBuffer: 64 * 1024 * 1024 });
-    if (engine) {
+  // A client whose daemon does not answer (DOCKER_HOST names a socket that does not exist, whether or not a daemon
+  // runs elsewhere on this machine): the script must say so and fail, not skip.
+  it.skipIf(!dockerCli)('fails, saying why, where the docker client has no engine', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-nodaemon-'));
+    try {
+      const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: `unix://${join(dir, 'docker.sock')}` } });
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^docker-smoke: FAILED: cannot run: .*no daemon answers \(start dockerd\)$/m);
+      expect(r.status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(realRun)(
+    'builds the image and passes every check against it (MCP_AUTHZ_DOCKER_SMOKE=1)',
+    () => {
+      const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 1_500_000, maxBuffer: 64 * 1024 * 1024 });
       expect(r.stderr).not.toMatch(/FAILED/);
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^docker smoke test passed: /m);
-    } else {
-      expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/^docker-smoke: FAILED: cannot run: .*no daemon answers \(start dockerd\)$/m);
-    }
-  }, 1_600_000);
+    },
+    1_600_000,
+  );
 });

@@ -70,6 +70,16 @@ describe('Dockerfile', () => {
     expect(steps(policy, 'RUN')[0]!.exec).toContain('/src/default-bundle.tar.gz');
   });
 
+  it('takes a proxy CA for npm in the build stage only (ARG NPM_CONFIG_CA, no default), before npm ci', () => {
+    const arg = steps(build, 'ARG');
+    expect(arg.map((a) => a.args.join(' '))).toEqual(['NPM_CONFIG_CA']);
+    const ci = steps(build, 'RUN').find((r) => /^npm ci\b/.test(r.args.join(' ')))!;
+    expect(arg[0]!.line).toBeLessThan(ci.line);
+    // The runtime stage declares no ARG, so neither its environment nor its history can hold the CA.
+    expect(steps(policy, 'ARG')).toEqual([]);
+    expect(steps(runtime, 'ARG')).toEqual([]);
+  });
+
   it('runs as uid 65532, exposes the gRPC and admin ports, enters through `mcp-authz serve` in exec form', () => {
     const user = steps(runtime, 'USER');
     expect(user.map((u) => u.args.join(' '))).toEqual(['65532:65532']); // numeric: runAsNonRoot can verify it

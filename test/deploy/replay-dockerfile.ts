@@ -79,6 +79,10 @@ export async function replayDockerfile(text: string, dir: string, env: NodeJS.Pr
         case 'ENTRYPOINT':
           image.entrypoint = s.exec ?? [];
           break;
+        case 'ARG':
+          // Without a default an ARG sets nothing unless `docker build --build-arg` gives it, and the replay gives none.
+          if (s.args.some((a) => a.includes('='))) throw new Error(`${here}: only ARG without a default is replayed`);
+          break;
         case 'EXPOSE':
         case 'LABEL':
           break;
