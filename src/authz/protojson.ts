@@ -9,48 +9,51 @@ import type { Json, JsonObject } from './types.js';
  * convert to the same JSON text, which the decision cache keys on (cache/canonical-key.ts keyJson).
  */
 export function attributesToJson(attributes: unknown): JsonObject {
-  return convertMessage(attributes, '') as JsonObject;
+  return convertMessage(attributes) as JsonObject;
 }
 
-/** Fields whose values are maps: keys are data, not field names. Value kind by path suffix. */
-const MAP_FIELDS: Record<string, 'scalar' | 'struct' | 'any' | 'message'> = {
-  headers: 'scalar',
-  labels: 'scalar',
-  context_extensions: 'scalar',
-  filter_metadata: 'struct',
-  typed_filter_metadata: 'any',
-};
+type MapKind = 'scalar' | 'struct' | 'any';
 
-function convertMessage(value: unknown, path: string): Json {
+/** Fields whose values are maps: keys are data, not field names. Value kind by field name. */
+const MAP_FIELDS: ReadonlyMap<string, MapKind> = new Map([
+  ['headers', 'scalar'],
+  ['labels', 'scalar'],
+  ['context_extensions', 'scalar'],
+  ['filter_metadata', 'struct'],
+  ['typed_filter_metadata', 'any'],
+]);
+
+/** The one Timestamp field of an AttributeContext: `request.time`. */
+const TIMESTAMP_FIELD = 'time';
+
+// Called for every check on the decoded request: no per-field path strings, no entry arrays.
+function convertMessage(value: unknown): Json {
   if (value === null || value === undefined) return null;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (Array.isArray(value)) return value.map((v) => convertMessage(v, path));
   if (typeof value !== 'object') return value as Json;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (Array.isArray(value)) return value.map(convertMessage);
 
   const obj = value as Record<string, unknown>;
-  if (path.endsWith('.time') || path === 'request.time') return timestampToJson(obj);
-
   const out: JsonObject = {};
-  for (const [key, v] of Object.entries(obj)) {
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
     if (v === undefined || v === null) continue;
-    const childPath = path ? `${path}.${key}` : key;
-    const mapKind = MAP_FIELDS[key];
-    if (mapKind && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)) {
-      out[camel(key)] = convertMap(v as Record<string, unknown>, mapKind, childPath);
-    } else {
-      out[camel(key)] = convertMessage(v, childPath);
-    }
+    const isPlainObject = typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+    const mapKind = isPlainObject ? MAP_FIELDS.get(key) : undefined;
+    if (mapKind) out[camel(key)] = convertMap(v as Record<string, unknown>, mapKind);
+    else if (isPlainObject && key === TIMESTAMP_FIELD) out[key] = timestampToJson(v as Record<string, unknown>);
+    else out[camel(key)] = convertMessage(v);
   }
   return out;
 }
 
-function convertMap(map: Record<string, unknown>, kind: 'scalar' | 'struct' | 'any' | 'message', path: string): JsonObject {
+function convertMap(map: Record<string, unknown>, kind: MapKind): JsonObject {
   const out: JsonObject = {};
   for (const k of Object.keys(map).sort()) {
     const v = map[k];
     if (kind === 'scalar') out[k] = v as Json;
     else if (kind === 'struct') out[k] = structToJson(v);
-    else out[k] = convertMessage(v, `${path}.${k}`);
+    else out[k] = convertMessage(v);
   }
   return out;
 }
