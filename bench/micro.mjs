@@ -26,7 +26,8 @@ const args = process.argv.slice(2);
 const iterations = Number(args.find((a) => /^\d+$/.test(a)) ?? 20000);
 const mode = args.includes('hit') ? 'hit' : 'uncached';
 const record = args.includes('--record');
-const cfg = loadConfig({ flags: {}, env: {} });
+// MCP_AUTHZ_* variables apply as in serve (e.g. MCP_AUTHZ_BUNDLE and MCP_AUTHZ_ENTRYPOINT for another policy).
+const cfg = loadConfig({ flags: {}, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MCP_AUTHZ_'))) });
 const policy = await policySource(cfg).load();
 const settings = checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition));
 const cache =
