@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Docker smoke test: build the image, run it the way the base Deployment runs it (read-only root filesystem, uid
-# 65532, no capabilities, config and guardrails mounted from manifests/base), then check it as a user would:
+# Docker smoke test: build the image, check what the runtime stage left in it (no npm, yarn or corepack; mcp-authz
+# on PATH; uid 65532 named nonroot; no build CA), run it the way the base Deployment runs it (read-only root
+# filesystem, uid 65532, no capabilities, config and guardrails mounted from manifests/base), then check it as a user would:
 # /readyz, grpcurl list, grpc.health.v1 Check, the MCP gateway demo's three Checks (malicious.com and the metadata
 # endpoint denied, httpbin.org allowed), and exit code 0 after `docker stop` (SIGTERM, drain).
 #
@@ -62,6 +63,17 @@ fail() {
 
 user=$(docker image inspect --format '{{.Config.User}}' "$image")
 [[ "$user" == 65532:65532 ]] || fail "image user is '$user', expected 65532:65532"
+# The runtime stage's clean-up, link and user, seen from inside the image (its shell, not its entrypoint).
+inside=$(docker run --rm --read-only --entrypoint sh "$image" -c '
+  for t in npm npx corepack yarn yarnpkg; do command -v "$t" >/dev/null && echo "found $t"; done
+  [ -e /usr/local/lib/node_modules ] && echo "found /usr/local/lib/node_modules"
+  echo "bin $(command -v mcp-authz)"; echo "user $(id -un) $(id -u):$(id -g)"; true') || fail "cannot run sh in the image"
+if grep -q '^found ' <<<"$inside"; then fail "the runtime stage left: $(grep '^found ' <<<"$inside" | cut -d' ' -f2- | tr '\n' ' ')"; fi
+grep -qx 'bin /usr/local/bin/mcp-authz' <<<"$inside" || fail "mcp-authz is not on PATH at /usr/local/bin: $inside"
+grep -qx 'user nonroot 65532:65532' <<<"$inside" || fail "uid 65532 is not the passwd entry nonroot: $inside"
+# A CA given to the build stage (NPM_CONFIG_CA) stays there: not in the image's environment or history.
+history=$(docker history --no-trunc --format '{{.CreatedBy}}' "$image")$(docker image inspect --format '{{json .Config.Env}}' "$image")
+if grep -q -e 'NPM_CONFIG_CA' -e 'BEGIN CERTIFICATE' <<<"$history"; then fail "the image keeps the build's NPM_CONFIG_CA"; fi
 
 cid=$(docker run -d --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
   -v "$root/manifests/base/config.yaml:/etc/mcp-authz/config/config.yaml:ro" \
@@ -114,4 +126,4 @@ code=$(docker inspect --format '{{.State.ExitCode}}' "$cid")
 [[ "$code" == 0 ]] || fail "exit code $code after SIGTERM, expected 0"
 
 standin=$(docker image inspect --format '{{index .Config.Labels "mcp-authz.stand-in"}}' "$image")
-echo "docker smoke test passed: $image (uid 65532, read-only root): malicious.com 403, httpbin.org allowed, 169.254.169.254 403, clean SIGTERM exit${standin:+ — built on a STAND-IN base image: $standin}"
+echo "docker smoke test passed: $image (uid 65532, read-only root, no npm/yarn/corepack): malicious.com 403, httpbin.org allowed, 169.254.169.254 403, clean SIGTERM exit${standin:+ — built on a STAND-IN base image: $standin}"
