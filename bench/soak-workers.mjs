@@ -1,8 +1,9 @@
 // Memory soak of the real server with workers: `mcp-authz serve --workers N` (default policy, cache and decision
 // logs on, decision logs to /dev/null), driven over gRPC by ghz with the Zipf mix (bench/request-zipf.json) in
 // chunks of 100,000 checks over several connections; after each chunk the RSS of every worker and of the primary is
-// read from /proc. Reports each worker's RSS after 1,000,000 checks and its least-squares slope over the second
-// half (MB per 100k checks): no growth trend means a slope near 0.
+// read from /proc, and the decision cache's size and the V8 heaps from /metrics. Reports each worker's RSS after
+// 1,000,000 checks and its least-squares slope over the second half (MB per 100k checks): no growth trend means a
+// slope near 0.
 //
 //   node bench/soak-workers.mjs [checks=1000000] [workers=2]      (npm run build and scripts/install-tools.sh --bench first)
 //   SOAK_CHUNK=100000 SOAK_CONNECTIONS=4 SOAK_C=32   SOAK_NODE_OPTIONS='--max-semi-space-size=8'  (V8 flags for the server and its workers)
@@ -45,10 +46,12 @@ const server = spawn(
   },
 );
 // The startup line gives the port.
-const port = await (async () => {
+const [port, httpPort] = await (async () => {
   for (let i = 0; i < 600; i++) {
-    const m = readFileSync(log, 'utf8').match(/"grpc_port":(\d+)/);
-    if (m) return Number(m[1]);
+    const text = readFileSync(log, 'utf8');
+    const m = text.match(/"grpc_port":(\d+)/);
+    const h = text.match(/"http_port":(\d+)/);
+    if (m && h) return [Number(m[1]), Number(h[1])];
     if (server.exitCode !== null) throw new Error(`server exited ${server.exitCode}; see ${log}`);
     await sleep(100);
   }
@@ -92,6 +95,25 @@ const ghz = (n) =>
     });
   });
 
+// The decision cache and the V8 heaps, summed over the server's processes (the primary aggregates /metrics).
+const metric = (text, name) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? Number.NaN);
+const serverFigures = async () => {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const mb = (n) => +(metric(text, n) / 1048576).toFixed(1);
+    return {
+      cache_entries: metric(text, 'mcp_authz_decision_cache_size'),
+      cache_estimated_mb: mb('mcp_authz_decision_cache_bytes'),
+      cache_hits: metric(text, 'mcp_authz_decision_cache_hits_total'),
+      cache_misses: metric(text, 'mcp_authz_decision_cache_misses_total'),
+      heap_used_mb_all: mb('nodejs_heap_size_used_bytes'),
+      heap_total_mb_all: mb('nodejs_heap_size_total_bytes'),
+    };
+  } catch (err) {
+    return { metrics_error: err.message };
+  }
+};
+
 const samples = [];
 const partial = join(root, 'bench/results', `soak-workers-${stamp}.partial.json`);
 const t0 = Date.now();
@@ -111,6 +133,7 @@ while (done < total) {
     primary_rss_mb: +rssMb(server.pid).toFixed(1),
     workers_rss_mb_at_load_end: loaded,
     workers_rss_mb: Object.fromEntries(children(server.pid).map((p) => [p, +rssMb(p).toFixed(1)])),
+    ...(await serverFigures()),
   };
   samples.push(sample);
   process.stderr.write(`${JSON.stringify(sample)}\n`);
@@ -154,8 +177,8 @@ const result = {
   primary_final_rss_mb: samples.at(-1).primary_rss_mb,
   samples,
 };
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
 const file = join(root, 'bench/results', `soak-workers-${stamp}.json`);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
+server.kill('SIGTERM');
+await new Promise((r) => server.once('exit', r));
