@@ -147,7 +147,31 @@ describe('decision cache', () => {
     use(p, doc('read'));
     now += 2;
     use(p, doc('read'));
-    expect(events.slice(2)).toEqual(['miss', 'hit', 'eviction:expire', 'miss']);
+    // The store after that miss also purges the two entries of the first policies, expired meanwhile.
+    expect(events.slice(2)).toEqual(['miss', 'hit', 'eviction:expire', 'miss', 'eviction:expire', 'eviction:expire']);
+    expect(cache.size()).toBe(1);
+  });
+
+  it('drops expired entries nobody looks up again: a store purges them, at most once per ttlMs', () => {
+    let now = 5_000; // lru-cache reads a start time of 0 as "no TTL"
+    const { cache, events, use } = cacheWithEvents({ ttlMs: 1_000, now: () => now });
+    const p = policy();
+    for (const name of ['a', 'b', 'c']) use(p, doc(name));
+    expect(cache.size()).toBe(3);
+    now = 6_500; // a, b and c expired; nothing looks them up
+    use(p, doc('d'));
+    expect(cache.size()).toBe(1);
+    expect(events.filter((e) => e === 'eviction:expire')).toHaveLength(3);
+    now = 6_600;
+    use(p, doc('x')); // the purge ran at 6,500: the next one is due at 7,500
+    expect(cache.size()).toBe(2);
+    now = 7_550; // d (stored at 6,500) expired; x (6,600) not yet
+    use(p, doc('y'));
+    expect(cache.size()).toBe(2); // x and y
+    now = 7_700; // x expired too, but the last purge ran 150 ms ago: it waits for a lookup or the next purge
+    use(p, doc('z'));
+    expect(cache.size()).toBe(3);
+    expect(events.filter((e) => e === 'eviction:expire')).toHaveLength(4);
     expect(cache.stats().expirations).toBeGreaterThanOrEqual(1);
   });
 
