@@ -15,11 +15,13 @@
 // server's whole process tree (primary + workers) sampled during both runs, then stop it.
 // Output: a results table and the ratios on stdout, saved as bench/results/compare-<stamp>.{md,json}.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ghzReport } from './ghz.mjs';
+import { treeCpuMs, treeRssMb } from './proc.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 process.chdir(root);
@@ -218,45 +220,6 @@ async function stopServer(srv) {
   clearTimeout(timer);
 }
 
-/** CPU time (user + system, clock ticks of 10 ms) of a process and all its live descendants, from /proc. */
-function treeCpuTicks(pid) {
-  let ticks = 0;
-  const visit = (p) => {
-    try {
-      // Fields after the command name: state is [0], utime [11], stime [12] (proc(5)); threads are included.
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ').pop().split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(c);
-      }
-    } catch {
-      // the process went away between listing and reading
-    }
-  };
-  visit(pid);
-  return ticks;
-}
-
-/** RSS in MB of a process and all its descendants (a cluster primary and its workers), from /proc. */
-function treeRssMb(pid) {
-  let kb = 0;
-  let procs = 0;
-  const visit = (p) => {
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      kb += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-      procs++;
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(c);
-      }
-    } catch {
-      // the process went away between listing and reading
-    }
-  };
-  visit(pid);
-  return { mb: kb / 1024, procs };
-}
-
 // ---- correctness gate: both policy servers decide the same way ---------------------------------------------
 async function sanity(name, spec, port) {
   if (spec.server === 'bare') return;
@@ -282,42 +245,11 @@ async function sanity(name, spec, port) {
 }
 
 // ---- ghz -----------------------------------------------------------------------------------------------------
-function ghz(port, data, n, rps) {
-  const args = [
-    '--insecure',
-    '--protoset',
-    'proto/mcp-authz.binpb',
-    '--call',
-    'envoy.service.auth.v3.Authorization/Check',
-    '--data-file',
-    data,
-    '-n',
-    String(n),
-    '-c',
-    String(C),
-    '--connections',
-    String(CONNECTIONS),
-    '--rps',
-    String(rps),
-    '--format',
-    'json',
-    `127.0.0.1:${port}`,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('ghz', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    const chunks = [];
-    child.stdout.on('data', (d) => chunks.push(d));
-    child.once('exit', (code) => {
-      try {
-        const r = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const pct = (p) => (r.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6; // ns → ms
-        const ok = r.statusCodeDistribution?.OK ?? 0;
-        resolve({ rps: r.rps, p50_ms: pct(50), p99_ms: pct(99), count: r.count, errors: r.count - ok });
-      } catch (err) {
-        reject(new Error(`ghz exited ${code}: ${err.message}`));
-      }
-    });
-  });
+async function ghz(port, data, n, rps) {
+  const r = await ghzReport({ port, data, n, c: C, connections: CONNECTIONS, rps });
+  const pct = (p) => (r.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6; // ns → ms
+  const ok = r.statusCodeDistribution?.OK ?? 0;
+  return { rps: r.rps, p50_ms: pct(50), p99_ms: pct(99), count: r.count, errors: r.count - ok };
 }
 
 async function measure(name) {
@@ -331,11 +263,11 @@ async function measure(name) {
   try {
     await sanity(name, spec, srv.port);
     await ghz(srv.port, spec.data, WARM, 0);
-    const cpu0 = treeCpuTicks(srv.child.pid);
+    const cpu0 = treeCpuMs(srv.child.pid);
     const max = await ghz(srv.port, spec.data, N, 0);
     // Server CPU per check over the unthrottled run: the server's own cost, which noise from other processes on
-    // the machine changes far less than it changes rps. 1 tick = 10 ms (USER_HZ 100 on Linux).
-    const cpu_us = ((treeCpuTicks(srv.child.pid) - cpu0) * 10_000) / max.count;
+    // the machine changes far less than it changes rps.
+    const cpu_us = ((treeCpuMs(srv.child.pid) - cpu0) * 1000) / max.count;
     const half = await ghz(srv.port, spec.data, Math.max(1000, Math.floor(N / 2)), Math.max(1, Math.floor(max.rps / 2)));
     const r = treeRssMb(srv.child.pid);
     if (r.mb > peak.mb) peak = r;

@@ -10,9 +10,11 @@
 //   RSS_C=32 RSS_CONNECTIONS=4 RSS_WARMUP=3000 RSS_IDLE_MS=3000
 // Output: one JSON line on stdout.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ghzReport } from './ghz.mjs';
+import { cpuMs, processTree, rssMb } from './proc.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 process.chdir(root);
@@ -48,58 +50,13 @@ const port = await new Promise((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
 });
 
-const tree = (pid) => [
-  pid,
-  ...readdirSync(`/proc/${pid}/task`).flatMap((t) =>
-    readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number).flatMap(tree),
-  ),
-];
-const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS; // fields 14 and 15: utime, stime
-};
 const round = (x) => Math.round(x * 10) / 10;
-const each = (fn) => Object.fromEntries(tree(server.pid).map((p) => [p, round(fn(p))]));
+const each = (fn) => Object.fromEntries(processTree(server.pid).map((p) => [p, round(fn(p))]));
 
-const ghz = (n) =>
-  new Promise((resolve, reject) => {
-    const a = [
-      '--insecure',
-      '--protoset',
-      'proto/mcp-authz.binpb',
-      '--call',
-      'envoy.service.auth.v3.Authorization/Check',
-      '--data-file',
-      DATA,
-      '-n',
-      String(n),
-      '-c',
-      String(C),
-      '--connections',
-      String(CONNECTIONS),
-      '--format',
-      'json',
-      `127.0.0.1:${port}`,
-    ];
-    const p = spawn('ghz', a, { stdio: ['ignore', 'pipe', 'inherit'] });
-    const chunks = [];
-    p.stdout.on('data', (d) => chunks.push(d));
-    p.once('exit', (code) => {
-      try {
-        const r = JSON.parse(Buffer.concat(chunks).toString());
-        resolve({
-          rps: Math.round(r.rps),
-          ok: r.statusCodeDistribution?.OK ?? 0,
-          denied: r.statusCodeDistribution?.PermissionDenied ?? 0,
-          count: r.count,
-        });
-      } catch (err) {
-        reject(new Error(`ghz exited ${code}: ${err.message}`));
-      }
-    });
-  });
+const ghz = async (n) => {
+  const r = await ghzReport({ port, data: DATA, n, c: C, connections: CONNECTIONS });
+  return { rps: Math.round(r.rps), ok: r.statusCodeDistribution?.OK ?? 0, denied: r.statusCodeDistribution?.PermissionDenied ?? 0, count: r.count };
+};
 
 await sleep(IDLE_MS);
 const idle = each(rssMb);

@@ -10,9 +10,11 @@
 //   SOAK_IDLE_MS=3000: after each chunk, RSS is read again after this long without load (V8 shrinks its heap when idle)
 // Output: JSON on stdout, saved as bench/results/soak-workers-<stamp>.json.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ghzReport } from './ghz.mjs';
+import { childPids, rssMb } from './proc.mjs';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 process.chdir(root);
@@ -58,42 +60,10 @@ const [port, httpPort] = await (async () => {
   throw new Error(`server did not start; see ${log}`);
 })();
 
-const children = (pid) =>
-  readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
-const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
-
-const ghz = (n) =>
-  new Promise((resolve, reject) => {
-    const args = [
-      '--insecure',
-      '--protoset',
-      'proto/mcp-authz.binpb',
-      '--call',
-      'envoy.service.auth.v3.Authorization/Check',
-      '--data-file',
-      'bench/request-zipf.json',
-      '-n',
-      String(n),
-      '-c',
-      String(C),
-      '--connections',
-      String(CONNECTIONS),
-      '--format',
-      'json',
-      `127.0.0.1:${port}`,
-    ];
-    const p = spawn('ghz', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    const out = [];
-    p.stdout.on('data', (d) => out.push(d));
-    p.once('exit', (code) => {
-      try {
-        const r = JSON.parse(Buffer.concat(out).toString());
-        resolve({ rps: r.rps, ok: r.statusCodeDistribution?.OK ?? 0, count: r.count });
-      } catch (err) {
-        reject(new Error(`ghz exited ${code}: ${err.message}`));
-      }
-    });
-  });
+const ghz = async (n) => {
+  const r = await ghzReport({ port, data: 'bench/request-zipf.json', n, c: C, connections: CONNECTIONS });
+  return { rps: r.rps, ok: r.statusCodeDistribution?.OK ?? 0, count: r.count };
+};
 
 // The decision cache and the V8 heaps, summed over the server's processes (the primary aggregates /metrics).
 const metric = (text, name) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? Number.NaN);
@@ -124,7 +94,7 @@ while (done < total) {
   const r = await ghz(n);
   done += n;
   errors += r.count - r.ok;
-  const pids = children(server.pid);
+  const pids = childPids(server.pid);
   const loaded = Object.fromEntries(pids.map((p) => [p, +rssMb(p).toFixed(1)]));
   await sleep(IDLE_MS);
   const sample = {
@@ -132,7 +102,7 @@ while (done < total) {
     rps: Math.round(r.rps),
     primary_rss_mb: +rssMb(server.pid).toFixed(1),
     workers_rss_mb_at_load_end: loaded,
-    workers_rss_mb: Object.fromEntries(children(server.pid).map((p) => [p, +rssMb(p).toFixed(1)])),
+    workers_rss_mb: Object.fromEntries(childPids(server.pid).map((p) => [p, +rssMb(p).toFixed(1)])),
     ...(await serverFigures()),
   };
   samples.push(sample);

@@ -1,10 +1,11 @@
 // Shared pieces of `npm run reliability`: servers started as users start them (dist/main.js serve), a gRPC client
 // built from the served descriptor set, paced and closed-loop load, metrics scrapes and process-tree RSS.
 import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadDescriptors } from '../../dist/grpc/descriptors.js';
+import { treeRssMb } from '../proc.mjs';
 
 export const root = new URL('../..', import.meta.url).pathname;
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -147,26 +148,10 @@ export async function metric(srv, name, labels = '') {
   return total;
 }
 
-/** RSS (MiB) of a process and its descendants, from /proc. */
-export function treeRssMb(pid) {
-  let kb = 0;
-  const visit = (p) => {
-    try {
-      kb += Number(readFileSync(`/proc/${p}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-      for (const t of readdirSync(`/proc/${p}/task`))
-        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean)) visit(c);
-    } catch {
-      // gone
-    }
-  };
-  visit(pid);
-  return kb / 1024;
-}
-
 /** Samples the tree RSS every `ms` until stopped; returns the peak (MiB). */
 export function rssSampler(pid, ms = 200) {
-  let peak = treeRssMb(pid);
-  const t = setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), ms);
+  let peak = treeRssMb(pid).mb;
+  const t = setInterval(() => (peak = Math.max(peak, treeRssMb(pid).mb)), ms);
   return {
     stop: () => {
       clearInterval(t);
