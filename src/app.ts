@@ -24,7 +24,7 @@ import type { BundlePoller } from './policy/bundle-poller.js';
 import { startRemotePolling } from './policy/remote-polling.js';
 import type { Policy } from './policy/opa-wasm.js';
 import { createEvaluator } from './policy/evaluator.js';
-import { instantiateArtifact } from './policy/load.js';
+import { instantiateArtifact } from './policy/opa-wasm.js';
 import { policySource } from './policy/policy-source.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { PolicyReloader } from './policy/reloader.js';

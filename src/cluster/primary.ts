@@ -13,7 +13,7 @@ import { createAppLogger } from '../observability/app-logger.js';
 import { logDestination } from '../observability/log-destination.js';
 import { createMetrics } from '../observability/metrics.js';
 import { policySource } from '../policy/policy-source.js';
-import { instantiateArtifact } from '../policy/load.js';
+import { instantiateArtifact } from '../policy/opa-wasm.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { PolicyReloader } from '../policy/reloader.js';
 import { ClusterPolicy } from './cluster-policy.js';

@@ -1,4 +1,4 @@
-import { instantiateArtifact } from '../policy/load.js';
+import { instantiateArtifact } from '../policy/opa-wasm.js';
 import type { Policy, PolicyArtifact } from '../policy/opa-wasm.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { RevisionSpec } from './protocol.js';

@@ -9,7 +9,7 @@ import { loadDescriptors } from '../grpc/descriptors.js';
 import { envoyHttpStatusCodes } from '../grpc/http-status.js';
 import { createIdentityResolver } from '../identity/resolve.js';
 import { createRedactor } from '../observability/redact.js';
-import { instantiateArtifact } from '../policy/load.js';
+import { instantiateArtifact } from '../policy/opa-wasm.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { ConsoleDecision } from './decision-feed.js';
 import type { ConsoleDeps } from './routes.js';

@@ -3,23 +3,30 @@ import { type WalkOptions, walkStrings } from './walk-strings.js';
 
 export { luhn } from './luhn.js';
 
+/**
+ * What a finding can be, in the order findings are reported. The guardrails pack's configuration accepts exactly
+ * these names (policy/pack-config.ts).
+ */
+export const FINDING_TYPES = [
+  'ssn',
+  'credit_card',
+  'email',
+  'aws_access_key',
+  'private_key',
+  'bearer_token',
+  'jwt',
+  'github_token',
+  'slack_token',
+  'slack_webhook',
+  'stripe_key',
+  'google_api_key',
+  'openai_api_key',
+  'anthropic_api_key',
+  'npm_token',
+] as const;
+
 /** What a finding is. The matched value itself is never reported (findings reach logs). */
-export type FindingType =
-  | 'ssn'
-  | 'credit_card'
-  | 'email'
-  | 'aws_access_key'
-  | 'private_key'
-  | 'bearer_token'
-  | 'jwt'
-  | 'github_token'
-  | 'slack_token'
-  | 'slack_webhook'
-  | 'stripe_key'
-  | 'google_api_key'
-  | 'openai_api_key'
-  | 'anthropic_api_key'
-  | 'npm_token';
+export type FindingType = (typeof FINDING_TYPES)[number];
 
 export interface Finding {
   type: FindingType;
@@ -138,26 +145,8 @@ export function detectInString(s: string): FindingType[] {
   const normal = normaliseForDetection(s);
   if (normal === s) return detectInText(s);
   const both = new Set([...detectInText(s), ...detectInText(normal)]);
-  return ALL_TYPES.filter((t) => both.has(t));
+  return FINDING_TYPES.filter((t) => both.has(t));
 }
-
-const ALL_TYPES: FindingType[] = [
-  'ssn',
-  'credit_card',
-  'email',
-  'aws_access_key',
-  'private_key',
-  'bearer_token',
-  'jwt',
-  'github_token',
-  'slack_token',
-  'slack_webhook',
-  'stripe_key',
-  'google_api_key',
-  'openai_api_key',
-  'anthropic_api_key',
-  'npm_token',
-];
 
 function detectInText(s: string): FindingType[] {
   const out: FindingType[] = [];

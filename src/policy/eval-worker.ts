@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 // Only what evaluation needs (not load.js: bundles, YAML, schemas), so a replacement thread starts quickly.
-import { errorMessage, loadWasmPolicy, type Policy, type PolicyArtifact } from './opa-wasm.js';
+import { errorMessage, instantiateArtifact, type Policy, type PolicyArtifact } from './opa-wasm.js';
 
 type In = { t: 'load'; key: string; artifact: PolicyArtifact } | { t: 'drop'; key: string } | { t: 'eval'; id: number; key: string; input: string };
 
@@ -39,16 +39,7 @@ if (port) {
         port.postMessage({ t: 'failed', id: m.id, error: errorMessage(err) });
       }
     } else if (m.t === 'load') {
-      const a = m.artifact;
-      loadWasmPolicy({
-        wasm: a.wasm,
-        data: JSON.parse(a.dataJson) as Record<string, unknown>,
-        entrypoint: a.entrypoint,
-        source: a.source,
-        revision: a.revision,
-        sha256: a.sha256,
-        maxMemoryPages: a.maxMemoryPages,
-      }).then(
+      instantiateArtifact(m.artifact).then(
         (p) => {
           policies.set(m.key, p);
           port.postMessage({ t: 'loaded', key: m.key });

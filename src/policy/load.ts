@@ -4,7 +4,7 @@ import { AuthzError } from '../errors.js';
 import { readWasmBundle } from './bundle.js';
 import { mergeDataFiles } from './data-files.js';
 import { buildWasmBundle } from './opa-cli.js';
-import { loadWasmPolicy, type Policy, type PolicyArtifact } from './opa-wasm.js';
+import { loadWasmPolicy, type Policy } from './opa-wasm.js';
 import { validatePackConfig } from './pack-config.js';
 
 /** The guardrails pack's data document must validate (startup and every reload): a typo is an error. */
@@ -73,19 +73,6 @@ export async function loadPolicyFromBundleBytes(
     sha256: bundle.sha256,
     maxMemoryPages: cfg.maxMemoryPages,
     revision,
-  });
-}
-
-/** Instantiate a policy again from its bytes (a rollback to a kept revision, an evaluation worker). */
-export function instantiateArtifact(a: PolicyArtifact): Promise<Policy> {
-  return loadWasmPolicy({
-    wasm: a.wasm,
-    data: JSON.parse(a.dataJson) as Record<string, unknown>,
-    entrypoint: a.entrypoint,
-    source: a.source,
-    revision: a.revision,
-    sha256: a.sha256,
-    maxMemoryPages: a.maxMemoryPages,
   });
 }
 

@@ -124,6 +124,19 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   };
 }
 
+/** Instantiate a policy again from its bytes (a rollback to a kept revision, a cluster worker, the evaluation thread). */
+export function instantiateArtifact(a: PolicyArtifact): Promise<Policy> {
+  return loadWasmPolicy({
+    wasm: a.wasm,
+    data: JSON.parse(a.dataJson) as Record<string, unknown>,
+    entrypoint: a.entrypoint,
+    source: a.source,
+    revision: a.revision,
+    sha256: a.sha256,
+    maxMemoryPages: a.maxMemoryPages,
+  });
+}
+
 /** opa-wasm throws strings and plain objects as well as Errors. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HEADER_NAME } from '../http-token.js';
+import { FINDING_TYPES } from '../facts/pii.js';
 
 const mode = z.enum(['enforce', 'audit']);
 const action = z.enum(['deny', 'require_approval']);
@@ -140,24 +141,6 @@ const toolPolicy = z
     headers: z.array(headerSpec).optional(),
   })
   .strict();
-
-const FINDING_TYPES = [
-  'ssn',
-  'credit_card',
-  'email',
-  'aws_access_key',
-  'private_key',
-  'bearer_token',
-  'jwt',
-  'github_token',
-  'slack_token',
-  'slack_webhook',
-  'stripe_key',
-  'google_api_key',
-  'openai_api_key',
-  'anthropic_api_key',
-  'npm_token',
-] as const;
 
 const piiRule = z
   .object({

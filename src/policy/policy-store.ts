@@ -21,7 +21,7 @@ interface KeptRevision {
   artifact: PolicyArtifact;
 }
 
-/** Builds a live policy from kept bytes (load.ts instantiateArtifact). */
+/** Builds a live policy from kept bytes (opa-wasm.ts instantiateArtifact). */
 export type Instantiate = (artifact: PolicyArtifact) => Promise<Policy>;
 
 /** Two loads are the same revision when revision label, bundle and data are all the same. */

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerRevisions } from '../../../src/cluster/worker-revisions.js';
-import { instantiateArtifact, loadPolicyFromFiles } from '../../../src/policy/load.js';
-import type { PolicyArtifact } from '../../../src/policy/opa-wasm.js';
+import { loadPolicyFromFiles } from '../../../src/policy/load.js';
+import { instantiateArtifact, type PolicyArtifact } from '../../../src/policy/opa-wasm.js';
 import { PolicyStore, revisionKey } from '../../../src/policy/policy-store.js';
 import { buildBundleFile } from '../../helpers/server.js';
 
