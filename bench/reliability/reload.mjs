@@ -28,6 +28,11 @@ export async function reloadUnderLoad({ work, seconds, probeSeconds, reloads }) 
     };
 
     // The reload driver: one step every seconds/reloads, cycling good/broken content and watch/SIGHUP/admin triggers.
+    // After each step it waits (up to 10 s) until the server has finished a reload, so every content, broken ones
+    // included, is really loaded once even when a loaded machine makes `opa build` slower than the step interval.
+    const reloadsDone = async () =>
+      (await metric(srv, 'mcp_authz_policy_reloads_total', 'result="success"')) +
+      (await metric(srv, 'mcp_authz_policy_reloads_total', 'result="failure"'));
     let steps = 0;
     const kinds = ['good', 'broken-rego', 'fix-rego', 'good', 'broken-data', 'good'];
     const triggers = ['watch', 'sighup', 'admin'];
@@ -35,6 +40,7 @@ export async function reloadUnderLoad({ work, seconds, probeSeconds, reloads }) 
       const every = (seconds * 1000) / (reloads + 1);
       for (let i = 0; i < reloads; i++) {
         await sleep(every);
+        const done = await reloadsDone();
         const kind = kinds[i % kinds.length];
         if (kind === 'good') good(i + 1);
         else if (kind === 'broken-rego') writeFileSync(join(dir, 'rego', 'broken.rego'), 'package mcp.authz\nthis is not rego\n');
@@ -43,6 +49,7 @@ export async function reloadUnderLoad({ work, seconds, probeSeconds, reloads }) 
         const trigger = triggers[i % triggers.length];
         if (trigger === 'sighup') srv.child.kill('SIGHUP');
         else if (trigger === 'admin') await fetch(`http://127.0.0.1:${srv.adminPort}/v1/policies/reload`, { method: 'POST' }).catch(() => undefined);
+        for (const until = Date.now() + 10_000; Date.now() < until && (await reloadsDone()) <= done; ) await sleep(50);
         steps++;
       }
     })();

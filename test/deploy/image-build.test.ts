@@ -104,13 +104,15 @@ describe('the image, replayed from the Dockerfile without Docker and run as the 
     const program = pathDirs.map((d) => join(d, image.entrypoint[0]!)).find((p) => existsSync(p));
     if (!program) throw new Error(`${image.entrypoint[0]} is not on the image's PATH`);
     before = snapshot(image.root);
-    // Only the image's ENV and a PATH where `/usr/bin/env node` finds Node (as in node:24-slim).
+    // Only the image's ENV and a PATH where `/usr/bin/env node` finds Node (as in node:24-slim), plus a longer
+    // evaluation deadline: on a test machine starved by parallel suites the Deployment's 100 ms can pass before the
+    // first evaluation ends (the deadline has its own tests in test/integration/eval-deadline.test.ts).
     child = spawn(
       program,
       [...image.entrypoint.slice(1), ...args, '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'],
       {
         cwd: join(image.root, image.workdir),
-        env: { ...image.env, PATH: `${dirname(process.execPath)}${delimiter}/usr/bin${delimiter}/bin` },
+        env: { ...image.env, PATH: `${dirname(process.execPath)}${delimiter}/usr/bin${delimiter}/bin`, MCP_AUTHZ_EVAL_TIMEOUT_MS: '10000' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -102,7 +102,21 @@ describe('operator log lines', () => {
   it('--log-format text writes readable lines, application and decision logs alike', async () => {
     const child = spawn(
       process.execPath,
-      [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', '--log-format', 'text'],
+      // A long evaluation deadline: this test is about the log format, and a loaded test machine can pass 100 ms.
+      [
+        mainJs,
+        'serve',
+        '--grpc-addr',
+        '127.0.0.1:0',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--admin-addr',
+        '127.0.0.1:0',
+        '--log-format',
+        'text',
+        '--eval-timeout-ms',
+        '10000',
+      ],
       {
         cwd: repoRoot,
         env: cleanEnv(),
