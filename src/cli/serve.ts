@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { type App, startApp } from '../app.js';
 import { at, type LoadedConfig, loadConfigWithOrigins } from '../config/load.js';
-import { serveCluster, workerCount } from '../cluster/serve-cluster.js';
+import { startPrimary } from '../cluster/primary.js';
+import { workerCount } from '../cluster/worker-count.js';
 import { SETTINGS } from '../config/settings.js';
 import { AuthzError } from '../errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
@@ -59,10 +60,19 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
   }
 
   const workers = workerCount(config);
-  if (workers > 1) return serveCluster(config, workers, loaded!.origin);
-  let app: App;
+  const origin = loaded!.origin;
+  // One process, or a cluster primary with its workers: started, then served the same way until a signal.
+  let server: Pick<App, 'logger' | 'close'>;
+  let shutdownFields: () => Record<string, unknown>;
   try {
-    app = await startApp(config, { origin: loaded!.origin });
+    if (workers > 1) {
+      server = await startPrimary(config, { workers, origin });
+      shutdownFields = () => ({ workers });
+    } else {
+      const app = await startApp(config, { origin });
+      server = app;
+      shutdownFields = () => ({ in_flight: app.grpc.inFlight() });
+    }
   } catch (err) {
     if (err instanceof AuthzError) {
       process.stderr.write(`mcp-authz: cannot start [${err.code}]: ${err.message}\n`);
@@ -76,9 +86,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      app.logger.info({ signal, in_flight: app.grpc.inFlight() }, 'shutting down');
-      void app.close().then((drained) => {
-        app.logger.info({ drained }, 'stopped');
+      server.logger.info({ signal, ...shutdownFields() }, 'shutting down');
+      void server.close().then((drained) => {
+        server.logger.info({ drained }, 'stopped');
         resolve(0);
       });
     };

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { workerCount } from '../../../src/cluster/serve-cluster.js';
+import { workerCount } from '../../../src/cluster/worker-count.js';
 import { loadConfig } from '../../../src/config/load.js';
 
 describe('workers (--workers, MCP_AUTHZ_WORKERS, workers:)', () => {
