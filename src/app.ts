@@ -21,7 +21,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { logDestination } from './observability/log-destination.js';
 import { createTracing, type CheckSpan, type Tracing, tracingStatus } from './observability/tracing.js';
 import type { BundlePoller } from './policy/bundle-poller.js';
-import { startRemotePolling } from './policy/remote-polling.js';
+import { startPolicyUpdates } from './policy/policy-updates.js';
 import type { Policy } from './policy/opa-wasm.js';
 import { createEvaluator } from './policy/evaluator.js';
 import { instantiateArtifact } from './policy/opa-wasm.js';
@@ -196,23 +196,40 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
 
+  /**
+   * Stop answering checks and let go of what they use: NOT_SERVING while still answering (health checkers such as
+   * Envoy stop sending before the port closes), the drain delay, the gRPC shutdown within the grace period, then the
+   * policies, identity, evaluator, decision log, tracing (in parallel with what `alsoClose` starts then) and approvals.
+   */
+  const drainChecks = async (alsoClose: () => Promise<unknown>[] = () => []): Promise<boolean> => {
+    grpc.drain();
+    if (cfg.shutdown.drain_delay_seconds > 0) {
+      logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
+      await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
+    }
+    const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
+    store.clear();
+    identity.close();
+    await evaluator?.close();
+    await decisionLog?.flush();
+    await Promise.all([...alsoClose(), tracing.shutdown()]);
+    await approvals?.close();
+    return drained;
+  };
+
   if (opts.worker) {
-    const drain = async (): Promise<boolean> => {
-      grpc.drain();
-      if (cfg.shutdown.drain_delay_seconds > 0) {
-        logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
-        await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
-      }
-      const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
-      store.clear();
-      identity.close();
-      await approvals?.close();
-      await evaluator?.close();
-      await decisionLog?.flush();
-      await tracing.shutdown();
-      return drained;
+    return {
+      grpc,
+      store,
+      reloader,
+      ...(cache ? { cache } : {}),
+      metrics,
+      check,
+      policy: () => store.current(),
+      settings,
+      logger,
+      close: () => drainChecks(),
     };
-    return { grpc, store, reloader, ...(cache ? { cache } : {}), metrics, check, policy: () => store.current(), settings, logger, close: drain };
   }
 
   let closing = false;
@@ -237,11 +254,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     throw err;
   }
 
-  const poller = source.kind === 'remote' ? startRemotePolling(cfg, source, store, metrics, logger) : undefined;
-
-  const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
-  process.on('SIGHUP', onHup);
-  if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
+  const updates = startPolicyUpdates(cfg, source, store, reloader, metrics, logger);
 
   logStarted(logger, cfg, store, { grpc: grpc.port, http: http.port, admin: admin.port });
 
@@ -252,7 +265,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     store,
     reloader,
     ...(cache ? { cache } : {}),
-    ...(poller ? { poller } : {}),
+    ...(updates.poller ? { poller: updates.poller } : {}),
     metrics,
     ...(approvals ? { approvals } : {}),
     check,
@@ -261,23 +274,8 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     logger,
     async close() {
       closing = true;
-      process.off('SIGHUP', onHup);
-      poller?.stop();
-      reloader.close();
-      // NOT_SERVING while still answering, so health checkers (Envoy) stop sending before the port closes.
-      grpc.drain();
-      if (cfg.shutdown.drain_delay_seconds > 0) {
-        logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
-        await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
-      }
-      const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
-      store.clear();
-      identity.close();
-      await evaluator?.close();
-      await decisionLog?.flush();
-      await Promise.all([http.close(), admin.close(), tracing.shutdown()]);
-      await approvals?.close();
-      return drained;
+      updates.stop();
+      return drainChecks(() => [http.close(), admin.close()]);
     },
   };
 }

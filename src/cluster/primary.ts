@@ -17,7 +17,7 @@ import { instantiateArtifact } from '../policy/opa-wasm.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { PolicyReloader } from '../policy/reloader.js';
 import { ClusterPolicy } from './cluster-policy.js';
-import { startRemotePolling } from '../policy/remote-polling.js';
+import { startPolicyUpdates } from '../policy/policy-updates.js';
 import { createClusterMetrics } from './cluster-metrics.js';
 import { WorkerPool, WorkerStartError } from './worker-pool.js';
 
@@ -103,10 +103,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     throw err;
   }
 
-  const poller = source.kind === 'remote' ? startRemotePolling(cfg, source, store, metrics, logger, (p) => policy.prepare(p)) : undefined;
-  const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
-  process.on('SIGHUP', onHup);
-  if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
+  const updates = startPolicyUpdates(cfg, source, store, reloader, metrics, logger, (p) => policy.prepare(p));
 
   logStarted(logger, cfg, store, { grpc: pool.port(), http: http.port, admin: admin.port }, { workers: opts.workers });
 
@@ -118,9 +115,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     logger,
     async close() {
       closing = true;
-      process.off('SIGHUP', onHup);
-      poller?.stop();
-      reloader.close();
+      updates.stop();
       const drained = await pool.stop((cfg.shutdown.drain_delay_seconds + cfg.shutdown.grace_seconds) * 1000);
       store.clear();
       await Promise.all([http.close(), admin.close(), adminConsole.close()]);

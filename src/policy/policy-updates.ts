@@ -5,13 +5,48 @@ import { createBundlePoller, type BundlePoller } from './bundle-poller.js';
 import type { Policy } from './opa-wasm.js';
 import type { PolicySource } from './policy-source.js';
 import type { PolicyStore } from './policy-store.js';
+import type { PolicyReloader } from './reloader.js';
+
+/** How the served policy changes after startup; `stop` ends it all (at shutdown). */
+export interface PolicyUpdates {
+  /** The remote bundle poller, when the source is `policy.bundle_url`. */
+  poller?: BundlePoller;
+  stop(): void;
+}
 
 /**
- * Remote bundle polling (`policy.bundle_url`), for one process and for a cluster primary alike: each new bundle is
+ * Policy updates after startup, for one process and for a cluster primary alike: remote bundle polling (see
+ * startRemotePolling), SIGHUP (poll now for a remote source, else reload), and the file watch (`policy.watch`).
+ */
+export function startPolicyUpdates(
+  cfg: Config,
+  source: PolicySource,
+  store: PolicyStore,
+  reloader: PolicyReloader,
+  metrics: Metrics,
+  logger: Logger,
+  prepare?: (policy: Policy) => Promise<void>,
+): PolicyUpdates {
+  const poller = startRemotePolling(cfg, source, store, metrics, logger, prepare);
+  const onHup = (): void => void (poller ? poller.pollNow() : reloader.reload('SIGHUP'));
+  process.on('SIGHUP', onHup);
+  if (cfg.policy.watch) reloader.watch(source.watchPaths, cfg.policy.watch_debounce_ms);
+  return {
+    ...(poller ? { poller } : {}),
+    stop() {
+      process.off('SIGHUP', onHup);
+      poller?.stop();
+      reloader.close();
+    },
+  };
+}
+
+/**
+ * Remote bundle polling (`policy.bundle_url`): each new bundle is
  * loaded, handed to `prepare` (a cluster primary prepares it on every worker; a failure anywhere keeps the last
  * good revision everywhere), then activated. Returns undefined when the source is not remote.
  */
-export function startRemotePolling(
+function startRemotePolling(
   cfg: Config,
   source: PolicySource,
   store: PolicyStore,
