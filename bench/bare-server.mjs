@@ -2,7 +2,7 @@
 // same descriptor set and proto-loader options as mcp-authz (from dist/, so run `npm run build` first).
 // Usage: node bench/bare-server.mjs [host:port]
 import * as grpc from '@grpc/grpc-js';
-import { loadDescriptors } from '../dist/grpc/descriptors.js';
+import { loadDescriptors } from '../dist/envoy/descriptors.js';
 
 const address = process.argv[2] ?? '127.0.0.1:0';
 const { packageDefinition } = loadDescriptors();

@@ -224,7 +224,7 @@ async function stopServer(srv) {
 async function sanity(name, spec, port) {
   if (spec.server === 'bare') return;
   const grpc = await import('@grpc/grpc-js');
-  const { loadDescriptors } = await import(`${root}/dist/grpc/descriptors.js`);
+  const { loadDescriptors } = await import(`${root}/dist/envoy/descriptors.js`);
   const { requestFromJson } = await import(`${root}/dist/cli/check-request.js`);
   const pkg = grpc.loadPackageDefinition(loadDescriptors().packageDefinition);
   const client = new pkg.envoy.service.auth.v3.Authorization(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

@@ -2,7 +2,7 @@
 // real server over gRPC (Envoy's Check with the body as raw bytes), and judges every allow with the oracle.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
-import { loadDescriptors } from '../dist/grpc/descriptors.js';
+import { loadDescriptors } from '../dist/envoy/descriptors.js';
 import { nextCase } from './fuzz-mutate.mjs';
 import { judgeAllowed } from './fuzz-oracle.mjs';
 import { rng } from './fuzz-random.mjs';
@@ -17,9 +17,9 @@ let closeClient = () => undefined;
 if (inProcess) {
   const { loadConfig } = await import('../dist/config/load.js');
   const { policySource } = await import('../dist/policy/policy-source.js');
-  const { createCheckPipeline } = await import('../dist/authz/pipeline.js');
-  const { checkSettings } = await import('../dist/authz/settings.js');
-  const { envoyHttpStatusCodes } = await import('../dist/grpc/http-status.js');
+  const { createCheckPipeline } = await import('../dist/check/pipeline.js');
+  const { checkSettings } = await import('../dist/check/settings.js');
+  const { envoyHttpStatusCodes } = await import('../dist/envoy/http-status.js');
   const { createIdentityResolver } = await import('../dist/identity/resolve.js');
   const cfg = loadConfig({ flags: { config: configFile, policy: policyDir, entrypoint: 'fuzz/decision' }, env: {} });
   const policy = await policySource(cfg).load();

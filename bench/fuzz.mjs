@@ -107,7 +107,7 @@ server?.on('exit', (code, signal) => {
 
 // Wait until the server answers.
 const grpc = await import('@grpc/grpc-js');
-const { loadDescriptors } = await import(join(repo, 'dist/grpc/descriptors.js'));
+const { loadDescriptors } = await import(join(repo, 'dist/envoy/descriptors.js'));
 const pkg = grpc.loadPackageDefinition(loadDescriptors().packageDefinition);
 const health = new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
 for (let i = 0; !inProcess; i++) {

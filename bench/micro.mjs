@@ -8,18 +8,18 @@
 //                      the default evaluates in-process.
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { createCheckPipeline } from '../dist/authz/pipeline.js';
-import { checkSettings } from '../dist/authz/settings.js';
+import { createCheckPipeline } from '../dist/check/pipeline.js';
+import { checkSettings } from '../dist/check/settings.js';
 import { createDecisionCache } from '../dist/cache/decision-cache.js';
 import { requestFromJson } from '../dist/cli/check-request.js';
 import { loadConfig } from '../dist/config/load.js';
-import { loadDescriptors } from '../dist/grpc/descriptors.js';
-import { envoyHttpStatusCodes } from '../dist/grpc/http-status.js';
+import { loadDescriptors } from '../dist/envoy/descriptors.js';
+import { envoyHttpStatusCodes } from '../dist/envoy/http-status.js';
 import { createIdentityResolver } from '../dist/identity/resolve.js';
 import { createCheckRecorder } from '../dist/observability/check-observer.js';
 import { createDecisionLogger } from '../dist/observability/decision-log.js';
 import { createMetrics } from '../dist/observability/metrics.js';
-import { createEvaluator } from '../dist/policy/evaluator.js';
+import { createEvaluator } from '../dist/rego-wasm/evaluator.js';
 import { policySource } from '../dist/policy/policy-source.js';
 
 const args = process.argv.slice(2);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate proto/mcp-authz.binpb: a FileDescriptorSet (with all imports) for the services mcp-authz serves,
 # and src/generated/proto/: the TypeScript types of the ext_authz messages (proto-loader-gen-types, which ships with
-# @grpc/proto-loader), generated with the same options the server loads the protos with (grpc/descriptors.ts).
+# @grpc/proto-loader), generated with the same options the server loads the protos with (envoy/descriptors.ts).
 # Sources come from registry packages, never from copies in this repo:
 #   - Envoy, xDS, googleapis and protoc-gen-validate trees: @grpc/grpc-js-xds (deps/)
 #   - grpc.health.v1: grpc-health-check (proto/health/v1/health.proto)

@@ -5,7 +5,7 @@ import { check, checkUsage } from './cli/check.js';
 import { inputCommand, inputUsage } from './cli/input.js';
 import { policyCommand, policyUsage } from './cli/policy.js';
 import { serve, serveUsage } from './cli/serve.js';
-import { version } from './version.js';
+import { version } from './shared/version.js';
 
 const COMMANDS = ['serve', 'check', 'input', 'policy', 'approvals', 'version', 'help'];
 

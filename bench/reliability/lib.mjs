@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadDescriptors } from '../../dist/grpc/descriptors.js';
+import { loadDescriptors } from '../../dist/envoy/descriptors.js';
 import { treeRssMb } from '../proc.mjs';
 
 export const root = new URL('../..', import.meta.url).pathname;

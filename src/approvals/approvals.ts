@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Decision, PolicyInput } from '../authz/types.js';
+import type { Decision, PolicyInput } from '../check/types.js';
 import type { Redactor } from '../observability/redact.js';
 import { createApprovalMetrics } from './approval-metrics.js';
 import type { ApprovalsConfig } from './config.js';

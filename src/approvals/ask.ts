@@ -1,4 +1,4 @@
-import type { Decision, Json, PolicyInput } from '../authz/types.js';
+import type { Decision, Json, PolicyInput } from '../check/types.js';
 import { type Redactor, scrub } from '../observability/redact.js';
 import type { ApprovalAsk, ApprovalCall } from './types.js';
 

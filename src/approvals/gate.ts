@@ -1,5 +1,5 @@
-import { REASON } from '../errors.js';
-import type { Decision, JsonObject, PolicyInput } from '../authz/types.js';
+import { REASON } from '../shared/errors.js';
+import type { Decision, JsonObject, PolicyInput } from '../check/types.js';
 import type { Redactor } from '../observability/redact.js';
 import { approvalAsk } from './ask.js';
 import type { Approval, ApprovalStore } from './types.js';

@@ -1,4 +1,4 @@
-import type { Json } from '../authz/types.js';
+import type { Json } from '../check/types.js';
 
 /**
  * Stored states. `approved` turns into `used` when its last use is taken; an `approved` grant past its TTL reads

@@ -188,7 +188,7 @@ function isVolatileHeaderEntry(item: unknown, volatileHeaders: ReadonlySet<strin
  * native JSON.stringify. Not canonical (the body's keys keep the order the client wrote them in), but exact: equal
  * texts mean equal JSON values, so as a cache key it can miss a repeat spelled in another order but never confuse
  * two inputs. The CheckRequest's protobuf maps, whose order on the wire is random (Go clients), reach the input
- * with sorted keys (authz/protojson.ts), so their order never costs a hit. Throws where JSON.stringify throws
+ * with sorted keys (check/protojson.ts), so their order never costs a hit. Throws where JSON.stringify throws
  * (BigInt, cycles).
  */
 export function keyJson(value: unknown, spec: KeySpec): string {

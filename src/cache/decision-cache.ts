@@ -14,7 +14,7 @@ import { BODY_DERIVED_HEADERS, BODY_DERIVED_PATHS, DEFAULT_VOLATILE_HEADERS, DEF
  * - the input document minus the volatile fields (volatile-fields.ts). When the body parsed as JSON, its parsed
  *   form stands for it: the raw body text and what only restates it (the body size, `content-length`) and the
  *   JSON-RPC ids are left out, so requests that differ only in their JSON-RPC id share an entry. The pipeline
- *   puts the current request's id back into a cached JSON-RPC error (authz/per-request.ts).
+ *   puts the current request's id back into a cached JSON-RPC error (check/per-request.ts).
  *
  * What is never cached: inputs that cannot be serialised (the lookup says `bypass`, the evaluation meets the same
  * problem) and, by default, every check under a non-deterministic policy (one that calls time.now_ns, rand.*,

@@ -1,6 +1,6 @@
-import { toStruct } from '../authz/response.js';
+import { toStruct } from '../check/response.js';
 import type { JsonObject } from '../mcp/types.js';
-import type { CheckRequestWire } from '../authz/request.js';
+import type { CheckRequestWire } from '../check/request.js';
 
 /**
  * A CheckRequest as Envoy would send it for an MCP POST with this body and these headers (names lower-cased).

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { CheckOutcome } from '../authz/pipeline.js';
-import { AuthzError } from '../errors.js';
+import type { CheckOutcome } from '../check/pipeline.js';
+import { AuthzError } from '../shared/errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { requestForBody, requestFromJson } from './check-request.js';
 import {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createCheckPipeline, type CheckOutcome } from '../authz/pipeline.js';
-import type { CheckRequestWire } from '../authz/request.js';
-import { checkSettings } from '../authz/settings.js';
+import { createCheckPipeline, type CheckOutcome } from '../check/pipeline.js';
+import type { CheckRequestWire } from '../check/request.js';
+import { checkSettings } from '../check/settings.js';
 import { loadConfig } from '../config/load.js';
-import { AuthzError } from '../errors.js';
-import { loadDescriptors } from '../grpc/descriptors.js';
-import { envoyHttpStatusCodes } from '../grpc/http-status.js';
+import { AuthzError } from '../shared/errors.js';
+import { loadDescriptors } from '../envoy/descriptors.js';
+import { envoyHttpStatusCodes } from '../envoy/http-status.js';
 import { createIdentityResolver } from '../identity/resolve.js';
 import { policySource } from '../policy/policy-source.js';
 import type { FlagSpec } from './args.js';

@@ -1,4 +1,4 @@
-import { AuthzError, MALFORMED_STATUS, REASON, type ReasonCode } from '../errors.js';
+import { AuthzError, MALFORMED_STATUS, REASON, type ReasonCode } from '../shared/errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { type DryRun, dryRunPipeline, HELP_FLAG, headerFlags, POLICY_FLAGS, REQUEST_FLAGS, requestFromFlags } from './dry-run.js';
 

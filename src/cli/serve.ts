@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { type App, startApp } from '../app.js';
+import { type App, startApp } from '../server/app.js';
 import { at, type LoadedConfig, loadConfigWithOrigins } from '../config/load.js';
-import { startPrimary } from '../cluster/primary.js';
-import { workerCount } from '../cluster/worker-count.js';
+import { startPrimary } from '../server/primary.js';
+import { workerCount } from '../server/worker-count.js';
 import { SETTINGS } from '../config/settings.js';
-import { AuthzError } from '../errors.js';
+import { AuthzError } from '../shared/errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { HELP_FLAG, settingFlags } from './setting-flags.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { AuthzError } from '../errors.js';
+import { AuthzError } from '../shared/errors.js';
 import { type Config, configSchema } from './schema.js';
 import { CONFIG_FLAG, SETTINGS, type Setting } from './settings.js';
 

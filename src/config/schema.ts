@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HEADER_NAME } from '../http-token.js';
+import { HEADER_NAME } from '../shared/http-token.js';
 import { identityConfigSchema } from '../identity/config.js';
 import { adminAuthConfigSchema, approvalsConfigSchema, consoleConfigSchema } from '../approvals/config.js';
 

@@ -5,7 +5,7 @@ export { luhn } from './luhn.js';
 
 /**
  * What a finding can be, in the order findings are reported. The guardrails pack's configuration accepts exactly
- * these names (policy/pack-config.ts).
+ * these names (pack/pack-config.ts).
  */
 export const FINDING_TYPES = [
   'ssn',

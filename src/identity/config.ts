@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HEADER_NAME } from '../http-token.js';
+import { HEADER_NAME } from '../shared/http-token.js';
 
 /** Shared-secret algorithms: accepted only with an explicit `jwt.hs_secret`. */
 export const HS_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512'];

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { AuthzError } from '../errors.js';
+import { AuthzError } from '../shared/errors.js';
 
 /** Where verification keys come from: `getKey` is handed to jose's jwtVerify. */
 export interface KeySource {

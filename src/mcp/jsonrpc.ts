@@ -1,4 +1,4 @@
-import { REASON } from '../errors.js';
+import { REASON } from '../shared/errors.js';
 import type { Json, JsonObject, McpError, McpMessage } from './types.js';
 import { foldKey } from './fold-key.js';
 

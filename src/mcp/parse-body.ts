@@ -1,4 +1,4 @@
-import { REASON } from '../errors.js';
+import { REASON } from '../shared/errors.js';
 import type { Json, McpError, McpInput } from './types.js';
 import { parseStrictJson } from './strict-json.js';
 import { readMessage } from './jsonrpc.js';

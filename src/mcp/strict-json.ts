@@ -1,4 +1,4 @@
-import { REASON, type ReasonCode } from '../errors.js';
+import { REASON, type ReasonCode } from '../shared/errors.js';
 import type { Json } from './types.js';
 import { foldKey } from './fold-key.js';
 import { isFaithfulNumber } from './json-number.js';

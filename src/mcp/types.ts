@@ -1,4 +1,4 @@
-import type { ReasonCode } from '../errors.js';
+import type { ReasonCode } from '../shared/errors.js';
 
 /** A JSON value as the policy sees it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckOutcome, PipelineSpan } from '../authz/pipeline.js';
-import { FAILURE_STATUS } from '../errors.js';
+import type { CheckOutcome, PipelineSpan } from '../check/pipeline.js';
+import { FAILURE_STATUS } from '../shared/errors.js';
 import type { DecisionLogger } from './decision-log.js';
 import type { DecisionLabel, Metrics } from './metrics.js';
 import type { CheckResult, CheckSpan } from './tracing.js';

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { REASON } from '../errors.js';
+import { REASON } from '../shared/errors.js';
 
 /**
  * MCP methods kept as `mcp_method` label values (the MCP specification's request methods, both directions, and the

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Parser, type ReadEntry } from 'tar';
-import { AuthzError } from '../errors.js';
+import { AuthzError } from '../shared/errors.js';
 
 /** What an `opa build -t wasm` bundle holds, read entirely in memory. */
 export interface WasmBundle {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { AuthzError } from '../errors.js';
+import { AuthzError } from '../shared/errors.js';
 import { mergeAt } from './bundle.js';
 
 /** Read `--data` files (JSON, or YAML by extension) and merge them into `base`. Conflicts are errors. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { AuthzError } from '../errors.js';
+import { AuthzError } from '../shared/errors.js';
 import { readWasmBundle } from './bundle.js';
 import { mergeDataFiles } from './data-files.js';
 import { buildWasmBundle } from './opa-cli.js';
-import { loadWasmPolicy, type Policy } from './opa-wasm.js';
-import { validatePackConfig } from './pack-config.js';
+import { loadWasmPolicy, type Policy } from '../rego-wasm/opa-wasm.js';
+import { validatePackConfig } from '../pack/pack-config.js';
 
 /** The guardrails pack's data document must validate (startup and every reload): a typo is an error. */
 function checkPackData(data: Record<string, unknown>, source: string): void {

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AuthzError } from '../errors.js';
-import { findTool } from '../tool-path.js';
+import { AuthzError } from '../shared/errors.js';
+import { findTool } from '../shared/tool-path.js';
 
 const run = promisify(execFile);
 

@@ -1,4 +1,4 @@
-import type { Policy, PolicyArtifact } from './opa-wasm.js';
+import type { Policy, PolicyArtifact } from '../rego-wasm/opa-wasm.js';
 
 export interface RevisionInfo {
   /** Identifies the policy and its data (see load.ts). */

@@ -1,8 +1,8 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
-import { AuthzError } from '../errors.js';
-import type { Policy } from './opa-wasm.js';
+import { AuthzError } from '../shared/errors.js';
+import type { Policy } from '../rego-wasm/opa-wasm.js';
 import { concernsFile, fingerprint, isPolicyDirFile } from './policy-files.js';
 import { revisionKey, type PolicyStore } from './policy-store.js';
 

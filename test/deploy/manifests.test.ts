@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { validatePackConfig } from '../../src/policy/pack-config.js';
+import { validatePackConfig } from '../../src/pack/pack-config.js';
 import { repoRoot } from '../helpers/tools.js';
 
 const run = promisify(execFile);

@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringifyExact } from '../../src/policy/builtins/exact-json.js';
-import { createHostBuiltins } from '../../src/policy/builtins/index.js';
+import { stringifyExact } from '../../src/rego-wasm/builtins/exact-json.js';
+import { createHostBuiltins } from '../../src/rego-wasm/builtins/index.js';
 import { readWasmBundle } from '../../src/policy/bundle.js';
-import { compilePolicyModule, instantiatePolicy } from '../../src/policy/wasm-runtime.js';
+import { compilePolicyModule, instantiatePolicy } from '../../src/rego-wasm/wasm-runtime.js';
 import { toolPath } from '../helpers/tools.js';
 
 const run = promisify(execFile);

@@ -2,13 +2,13 @@
 // metric, every admin route of the approvals API and the console, every `approvals` subcommand and flag.
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { approvalRoutes } from '../../src/approvals/admin-routes.js';
+import { approvalRoutes } from '../../src/admin/approval-routes.js';
 import type { Approvals } from '../../src/approvals/approvals.js';
 import { createApprovalMetrics } from '../../src/approvals/approval-metrics.js';
 import { openSqliteStore } from '../../src/approvals/sqlite-store.js';
 import { APPROVALS_USAGE } from '../../src/cli/approvals.js';
-import { DecisionRing } from '../../src/console/decision-feed.js';
-import { consoleRoutes } from '../../src/console/routes.js';
+import { DecisionRing } from '../../src/admin/console/decision-feed.js';
+import { consoleRoutes } from '../../src/admin/console/routes.js';
 import { codeSpans, readDoc, tableRows } from './markdown.js';
 
 /** "GET /v1/approvals/:id" as the docs write it: "GET /v1/approvals/{id}". */

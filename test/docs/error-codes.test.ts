@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode } from '../../src/errors.js';
+import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode } from '../../src/shared/errors.js';
 import { IDENTITY_ERROR_CODES } from '../../src/identity/jwt-verifier.js';
-import { LISTEN_ERROR_CODES } from '../../src/listen-error.js';
+import { LISTEN_ERROR_CODES } from '../../src/server/listen-error.js';
 import { codeSpans, readDoc, root, tableRows } from './markdown.js';
 
 // Error and reason codes are pinned both ways: every code the code can produce is documented in

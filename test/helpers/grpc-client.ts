@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadDescriptors } from '../../src/grpc/descriptors.js';
+import { loadDescriptors } from '../../src/envoy/descriptors.js';
 
 export interface CheckClient {
   check(request: unknown): Promise<any>;

@@ -1,8 +1,8 @@
-import type { CachedDecision } from '../../src/authz/pipeline.js';
-import type { CheckSettings } from '../../src/authz/settings.js';
+import type { CachedDecision } from '../../src/check/pipeline.js';
+import type { CheckSettings } from '../../src/check/settings.js';
 import { createDecisionCache, type DecisionCacheOptions } from '../../src/cache/decision-cache.js';
-import { loadDescriptors } from '../../src/grpc/descriptors.js';
-import { envoyHttpStatusCodes } from '../../src/grpc/http-status.js';
+import { loadDescriptors } from '../../src/envoy/descriptors.js';
+import { envoyHttpStatusCodes } from '../../src/envoy/http-status.js';
 import { DEFAULT_BODY_LIMITS } from '../../src/mcp/parse-body.js';
 
 /** Check settings as the server's defaults make them (the statuses Envoy accepts come from the real descriptors). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createDecisionLogger } from '../../src/observability/decision-log.js';
-import { type App, startApp } from '../../src/app.js';
+import { type App, startApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { buildWasmBundle } from '../../src/policy/opa-cli.js';
 import { checkClient, type CheckClient } from './grpc-client.js';

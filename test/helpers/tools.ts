@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { findTool } from '../../src/tool-path.js';
+import { findTool } from '../../src/shared/tool-path.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 

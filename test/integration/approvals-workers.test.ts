@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionFirewallAlwaysOpen, PAYMENT_AGENT, payment } from '../helpers/approvals.js';
 import { runCliAsync, type RunningServer, startCli } from '../helpers/cli.js';
 import * as grpc from '@grpc/grpc-js';
-import { loadDescriptors } from '../../src/grpc/descriptors.js';
+import { loadDescriptors } from '../../src/envoy/descriptors.js';
 import { mcpCheckRequest } from '../helpers/requests.js';
 
 let tmp: string;

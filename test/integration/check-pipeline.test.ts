@@ -1,12 +1,12 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalId } from '../../src/authz/approval-id.js';
-import { createCheckPipeline, type CheckOutcome, type Evaluator } from '../../src/authz/pipeline.js';
+import { approvalId } from '../../src/check/approval-id.js';
+import { createCheckPipeline, type CheckOutcome, type Evaluator } from '../../src/check/pipeline.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createIdentityResolver } from '../../src/identity/resolve.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
-import type { Policy } from '../../src/policy/opa-wasm.js';
+import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
 import { testCache, testSettings } from '../helpers/pipeline.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { buildBundleFile } from '../helpers/server.js';

@@ -5,7 +5,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDescriptors } from '../../src/grpc/descriptors.js';
+import { loadDescriptors } from '../../src/envoy/descriptors.js';
 import { runCliAsync, startCli, type RunningServer } from '../helpers/cli.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { repoRoot } from '../helpers/tools.js';
@@ -107,7 +107,7 @@ describe('serve --workers 2 (node:cluster)', () => {
     expect((await fetch(`http://127.0.0.1:${server.httpPort}/readyz`)).status).toBe(200);
   });
 
-  it('starts every worker with a 4 MB young generation (src/cluster/worker-flags.ts)', () => {
+  it('starts every worker with a 4 MB young generation (src/server/worker-flags.ts)', () => {
     for (const pid of workerPids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=4');
   });
 

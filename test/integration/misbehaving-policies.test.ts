@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCheckPipeline } from '../../src/authz/pipeline.js';
-import { loadDescriptors } from '../../src/grpc/descriptors.js';
-import { envoyHttpStatusCodes } from '../../src/grpc/http-status.js';
+import { createCheckPipeline } from '../../src/check/pipeline.js';
+import { loadDescriptors } from '../../src/envoy/descriptors.js';
+import { envoyHttpStatusCodes } from '../../src/envoy/http-status.js';
 import { DEFAULT_BODY_LIMITS } from '../../src/mcp/parse-body.js';
 import { buildWasmBundle } from '../../src/policy/opa-cli.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
-import type { Policy } from '../../src/policy/opa-wasm.js';
+import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { repoRoot } from '../helpers/tools.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCheckPipeline, type CheckPipeline, type CheckOutcome } from '../../src/authz/pipeline.js';
+import { createCheckPipeline, type CheckPipeline, type CheckOutcome } from '../../src/check/pipeline.js';
 import { identityConfigSchema } from '../../src/identity/config.js';
 import { createIdentityResolver } from '../../src/identity/resolve.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, startApp } from '../../src/app.js';
+import { type App, startApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { checkClient, type CheckClient } from '../helpers/grpc-client.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';

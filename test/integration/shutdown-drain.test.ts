@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { loadDescriptors } from '../../src/grpc/descriptors.js';
+import { loadDescriptors } from '../../src/envoy/descriptors.js';
 import { startCli } from '../helpers/cli.js';
 import { checkClient } from '../helpers/grpc-client.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';

@@ -3,8 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REASON } from '../../src/errors.js';
-import { packConfigSchema } from '../../src/policy/pack-config.js';
+import { REASON } from '../../src/shared/errors.js';
+import { packConfigSchema } from '../../src/pack/pack-config.js';
 import { repoRoot } from '../helpers/tools.js';
 
 function docsText(): string {

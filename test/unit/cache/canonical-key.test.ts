@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, compileKeySpec, keyJson, type KeySpec } from '../../../src/cache/canonical-key.js';
 import { DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from '../../../src/cache/volatile-fields.js';
-import { checkRequestToInput } from '../../../src/authz/request.js';
+import { checkRequestToInput } from '../../../src/check/request.js';
 import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PolicyInput } from '../../../src/authz/types.js';
+import type { PolicyInput } from '../../../src/check/types.js';
 import { addArgumentFacts, addNow } from '../../../src/facts/enrich.js';
 import { computeArgumentFacts, detectFindings, extractUrlFacts } from '../../../src/facts/index.js';
 import { resolvePath } from './resolve-path.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequestToInput } from '../../../src/authz/request.js';
+import { checkRequestToInput } from '../../../src/check/request.js';
 import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { decodeHeaderValue, versionAtLeast } from '../../../src/mcp/standard-headers.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';

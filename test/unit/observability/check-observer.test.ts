@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createCheckPipeline, type CheckPipelineOptions } from '../../../src/authz/pipeline.js';
-import type { CheckSettings } from '../../../src/authz/settings.js';
-import type { Policy } from '../../../src/policy/opa-wasm.js';
+import { createCheckPipeline, type CheckPipelineOptions } from '../../../src/check/pipeline.js';
+import type { CheckSettings } from '../../../src/check/settings.js';
+import type { Policy } from '../../../src/rego-wasm/opa-wasm.js';
 import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { createCheckRecorder, spanResult } from '../../../src/observability/check-observer.js';
 import { createDecisionLogger } from '../../../src/observability/decision-log.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { checkRequestToInput, type CheckRequestWire } from '../../../src/authz/request.js';
+import { checkRequestToInput, type CheckRequestWire } from '../../../src/check/request.js';
 import { addArgumentFacts } from '../../../src/facts/enrich.js';
 import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { createDecisionLogger, sampled, type DecisionLoggerOptions, type DecisionRecord } from '../../../src/observability/decision-log.js';

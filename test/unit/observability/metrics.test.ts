@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { REASON } from '../../../src/errors.js';
+import { REASON } from '../../../src/shared/errors.js';
 import { CHECK_DURATION_BUCKETS, createMetrics, MCP_METHOD_LABELS, methodLabel, type CheckRecord } from '../../../src/observability/metrics.js';
 import { parseExposition, samplesOf, sampleValue } from './prom-text.js';
 

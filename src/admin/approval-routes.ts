@@ -1,0 +1,88 @@
+import { json, type RouteContext, type Routes } from './http-server.js';
+import type { Approvals } from '../approvals/approvals.js';
+import { parseDuration } from '../approvals/duration.js';
+import { APPROVAL_STATUSES, type ApprovalStatus } from '../approvals/types.js';
+
+const bad = (message: string) => json(400, { error: 'bad_request', message });
+const MAX_REASON = 1000;
+/** Text that ends up in denial bodies, metadata and logs: well-formed, no control or line-separator characters. */
+const plainText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max && !/[\p{Cc}\p{Cs}\u2028\u2029]/u.test(v);
+
+/**
+ * Who acts: the authenticated user when the admin address requires authentication, else the `by` the caller names
+ * (the CLI sends $USER@host), else `anonymous@<peer address>`.
+ */
+export function actorOf(ctx: RouteContext, by: unknown): string {
+  if (ctx.user) return ctx.user;
+  if (typeof by === 'string' && by.trim()) return by.trim().slice(0, 200);
+  return `anonymous@${ctx.remoteAddress || 'unknown'}`;
+}
+
+/** The approvals admin API (admin_addr): list, show, approve, reject, history. */
+export function approvalRoutes(approvals: Approvals): Routes {
+  return {
+    'GET /v1/approvals': async (_b, ctx) => {
+      const status = ctx.query.get('status') ?? undefined;
+      if (status && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) return bad(`status must be one of ${APPROVAL_STATUSES.join(', ')}`);
+      const limit = Number(ctx.query.get('limit') ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return bad('limit must be an integer from 1 to 10000');
+      return json(200, {
+        approvals: await approvals.store.list({ ...(status ? { status: status as ApprovalStatus } : {}), limit }, new Date()),
+        store: approvals.store.kind,
+      });
+    },
+    'GET /v1/approvals/history': async (_b, ctx) => {
+      const limit = Number(ctx.query.get('limit') ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return bad('limit must be an integer from 1 to 10000');
+      return json(200, { events: await approvals.store.history(limit) });
+    },
+    'GET /v1/approvals/:id': async (_b, ctx) => {
+      const found = await approvals.store.get(ctx.params.id!, new Date());
+      return found ? json(200, found) : json(404, { error: 'approval_not_found', id: ctx.params.id });
+    },
+    'POST /v1/approvals/:id/approve': async (body, ctx) => {
+      const b = (body ?? {}) as { by?: unknown; uses?: unknown; ttl?: unknown; reason?: unknown };
+      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return bad('body must be a JSON object');
+      if (b.uses !== undefined && (typeof b.uses !== 'number' || !Number.isInteger(b.uses) || b.uses < 1))
+        return bad('uses must be a positive integer');
+      let ttlSeconds: number | undefined;
+      if (b.ttl !== undefined) {
+        ttlSeconds = typeof b.ttl === 'string' || typeof b.ttl === 'number' ? parseDuration(b.ttl) : undefined;
+        if (ttlSeconds === undefined) return bad('ttl must be a duration such as 90s, 15m, 1h30m, 2d (or seconds)');
+      }
+      if (b.reason !== undefined && !plainText(b.reason, MAX_REASON))
+        return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
+      if (b.by !== undefined && !plainText(b.by, 200)) return bad('by must be text of at most 200 characters, without control characters');
+      const r = await approvals.approve(ctx.params.id!, {
+        actor: actorOf(ctx, b.by),
+        ...(b.uses !== undefined ? { uses: b.uses as number } : {}),
+        ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+        reason: (b.reason as string | undefined) ?? null,
+      });
+      return reply(r, ctx.params.id!);
+    },
+    'POST /v1/approvals/:id/reject': async (body, ctx) => {
+      const b = (body ?? {}) as { by?: unknown; reason?: unknown };
+      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return bad('body must be a JSON object');
+      if (b.reason !== undefined && !plainText(b.reason, MAX_REASON))
+        return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
+      if (b.by !== undefined && !plainText(b.by, 200)) return bad('by must be text of at most 200 characters, without control characters');
+      return reply(
+        await approvals.reject(ctx.params.id!, { actor: actorOf(ctx, b.by), reason: (b.reason as string | undefined) ?? null }),
+        ctx.params.id!,
+      );
+    },
+  };
+}
+
+function reply(r: Awaited<ReturnType<Approvals['approve']>>, id: string) {
+  if (r.ok) return json(200, { approval: r.approval });
+  if (r.error === 'bad_request') return bad(r.message);
+  if (r.error === 'not_found') return json(404, { error: 'approval_not_found', id });
+  return json(409, {
+    error: 'approval_conflict',
+    id,
+    status: r.status,
+    message: `approval is ${r.status}; only pending approvals can be approved, and pending or approved ones rejected`,
+  });
+}

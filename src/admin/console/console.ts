@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { CheckOutcome } from '../../check/pipeline.js';
+import type { CheckRequestWire } from '../../check/request.js';
+import { runCases, summary } from '../../cli/check.js';
+import type { ConsoleConfig } from '../../approvals/config.js';
+import type { Redactor } from '../../observability/redact.js';
+import type { Policy } from '../../rego-wasm/opa-wasm.js';
+import { packageRoot } from '../../shared/package-root.js';
+import { type ConsoleDecision, createDecisionSampler, type DecisionSampler, DecisionRing } from './decision-feed.js';
+import { createPlayground } from './playground.js';
+import type { ConsoleDeps } from './routes.js';
+
+export interface ConsoleOptions {
+  /** One check offline against this policy, as `mcp-authz check` runs it (no cache, no approvals, no logs). */
+  runOne(request: CheckRequestWire, policy: Policy): Promise<CheckOutcome>;
+  /** A remembered revision, or the active policy when undefined. */
+  policyFor(revision: string | undefined): Promise<Policy | undefined>;
+  redactor: Redactor;
+  /** Where sampled decisions go; default this process's ring (a cluster worker sends them to the primary). */
+  sink?: (d: Omit<ConsoleDecision, 'seq'>) => void;
+}
+
+/** The console's state (the ring of recent decisions and its sampler) and the dependencies of its routes. */
+export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampler: DecisionSampler; deps: ConsoleDeps } {
+  const ring = new DecisionRing(cfg.buffer_size);
+  const sampler = createDecisionSampler({ perSecond: cfg.sample_per_second, redactor: opts.redactor, sink: opts.sink ?? ((d) => ring.add(d)) });
+  const playground = createPlayground({
+    check: async (request, policy) => summary(await opts.runOne(request, policy)),
+    policyFor: opts.policyFor,
+    runCases: async (dir, policy) => {
+      let output = '';
+      const sink = new Writable({
+        write(chunk, _enc, cb) {
+          output += String(chunk);
+          cb();
+        },
+      });
+      const code = await runCases(dir, (req) => opts.runOne(req, policy), sink);
+      return { code, output };
+    },
+    casesDir: cfg.cases_dir ?? join(packageRoot(), 'test', 'fixtures', 'cases'),
+  });
+  return { sampler, deps: { ring, dropped: () => sampler.dropped(), ...playground } };
+}

@@ -1,0 +1,152 @@
+import type { Decision, PolicyInput } from '../../check/types.js';
+import { FAILURE_STATUS } from '../../shared/errors.js';
+import type { Redactor } from '../../observability/redact.js';
+
+/** One decision as the console shows it. Plain JSON, so a worker can hand it to the primary over IPC. */
+export interface ConsoleDecision {
+  /** Position in the ring (assigned by the ring); the live view polls with `after`. */
+  seq: number;
+  time: string;
+  /** allow, deny, require_approval, or error (a server-side failure, answered as a denial). */
+  decision: string;
+  reason_code: string;
+  http_status: number | null;
+  rule: string | null;
+  message: string | null;
+  agent: string | null;
+  mcp_method: string | null;
+  tool: string | null;
+  revision: string | null;
+  trace_id: string | null;
+  approval_id: string | null;
+  approved_by: string | null;
+  matched_rules: string[];
+  duration_us: number;
+  /** The input document, redacted like the decision log. */
+  input: unknown;
+  /** Which process answered (pid), when several workers feed one console. */
+  worker: number;
+}
+
+/** What the sampler needs of a check's outcome (src/authz pipeline's CheckOutcome satisfies it). */
+export interface FeedOutcome {
+  decision: Decision;
+  view?: { input: PolicyInput };
+  policy?: { revision: string };
+  durationSeconds: number;
+}
+
+export interface DecisionSampler {
+  /** Called for every check. Costs a clock read and a counter when the second's budget is spent. */
+  offer(o: FeedOutcome, traceId?: string | null): void;
+  /** Decisions not copied because the budget was spent. */
+  dropped(): number;
+}
+
+/**
+ * Samples the live view so it never slows the check path: at most `perSecond` decisions per second are copied
+ * (redacted) and handed to `sink`; the others cost one comparison. The budget resets each wall-clock second.
+ */
+export function createDecisionSampler(opts: {
+  perSecond: number;
+  redactor: Redactor;
+  sink: (d: Omit<ConsoleDecision, 'seq'>) => void;
+}): DecisionSampler {
+  let second = 0;
+  let used = 0;
+  let dropped = 0;
+  return {
+    offer(o, traceId) {
+      const now = Date.now();
+      const s = Math.floor(now / 1000);
+      if (s !== second) {
+        second = s;
+        used = 0;
+      }
+      if (used >= opts.perSecond) {
+        dropped++;
+        return;
+      }
+      used++;
+      try {
+        opts.sink(toConsoleDecision(o, traceId ?? null, now, opts.redactor));
+      } catch {
+        // the console must never break a check
+      }
+    },
+    dropped: () => dropped,
+  };
+}
+
+export function toConsoleDecision(o: FeedOutcome, traceId: string | null, now: number, redactor: Redactor): Omit<ConsoleDecision, 'seq'> {
+  const d = o.decision;
+  const input = o.view?.input;
+  const mcp = input?.mcp;
+  const md = d.dynamicMetadata as { matched_rules?: unknown } | undefined;
+  const agent = (input?.identity as { agent?: unknown } | undefined)?.agent;
+  return {
+    time: new Date(now).toISOString(),
+    decision: d.reasonCode in FAILURE_STATUS ? 'error' : d.kind,
+    reason_code: d.reasonCode,
+    http_status: d.allowed ? null : d.httpStatus,
+    rule: d.rule ?? null,
+    message: d.message ?? null,
+    agent: typeof agent === 'string' ? agent : null,
+    mcp_method: mcp?.method ?? (mcp?.is_batch ? 'batch' : null),
+    tool: mcp?.tool ?? (mcp?.batch ? [...new Set(mcp.batch.map((m) => m.tool).filter(Boolean))].join(',') || null : null),
+    revision: o.policy?.revision ?? null,
+    trace_id: traceId,
+    approval_id: d.approvalId ?? null,
+    approved_by: d.approvedBy ?? null,
+    matched_rules: Array.isArray(md?.matched_rules) ? md.matched_rules.filter((r): r is string => typeof r === 'string') : [],
+    duration_us: Math.round(o.durationSeconds * 1e6),
+    input: input === undefined ? null : redactor.redactInput(input),
+    worker: process.pid,
+  };
+}
+
+export interface DecisionFilter {
+  decision?: string;
+  agent?: string;
+  tool?: string;
+  rule?: string;
+}
+
+/** The recent decisions: a bounded ring buffer, newest last. */
+export class DecisionRing {
+  private items: ConsoleDecision[] = [];
+  private next = 1;
+
+  constructor(private readonly capacity: number) {}
+
+  add(d: Omit<ConsoleDecision, 'seq'>): void {
+    this.items.push({ ...d, seq: this.next++ });
+    if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
+  }
+
+  get(seq: number): ConsoleDecision | undefined {
+    return this.items.find((d) => d.seq === seq);
+  }
+
+  /** Newest first, after `after` (exclusive), filtered (substring match for agent, tool and rule), at most `limit`. */
+  list(f: DecisionFilter & { after?: number; limit?: number } = {}): ConsoleDecision[] {
+    const out: ConsoleDecision[] = [];
+    const has = (v: string | null, q?: string) => !q || (v ?? '').toLowerCase().includes(q.toLowerCase());
+    for (let i = this.items.length - 1; i >= 0 && out.length < (f.limit ?? 200); i--) {
+      const d = this.items[i]!;
+      if (f.after !== undefined && d.seq <= f.after) break;
+      if (f.decision && d.decision !== f.decision) continue;
+      if (!has(d.agent, f.agent) || !has(d.tool, f.tool) || !has(d.rule, f.rule)) continue;
+      out.push(d);
+    }
+    return out;
+  }
+
+  size(): number {
+    return this.items.length;
+  }
+
+  latest(): number {
+    return this.next - 1;
+  }
+}

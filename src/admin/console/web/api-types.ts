@@ -1,0 +1,52 @@
+// The admin API's answers as the console reads them. Type-only: the browser never loads these imports.
+import type { Approval, ApprovalEvent } from '../../../approvals/types.js';
+import type { summary } from '../../../cli/check.js';
+import type { RevisionInfo } from '../../../policy/policy-store.js';
+import type { ConsoleDecision } from '../decision-feed.js';
+
+export type { Approval, ApprovalEvent, ConsoleDecision, RevisionInfo };
+
+/** GET /v1/approvals */
+export interface ApprovalList {
+  approvals: Approval[];
+}
+/** GET /v1/approvals/history */
+export interface ApprovalHistory {
+  events: ApprovalEvent[];
+}
+/** GET /v1/approvals/:id */
+export interface ApprovalDetail {
+  approval: Approval;
+  events: ApprovalEvent[];
+}
+/** POST /v1/approvals/:id/approve and /reject */
+export interface ApprovalActionResult {
+  approval: Approval;
+}
+/** GET /v1/decisions */
+export interface DecisionList {
+  decisions: ConsoleDecision[];
+  latest: number;
+  size: number;
+  dropped: number;
+}
+/** GET /v1/policies */
+export interface PolicyList {
+  revisions: RevisionInfo[];
+}
+/** POST /v1/policies/reload and /rollback: the revision now active. */
+export interface PolicyActivated {
+  active: string | null;
+}
+/** POST /v1/playground/check: what `mcp-authz check --json` prints. */
+export type CheckResult = ReturnType<typeof summary>;
+/** GET /v1/playground/suites */
+export interface SuiteList {
+  suites: string[];
+}
+/** POST /v1/playground/cases */
+export interface SuiteResult {
+  code: number;
+  passed: boolean;
+  output: string;
+}

@@ -1,0 +1,232 @@
+import { REASON } from '../shared/errors.js';
+import type { DecisionCache } from '../cache/decision-cache.js';
+import { addArgumentFacts, addNow } from '../facts/enrich.js';
+import type { Identity, IdentityRequest } from '../identity/resolve.js';
+import type { Policy } from '../rego-wasm/opa-wasm.js';
+import { approvalId } from './approval-id.js';
+import { interpretResult } from './decision.js';
+import { failureDecision, malformedDecision } from './failure.js';
+import { requestIds, withRequestIds, type JsonRpcId } from './per-request.js';
+import { buildInput, type CheckRequestWire, decodeRequest, type RequestView } from './request.js';
+import { opaEnvoyParseFailure, withDecisionId } from './opa-envoy.js';
+import { type CheckResponseWire, toCheckResponse } from './response.js';
+import type { CheckSettings } from './settings.js';
+import { createStages, type Stages, type StageTimings } from './stage.js';
+import type { Decision, PolicyInput } from './types.js';
+
+/**
+ * Evaluates the policy's entrypoint and returns OPA's raw result set. The default runs the WASM module in-process;
+ * an evaluator that can be stopped (a worker with a deadline) plugs in here. A rejection or throw is an
+ * evaluation failure (the check denies with policy_eval_error).
+ */
+export type Evaluator = (policy: Policy, input: PolicyInput) => unknown | Promise<unknown>;
+export const evaluateInProcess: Evaluator = (policy, input) => policy.evaluate(input);
+
+/** What the decision cache keeps per entry: the validated decision, its response, and the ids it was made for. */
+export interface CachedDecision {
+  decision: Decision;
+  response: CheckResponseWire;
+  ids: (JsonRpcId | null)[];
+}
+
+/** The span of one check, as the pipeline uses it (tracing.ts CheckSpan satisfies it). */
+export interface PipelineSpan {
+  traceId: string | null;
+  child(name: string): () => void;
+}
+
+export type CacheStatus = 'hit' | 'miss' | 'bypass' | 'off';
+
+/** The one record of a check: metrics, the decision log and the span are all fed from it. */
+export interface CheckOutcome {
+  response: CheckResponseWire;
+  decision: Decision;
+  view?: RequestView;
+  /** The policy the check was evaluated against (the one current when the check started). */
+  policy?: Policy;
+  /** `off` without a cache, or when the check ended before the cache stage (bad request, no policy). */
+  cache: CacheStatus;
+  /** Seconds per stage that ran. */
+  timings: StageTimings;
+  /** Check start to response, seconds. */
+  durationSeconds: number;
+  /** `compat: opa-envoy`: the decision_id sent in the dynamic metadata (the decision log uses the same). */
+  decisionId?: string;
+}
+
+export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan> {
+  settings: CheckSettings;
+  /** The current policy. Read once per check, so a reload never changes a check in flight. */
+  policy: () => Policy | undefined;
+  /** Resolves `input.identity` (JWT, SPIFFE, payload header). Without it the input has no identity. */
+  identity?: { resolve(req: IdentityRequest): Promise<Identity> };
+  /** Default: evaluateInProcess. */
+  evaluate?: Evaluator;
+  /** The decision cache (serve only). */
+  cache?: DecisionCache<CachedDecision>;
+  /** Starts the span of a check (tracing on); without it no span work is done. */
+  startSpan?: (headers: Record<string, string>) => S;
+  /** Receives every check's outcome once, after the response is built. Must not throw (errors are swallowed). */
+  record?: (outcome: CheckOutcome, span: S | undefined) => void;
+  /**
+   * The approvals step (src/approvals), after the validated decision, on hits and misses alike: given a
+   * require_approval with its approval id, an approved grant may turn it into an allow, a rejection into a deny.
+   * Only ever called for require_approval decisions; its result is not cached.
+   */
+  approve?: (decision: Decision, input: PolicyInput, revision: string | undefined) => Promise<Decision>;
+  /** Wall clock in ms for `input.now` (tests). Default Date.now. */
+  now?: () => number;
+}
+
+export interface CheckPipeline {
+  /** One Check. Total: every failure ends as a PERMISSION_DENIED response with a reason code, never a rejection. */
+  check(request: CheckRequestWire): Promise<CheckOutcome>;
+}
+
+type Result = Omit<CheckOutcome, 'timings' | 'durationSeconds'>;
+
+/**
+ * The check, read top to bottom:
+ *
+ *   decode → input → identity → cache key ── hit ──────────────────────────────┐
+ *                                   └─ miss: facts → evaluate → decide → (store) ┴→ per-request fields → respond
+ *
+ * Every stage is a plain function called through one stage() helper (timings, spans). The outcome is handed to
+ * `record` once. `serve` builds it with cache, tracing and record; `mcp-authz check` without them.
+ */
+export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts: CheckPipelineOptions<S>): CheckPipeline {
+  const { settings, cache, identity, startSpan, record } = opts;
+  const evaluate = opts.evaluate ?? evaluateInProcess;
+  const now = opts.now ?? Date.now;
+
+  const respond = (t: Stages, decision: Decision, r: Omit<Result, 'response' | 'decision'>): Result => ({
+    ...r,
+    decision,
+    response: t.stage('respond', () => toCheckResponse(decision, settings.response)),
+  });
+  const fail = (t: Stages, decision: Decision, r: Omit<Result, 'response' | 'decision' | 'cache'>, status: CacheStatus = 'off'): Result =>
+    respond(t, decision, { ...r, cache: status });
+
+  async function run(request: CheckRequestWire, policy: Policy | undefined, t: Stages): Promise<Result> {
+    const decoded = t.stage('decode', () => decodeRequest(request));
+    if (!decoded.method) return fail(t, failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), {});
+    const view = t.stage('input', () =>
+      buildInput(request, decoded, settings.limits, {
+        ...(settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput } : {}),
+        ...(settings.opaEnvoy ? { opaEnvoy: true } : {}),
+      }),
+    );
+    const input = view.input;
+    const mcpError = input.mcp?.error;
+    if (settings.opaEnvoy) {
+      // As OPA's Envoy plugin: a body it cannot parse is answered 400 here; everything else goes to the policy.
+      const parseFailure = opaEnvoyParseFailure(view);
+      if (parseFailure) return { ...parseFailure, view, cache: 'off', ...(policy ? { policy } : {}) };
+    } else if (mcpError && settings.malformed === 'deny')
+      return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
+    if (!policy) return fail(t, failureDecision(REASON.policyNotLoaded, 'no policy is loaded yet'), { view });
+    addNow(input, now());
+
+    if (identity) {
+      input.identity = await t.stage('identity', () =>
+        identity.resolve({ headers: view.headers, path: view.path, ...(input.source_principal ? { sourcePrincipal: input.source_principal } : {}) }),
+      );
+    }
+
+    const lookup = cache ? t.stage('cache', () => cache.lookup(policy, input)) : undefined;
+    if (lookup?.status === 'hit') {
+      const cached = lookup.value;
+      const decision = await approval(t, perRequest(cached.decision, view, cached.ids), view, policy);
+      if (decision === cached.decision) return { view, policy, cache: 'hit', decision, response: cached.response };
+      return respond(t, decision, { view, policy, cache: 'hit' });
+    }
+    const status: CacheStatus = lookup ? lookup.status : 'off';
+
+    t.stage('facts', () => addArgumentFacts(input));
+    let resultSet: unknown;
+    try {
+      resultSet = await t.stage('evaluate', () => evaluate(policy, input));
+    } catch (err) {
+      // An evaluation stopped at its deadline (rego-wasm/evaluator.ts PolicyTimeoutError) has its own code.
+      const timedOut = (err as { code?: unknown }).code === REASON.policyTimeout;
+      const code = timedOut ? REASON.policyTimeout : REASON.policyEvalError;
+      return fail(
+        t,
+        failureDecision(code, timedOut ? (err as Error).message : `policy evaluation failed: ${(err as Error).message}`),
+        { view, policy },
+        status,
+      );
+    }
+    const interpreted = t.stage('decide', () => interpretResult(resultSet, settings.decision));
+    if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), { view, policy }, status);
+    const validated = interpreted.decision;
+
+    const decision = await approval(t, perRequest(validated, view, undefined), view, policy);
+    const result = respond(t, decision, { view, policy, cache: status });
+    if (lookup?.status === 'miss') {
+      // Shared from now on: frozen, so no check can alter another check's answer.
+      cache!.store(
+        policy,
+        lookup.key,
+        deepFreeze({
+          decision: validated,
+          response: decision === validated ? result.response : toCheckResponse(validated, settings.response),
+          ids: requestIds(input.mcp),
+        }),
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Per-request fields of a decision (on a miss and on a hit alike): the approval id of a require_approval, and on
+   * a hit the JSON-RPC ids of this request in a cached JSON-RPC error. Returns the same object when nothing changes.
+   */
+  /** The approvals step: only a require_approval is looked up; an allow or a deny is returned as it is. */
+  function approval(t: Stages, decision: Decision, view: RequestView, policy: Policy): Decision | Promise<Decision> {
+    if (!opts.approve || decision.kind !== 'require_approval') return decision;
+    const approve = opts.approve;
+    return t.stage('approval', () => approve(decision, view.input, policy.revision));
+  }
+
+  function perRequest(decision: Decision, view: RequestView, cachedIds: (JsonRpcId | null)[] | undefined): Decision {
+    let d = cachedIds ? withRequestIds(decision, cachedIds, requestIds(view.input.mcp)) : decision;
+    if (d.kind === 'require_approval') {
+      d = { ...d, approvalId: approvalId(view.input) };
+    }
+    return d;
+  }
+
+  return {
+    async check(request) {
+      const started = process.hrtime.bigint();
+      const span = startSpan?.(request.attributes?.request?.http?.headers ?? {});
+      const t = createStages(span ? (name) => span.child(name) : undefined);
+      const policy = opts.policy();
+      let result: Result;
+      try {
+        result = await run(request, policy, t);
+      } catch (err) {
+        result = fail(t, failureDecision(REASON.internalError, `internal error: ${(err as Error).message}`), policy ? { policy } : {});
+      }
+      if (settings.opaEnvoy) result = { ...result, ...withDecisionId(result.response) };
+      const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+      if (record) {
+        try {
+          record(outcome, span);
+        } catch {
+          // observability must never change or break a decision
+        }
+      }
+      return outcome;
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}

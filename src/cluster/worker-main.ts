@@ -1,4 +1,0 @@
-// The entry point of a cluster worker process (node:cluster forks it; see src/cluster/primary.ts).
-import { runWorker } from './worker.js';
-
-runWorker();

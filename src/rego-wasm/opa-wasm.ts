@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { AuthzError } from '../shared/errors.js';
+import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
+import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
+import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
+
+/** A loaded, ready policy. Immutable: a reload builds a new one beside it and swaps the reference. */
+export interface Policy {
+  /** Bundle revision from .manifest, else `sha256:<first 12 hex>` of the bundle or module. */
+  revision: string;
+  /** Where it came from (file path or URL). */
+  source: string;
+  /** SHA-256 of the bundle (or bare module) bytes. */
+  sha256: string;
+  /** SHA-256 of the data document the policy was loaded with (bundle data plus --data files). */
+  dataSha256: string;
+  entrypoint: string;
+  entrypoints: string[];
+  loadedAt: Date;
+  /** Builtins the module imports from the host. */
+  requiredBuiltins: string[];
+  /** True when the policy calls a non-deterministic builtin (time.now_ns, uuid.*, rand.*): never cache it. */
+  nondeterministic: boolean;
+  /** The guardrails pack's default mode from its data (`mcp_authz.mode`), for the startup log. */
+  mode: 'enforce' | 'audit';
+  /** What it was built from, as bytes: an evaluation worker or a rollback instantiates it again from these. */
+  artifact: PolicyArtifact;
+  /** Evaluate the entrypoint; returns OPA's raw result set. Throws an Error on evaluation failure. */
+  evaluate(input: unknown): unknown;
+}
+
+/** A policy as bytes (the module and its data document), enough to instantiate it anywhere. */
+export interface PolicyArtifact {
+  wasm: Uint8Array;
+  /** The data document, serialised once. */
+  dataJson: string;
+  entrypoint: string;
+  source: string;
+  revision: string;
+  sha256: string;
+  maxMemoryPages: number;
+}
+
+export interface LoadOptions {
+  wasm: Uint8Array;
+  data: Record<string, unknown>;
+  entrypoint: string;
+  source: string;
+  revision?: string;
+  sha256?: string;
+  /** Maximum WebAssembly memory in 64 KiB pages; evaluation fails (and denies) beyond it. */
+  maxMemoryPages: number;
+}
+
+/**
+ * Compile and instantiate a policy module, refusing at load time (never at the first request) a module that
+ * needs a builtin nobody provides, or that lacks the entrypoint.
+ */
+export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
+  let module: WebAssembly.Module;
+  let nativeIds: Map<number, string>;
+  let memoryMinPages: number;
+  try {
+    ({ module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(opts.wasm)));
+  } catch (err) {
+    throw new AuthzError('policy_invalid', `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
+  }
+
+  const required = requiredHostBuiltins(module);
+  const builtins = createHostBuiltins();
+  const missing = missingBuiltins(required, Object.keys(builtins.functions));
+  if (missing.length > 0) {
+    throw new AuthzError(
+      'policy_unsupported_builtin',
+      `${opts.source}: the policy uses builtins mcp-authz cannot provide in-process`,
+      missing.map((b: string) => (REFUSAL_REASONS[b] ? `${b} (${REFUSAL_REASONS[b]})` : b)),
+    );
+  }
+
+  let loaded: WasmPolicyInstance;
+  try {
+    // The module's own minimum (its data segments) or more; a module needing more than the maximum fails to load.
+    const initial = Math.max(5, memoryMinPages);
+    const memory = { initial, maximum: Math.max(initial, opts.maxMemoryPages) };
+    // mcp-authz's own loader: only our builtins (never the SDK's sprintf/regex.split/yaml.*), exact numbers.
+    loaded = await instantiatePolicy(module, memory, builtins.functions, nativeIds);
+    loaded.setData(opts.data);
+  } catch (err) {
+    throw new AuthzError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
+  }
+
+  const entrypoints = Object.keys(loaded.entrypoints).sort();
+  if (!entrypoints.includes(opts.entrypoint)) {
+    throw new AuthzError('entrypoint_not_found', `${opts.source}: no entrypoint "${opts.entrypoint}"`, [
+      `entrypoints in this module: ${entrypoints.join(', ') || '(none)'}`,
+    ]);
+  }
+  const entrypointId = loaded.entrypoints[opts.entrypoint]!;
+  const sha256 = opts.sha256 ?? createHash('sha256').update(opts.wasm).digest('hex');
+  const dataJson = JSON.stringify(opts.data);
+  const dataSha256 = createHash('sha256').update(dataJson).digest('hex');
+  const revision = opts.revision || `sha256:${sha256.slice(0, 12)}`;
+
+  return {
+    revision,
+    source: opts.source,
+    sha256,
+    dataSha256,
+    entrypoint: opts.entrypoint,
+    entrypoints,
+    loadedAt: new Date(),
+    requiredBuiltins: required,
+    nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
+    mode: (opts.data.mcp_authz as { mode?: string } | undefined)?.mode === 'audit' ? 'audit' : 'enforce',
+    artifact: { wasm: opts.wasm, dataJson, entrypoint: opts.entrypoint, source: opts.source, revision, sha256, maxMemoryPages: opts.maxMemoryPages },
+    evaluate(input: unknown): unknown {
+      try {
+        builtins.startEvaluation();
+        return loaded.evaluate(input, entrypointId);
+      } catch (err) {
+        throw new Error(errorMessage(err));
+      }
+    },
+  };
+}
+
+/** Instantiate a policy again from its bytes (a rollback to a kept revision, a cluster worker, the evaluation thread). */
+export function instantiateArtifact(a: PolicyArtifact): Promise<Policy> {
+  return loadWasmPolicy({
+    wasm: a.wasm,
+    data: JSON.parse(a.dataJson) as Record<string, unknown>,
+    entrypoint: a.entrypoint,
+    source: a.source,
+    revision: a.revision,
+    sha256: a.sha256,
+    maxMemoryPages: a.maxMemoryPages,
+  });
+}
+
+/** opa-wasm throws strings and plain objects as well as Errors. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}

@@ -1,0 +1,125 @@
+import { logStarted } from './startup-log.js';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Policy } from '../rego-wasm/opa-wasm.js';
+import { AuthzError } from '../shared/errors.js';
+import { startAdminServer } from '../admin/admin-server.js';
+import { startClusterConsole } from '../admin/console/cluster-console.js';
+import { adminRoutes, opsRoutes } from '../admin/routes.js';
+import { startHttpServer, type HttpServer } from '../admin/http-server.js';
+import { listening } from './listen-error.js';
+import { createAppLogger } from '../observability/app-logger.js';
+import { logDestination } from '../observability/log-destination.js';
+import { createMetrics } from '../observability/metrics.js';
+import { policySource } from '../policy/policy-source.js';
+import { instantiateArtifact } from '../rego-wasm/opa-wasm.js';
+import { PolicyStore } from '../policy/policy-store.js';
+import { PolicyReloader } from '../policy/reloader.js';
+import { ClusterPolicy } from './cluster-policy.js';
+import { startPolicyUpdates } from '../policy/policy-updates.js';
+import { createClusterMetrics } from './cluster-metrics.js';
+import { WorkerPool, WorkerStartError } from './worker-pool.js';
+
+export interface Primary {
+  grpcPort: number;
+  http: HttpServer;
+  admin: HttpServer;
+  store: PolicyStore;
+  logger: Logger;
+  /** Stop polling and reloads, drain every worker (each within the grace period), close HTTP. True if all drained. */
+  close(): Promise<boolean>;
+}
+
+/**
+ * The composition root of `serve --workers N` (N > 1), in the cluster primary: config → policy source → store and
+ * reloader (two-phase across workers, src/server/cluster-policy.ts) → N workers (each serves gRPC on the shared
+ * port, src/server/worker.ts) → ops HTTP (readiness of all workers, aggregated /metrics) and the admin API →
+ * remote polling, file watching and SIGHUP. The primary answers no checks itself.
+ */
+export async function startPrimary(cfg: Config, opts: { workers: number; logger?: Logger; origin?: (key: string) => string }): Promise<Primary> {
+  const destination = logDestination(cfg.observability.log_format);
+  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
+  const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
+  const source = policySource(cfg);
+  // A rollback instantiates a kept revision here, then on every worker, before the store commits it.
+  const store = new PolicyStore(cfg.policy.keep_revisions, async (artifact) => {
+    const p = await instantiateArtifact(artifact);
+    await policy.prepare(p);
+    return p;
+  });
+  store.onChange((p) => {
+    if (p) metrics.setPolicy(p.revision, p.source);
+  });
+  const policy = new ClusterPolicy(store, logger);
+  const load = async (): Promise<Policy> => {
+    const p = await source.load();
+    await policy.prepare(p);
+    return p;
+  };
+  const reloader = new PolicyReloader({ store, load, logger, onResult: (ok) => metrics.recordReload(ok) });
+
+  // Loaded (and refused) once, here, before any worker exists; a remote bundle arrives later.
+  if (source.kind !== 'remote') store.activate(await source.load());
+  const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
+
+  const pool = new WorkerPool({
+    size: opts.workers,
+    exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)),
+    logger,
+    initMessage: () => ({ type: 'mcp-authz:init', config: cfg, origins: { grpc_addr: origin('grpc_addr') }, active: policy.active() }),
+    onUnexpectedExit: (w) => {
+      clusterMetrics.recordRestart();
+      logger.error({ worker: w.id, pid: w.pid, code: w.code, signal: w.signal }, 'worker died; restarting it');
+    },
+  });
+  policy.attach(pool);
+  const clusterMetrics = createClusterMetrics(metrics, pool, logger);
+  try {
+    await pool.start();
+  } catch (err) {
+    await pool.stop(0);
+    // A worker's own startup error (e.g. address_in_use naming the flag) is the server's, as with one process.
+    if (err instanceof WorkerStartError)
+      throw err.fromAuthzError
+        ? new AuthzError(err.code, err.message, err.details)
+        : new AuthzError('worker_start_failed', `a worker could not start: ${err.message}`, err.details);
+    throw err;
+  }
+
+  // The approvals API and the console: the same approval store as the workers, decisions gathered from them.
+  const adminConsole = await startClusterConsole(cfg, { store, logger, registry: metrics.registry });
+  let closing = false;
+  const ready = (): boolean => !closing && store.current() !== undefined && pool.readyCount() === pool.size();
+  let http: HttpServer | undefined;
+  let admin: HttpServer;
+  try {
+    http = await listening(origin('http_addr'), () => startHttpServer(cfg.http_addr, opsRoutes({ ready, metrics: () => clusterMetrics.text() })));
+    admin = await listening(origin('admin_addr'), () =>
+      startAdminServer({ address: cfg.admin_addr, auth: cfg.admin_auth, policyRoutes: adminRoutes({ store, reloader }), logger, ...adminConsole }),
+    );
+  } catch (err) {
+    await Promise.all([pool.stop(0), http?.close(), adminConsole.close()]);
+    throw err;
+  }
+
+  const updates = startPolicyUpdates(cfg, source, store, reloader, metrics, logger, (p) => policy.prepare(p));
+
+  logStarted(logger, cfg, store, { grpc: pool.port(), http: http.port, admin: admin.port }, { workers: opts.workers });
+
+  return {
+    grpcPort: pool.port(),
+    http,
+    admin,
+    store,
+    logger,
+    async close() {
+      closing = true;
+      updates.stop();
+      const drained = await pool.stop((cfg.shutdown.drain_delay_seconds + cfg.shutdown.grace_seconds) * 1000);
+      store.clear();
+      await Promise.all([http.close(), admin.close(), adminConsole.close()]);
+      return drained;
+    },
+  };
+}
