@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests use as real services: redis-server (the approval store shared by replicas; tests start
 # and stop their own instance on a free loopback port) and chromium (the console's browser tests, driven by
-# playwright-core). Uses what is on PATH; otherwise installs with apt-get (root, e.g. .ci/run), or says what to run.
+# playwright-core). Uses what is on PATH; otherwise installs with apt-get (root, e.g. npm test in CI), or says what to run.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

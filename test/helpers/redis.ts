@@ -21,7 +21,7 @@ const freePort = () =>
   });
 
 /**
- * A real redis-server (Debian's package; .ci/run installs it) on a free loopback port, with no persistence and its
+ * A real redis-server (Debian's package; npm test installs it, scripts/install-services.sh) on a free loopback port, with no persistence and its
  * own working directory, stopped by the test that started it.
  */
 export async function startRedis(): Promise<RedisServer> {
