@@ -38,7 +38,8 @@ if (!notRun) {
   }
 
   const vitest = read(vitestFile);
-  if (!vitest || !Array.isArray(vitest.testResults)) failures.push(`vitest: no report (${vitestFile} missing or unreadable: the runner did not finish)`);
+  if (!vitest || !Array.isArray(vitest.testResults))
+    failures.push(`vitest: no report (${vitestFile} missing or unreadable: the runner did not finish)`);
   else {
     let fileFailures = 0;
     for (const file of vitest.testResults) {
@@ -54,10 +55,15 @@ if (!notRun) {
       // A file that failed with no failed test in it did not load, or failed in a hook or outside its tests.
       if (file.status === 'failed' && failedHere === 0) {
         fileFailures += 1;
-        failures.push(`${name}: the file failed outside its tests: ${String(file.message ?? '').split('\n')[0].slice(0, 300)}`);
+        failures.push(
+          `${name}: the file failed outside its tests: ${String(file.message ?? '')
+            .split('\n')[0]
+            .slice(0, 300)}`,
+        );
       }
     }
-    if (vitest.success === false && fileFailures === 0 && vitest.numFailedTests === 0) failures.push('vitest: the run failed outside any test file (unhandled error; see above)');
+    if (vitest.success === false && fileFailures === 0 && vitest.numFailedTests === 0)
+      failures.push('vitest: the run failed outside any test file (unhandled error; see above)');
   }
 }
 

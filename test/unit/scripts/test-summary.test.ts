@@ -13,17 +13,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const summary = (steps: string[], opa: unknown, vitestJson: string, ...flags: string[]) => {
   writeFileSync(join(dir, 'steps.txt'), steps.map((s) => `${s}\n`).join(''));
   writeFileSync(join(dir, 'opa.json'), JSON.stringify(opa));
-  return spawnSync(process.execPath, [join(repoRoot, 'scripts/test-summary.mjs'), join(dir, 'steps.txt'), join(dir, 'opa.json'), vitestJson, ...flags], {
-    encoding: 'utf8',
-    cwd: dir,
-  });
+  return spawnSync(
+    process.execPath,
+    [join(repoRoot, 'scripts/test-summary.mjs'), join(dir, 'steps.txt'), join(dir, 'opa.json'), vitestJson, ...flags],
+    {
+      encoding: 'utf8',
+      cwd: dir,
+    },
+  );
 };
 
 describe('npm test closing line', () => {
   it('counts a test file that fails to load, a failed test, a skipped one and a failed step', () => {
     const project = join(dir, 'project');
     spawnSync('mkdir', ['-p', project]);
-    writeFileSync(join(project, 'good.test.mjs'), "import { it, expect } from 'vitest';\nit('passes', () => expect(1).toBe(1));\nit.skip('is skipped', () => {});\n");
+    writeFileSync(
+      join(project, 'good.test.mjs'),
+      "import { it, expect } from 'vitest';\nit('passes', () => expect(1).toBe(1));\nit.skip('is skipped', () => {});\n",
+    );
     writeFileSync(join(project, 'bad.test.mjs'), "throw new Error('cannot start redis-server: spawn redis-server ENOENT');\n");
     writeFileSync(join(project, 'red.test.mjs'), "import { it, expect } from 'vitest';\nit('fails', () => expect(1).toBe(2));\n");
     const vitest = spawnSync(
