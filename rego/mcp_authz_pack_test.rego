@@ -276,6 +276,19 @@ test_required_scopes if {
 	startswith(d3.headers["www-authenticate"], "Bearer error=\"invalid_token\"")
 }
 
+# resource_metadata (RFC 9728): the challenge names the protected resource metadata document, on 401 and 403.
+test_challenge_names_resource_metadata if {
+	prm := "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+	cfg := {"resource_metadata": prm, "tool_policies": [{"name": "writes", "tools": ["write_file"], "required_scopes": ["files:write"]}]}
+	d := authz.decision with input as tcall("write_file", {}, {"verified": false, "scopes": []}) with data.mcp_authz as cfg
+	d.http_status == 401
+	d.headers["www-authenticate"] == sprintf("Bearer error=\"invalid_token\", error_description=\"tool write_file requires the scopes files:write\", scope=\"files:write\", resource_metadata=\"%s\"", [prm])
+	reader := object.union(identity("a", {}, []), {"scopes": ["files:read"]})
+	d2 := authz.decision with input as tcall("write_file", {}, reader) with data.mcp_authz as cfg
+	d2.http_status == 403
+	endswith(d2.headers["www-authenticate"], sprintf(", resource_metadata=\"%s\"", [prm]))
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # More argument rules.
 

@@ -60,14 +60,23 @@ status_field(_, "require_approval") := {"http_status": cfg.approval_http_status}
 
 status_field(_, "require_approval") := {} if not cfg.approval_http_status
 
-# A missing or invalid token asks the client to authenticate (RFC 6750, as the MCP authorization spec expects).
-challenge(x) := {"headers": {"www-authenticate": sprintf("Bearer error=\"%s\", error_description=\"%s\"%s", [x.oauth_error, quote_safe(x.message), scope_param(x)])}} if x.oauth_error
+# A missing or invalid token asks the client to authenticate (RFC 6750, as the MCP authorization spec expects);
+# with resource_metadata configured the challenge names the protected resource metadata document (RFC 9728 §5.1),
+# where MCP clients discover the authorization server and start their OAuth flow.
+challenge(x) := {"headers": {"www-authenticate": sprintf(
+	"Bearer error=\"%s\", error_description=\"%s\"%s%s",
+	[x.oauth_error, quote_safe(x.message), scope_param(x), resource_metadata_param],
+)}} if x.oauth_error
 
 challenge(x) := {} if not x.oauth_error
 
 scope_param(x) := sprintf(", scope=\"%s\"", [x.scope]) if x.scope
 
 scope_param(x) := "" if not x.scope
+
+resource_metadata_param := sprintf(", resource_metadata=\"%s\"", [cfg.resource_metadata]) if is_string(cfg.resource_metadata)
+
+default resource_metadata_param := ""
 
 # RFC 6750 quoted-string: no double quotes or backslashes inside.
 quote_safe(s) := replace(replace(s, "\\", ""), "\"", "'")

@@ -83,6 +83,12 @@ const jwtSchema = z
     issuers: z.array(z.string().min(1)).default([]),
     /** Allowed `aud` values (any one must match). Required when bearer tokens are verified here (MCP spec). */
     audiences: z.array(z.string().min(1)).default([]),
+    /**
+     * The canonical URI of the MCP server this gateway protects (RFC 8707 resource indicator, as the MCP
+     * authorization spec has clients send it). A token is accepted only when its `aud` names this resource or one
+     * of `audiences`: tokens issued for another resource are refused.
+     */
+    resource: z.url({ protocol: /^https?$/, error: "must be the MCP server's http(s) URL (RFC 8707 resource)" }).optional(),
     algorithms: z.array(algorithm).min(1).default(['RS256', 'ES256', 'EdDSA', 'PS256']),
     /** Shared secret for HS256/384/512; those algorithms are refused without it. */
     hs_secret: z.string().min(32, 'an HS* secret must be at least 32 characters').optional(),
@@ -131,7 +137,8 @@ export const identityConfigSchema = z
     if (verifiesBearer) {
       if (!j.jwks_file && !j.jwks_uri && !j.hs_secret) issue(['jwt'], 'verifying bearer tokens needs jwks_file, jwks_uri or hs_secret');
       if (j.issuers.length === 0) issue(['jwt', 'issuers'], 'list the allowed issuers (required when bearer tokens are verified)');
-      if (j.audiences.length === 0) issue(['jwt', 'audiences'], 'list the allowed audiences: tokens issued for other services must be refused');
+      if (j.audiences.length === 0 && !j.resource)
+        issue(['jwt', 'audiences'], 'list the allowed audiences, or set jwt.resource: tokens issued for other services must be refused');
       if (j.hs_secret && !j.algorithms.some((a) => HS_ALGORITHMS.includes(a)) && !j.jwks_file && !j.jwks_uri) {
         issue(['jwt', 'algorithms'], 'hs_secret is the only key but no HS* algorithm is allowed');
       }

@@ -125,8 +125,13 @@ export function claimCheckOptions(cfg: JwtConfig): JWTClaimVerificationOptions {
     clockTolerance: cfg.clock_skew_seconds,
     requiredClaims: cfg.required_claims,
     ...(cfg.issuers.length ? { issuer: cfg.issuers } : {}),
-    ...(cfg.audiences.length ? { audience: cfg.audiences } : {}),
+    ...(acceptedAudiences(cfg).length ? { audience: acceptedAudiences(cfg) } : {}),
   };
+}
+
+/** The `aud` values a token may carry: the configured audiences and the protected resource (RFC 8707). */
+function acceptedAudiences(cfg: JwtConfig): string[] {
+  return cfg.resource && !cfg.audiences.includes(cfg.resource) ? [...cfg.audiences, cfg.resource] : cfg.audiences;
 }
 
 function keySourceFor(cfg: JwtConfig, logger?: IdentityLogger): KeySource | undefined {

@@ -201,6 +201,10 @@ export const packConfigSchema = z
     jsonrpc_error_code: jsonrpcCode.optional(),
     jsonrpc_approval_code: jsonrpcCode.optional(),
     approval_http_status: z.number().int().min(400).max(599).optional(),
+    resource_metadata: z
+      .url({ protocol: /^https?$/, error: 'must be the http(s) URL of the protected resource metadata document (RFC 9728)' })
+      .refine((u) => !/["\\]/.test(u), 'must not contain a double quote or a backslash (it is sent as a quoted-string)')
+      .optional(),
     approved_hosts: z.array(hostPattern).optional(),
     url_tools: z.array(name).optional(),
     urls: urls.optional(),

@@ -39,6 +39,18 @@ describe('bearer token verification (jose, JWKS file)', () => {
     expect(id.scopes).toEqual(['tools:read', 'tools:call', 'files:read']);
   });
 
+  it('binds tokens to the protected resource (jwt.resource, RFC 8707): its aud names the resource, else it is refused', async () => {
+    const resource = 'https://mcp.example.com/mcp';
+    const bound = { audiences: [], resource };
+    expect((await withToken(await sign(rsa, { aud: resource }), bound)).verified).toBe(true);
+    expect((await withToken(await sign(rsa, { aud: ['https://other.example.com/mcp', resource] }), bound)).verified).toBe(true);
+    const other = await withToken(await sign(rsa, { aud: 'https://other.example.com/mcp' }), bound);
+    expect(other.verified).toBe(false);
+    expect(other.error?.code).toBe('audience_not_allowed');
+    // The default test audience is refused once only the resource is accepted.
+    expect((await withToken(await sign(rsa, {}), bound)).error?.code).toBe('audience_not_allowed');
+  });
+
   it('accepts an audience list that contains an allowed audience', async () => {
     expect((await withToken(await sign(rsa, { aud: ['other', AUD] }))).verified).toBe(true);
   });
