@@ -9,14 +9,21 @@ const MAX_REASON = 1000;
 const plainText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max && !/[\p{Cc}\p{Cs}\u2028\u2029]/u.test(v);
 
 /**
- * Who acts: the authenticated user when the admin address requires authentication, else the `by` the caller names
- * (the CLI sends $USER@host), else `anonymous@<peer address>`.
+ * Who acts: the authenticated user when the admin address requires authentication (admin_auth), else the `by` the
+ * caller names (the CLI sends $USER@host; the console asks for a name). Nobody is an answer only for reading:
+ * an action without either is refused (approver_required), so every decision in the audit trail has a name.
  */
-export function actorOf(ctx: RouteContext, by: unknown): string {
+export function actorOf(ctx: RouteContext, by: unknown): string | undefined {
   if (ctx.user) return ctx.user;
   if (typeof by === 'string' && by.trim()) return by.trim().slice(0, 200);
-  return `anonymous@${ctx.remoteAddress || 'unknown'}`;
+  return undefined;
 }
+
+const approverRequired = () =>
+  json(400, {
+    error: 'approver_required',
+    message: 'say who acts: "by" in the body (mcp-authz approvals --by NAME), or turn on admin_auth so the authenticated user is recorded',
+  });
 
 /** The approvals admin API (admin_addr): list, show, approve, reject, history. */
 export function approvalRoutes(approvals: Approvals): Routes {
@@ -29,6 +36,8 @@ export function approvalRoutes(approvals: Approvals): Routes {
       return json(200, {
         approvals: await approvals.store.list({ ...(status ? { status: status as ApprovalStatus } : {}), limit }, new Date()),
         store: approvals.store.kind,
+        // The authenticated admin user (admin_auth): the console then records actions under this name.
+        approver: ctx.user ?? null,
       });
     },
     'GET /v1/approvals/history': async (_b, ctx) => {
@@ -53,26 +62,35 @@ export function approvalRoutes(approvals: Approvals): Routes {
       if (b.reason !== undefined && !plainText(b.reason, MAX_REASON))
         return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
       if (b.by !== undefined && !plainText(b.by, 200)) return bad('by must be text of at most 200 characters, without control characters');
+      const actor = actorOf(ctx, b.by);
+      if (!actor) return approverRequired();
       const r = await approvals.approve(ctx.params.id!, {
-        actor: actorOf(ctx, b.by),
+        actor,
         ...(b.uses !== undefined ? { uses: b.uses as number } : {}),
         ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
         reason: (b.reason as string | undefined) ?? null,
       });
       return reply(r, ctx.params.id!);
     },
-    'POST /v1/approvals/:id/reject': async (body, ctx) => {
-      const b = (body ?? {}) as { by?: unknown; reason?: unknown };
-      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return bad('body must be a JSON object');
-      if (b.reason !== undefined && !plainText(b.reason, MAX_REASON))
-        return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
-      if (b.by !== undefined && !plainText(b.by, 200)) return bad('by must be text of at most 200 characters, without control characters');
-      return reply(
-        await approvals.reject(ctx.params.id!, { actor: actorOf(ctx, b.by), reason: (b.reason as string | undefined) ?? null }),
-        ctx.params.id!,
-      );
-    },
+    'POST /v1/approvals/:id/reject': (body, ctx) => decide(body, ctx, (id, req) => approvals.reject(id, req)),
+    'POST /v1/approvals/:id/reopen': (body, ctx) => decide(body, ctx, (id, req) => approvals.reopen(id, req)),
   };
+}
+
+/** reject and reopen: who acts and why, then the store's answer. */
+async function decide(
+  body: unknown,
+  ctx: RouteContext,
+  act: (id: string, req: { actor: string; reason: string | null }) => Promise<Awaited<ReturnType<Approvals['reject']>>>,
+) {
+  const b = (body ?? {}) as { by?: unknown; reason?: unknown };
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return bad('body must be a JSON object');
+  if (b.reason !== undefined && !plainText(b.reason, MAX_REASON))
+    return bad(`reason must be text of at most ${MAX_REASON} characters, without control characters`);
+  if (b.by !== undefined && !plainText(b.by, 200)) return bad('by must be text of at most 200 characters, without control characters');
+  const actor = actorOf(ctx, b.by);
+  if (!actor) return approverRequired();
+  return reply(await act(ctx.params.id!, { actor, reason: (b.reason as string | undefined) ?? null }), ctx.params.id!);
 }
 
 function reply(r: Awaited<ReturnType<Approvals['approve']>>, id: string) {
@@ -83,6 +101,6 @@ function reply(r: Awaited<ReturnType<Approvals['approve']>>, id: string) {
     error: 'approval_conflict',
     id,
     status: r.status,
-    message: `approval is ${r.status}; only pending approvals can be approved, and pending or approved ones rejected`,
+    message: `approval is ${r.status}; only pending approvals can be approved, pending or approved ones rejected, and expired or used ones reopened`,
   });
 }

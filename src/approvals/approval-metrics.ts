@@ -1,11 +1,12 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ApprovalAction, ApprovalStatus, ApprovalStore } from './types.js';
+import { APPROVAL_ACTIONS, type ApprovalAction, type ApprovalStatus, type ApprovalStore } from './types.js';
 
 export interface ApprovalMetrics {
   /** An action this process took or saw: requested (new pending), approved, rejected, expired, used (a grant use). */
   event(action: ApprovalAction): void;
   webhookFailure(): void;
   storeError(): void;
+  pruned(n: number): void;
 }
 
 /**
@@ -15,6 +16,7 @@ export interface ApprovalMetrics {
  *   mcp_authz_approval_grants_used_total             checks allowed by an approved grant (this process)
  *   mcp_authz_approval_webhook_failures_total        notifications given up after every retry
  *   mcp_authz_approval_store_errors_total            store failures on the check path (the check stays denied)
+ *   mcp_authz_approvals_pruned_total                 approvals deleted by approvals.retention_seconds (this process)
  */
 export function createApprovalMetrics(registry: Registry, store: ApprovalStore): ApprovalMetrics {
   new Gauge({
@@ -39,7 +41,7 @@ export function createApprovalMetrics(registry: Registry, store: ApprovalStore):
     labelNames: ['event'] as const,
     registers: [registry],
   });
-  for (const e of ['requested', 'approved', 'rejected', 'expired', 'used'] as const) events.inc({ event: e }, 0);
+  for (const e of APPROVAL_ACTIONS) events.inc({ event: e }, 0);
   const used = new Counter({
     name: 'mcp_authz_approval_grants_used_total',
     help: 'Checks allowed by an approved grant (each takes one use).',
@@ -55,7 +57,13 @@ export function createApprovalMetrics(registry: Registry, store: ApprovalStore):
     help: 'Approval store failures on the check path (the check stays require_approval).',
     registers: [registry],
   });
+  const pruned = new Counter({
+    name: 'mcp_authz_approvals_pruned_total',
+    help: 'Approvals that were over and older than approvals.retention_seconds, deleted with their audit events.',
+    registers: [registry],
+  });
   return {
+    pruned: (n) => pruned.inc(n),
     event(action) {
       events.inc({ event: action });
       if (action === 'used') used.inc();

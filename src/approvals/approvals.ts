@@ -25,8 +25,14 @@ export interface Approvals {
   defaults: { uses: number; ttlSeconds: number; maxTtlSeconds: number };
   approve(id: string, req: ApproveRequest): Promise<ActionResult | { ok: false; error: 'bad_request'; message: string }>;
   reject(id: string, req: { actor: string; reason?: string | null }): Promise<ActionResult>;
+  /** Put an expired or used approval back to pending. */
+  reopen(id: string, req: { actor: string; reason?: string | null }): Promise<ActionResult>;
+  /** Delete what approvals.retention_seconds no longer keeps (also run hourly by itself). Returns how many. */
+  prune(now?: Date): Promise<number>;
   close(): Promise<void>;
 }
+
+const PRUNE_INTERVAL_MS = 3600_000;
 
 export const defaultSqlitePath = (): string => join(tmpdir(), 'mcp-authz', 'approvals.db');
 
@@ -76,6 +82,23 @@ export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Re
   });
 
   const defaults = { uses: cfg.default_uses, ttlSeconds: cfg.default_ttl_seconds, maxTtlSeconds: cfg.max_ttl_seconds };
+  const prune = async (now = new Date()): Promise<number> => {
+    if (cfg.retention_seconds === 0) return 0;
+    const n = await store.prune(new Date(now.getTime() - cfg.retention_seconds * 1000), now);
+    if (n > 0) {
+      metrics.pruned(n);
+      log.info({ pruned: n, retention_seconds: cfg.retention_seconds }, 'old approvals pruned');
+    }
+    return n;
+  };
+  // Every process that holds the store prunes; deleting is idempotent (and compare-and-set in Redis).
+  const pruneTimer =
+    cfg.retention_seconds > 0
+      ? setInterval(() => {
+          prune().catch((err: Error) => log.warn({ err: err.message, store: store.kind }, 'pruning old approvals failed'));
+        }, PRUNE_INTERVAL_MS)
+      : undefined;
+  pruneTimer?.unref();
   return {
     store,
     gate,
@@ -109,7 +132,18 @@ export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Re
       }
       return r;
     },
+    async reopen(id, req) {
+      const r = await store.reopen(id, { actor: req.actor, reason: req.reason ?? null }, new Date());
+      if (r.ok) {
+        metrics.event('reopened');
+        log.info({ approval_id: id, action: 'reopened', actor: req.actor, reason: req.reason ?? null }, 'approval reopened');
+        notifier?.notify(r.approval);
+      }
+      return r;
+    },
+    prune,
     async close() {
+      clearInterval(pruneTimer);
       await notifier?.close();
       await store.close();
     },

@@ -29,6 +29,15 @@ export const approvalsConfigSchema = z
     default_uses: z.number().int().positive().max(1_000_000).default(1),
     /** How long a grant lasts, unless the approver says otherwise (--ttl). */
     default_ttl_seconds: z.number().int().positive().default(3600),
+    /**
+     * Approvals that are over (rejected, used, expired) and were last seen longer ago than this are deleted with
+     * their audit events, checked hourly. 0 keeps them forever.
+     */
+    retention_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(30 * 24 * 3600),
     /** The longest TTL an approver may give. */
     max_ttl_seconds: z
       .number()

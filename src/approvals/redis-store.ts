@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { type ActionOutcome, type AskOutcome, asRead, type Change, onApprove, onAsk, onReject } from './transitions.js';
-import { type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalStore, APPROVAL_STATUSES } from './types.js';
+import { type ActionOutcome, type AskOutcome, asRead, type Change, onApprove, onAsk, onReject, onReopen } from './transitions.js';
+import { type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalStore, APPROVAL_STATUSES, isOver } from './types.js';
 
 export interface RedisStoreOptions {
   /** redis://[user:password@]host:port/db or rediss:// for TLS. */
@@ -35,7 +35,23 @@ redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[5]) - 1)
 return 1
 `;
 
-type CasClient = Redis & { approvalCas(...args: (string | number)[]): Promise<number> };
+/**
+ * Delete one approval that is over, only if it is still the state the caller read (an ask may have re-opened it).
+ * KEYS: record, events, index, status set, expiry zset. ARGV: expected JSON, id.
+ */
+const PRUNE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('SREM', KEYS[4], ARGV[2])
+redis.call('ZREM', KEYS[5], ARGV[2])
+return 1
+`;
+
+type CasClient = Redis & {
+  approvalCas(...args: (string | number)[]): Promise<number>;
+  approvalPrune(...args: string[]): Promise<number>;
+};
 
 /**
  * Approvals in Redis, shared by every replica. Transitions are computed in TypeScript (the same code as SQLite's)
@@ -51,6 +67,7 @@ export function openRedisStore(opts: RedisStoreOptions): ApprovalStore & { clien
   // ioredis reconnects by itself; an error event without a listener would crash the process.
   client.on('error', () => undefined);
   client.defineCommand('approvalCas', { numberOfKeys: 7, lua: CAS });
+  client.defineCommand('approvalPrune', { numberOfKeys: 5, lua: PRUNE });
   const p = opts.keyPrefix;
   const k = {
     record: (id: string) => `${p}a:${id}`,
@@ -115,6 +132,23 @@ export function openRedisStore(opts: RedisStoreOptions): ApprovalStore & { clien
     },
     async reject(id, o, now) {
       return (await transact(id, (cur) => onReject(cur, o, now))).result;
+    },
+    async reopen(id, o, now) {
+      return (await transact(id, (cur) => onReopen(cur, o, now))).result;
+    },
+    async prune(before, now) {
+      let pruned = 0;
+      const ids = await client.zrangebyscore(k.index, '-inf', `(${before.getTime()}`);
+      for (let i = 0; i < ids.length; i += 100) {
+        const batch = ids.slice(i, i + 100);
+        const raws = await client.mget(batch.map(k.record));
+        for (const [j, raw] of raws.entries()) {
+          const a = parse(raw);
+          if (!a || !isOver(asRead(a, now).status)) continue;
+          pruned += await client.approvalPrune(k.record(a.id), k.events(a.id), k.index, k.status(a.status), k.expiry, raw!, batch[j]!);
+        }
+      }
+      return pruned;
     },
     async get(id, now) {
       const [raw, events] = await Promise.all([client.get(k.record(id)), client.lrange(k.events(id), 0, -1)]);

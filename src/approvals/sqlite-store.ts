@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { type ActionOutcome, type AskOutcome, asRead, type Change, onApprove, onAsk, onReject } from './transitions.js';
+import { type ActionOutcome, type AskOutcome, asRead, type Change, onApprove, onAsk, onReject, onReopen } from './transitions.js';
 import { type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalStore, APPROVAL_STATUSES } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -54,6 +54,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): ApprovalStore {
     // `expired` is read, not stored: an `approved` row past its expiry (ISO times compare as strings).
     listStatus: db.prepare(`SELECT data FROM approvals WHERE ${READ_STATUS} = ? ORDER BY last_seen DESC LIMIT ?`),
     counts: db.prepare(`SELECT ${READ_STATUS} AS status, count(*) AS n FROM approvals GROUP BY 1`),
+    // Over (rejected, used, or an approved grant past its expiry) and last seen before ?2.
+    prunable: db.prepare(`SELECT id FROM approvals WHERE ${READ_STATUS} IN ('rejected', 'used', 'expired') AND last_seen < ?2`),
+    deleteApproval: db.prepare('DELETE FROM approvals WHERE id = ?'),
+    deleteEvents: db.prepare('DELETE FROM approval_events WHERE approval_id = ?'),
   } satisfies Record<string, StatementSync>;
 
   const read = (id: string): Approval | undefined => {
@@ -89,6 +93,24 @@ export function openSqliteStore(opts: SqliteStoreOptions): ApprovalStore {
     },
     async reject(id, opts, now) {
       return transact(id, (cur) => onReject(cur, opts, now)).result;
+    },
+    async reopen(id, opts, now) {
+      return transact(id, (cur) => onReopen(cur, opts, now)).result;
+    },
+    async prune(before, now) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const ids = (q.prunable.all(now.toISOString(), before.toISOString()) as { id: string }[]).map((r) => r.id);
+        for (const id of ids) {
+          q.deleteApproval.run(id);
+          q.deleteEvents.run(id);
+        }
+        db.exec('COMMIT');
+        return ids.length;
+      } catch (err) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
     },
     async get(id, now) {
       const a = read(id);

@@ -106,5 +106,22 @@ export function onReject(cur: Approval | undefined, opts: { actor: string; reaso
   return { result: { ok: true, approval: next }, change: { next, events: [event(cur.id, at, 'rejected', opts.actor, { reason: opts.reason })] } };
 }
 
+/**
+ * Re-open an expired or used approval: pending again, with the same calls, as if the agent had asked once more
+ * (the next ask then finds it pending, and an approver can approve it). Anything else is a conflict.
+ */
+export function onReopen(cur: Approval | undefined, opts: { actor: string; reason: string | null }, now: Date): ActionOutcome {
+  if (!cur) return { result: { ok: false, error: 'not_found' } };
+  const status = effectiveStatus(cur, now);
+  if (status !== 'expired' && status !== 'used') return { result: { ok: false, error: 'conflict', status } };
+  const at = now.toISOString();
+  const next: Approval = { ...cur, ...NO_GRANT, status: 'pending', last_seen: at };
+  const events = [
+    ...(status === 'expired' ? [event(cur.id, at, 'expired', 'system')] : []),
+    event(cur.id, at, 'reopened', opts.actor, { reason: opts.reason }),
+  ];
+  return { result: { ok: true, approval: next }, change: { next, events } };
+}
+
 /** The approval as read at `now` (an approved grant past its expiry reads `expired`). */
 export const asRead = (a: Approval, now: Date): Approval => ({ ...a, status: effectiveStatus(a, now) });

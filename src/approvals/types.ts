@@ -40,14 +40,15 @@ export interface Approval extends ApprovalAsk {
   expires_at: string | null;
 }
 
-export type ApprovalAction = 'requested' | 'approved' | 'rejected' | 'used' | 'expired';
+export type ApprovalAction = 'requested' | 'approved' | 'rejected' | 'used' | 'expired' | 'reopened';
+export const APPROVAL_ACTIONS: readonly ApprovalAction[] = ['requested', 'approved', 'rejected', 'used', 'expired', 'reopened'];
 
 /** The audit trail: every action, with who did it and when. */
 export interface ApprovalEvent {
   approval_id: string;
   at: string;
   action: ApprovalAction;
-  /** The approver (approved/rejected), the agent (requested/used), or `system` (expired). */
+  /** The approver (approved/rejected/reopened), the agent (requested/used), or `system` (expired). */
   actor: string | null;
   reason: string | null;
   uses: number | null;
@@ -85,6 +86,13 @@ export interface ApprovalStore {
   resolve(ask: ApprovalAsk, now: Date): Promise<Resolution>;
   approve(id: string, opts: GrantOptions, now: Date): Promise<ActionResult>;
   reject(id: string, opts: { actor: string; reason: string | null }, now: Date): Promise<ActionResult>;
+  /** Put an expired or used approval back to pending (an approver re-opens it; the agent need not ask again). */
+  reopen(id: string, opts: { actor: string; reason: string | null }, now: Date): Promise<ActionResult>;
+  /**
+   * Delete the approvals that are over (rejected, used, expired) and were last seen before `before`, with their
+   * audit events (approvals.retention_seconds). Pending and usable approvals are never pruned. Returns how many.
+   */
+  prune(before: Date, now: Date): Promise<number>;
   get(id: string, now: Date): Promise<{ approval: Approval; events: ApprovalEvent[] } | undefined>;
   /** Newest activity first. */
   list(opts: ListOptions, now: Date): Promise<Approval[]>;
@@ -99,6 +107,9 @@ export function effectiveStatus(a: Pick<Approval, 'status' | 'expires_at'>, now:
   if (a.status === 'approved' && a.expires_at && Date.parse(a.expires_at) <= now.getTime()) return 'expired';
   return a.status;
 }
+
+/** Over: nothing more can happen to it unless the agent asks again (or an approver re-opens it). */
+export const isOver = (status: ApprovalStatus): boolean => status === 'rejected' || status === 'used' || status === 'expired';
 
 /** A grant can be used when approved, unexpired and with uses left. */
 export function usable(a: Approval, now: Date): boolean {

@@ -28,14 +28,33 @@ export interface Notifier {
  */
 export function webhookPayload(a: Approval, consoleUrl?: string): Record<string, unknown> {
   const tools = a.tools.join(', ') || '(none)';
+  const link = consoleUrl ? approvalLink(consoleUrl, a.id) : undefined;
   const lines = [
     `:raised_hand: Approval needed: agent *${a.agent ?? 'unknown'}* wants to call *${tools}* (rule \`${a.rule ?? '-'}\`).`,
     ...(a.message ? [`> ${a.message}`] : []),
+    // What exactly would be approved: two payments of 50,000 and 77,000 must not look the same.
+    `Arguments (redacted):\n\`\`\`\n${callsText(a)}\n\`\`\``,
     `Approve: \`mcp-authz approvals approve ${a.id}\` · reject: \`mcp-authz approvals reject ${a.id} --reason …\``,
-    ...(consoleUrl ? [`Console: ${consoleUrl}`] : []),
+    ...(link ? [`Console: ${link}`] : []),
   ];
-  return { text: lines.join('\n'), event: 'approval.pending', approval: a };
+  return { text: lines.join('\n'), event: 'approval.pending', approval: a, ...(link ? { console_url: link } : {}) };
 }
+
+const MAX_CALLS_SHOWN = 5;
+const MAX_CALL_CHARS = 600;
+
+/** One line per call, `tool {"arg": …}`, each cut at MAX_CALL_CHARS (the whole calls are in `approval`). */
+export function callsText(a: Approval): string {
+  const lines = a.calls.slice(0, MAX_CALLS_SHOWN).map((c) => {
+    const line = `${c.tool ?? '(no tool)'} ${JSON.stringify(c.arguments ?? null)}`;
+    return line.length > MAX_CALL_CHARS ? `${line.slice(0, MAX_CALL_CHARS)}…` : line;
+  });
+  if (a.calls.length > MAX_CALLS_SHOWN) lines.push(`… and ${a.calls.length - MAX_CALLS_SHOWN} more call(s)`);
+  return lines.join('\n') || '(no calls)';
+}
+
+/** The console's page for one approval: `<approvals.webhook.console_url>/approvals/<id>` (a deep link). */
+export const approvalLink = (consoleUrl: string, id: string): string => `${consoleUrl.replace(/\/+$/, '')}/approvals/${encodeURIComponent(id)}`;
 
 /**
  * POSTs each new pending approval to a webhook, off the check path: retried with exponential back-off on network

@@ -3,7 +3,7 @@ import type { Approval, ApprovalEvent } from '../approvals/types.js';
 import { parseFlags } from './args.js';
 
 export const APPROVALS_USAGE = `Usage: mcp-authz approvals (list [--status S] | show ID | approve ID [--uses N] [--ttl DURATION] [--reason TEXT]
-                          | reject ID [--reason TEXT]) [--by NAME] [--admin-addr host:port] [--json]
+                          | reject ID [--reason TEXT] | reopen ID [--reason TEXT]) [--by NAME] [--admin-addr host:port] [--json]
 
 Act on require_approval decisions through a running server's admin API (default 127.0.0.1:8282, env
 MCP_AUTHZ_ADMIN_ADDR). With admin authentication set, the CLI sends MCP_AUTHZ_ADMIN_TOKEN (bearer) or
@@ -13,6 +13,7 @@ MCP_AUTHZ_ADMIN_USER and MCP_AUTHZ_ADMIN_PASSWORD (basic).
   approve ID           let the same agent's same call through: --uses N checks (default 1) within --ttl
                        (default 1h; e.g. 90s, 15m, 1h30m, 2d)
   reject ID            deny the call's retries with rule approval_rejected (also revokes an unused grant)
+  reopen ID            put an expired or used approval back to pending (the agent need not ask again)
   --reason TEXT        recorded with the action and shown to the agent on rejection
   --by NAME            who acts (default: $USER@host); the authenticated user when authentication is on
 Exit status: 0 done, 1 the server refused (not found, conflict, bad request), 3 error.`;
@@ -36,13 +37,13 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
   }
   const f = parsed.flags as Record<string, string | boolean | undefined>;
   const problems = [...parsed.problems];
-  if (!['list', 'show', 'approve', 'reject'].includes(sub)) problems.push(`unknown subcommand "${sub}"`);
+  if (!['list', 'show', 'approve', 'reject', 'reopen'].includes(sub)) problems.push(`unknown subcommand "${sub}"`);
   if (sub !== 'list' && !id) problems.push(`${sub} needs an approval ID`);
   if (extra.length || (sub === 'list' && id)) problems.push('too many arguments');
   if (f.uses !== undefined && (sub !== 'approve' || !/^[1-9]\d*$/.test(f.uses as string)))
     problems.push(sub === 'approve' ? '--uses must be a positive integer' : '--uses is for approve');
   if (f.ttl !== undefined && sub !== 'approve') problems.push('--ttl is for approve');
-  if (f.reason !== undefined && sub !== 'approve' && sub !== 'reject') problems.push('--reason is for approve and reject');
+  if (f.reason !== undefined && !['approve', 'reject', 'reopen'].includes(sub)) problems.push('--reason is for approve, reject and reopen');
   if (f.status !== undefined && sub !== 'list') problems.push('--status is for list');
   if (problems.length) {
     err.write(`mcp-authz approvals: ${problems.join('; ')}\n\n${APPROVALS_USAGE}\n`);

@@ -74,10 +74,18 @@ describe('console (Chromium)', () => {
     const row = page.locator(`#pending tr[data-id="${id}"]`);
     await row.waitFor();
     await expect.poll(() => row.textContent(), POLL).toContain('payment-agent');
+    // The row shows what would be approved: the redacted arguments.
+    expect(await row.textContent()).toContain('"amount":50000');
     await page.fill('input[name=approver]', 'alice');
-    await page.fill('input[name=reason]', 'invoice 42');
+    await row.getByRole('button', { name: 'Approve…' }).click();
+    // A confirmation repeats the call, with its own uses, TTL and reason.
+    const dialog = page.getByRole('dialog', { name: 'approve approval' });
+    await dialog.waitFor();
+    expect(await dialog.locator('#confirm-arguments').textContent()).toContain('"amount": 50000');
+    expect(await dialog.textContent()).toContain(id);
+    await dialog.locator('input[name=reason]').fill('invoice 42');
     await page.screenshot({ path: join(shots, 'console-approvals.png') });
-    await row.getByRole('button', { name: 'Approve' }).click();
+    await dialog.getByRole('button', { name: 'Approve as alice' }).click();
     await page.locator('#approval-message').filter({ hasText: 'approved' }).waitFor();
     await expect.poll(() => page.locator(`#pending tr[data-id="${id}"]`).count(), POLL).toBe(0);
     await page.locator('#history td', { hasText: 'alice' }).first().waitFor();
@@ -85,6 +93,48 @@ describe('console (Chromium)', () => {
     const retry = await check(server, payment(50000));
     expect(retry).toMatchObject({ allowed: true, headers: { 'x-mcp-authz-approval-id': id } });
     expect(server.decisions.findLast((d) => d.approved_by)).toMatchObject({ approved_by: 'alice', approval_id: id });
+  });
+
+  it('approvals: search, a deep link per approval, a named approver required, and re-opening an expired one', async () => {
+    const small = (await check(server, payment(50001))).body.approval_id as string;
+    const large = (await check(server, payment(77000))).body.approval_id as string;
+    await page.goto(`${base}/console/#/approvals`);
+    await page.locator(`#pending tr[data-id="${large}"]`).waitFor();
+    await page.fill('input[name=search]', '77000');
+    await expect.poll(() => page.locator('#pending tbody tr').count(), POLL).toBe(1);
+    expect(await page.locator('#pending tbody tr').getAttribute('data-id')).toBe(large);
+    await page.fill('input[name=search]', '');
+
+    // Without a name, the confirmation cannot be given.
+    await page.fill('input[name=approver]', '');
+    await page.locator(`#pending tr[data-id="${small}"]`).getByRole('button', { name: 'Reject…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'reject approval' });
+    expect(await dialog.getByRole('button', { name: /^Reject as/ }).isDisabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // The deep link the webhook sends opens this approval's page.
+    await page.goto(`${base}/console/approvals/${encodeURIComponent(large)}`);
+    const detail = page.locator('#approval-detail');
+    await detail.getByText(large).waitFor();
+    expect(page.url()).toBe(`${base}/console/#/approvals/${encodeURIComponent(large)}`);
+
+    // An expired grant can be re-opened from the console, without the agent asking again.
+    const res = await fetch(`${base}/v1/approvals/${encodeURIComponent(large)}/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'alice', ttl: '1s' }),
+    });
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    await page.reload();
+    await detail.locator('.badge.expired').waitFor();
+    await page.fill('input[name=approver]', 'carol');
+    await detail.getByRole('button', { name: 'Re-open as pending' }).click();
+    await detail.locator('.badge.pending').waitFor();
+    await page.locator('#history td', { hasText: 'reopened' }).first().waitFor();
+    const after = await (await fetch(`${base}/v1/approvals/${encodeURIComponent(large)}`)).json();
+    expect(after.approval.status).toBe('pending');
+    expect(after.events.at(-1)).toMatchObject({ action: 'reopened', actor: 'carol' });
   });
 
   it('decisions: live, filtered, with a detail view of the redacted input', async () => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
       'observability:',
       '  decision_log: {redact_fields: [arguments.body.memo]}',
       'approvals:',
-      `  webhook: {url: "http://127.0.0.1:${(hook.address() as { port: number }).port}/hook", initial_backoff_seconds: 0.05, timeout_seconds: 2}`,
+      `  webhook: {url: "http://127.0.0.1:${(hook.address() as { port: number }).port}/hook", initial_backoff_seconds: 0.05, timeout_seconds: 2, console_url: "http://127.0.0.1:8282/console/"}`,
     ].join('\n'),
   );
   const data = await actionFirewallAlwaysOpen(tmp);
@@ -90,6 +90,13 @@ describe('the approval loop', () => {
     expect(hit.type).toBe('application/json');
     expect(hit.body.event).toBe('approval.pending');
     expect(hit.body.text).toContain(`mcp-authz approvals approve ${id}`);
+    // What is being approved, redacted, and a link to this approval in the console.
+    expect(hit.body.text).toContain(
+      'http_proxy {"url":"https://api.stripe.com/v1/charges","body":{"amount":50000,"currency":"usd","memo":"[REDACTED]"}}',
+    );
+    const link = `http://127.0.0.1:8282/console/approvals/${encodeURIComponent(id)}`;
+    expect(hit.body.text).toContain(`Console: ${link}`);
+    expect(hit.body.console_url).toBe(link);
     expect(JSON.stringify(hit.body)).not.toContain('secret-memo');
   });
 
@@ -165,7 +172,10 @@ describe('the approval loop', () => {
     expect((await admin(one, '/v1/approvals/sha256%3Anope')).status).toBe(404);
     expect((await admin(one, '/v1/approvals/sha256%3Anope/approve', { ttl: 'soon' })).body).toMatchObject({ error: 'bad_request' });
     expect((await admin(one, '/v1/approvals/sha256%3Anope/approve', { uses: 0 })).status).toBe(400);
-    expect((await admin(one, '/v1/approvals/sha256%3Anope/approve', {})).status).toBe(404);
+    expect((await admin(one, '/v1/approvals/sha256%3Anope/approve', { by: 'alice' })).status).toBe(404);
+    // Nobody named, no admin_auth: refused, so every decision in the audit trail has a name.
+    expect((await admin(one, '/v1/approvals/sha256%3Anope/approve', {})).body).toMatchObject({ error: 'approver_required' });
+    expect((await admin(one, '/v1/approvals/sha256%3Anope/reject', { by: '  ' })).body).toMatchObject({ error: 'approver_required' });
     expect((await admin(one, '/v1/approvals?status=maybe')).status).toBe(400);
     const cli = await approvalsCli(one, ['approve']);
     expect(cli.code).toBe(3);
@@ -180,5 +190,18 @@ describe('the approval loop', () => {
     expect(value(/^mcp_authz_approval_events_total\{event="approved"\} (\d+)/m)).toBeGreaterThanOrEqual(3);
     expect(value(/^mcp_authz_approval_events_total\{event="expired"\} (\d+)/m)).toBe(1);
     expect(value(/^mcp_authz_approval_events_total\{event="requested"\} (\d+)/m)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('prunes what approvals.retention_seconds (default 30 days) no longer keeps, and counts it', async () => {
+    const before = await admin(one, '/v1/approvals?limit=1000');
+    const rejected = before.body.approvals.filter((a: any) => a.status === 'rejected').map((a: any) => a.id);
+    expect(rejected.length).toBeGreaterThanOrEqual(1);
+    // 31 days from now, everything that is over is past retention; pending approvals stay.
+    const pruned = await one.app.approvals!.prune(new Date(Date.now() + 31 * 86_400_000));
+    expect(pruned).toBeGreaterThanOrEqual(rejected.length);
+    for (const id of rejected) expect((await admin(one, `/v1/approvals/${encodeURIComponent(id)}`)).status).toBe(404);
+    expect((await admin(one, '/v1/approvals?status=pending')).body.approvals.length).toBeGreaterThanOrEqual(1);
+    const text = await (await fetch(`http://127.0.0.1:${one.app.http.port}/metrics`)).text();
+    expect(Number(text.match(/^mcp_authz_approvals_pruned_total (\d+)/m)?.[1])).toBe(pruned);
   });
 });

@@ -49,6 +49,13 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
     'GET /': () => ({ status: 302, body: '', contentType: 'text/plain', headers: { location: '/console/' } }),
     'GET /console': () => ({ status: 302, body: '', contentType: 'text/plain', headers: { location: '/console/' } }),
     'GET /console/': () => page(PAGE, 'text/html; charset=utf-8'),
+    // One approval's page (the webhook links here): the console opens it.
+    'GET /console/approvals/:id': (_b, ctx) => ({
+      status: 302,
+      body: '',
+      contentType: 'text/plain',
+      headers: { location: `/console/#/approvals/${encodeURIComponent(ctx.params.id!)}` },
+    }),
     'GET /console/app/:name': (_b, ctx) => {
       const a = assets.app(ctx.params.name!);
       return a ? page(a.body, a.contentType) : notFound();

@@ -37,4 +37,8 @@ dd { margin: 0; word-break: break-all; }
 .muted { color: var(--muted); }
 .error-text { color: var(--deny); }
 .mono { font-family: ui-monospace, monospace; font-size: 12px; }
+td.arguments { white-space: pre-wrap; max-width: 420px; }
+td.actions { white-space: nowrap; word-break: normal; }
+td.actions button { margin-right: 6px; }
+.confirm { border: 2px solid var(--approval); border-radius: 8px; padding: 12px; margin: 10px 0; background: #fffaeb; }
 `;

@@ -147,6 +147,71 @@ describe.each(backends)('approval store: %s', (_name, open) => {
   });
 });
 
+describe.each(backends)('re-opening and retention: %s', (_name, open) => {
+  let store: ApprovalStore;
+  beforeAll(() => {
+    store = open();
+  });
+  afterAll(async () => store?.close());
+
+  it('an expired or used approval can be re-opened as pending; nothing else can', async () => {
+    const expired = ask();
+    await store.resolve(expired, T0);
+    await store.approve(expired.id, { ...grant, ttlSeconds: 60 }, T0);
+    const r = await store.reopen(expired.id, { actor: 'carol', reason: 'again' }, at(61));
+    expect(r).toMatchObject({ ok: true, approval: { status: 'pending', decided_by: null, uses_left: null, expires_at: null } });
+    expect((await store.get(expired.id, at(62)))!.events.map((e) => [e.action, e.actor])).toEqual([
+      ['requested', 'payment-agent'],
+      ['approved', 'alice'],
+      ['expired', 'system'],
+      ['reopened', 'carol'],
+    ]);
+    // Pending again: the next ask waits, and an approver can approve it.
+    expect(await store.resolve(expired, at(63))).toMatchObject({ kind: 'pending', created: false });
+    expect((await store.approve(expired.id, grant, at(64))).ok).toBe(true);
+
+    const used = ask();
+    await store.resolve(used, T0);
+    await store.approve(used.id, grant, T0);
+    await store.resolve(used, at(1));
+    expect(await store.reopen(used.id, { actor: 'carol', reason: null }, at(2))).toMatchObject({ ok: true, approval: { status: 'pending' } });
+
+    const pending = ask();
+    await store.resolve(pending, T0);
+    expect(await store.reopen(pending.id, { actor: 'carol', reason: null }, at(1))).toEqual({ ok: false, error: 'conflict', status: 'pending' });
+    expect(await store.reopen('sha256:nope', { actor: 'carol', reason: null }, at(1))).toEqual({ ok: false, error: 'not_found' });
+  });
+
+  it('prune deletes what is over and older than the cut-off, with its events; never pending or usable grants', async () => {
+    const day = 86_400;
+    const old = { rejected: ask(), used: ask(), expired: ask(), pending: ask(), usable: ask() };
+    for (const a of Object.values(old)) await store.resolve(a, T0);
+    await store.reject(old.rejected.id, { actor: 'bob', reason: null }, T0);
+    await store.approve(old.used.id, grant, T0);
+    await store.resolve(old.used, at(1));
+    await store.approve(old.expired.id, { ...grant, ttlSeconds: 60 }, T0);
+    await store.approve(old.usable.id, { ...grant, uses: 5, ttlSeconds: 30 * day }, T0);
+    const recent = ask();
+    await store.resolve(recent, at(9 * day));
+    await store.reject(recent.id, { actor: 'bob', reason: null }, at(9 * day));
+
+    const now = at(10 * day);
+    const pruned = await store.prune(at(5 * day), now);
+    expect(pruned).toBeGreaterThanOrEqual(3);
+    for (const gone of [old.rejected, old.used, old.expired]) expect(await store.get(gone.id, now), gone.id).toBeUndefined();
+    expect((await store.get(old.pending.id, now))?.approval.status).toBe('pending');
+    // A grant within its TTL is kept however long ago it was last seen.
+    expect((await store.get(old.usable.id, now))?.approval.status).toBe('approved');
+    expect((await store.get(recent.id, now))?.approval.status).toBe('rejected');
+    const listed = (await store.list({ limit: 10_000 }, now)).map((a) => a.id);
+    expect(listed).not.toContain(old.rejected.id);
+    expect(listed).toContain(old.pending.id);
+    const counts = await store.counts(now);
+    expect(counts.rejected).toBe((await store.list({ status: 'rejected', limit: 10_000 }, now)).length);
+    expect(await store.prune(at(5 * day), now)).toBe(0);
+  });
+});
+
 describe.each(backends)('two store instances on one %s backend (two workers or two replicas)', (name, open) => {
   it('a grant approved through one is used through the other, exactly as many times as granted', async () => {
     const one = open();

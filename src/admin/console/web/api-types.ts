@@ -9,6 +9,8 @@ export type { Approval, ApprovalEvent, ConsoleDecision, RevisionInfo };
 /** GET /v1/approvals */
 export interface ApprovalList {
   approvals: Approval[];
+  /** The authenticated admin user (admin_auth), who every action is recorded under; null without authentication. */
+  approver?: string | null;
 }
 /** GET /v1/approvals/history */
 export interface ApprovalHistory {
@@ -19,7 +21,7 @@ export interface ApprovalDetail {
   approval: Approval;
   events: ApprovalEvent[];
 }
-/** POST /v1/approvals/:id/approve and /reject */
+/** POST /v1/approvals/:id/approve, /reject and /reopen */
 export interface ApprovalActionResult {
   approval: Approval;
 }

@@ -13,8 +13,9 @@ const PAGES: Record<string, { title: string; view: () => unknown }> = {
   playground: { title: 'Playground', view: () => html`<${PlaygroundPage} />` },
 };
 
+/** The page a hash names: `#/approvals` or a deep link into it, `#/approvals/<id>`. */
 const current = () => {
-  const name = location.hash.replace(/^#\/?/, '');
+  const name = location.hash.replace(/^#\/?/, '').split('/')[0]!;
   return name in PAGES ? name : 'decisions';
 };
 
