@@ -3,6 +3,7 @@ import type { CheckOutcome, PipelineSpan } from '../check/pipeline.js';
 import { FAILURE_STATUS } from '../shared/errors.js';
 import type { DecisionLogger } from './decision-log.js';
 import type { DecisionLabel, Metrics } from './metrics.js';
+import { traceIdOf } from './trace-id.js';
 import type { CheckResult, CheckSpan } from './tracing.js';
 
 /** The decision label of metrics, logs and spans: server-side failures are `error` (they are still denials). */
@@ -26,6 +27,7 @@ export function auditInfo(o: CheckOutcome): { mode: 'enforce' | 'audit'; wouldDe
 export function spanResult(o: CheckOutcome): CheckResult {
   const d = o.decision;
   const mcp = o.view?.input.mcp;
+  const identity = o.view?.input.identity as { agent?: unknown } | undefined;
   return {
     decision: decisionLabel(o),
     rule: d.rule,
@@ -34,6 +36,10 @@ export function spanResult(o: CheckOutcome): CheckResult {
     tool: mcp?.tool,
     reasonCode: d.reasonCode,
     error: d.allowed ? undefined : `${d.reasonCode}${d.rule ? `: ${d.rule}` : ''}`,
+    agent: typeof identity?.agent === 'string' ? identity.agent : undefined,
+    approvalId: d.approvalId,
+    approvedBy: d.approvedBy,
+    cache: o.cache,
   };
 }
 
@@ -94,7 +100,7 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
         agent: typeof identity?.agent === 'string' ? identity.agent : null,
         ...(o.decision.approvedBy ? { approvedBy: o.decision.approvedBy, approvalId: o.decision.approvalId ?? null } : {}),
         decisionId,
-        traceId: span?.traceId ?? null,
+        traceId: traceIdOf(span?.traceId, o.view?.headers),
         requestId: o.view?.headers['x-request-id'] ?? null,
         durationUs: Math.round(o.durationSeconds * 1e6),
         input: o.view?.input,

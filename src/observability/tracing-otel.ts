@@ -89,9 +89,14 @@ function checkSpan(tracer: Tracer, span: Span, ctx: Context): CheckSpan {
       if (result.reasonCode) a['authz.reason_code'] = result.reasonCode;
       if (result.mcpMethod) a['mcp.method'] = a['mcp.method.name'] = result.mcpMethod;
       if (result.tool) a['mcp.tool.name'] = a['gen_ai.tool.name'] = result.tool;
+      if (result.agent) a['authz.agent'] = result.agent;
+      if (result.approvalId) a['authz.approval.id'] = result.approvalId;
+      if (result.approvedBy) a['authz.approval.approved_by'] = result.approvedBy;
+      if (result.cache) a['authz.cache'] = result.cache;
+      if (result.error && result.decision !== 'error') a['authz.denial'] = result.error;
       span.setAttributes(a);
-      if (result.decision === 'deny' || result.decision === 'error')
-        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? result.decision });
+      // A deny is a normal outcome (status left unset); only a server-side failure is an error.
+      if (result.decision === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? result.decision });
       span.end();
     },
   };

@@ -1,15 +1,26 @@
 import type { Attributes } from '@opentelemetry/api';
 
 export interface CheckResult {
-  /** allow, deny, require_approval or error. deny and error set the span status to ERROR. */
+  /**
+   * allow, deny, require_approval or error. Only error (a server-side failure, still a denial) sets the span status
+   * to ERROR: a deny is the server working as intended, and must not count in error-rate dashboards.
+   */
   decision: string;
   rule?: string | undefined;
   revision?: string | undefined;
   mcpMethod?: string | undefined;
   tool?: string | undefined;
   reasonCode?: string | undefined;
-  /** The span status description for a deny or an error (default: the decision). */
+  /** The span status description for an error, and the `authz.denial` attribute of a denial. */
   error?: string | undefined;
+  /** input.identity.agent. */
+  agent?: string | undefined;
+  /** The approval id of a require_approval, or of the grant that allowed it. */
+  approvalId?: string | undefined;
+  /** Who approved the grant that allowed this check. */
+  approvedBy?: string | undefined;
+  /** hit, miss, bypass or off. */
+  cache?: string | undefined;
 }
 
 /** A child span: call it, or call `end()`, to end it. */

@@ -139,6 +139,14 @@ describe('metrics and decision logs through a real server', () => {
     expect(single.input.attributes.request.http.headers.authorization).toBe('[REDACTED]');
   });
 
+  it('with tracing off, the decision log still names the trace the gateway propagated (traceparent)', async () => {
+    const traceId = '1bf92f3577b34da6a3ce929d0e0e4739';
+    await server.client.check(
+      mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }),
+    );
+    await expect.poll(() => server.decisions.find((d) => d.trace_id === traceId)?.decision, { timeout: 5000 }).toBe('allow');
+  });
+
   it('serves /healthz and /readyz', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);

@@ -80,7 +80,10 @@ describe('OpenTelemetry traces to an in-process OTLP receiver', () => {
     expect(attr(check, 'mcp.method')).toBe('tools/call');
     expect(attr(check, 'mcp.tool.name')).toBe('fetch_url');
     expect(attr(check, 'authz.policy.revision')).toBe(server.app.policy()!.revision);
-    expect(check.status?.code).toBe(2); // ERROR
+    // A deny is the server working as intended: not an error in error-rate dashboards.
+    expect(check.status?.code ?? 0).not.toBe(2);
+    expect(attr(check, 'authz.denial')).toBe('policy_denied: url_not_allowed');
+    expect(attr(check, 'authz.cache')).toBe('miss');
     const children = await until(() => {
       const c = receiver.spans.filter((s) => s.parentSpanId === check.spanId);
       return c.length >= 8 ? c : undefined;
@@ -104,6 +107,23 @@ describe('OpenTelemetry traces to an in-process OTLP receiver', () => {
     expect(check.parentSpanId).toBe('e457b5a2e4d86bd1');
     expect(attr(check, 'authz.decision')).toBe('allow');
     expect(check.status?.code ?? 0).not.toBe(2);
+  });
+
+  it('a server-side failure is an ERROR span; the root span carries the agent', async () => {
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4737';
+    const req = mcpCheckRequest(toolCall('fetch_url', { url: 'https://httpbin.org/get' }), {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    }) as any;
+    req.attributes.source = { principal: 'spiffe://cluster.local/ns/agents/sa/fetcher' };
+    await server.client.check(req);
+    const ok = await until(() => receiver.spans.find((s) => s.traceId === traceId && s.name === 'ext_authz.check'), 'the check span');
+    expect(attr(ok, 'authz.agent')).toBe('spiffe://cluster.local/ns/agents/sa/fetcher');
+    // No HTTP attributes at all: request_invalid, a failure of the request, counted as an error.
+    const bad = 'a6f92f3577b34da6a3ce929d0e0e4738';
+    await server.client.check({ attributes: { request: { http: { headers: { traceparent: `00-${bad}-00f067aa0ba902b7-01` } } } } });
+    const failed = await until(() => receiver.spans.find((s) => s.traceId === bad && s.name === 'ext_authz.check'), 'the failed check span');
+    expect(attr(failed, 'authz.decision')).toBe('error');
+    expect(failed.status?.code).toBe(2);
   });
 
   it('puts the trace id in the decision log', async () => {

@@ -1,6 +1,7 @@
 import type { Decision, PolicyInput } from '../../check/types.js';
 import { FAILURE_STATUS } from '../../shared/errors.js';
 import type { Redactor } from '../../observability/redact.js';
+import { traceIdOf } from '../../observability/trace-id.js';
 
 /** One decision as the console shows it. Plain JSON, so a worker can hand it to the primary over IPC. */
 export interface ConsoleDecision {
@@ -28,10 +29,10 @@ export interface ConsoleDecision {
   worker: number;
 }
 
-/** What the sampler needs of a check's outcome (src/authz pipeline's CheckOutcome satisfies it). */
+/** What the sampler needs of a check's outcome (src/check pipeline's CheckOutcome satisfies it). */
 export interface FeedOutcome {
   decision: Decision;
-  view?: { input: PolicyInput };
+  view?: { input: PolicyInput; headers?: Record<string, string> };
   policy?: { revision: string };
   durationSeconds: number;
 }
@@ -95,7 +96,7 @@ export function toConsoleDecision(o: FeedOutcome, traceId: string | null, now: n
     mcp_method: mcp?.method ?? (mcp?.is_batch ? 'batch' : null),
     tool: mcp?.tool ?? (mcp?.batch ? [...new Set(mcp.batch.map((m) => m.tool).filter(Boolean))].join(',') || null : null),
     revision: o.policy?.revision ?? null,
-    trace_id: traceId,
+    trace_id: traceIdOf(traceId, o.view?.headers),
     approval_id: d.approvalId ?? null,
     approved_by: d.approvedBy ?? null,
     matched_rules: Array.isArray(md?.matched_rules) ? md.matched_rules.filter((r): r is string => typeof r === 'string') : [],

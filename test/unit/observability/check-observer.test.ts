@@ -179,6 +179,10 @@ describe('check observer', () => {
       tool: 'process_refund',
       reasonCode: 'policy_denied',
       error: 'policy_denied: refund_cap',
+      agent: undefined,
+      approvalId: undefined,
+      approvedBy: undefined,
+      cache: 'off',
     });
     expect(ended).toEqual([result]);
     expect(children).toEqual(['decode', 'input', 'facts', 'evaluate', 'decide', 'respond']);
