@@ -74,7 +74,8 @@ export function createAdminGuard(opts: AdminGuardOptions): (ctx: RouteContext) =
 
     if (!required) return undefined;
     // With basic auth the shell is protected too, so the browser asks for credentials on the first page load.
-    if (!user && opts.publicPrefixes?.some((p) => ctx.path === p || ctx.path.startsWith(`${p}/`)) && ctx.method === 'GET') return undefined;
+    if (!user && opts.publicPrefixes?.some((p) => ctx.path === p || ctx.path.startsWith(`${p}/`)) && (ctx.method === 'GET' || ctx.method === 'HEAD'))
+      return undefined;
     const header = String(ctx.headers.authorization ?? '');
     const space = header.indexOf(' ');
     const scheme = header.slice(0, space).toLowerCase();

@@ -78,7 +78,8 @@ async function handle(req: IncomingMessage, routes: Routes, opts: HttpServerOpti
   };
   const denied = opts.guard?.(ctx);
   if (denied) return denied;
-  const found = findRoute(routes, ctx.method, path);
+  // HEAD is answered as GET without the body (node:http sends no body for HEAD), as HTTP requires of a server.
+  const found = findRoute(routes, ctx.method === 'HEAD' ? 'GET' : ctx.method, path);
   if (!found) {
     const known =
       Object.keys(routes).some((k) => k.endsWith(` ${path}`)) ||

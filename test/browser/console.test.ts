@@ -167,6 +167,46 @@ describe('console (Chromium)', () => {
     expect(await detail.textContent()).toContain('approved by alice');
   });
 
+  it('a decision opens in the playground with its request, and answers the same there', async () => {
+    await check(server, toolCallWithUrl('http://10.9.9.9/internal'));
+    await page.goto(`${base}/console/#/decisions`);
+    await page.reload(); // a fresh page: the previous test left filters set
+    const row = page.locator('#decisions tbody tr', { hasText: 'private_network_url' }).first();
+    await row.waitFor();
+    await row.click();
+    await page.locator('#decision-detail').getByText('http://10.9.9.9/internal').first().waitFor();
+    await page.getByRole('button', { name: 'Open in playground' }).click();
+    await page.locator('textarea[name=body]').waitFor();
+    expect(await page.inputValue('textarea[name=body]')).toContain('http://10.9.9.9/internal');
+    expect(await page.inputValue('input[name=principal]')).toBe(PAYMENT_AGENT);
+    await expect.poll(() => page.inputValue('select[name=revision]'), POLL).toBe(server.app.policy()!.revision);
+    await page.click('#run-check');
+    await expect.poll(() => page.locator('#result-rule').textContent(), POLL).toBe('private_network_url');
+  });
+
+  it('at a narrow width the columns stack and badges stay on one line; HEAD /console/ answers like GET', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 560, height: 900 } });
+    try {
+      await narrow.goto(`${base}/console/#/approvals`);
+      const split = narrow.locator('.split').first();
+      await split.waitFor();
+      const columns = await split.evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
+      expect(columns).toBe(1);
+      const badge = narrow.locator('#approvals .badge').first();
+      await badge.waitFor();
+      const box = (await badge.boundingBox())!;
+      // One line of 12px text with its padding, not two ("pendin g").
+      expect(box.height).toBeLessThan(26);
+      await narrow.screenshot({ path: join(shots, 'console-narrow.png') });
+    } finally {
+      await narrow.close();
+    }
+    const head = await fetch(`${base}/console/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('text/html');
+    expect(await head.text()).toBe('');
+  });
+
   it('policy: revisions with the active one', async () => {
     await page.goto(`${base}/console/#/policy`);
     const active = page.locator('#revisions tr', { hasText: 'active' });

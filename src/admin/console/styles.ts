@@ -25,7 +25,7 @@ th { text-align: left; color: var(--muted); font-weight: 500; border-bottom: 1px
 td { border-bottom: 1px solid var(--line); padding: 5px 6px; vertical-align: top; word-break: break-word; }
 tr.clickable { cursor: pointer; }
 tr.clickable:hover, tr.selected { background: #eef2ff; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted); }
+.badge { display: inline-block; white-space: nowrap; word-break: keep-all; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted); }
 .badge.allow, .badge.approved, .badge.used { background: var(--allow); }
 .badge.deny, .badge.rejected { background: var(--deny); }
 .badge.require_approval, .badge.pending { background: var(--approval); }
@@ -38,6 +38,12 @@ dd { margin: 0; word-break: break-all; }
 .error-text { color: var(--deny); }
 .mono { font-family: ui-monospace, monospace; font-size: 12px; }
 td.arguments { white-space: pre-wrap; max-width: 420px; }
+/* Narrow windows: the two columns stack, the header wraps, wide tables scroll instead of crushing their cells. */
+@media (max-width: 900px) {
+  .split { grid-template-columns: minmax(0, 1fr); }
+  header { flex-wrap: wrap; gap: 8px 16px; }
+  .card { overflow-x: auto; }
+}
 td.actions { white-space: nowrap; word-break: normal; }
 td.actions button { margin-right: 6px; }
 .confirm { border: 2px solid var(--approval); border-radius: 8px; padding: 12px; margin: 10px 0; background: #fffaeb; }

@@ -32,5 +32,32 @@ export const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeStr
 export const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '-');
 export const pretty = (v: unknown) => JSON.stringify(v, null, 2);
 
+/** A request for the playground to open with (what the Decisions page hands it). */
+export interface PlaygroundPrefill {
+  body: string;
+  headers: Record<string, string>;
+  principal?: string;
+  revision?: string;
+}
+
+const PREFILL_KEY = 'mcp-authz-playground';
+
+/** Open the playground with this request filled in (kept for this tab until the playground reads it). */
+export function openInPlayground(req: PlaygroundPrefill): void {
+  sessionStorage.setItem(PREFILL_KEY, JSON.stringify(req));
+  location.hash = '#/playground';
+}
+
+/** The request another page asked the playground to open with, once. */
+export function takePlaygroundPrefill(): PlaygroundPrefill | undefined {
+  const raw = sessionStorage.getItem(PREFILL_KEY);
+  sessionStorage.removeItem(PREFILL_KEY);
+  try {
+    return raw ? (JSON.parse(raw) as PlaygroundPrefill) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The value of the input, select or textarea an event came from. */
 export const fieldValue = (e: Event) => (e.currentTarget as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;

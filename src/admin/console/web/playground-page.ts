@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CheckResult, PolicyList, RevisionInfo, SuiteList, SuiteResult } from './api-types.js';
-import { api, Badge, html, pretty, fieldValue } from './html.js';
+import { api, Badge, fieldValue, html, pretty, takePlaygroundPrefill } from './html.js';
 
 const EXAMPLE = JSON.stringify(
   {
@@ -24,11 +24,19 @@ const parseHeaders = (text: string): Record<string, string> => {
 
 /** Try a request against any remembered revision, exactly as `mcp-authz check --json` answers; run a --cases suite. */
 export function PlaygroundPage() {
-  const [body, setBody] = useState(EXAMPLE);
-  const [headers, setHeaders] = useState('');
-  const [principal, setPrincipal] = useState('spiffe://cluster.local/ns/agents/sa/payment-agent');
+  // Opened from a decision ("Open in playground"): that request, else the example.
+  const [prefill] = useState(takePlaygroundPrefill);
+  const [body, setBody] = useState(prefill?.body ?? EXAMPLE);
+  const [headers, setHeaders] = useState(
+    prefill
+      ? Object.entries(prefill.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n')
+      : '',
+  );
+  const [principal, setPrincipal] = useState(prefill ? (prefill.principal ?? '') : 'spiffe://cluster.local/ns/agents/sa/payment-agent');
   const [revisions, setRevisions] = useState<RevisionInfo[]>([]);
-  const [revision, setRevision] = useState('');
+  const [revision, setRevision] = useState(prefill?.revision ?? '');
   const [result, setResult] = useState<CheckResult | null>(null);
   const [error, setError] = useState('');
   const [suites, setSuites] = useState<string[]>([]);
@@ -80,7 +88,7 @@ export function PlaygroundPage() {
           <label>revision
             <select name="revision" value=${revision} onChange=${(e: Event) => setRevision(fieldValue(e))}>
               <option value="">active</option>
-              ${revisions.map((r) => html`<option value=${r.revision}>${r.revision}${r.active ? ' (active)' : ''}</option>`)}
+              ${revisions.map((r) => html`<option value=${r.revision} selected=${r.revision === revision}>${r.revision}${r.active ? ' (active)' : ''}</option>`)}
             </select>
           </label>
           <button class="primary" id="run-check" onClick=${run}>Check</button>
