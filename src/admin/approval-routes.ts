@@ -1,4 +1,4 @@
-import { json, type RouteContext, type Routes } from './http-server.js';
+import { type HttpReply, json, type RouteContext, type Routes } from './http-server.js';
 import type { Approvals } from '../approvals/approvals.js';
 import { parseDuration } from '../approvals/duration.js';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../approvals/types.js';
@@ -25,7 +25,37 @@ const approverRequired = () =>
     message: 'say who acts: "by" in the body (mcp-authz approvals --by NAME), or turn on admin_auth so the authenticated user is recorded',
   });
 
-/** The approvals admin API (admin_addr): list, show, approve, reject, history. */
+/**
+ * The approval an `:id` names: the id itself, or a unique prefix of 8 or more hex digits of it (with or without
+ * `sha256:`), as `policy rollback` takes revisions. An unknown id is left as it is (the store answers not found).
+ */
+async function resolveId(approvals: Approvals, raw: string): Promise<{ id: string } | { reply: HttpReply }> {
+  const m = /^(?:sha256:)?([0-9a-f]{8,63})$/.exec(raw);
+  if (!m || (await approvals.store.get(raw, new Date()))) return { id: raw };
+  const prefix = `sha256:${m[1]}`;
+  const ids = (await approvals.store.list({ limit: 1_000_000 }, new Date())).map((a) => a.id).filter((id) => id.startsWith(prefix));
+  if (ids.length === 1) return { id: ids[0]! };
+  if (ids.length === 0) return { id: raw };
+  return {
+    reply: json(409, {
+      error: 'approval_id_ambiguous',
+      id: raw,
+      message: `${ids.length} approvals start with ${raw}: give more digits`,
+      matches: ids.slice(0, 10),
+    }),
+  };
+}
+
+/** Runs a route with `ctx.params.id` resolved (a unique prefix becomes the whole id). */
+const withId =
+  (approvals: Approvals, route: (body: unknown, ctx: RouteContext) => Promise<HttpReply>) =>
+  async (body: unknown, ctx: RouteContext): Promise<HttpReply> => {
+    const r = await resolveId(approvals, ctx.params.id!);
+    if ('reply' in r) return r.reply;
+    return route(body, { ...ctx, params: { ...ctx.params, id: r.id } });
+  };
+
+/** The approvals admin API (admin_addr): list, show, approve, reject, reopen, history. */
 export function approvalRoutes(approvals: Approvals): Routes {
   return {
     'GET /v1/approvals': async (_b, ctx) => {
@@ -45,11 +75,11 @@ export function approvalRoutes(approvals: Approvals): Routes {
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return bad('limit must be an integer from 1 to 10000');
       return json(200, { events: await approvals.store.history(limit) });
     },
-    'GET /v1/approvals/:id': async (_b, ctx) => {
+    'GET /v1/approvals/:id': withId(approvals, async (_b, ctx) => {
       const found = await approvals.store.get(ctx.params.id!, new Date());
       return found ? json(200, found) : json(404, { error: 'approval_not_found', id: ctx.params.id });
-    },
-    'POST /v1/approvals/:id/approve': async (body, ctx) => {
+    }),
+    'POST /v1/approvals/:id/approve': withId(approvals, async (body, ctx) => {
       const b = (body ?? {}) as { by?: unknown; uses?: unknown; ttl?: unknown; reason?: unknown };
       if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return bad('body must be a JSON object');
       if (b.uses !== undefined && (typeof b.uses !== 'number' || !Number.isInteger(b.uses) || b.uses < 1))
@@ -71,9 +101,9 @@ export function approvalRoutes(approvals: Approvals): Routes {
         reason: (b.reason as string | undefined) ?? null,
       });
       return reply(r, ctx.params.id!);
-    },
-    'POST /v1/approvals/:id/reject': (body, ctx) => decide(body, ctx, (id, req) => approvals.reject(id, req)),
-    'POST /v1/approvals/:id/reopen': (body, ctx) => decide(body, ctx, (id, req) => approvals.reopen(id, req)),
+    }),
+    'POST /v1/approvals/:id/reject': withId(approvals, (body, ctx) => decide(body, ctx, (id, req) => approvals.reject(id, req))),
+    'POST /v1/approvals/:id/reopen': withId(approvals, (body, ctx) => decide(body, ctx, (id, req) => approvals.reopen(id, req))),
   };
 }
 

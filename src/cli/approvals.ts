@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os';
+import { closest, distance } from 'fastest-levenshtein';
 import type { Approval, ApprovalEvent } from '../approvals/types.js';
 import { parseFlags } from './args.js';
 
@@ -10,6 +11,7 @@ MCP_AUTHZ_ADMIN_ADDR). With admin authentication set, the CLI sends MCP_AUTHZ_AD
 MCP_AUTHZ_ADMIN_USER and MCP_AUTHZ_ADMIN_PASSWORD (basic).
   list                 approvals, newest activity first (--status pending|approved|rejected|used|expired)
   show ID              one approval with its audit trail
+  ID                   the approval id (sha256:…), or a unique prefix of 8 or more of its hex digits
   approve ID           let the same agent's same call through: --uses N checks (default 1) within --ttl
                        (default 1h; e.g. 90s, 15m, 1h30m, 2d)
   reject ID            deny the call's retries with rule approval_rejected (also revokes an unused grant)
@@ -17,6 +19,8 @@ MCP_AUTHZ_ADMIN_USER and MCP_AUTHZ_ADMIN_PASSWORD (basic).
   --reason TEXT        recorded with the action and shown to the agent on rejection
   --by NAME            who acts (default: $USER@host); the authenticated user when authentication is on
 Exit status: 0 done, 1 the server refused (not found, conflict, bad request), 3 error.`;
+
+const SUBCOMMANDS = ['list', 'show', 'approve', 'reject', 'reopen'];
 
 /** `mcp-authz approvals …` */
 export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
@@ -37,7 +41,10 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
   }
   const f = parsed.flags as Record<string, string | boolean | undefined>;
   const problems = [...parsed.problems];
-  if (!['list', 'show', 'approve', 'reject', 'reopen'].includes(sub)) problems.push(`unknown subcommand "${sub}"`);
+  if (!SUBCOMMANDS.includes(sub)) {
+    const near = closest(sub, SUBCOMMANDS);
+    problems.push(`unknown subcommand "${sub}"${distance(sub, near) <= 2 ? ` (did you mean ${near}?)` : ` (one of ${SUBCOMMANDS.join(', ')})`}`);
+  }
   if (sub !== 'list' && !id) problems.push(`${sub} needs an approval ID`);
   if (extra.length || (sub === 'list' && id)) problems.push('too many arguments');
   if (f.uses !== undefined && (sub !== 'approve' || !/^[1-9]\d*$/.test(f.uses as string)))
@@ -100,16 +107,17 @@ function safeUser(): string {
   }
 }
 
-function table(rows: Approval[]): string {
-  const lines = [
-    `${'STATUS'.padEnd(10)}${'ASKS'.padEnd(6)}${'LAST SEEN'.padEnd(26)}${'AGENT'.padEnd(22)}${'TOOLS'.padEnd(22)}${'RULE'.padEnd(20)}ID`,
-  ];
-  for (const a of rows) {
-    lines.push(
-      `${a.status.padEnd(10)}${String(a.ask_count).padEnd(6)}${a.last_seen.padEnd(26)}${String(a.agent ?? '-').padEnd(22)}${(a.tools.join(',') || '-').padEnd(22)}${String(a.rule ?? '-').padEnd(20)}${a.id}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+/** Columns as wide as their widest cell (two spaces apart), so no value runs into the next; the id last, whole. */
+export function table(rows: Approval[]): string {
+  const header = ['STATUS', 'ASKS', 'LAST SEEN', 'AGENT', 'TOOLS', 'RULE', 'ID'];
+  const cells = rows.map((a) => [a.status, String(a.ask_count), a.last_seen, a.agent ?? '-', a.tools.join(',') || '-', a.rule ?? '-', a.id]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]! + 2)))
+      .join('')
+      .trimEnd();
+  return `${[header, ...cells].map(line).join('\n')}\n`;
 }
 
 function details(a: Approval, events: ApprovalEvent[]): string {

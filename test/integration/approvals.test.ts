@@ -181,6 +181,31 @@ describe('the approval loop', () => {
     expect(cli.code).toBe(3);
   });
 
+  it('the CLI: unique id prefixes, columns that never run together, a typo gets "did you mean"', async () => {
+    const id = (await check(one, payment(12345))).body.approval_id as string;
+    const prefix = id.slice('sha256:'.length, 'sha256:'.length + 12);
+    const shown = await approvalsCli(one, ['show', prefix]);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`id:          ${id}`);
+    expect(await approvalsCli(one, ['approve', `sha256:${prefix}`, '--by', 'alice'])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining(`approved ${id}`),
+    });
+    // Too short to be a prefix: not found, not a guess.
+    expect((await admin(one, `/v1/approvals/${id.slice(0, 'sha256:'.length + 4)}`)).status).toBe(404);
+
+    const list = await approvalsCli(one, ['list']);
+    const [header, ...rows] = list.out.trimEnd().split('\n');
+    const col = header!.indexOf('TOOLS');
+    for (const row of rows) {
+      expect(row.slice(col - 2, col), row).toBe('  '); // the AGENT cell ends before TOOLS starts
+      expect(row.slice(col), row).toMatch(/^http_proxy/);
+    }
+    const typo = await approvalsCli(one, ['lst']);
+    expect(typo.code).toBe(3);
+    expect(typo.out).toContain('unknown subcommand "lst" (did you mean list?)');
+  });
+
   it('exports approval metrics', async () => {
     const text = await (await fetch(`http://127.0.0.1:${one.app.http.port}/metrics`)).text();
     const value = (re: RegExp) => Number(text.match(re)?.[1]);
