@@ -32,10 +32,15 @@ export interface AdminDeps {
 /** The policy admin API (the admin_addr listener, localhost by default). */
 export function adminRoutes(deps: AdminDeps): Routes {
   return {
-    'GET /v1/policies': () => json(200, { revisions: deps.store.list() }),
+    'GET /v1/policies': () => json(200, { revisions: deps.store.list(), last_failure: deps.reloader.lastFailure() ?? null }),
     'POST /v1/policies/reload': async () => {
       const ok = await deps.reloader.reload('admin API');
-      return json(ok ? 200 : 500, { reloaded: ok, active: deps.store.current()?.revision ?? null });
+      const failure = ok ? undefined : deps.reloader.lastFailure();
+      return json(ok ? 200 : 500, {
+        reloaded: ok,
+        active: deps.store.current()?.revision ?? null,
+        ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
+      });
     },
     'POST /v1/policies/rollback': async (body) => {
       const revision = (body as { revision?: unknown } | undefined)?.revision;

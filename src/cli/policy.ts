@@ -20,6 +20,43 @@ ${flagHelp(POLICY_FLAGS)}
 Exit status: 0 done, 1 the server refused, 3 error.`;
 }
 
+/** What the policy admin API answers (GET /v1/policies, POST …/reload and …/rollback, or an error). */
+interface PolicyAnswer {
+  revisions?: { revision: string; source: string; sha256: string; loaded_at: string; active: boolean }[];
+  last_failure?: { at: string; reason: string; message: string; serving: string | null } | null;
+  active?: string | null;
+  sha256?: string;
+  reloaded?: boolean;
+  error?: string | { code: string; message: string };
+  message?: string;
+}
+
+/** The revisions as a table (columns as wide as their cells), then the last failed reload if one is unresolved. */
+function revisionTable(body: PolicyAnswer): string {
+  const header = ['ACTIVE', 'REVISION', 'LOADED AT', 'SHA256', 'SOURCE'];
+  const cells = (body.revisions ?? []).map((r) => [r.active ? '*' : '', r.revision, r.loaded_at, r.sha256.slice(0, 12), r.source]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]! + 2)))
+      .join('')
+      .trimEnd();
+  const lines = [header, ...cells].map(line);
+  const f = body.last_failure;
+  if (f) lines.push('', `last reload FAILED at ${f.at} (${f.reason}): ${f.message}`, `still serving ${f.serving ?? 'nothing'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line for reload and rollback, and for a refusal: what is active now, or what went wrong. */
+function summaryLine(sub: string, ok: boolean, body: PolicyAnswer): string {
+  if (ok && sub === 'reload') return `reloaded: active ${body.active ?? '-'}`;
+  if (ok && sub === 'rollback') return `rolled back: active ${body.active ?? '-'} (sha256 ${body.sha256?.slice(0, 12) ?? '-'})`;
+  if (typeof body.error === 'object') return `${sub} failed: ${body.error.message} (${body.error.code}); still serving ${body.active ?? 'nothing'}`;
+  if (body.error === 'revision_not_found')
+    return `rollback failed: no remembered revision matches; remembered: ${(body as { revisions?: unknown[] }).revisions?.join(', ') ?? '-'}`;
+  return `${sub} failed: ${body.message ?? body.error ?? 'the server refused'}`;
+}
+
 /** `mcp-authz policy …`: exit 0 on success, 1 when the server refused, 3 on errors. */
 export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
   const parsed = parseFlags(argv, POLICY_FLAGS);
@@ -46,17 +83,9 @@ export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out 
       ...(sub === 'rollback' ? { body: JSON.stringify({ revision: arg }), headers: { 'content-type': 'application/json' } } : {}),
       signal: AbortSignal.timeout(30_000),
     });
-    const body = (await res.json()) as Record<string, unknown>;
-    if (sub === 'list' && res.ok) {
-      const rows = (body.revisions as { revision: string; source: string; sha256: string; loaded_at: string; active: boolean }[]) ?? [];
-      out.write(`${'ACTIVE'.padEnd(7)}${'REVISION'.padEnd(28)}${'LOADED AT'.padEnd(26)}${'SHA256'.padEnd(14)}SOURCE\n`);
-      for (const r of rows)
-        out.write(
-          `${(r.active ? '*' : '').padEnd(7)}${r.revision.padEnd(28)}${r.loaded_at.padEnd(26)}${r.sha256.slice(0, 12).padEnd(14)}${r.source}\n`,
-        );
-    } else {
-      out.write(`${JSON.stringify(body)}\n`);
-    }
+    const body = (await res.json()) as PolicyAnswer;
+    if (sub === 'list' && res.ok) out.write(revisionTable(body));
+    else out.write(`${summaryLine(sub, res.ok, body)}\n`);
     return res.ok ? 0 : 1;
   } catch (e) {
     err.write(`mcp-authz policy: cannot reach the admin API at ${addr}: ${(e as Error).message}\n`);

@@ -14,6 +14,17 @@ export interface ReloaderOptions {
   onResult?: (ok: boolean, policy?: Policy, error?: Error) => void;
 }
 
+/** The last reload that failed, until a reload succeeds: what `policy list` and the console show. */
+export interface ReloadFailure {
+  /** ISO time. */
+  at: string;
+  reason: string;
+  code: string;
+  message: string;
+  /** The revision that kept serving. */
+  serving: string | null;
+}
+
 /**
  * Serialised reloads and rollbacks: build the new policy beside the old one, then swap. A failure is logged and
  * counted and leaves the last good policy serving. Requests arriving during a reload coalesce into one more
@@ -26,6 +37,7 @@ export class PolicyReloader {
   private watchers: FSWatcher[] = [];
   private debounce: NodeJS.Timeout | undefined;
   private lastFingerprint = '';
+  private failure: ReloadFailure | undefined;
 
   constructor(private readonly opts: ReloaderOptions) {}
 
@@ -44,6 +56,11 @@ export class PolicyReloader {
     return this.running;
   }
 
+  /** The last failed reload, cleared by the next reload that succeeds (or a rollback). */
+  lastFailure(): ReloadFailure | undefined {
+    return this.failure;
+  }
+
   /** Re-activate a kept revision (instantiated from its bytes), logged. Undefined when no revision matches. */
   rollback(ref: string): Promise<Policy | undefined> {
     return this.exclusive(async () => {
@@ -58,6 +75,7 @@ export class PolicyReloader {
         { ref, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 },
         'policy rolled back',
       );
+      this.failure = undefined;
       return policy;
     });
   }
@@ -75,6 +93,7 @@ export class PolicyReloader {
       const previous = store.current();
       if (previous && revisionKey(previous) === revisionKey(policy)) {
         logger.debug({ reason, revision: policy.revision }, 'policy unchanged');
+        this.failure = undefined;
         this.opts.onResult?.(true, previous);
         return true;
       }
@@ -83,14 +102,15 @@ export class PolicyReloader {
         { reason, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 },
         'policy loaded',
       );
+      this.failure = undefined;
       this.opts.onResult?.(true, policy);
       return true;
     } catch (err) {
       const e = err as Error;
-      logger.error(
-        { reason, code: e instanceof AuthzError ? e.code : 'policy_load_failed', err: e.message, serving: store.current()?.revision ?? null },
-        'policy reload failed; keeping the last good policy',
-      );
+      const code = e instanceof AuthzError ? e.code : 'policy_load_failed';
+      const serving = store.current()?.revision ?? null;
+      logger.error({ reason, code, err: e.message, serving }, 'policy reload failed; keeping the last good policy');
+      this.failure = { at: new Date().toISOString(), reason, code, message: e.message, serving };
       this.opts.onResult?.(false, undefined, e);
       return false;
     }

@@ -68,12 +68,17 @@ describe('policy lifecycle: hot reload, last good policy, revisions and rollback
     const rows = list.stdout.trim().split('\n').slice(1);
     expect(rows.length).toBeGreaterThanOrEqual(2);
     expect(rows[0]).toMatch(/^\*/);
+    // The reload that failed above is shown until one succeeds, with what kept serving.
+    expect(list.stdout).toMatch(/last reload FAILED at \S+ \(test\): opa build failed[\s\S]*broken\.rego:2: rego_parse_error/);
+    expect(list.stdout).toContain(`still serving ${server.app.policy()!.revision}`);
 
     const revisions = server.app.store.list();
     const previous = revisions.find((r) => !r.active)!;
     const rollback = await runCliAsync(['policy', 'rollback', previous.data_sha256.slice(0, 12), '--admin-addr', addr]);
     expect(rollback.code).toBe(0);
+    expect(rollback.stdout.trim()).toBe(`rolled back: active ${previous.revision} (sha256 ${previous.sha256.slice(0, 12)})`);
     expect(server.app.policy()!.dataSha256).toBe(previous.data_sha256);
+    expect((await runCliAsync(['policy', 'list', '--admin-addr', addr])).stdout).not.toContain('FAILED');
     expect(code(await server.client.check(httpbin))).toBe(0);
     expect(code(await server.client.check(example))).toBe(7);
 
