@@ -1,7 +1,7 @@
 # mcp-authz guardrails pack: the decision.
 #
-# Entrypoint: mcp/authz/decision (stable). Configured entirely by data (data.mcp_authz, see README
-# "Guardrails pack"); with no data it is the MCP-gateway demo policy. Rules in this package (and any rule a user
+# Entrypoint: mcp/authz/decision (stable). Configured entirely by data (data.mcp_authz, see
+# docs/guardrails-pack.md); with no data it is the MCP-gateway demo policy. Rules in this package (and any rule a user
 # adds to package mcp.authz) contribute `violations`; the decision takes the most restrictive:
 # deny > require_approval > allow. Violations in audit mode never block: they mark the decision would_deny.
 #

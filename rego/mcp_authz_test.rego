@@ -6,7 +6,7 @@ import data.mcp.authz
 
 post := {"request": {"http": {"method": "POST", "path": "/mcp"}}}
 
-# A URL fact as the server computes it (see README "Input facts").
+# A URL fact as the server computes it (see docs/input.md).
 url(raw, scheme, host, path) := {
 	"path": "url", "raw": raw, "scheme": scheme, "host": host, "port": object.get({"http": 80, "https": 443}, scheme, null),
 	"url_path": path, "query": "", "ip": null, "ip_version": null, "ip_class": null,

@@ -6,7 +6,7 @@ import data.mcp.authz
 
 post := {"request": {"http": {"method": "POST", "path": "/mcp"}}}
 
-# A URL fact as the server computes it (README "Input facts"); `extra` overrides fields.
+# A URL fact as the server computes it (docs/input.md); `extra` overrides fields.
 fact(raw, scheme, host, port, path, extra) := object.union(
 	{
 		"path": "url", "raw": raw, "scheme": scheme, "host": host, "port": port, "url_path": path, "query": "",

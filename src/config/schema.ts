@@ -11,7 +11,7 @@ const hostPort = z
   .transform((s) => (s.startsWith(':') ? `0.0.0.0${s}` : s));
 
 /**
- * The whole configuration. Every key is documented in the README's configuration reference; unknown keys are
+ * The whole configuration. Every key is documented in docs/configuration.md; unknown keys are
  * errors (a typo must not silently fall back to a default).
  */
 export const configSchema = z
@@ -141,7 +141,7 @@ export const configSchema = z
             enabled: z.boolean().default(true),
             /** Share of allowed decisions logged (0..1); every denial, approval and error is logged. */
             allow_sample_rate: z.number().min(0).max(1).default(1),
-            /** Paths redacted from logged inputs and claims; see README "Decision logs". */
+            /** Paths redacted from logged inputs and claims; see docs/observability.md. */
             redact_fields: z.array(z.string().min(1)).default([]),
             /** Log the full input document (redacted). Off by default. */
             log_input: z.boolean().default(false),

@@ -192,7 +192,7 @@ const jsonrpcCode = z.number().int().min(-32099).max(-32000);
 /**
  * The guardrails pack's data document (`data.mcp_authz`), validated at startup and on every reload so a typo is
  * a clear error instead of a rule that silently never matches. Unknown keys are errors; settings for your own
- * Rego rules go under `custom` (free-form). See README "Guardrails pack".
+ * Rego rules go under `custom` (free-form). See docs/guardrails-pack.md.
  */
 export const packConfigSchema = z
   .object({

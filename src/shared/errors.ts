@@ -1,6 +1,6 @@
 /**
  * Stable reason codes. Every decision carries exactly one; it is the `reason_code` metric label,
- * the `code` field of denial bodies for server-side denials, and is listed in the README.
+ * the `code` field of denial bodies for server-side denials, and is listed in docs/decisions-and-errors.md.
  * Never rename a code: dashboards and alerts depend on them.
  */
 export const REASON = {

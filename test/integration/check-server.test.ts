@@ -16,7 +16,7 @@ interface Row {
 }
 
 const rows: Row[] = [
-  // The mcp-gateway demo (shared/scenarios/mcp-gateway-opa-istio.txt).
+  // The mcp-gateway demo (rego/examples/mcp-gateway-demo).
   {
     name: 'fetch_url https://malicious.com → 403',
     request: mcpCheckRequest(toolCall('fetch_url', { url: 'https://malicious.com' })),
