@@ -10,6 +10,7 @@ import {
   dryRunPipeline,
   HELP_FLAG,
   headerFlags,
+  nowFlag,
   POLICY_FLAGS,
   REQUEST_FLAGS,
   requestFromFlags,
@@ -26,7 +27,7 @@ export const CHECK_FLAGS: FlagSpec[] = [
 ];
 
 export function checkUsage(): string {
-  return `Usage: mcp-authz check [policy flags] (--body FILE | --request FILE | --cases DIR) [--header name=value]... [--json]
+  return `Usage: mcp-authz check [policy flags] (--body FILE | --request FILE | --cases DIR) [--header name=value]... [--now TIME] [--json]
 
 Dry-run requests through the same pipeline the server uses, offline: body parsing, facts, identity, the policy,
 the decision and the response. Without --bundle or --policy it uses the embedded default policy. Prints the
@@ -63,6 +64,7 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
   const inputs = ['body', 'request', 'cases'].filter((k) => f[k] !== undefined);
   if (inputs.length !== 1) problems.push('give exactly one of --body, --request or --cases');
   const headers = headerFlags(f, problems);
+  const nowMs = nowFlag(f, problems);
   if (problems.length) {
     err.write(`mcp-authz check: ${problems.join('; ')}\n\nmcp-authz check --help lists the flags.\n`);
     return EXIT.error;
@@ -70,7 +72,7 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
 
   let dryRun: DryRun | undefined;
   try {
-    dryRun = await dryRunPipeline(f, env);
+    dryRun = await dryRunPipeline(f, env, nowMs);
     if (f.cases) return await runCases(f.cases as string, dryRun.check, out);
     const outcome = await dryRun.check(requestFromFlags(f, headers));
     out.write(f.json ? `${JSON.stringify(summary(outcome), null, 2)}\n` : render(outcome));
@@ -123,7 +125,7 @@ function render(o: CheckOutcome): string {
     `headers:${s.headers.length ? '' : '   -'}`,
     ...s.headers.map((h) => `  ${h.key}: ${h.value}  [${h.append_action}]`),
   ];
-  if (s.headers_to_remove.length) lines.push(`removes:   ${s.headers_to_remove.join(', ')}`);
+  if (s.headers_to_remove.length) lines.push(`removes:   ${collapseSpellings(s.headers_to_remove).join(', ')}`);
   if (s.body !== null) lines.push(`body:      ${s.body}`);
   lines.push('input:', JSON.stringify(s.input, null, 2));
   return `${lines.join('\n')}\n`;
@@ -158,4 +160,17 @@ export async function runCases(dir: string, runOne: RunOne, out: NodeJS.Writable
   }
   out.write(`${files.length - failed} passed, ${failed} failed\n`);
   return failed ? 1 : 0;
+}
+
+/**
+ * Header names for the text view: the `-`/`_` spellings of one name (separatorTwins, removed so that no upstream
+ * reads a forged copy) as one entry, `x-mcp-authz-approval-id (+15 spellings)`. --json keeps every name.
+ */
+export function collapseSpellings(names: string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const n of names) {
+    const key = n.toLowerCase().replaceAll('_', '-');
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  return [...groups].map(([key, all]) => (all.length > 1 ? `${key} (+${all.length - 1} spellings)` : all[0]!));
 }

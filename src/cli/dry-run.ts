@@ -19,6 +19,12 @@ export const REQUEST_FLAGS: FlagSpec[] = [
   { name: 'request', type: 'string', value: 'FILE', help: 'a whole CheckRequest as JSON, protojson names as grpcurl takes them (- reads stdin)' },
   { name: 'header', type: 'string', multiple: true, value: 'name=value', help: 'a request header, e.g. --header authorization="Bearer …"' },
   { name: 'principal', type: 'string', value: 'ID', help: 'the source principal (mTLS peer), e.g. spiffe://cluster.local/ns/agents/sa/bot' },
+  {
+    name: 'now',
+    type: 'string',
+    value: 'TIME',
+    help: 'the check time (input.now, business hours), RFC 3339 with an offset, e.g. 2026-12-07T10:00:00-05:00 (default: now)',
+  },
 ];
 export { HELP_FLAG };
 
@@ -40,6 +46,17 @@ export function headerFlags(f: Flags, problems: string[]): Record<string, string
   return headers;
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/** `--now TIME` as milliseconds since the epoch; a malformed time is added to `problems`. Undefined: the clock. */
+export function nowFlag(f: Flags, problems: string[]): number | undefined {
+  const v = f.now as string | undefined;
+  if (v === undefined) return undefined;
+  const ms = RFC3339.test(v) ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(ms)) problems.push(`--now ${v}: expected an RFC 3339 time with an offset, e.g. 2026-12-07T10:00:00-05:00`);
+  return ms;
+}
+
 export type RunOne = (request: CheckRequestWire) => Promise<CheckOutcome>;
 
 export interface DryRun {
@@ -53,7 +70,7 @@ export interface DryRun {
  * The serving pipeline, offline: the configuration from flags, variables and file as `serve` reads it, the policy
  * loaded once, and the same stages as the server (without cache, tracing or metrics: they do not change answers).
  */
-export async function dryRunPipeline(f: Flags, env: NodeJS.ProcessEnv): Promise<DryRun> {
+export async function dryRunPipeline(f: Flags, env: NodeJS.ProcessEnv, nowMs?: number): Promise<DryRun> {
   const flags: Record<string, string | string[] | undefined> = {};
   for (const s of POLICY_FLAGS) if (f[s.name] !== undefined) flags[s.name] = f[s.name] as string | string[];
   const cfg = loadConfig({ flags, env });
@@ -65,6 +82,7 @@ export async function dryRunPipeline(f: Flags, env: NodeJS.ProcessEnv): Promise<
     settings: checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition)),
     policy: () => policy,
     identity,
+    ...(nowMs !== undefined ? { now: () => nowMs } : {}),
   });
   return { check: (req) => pipeline.check(req), close: () => identity.close() };
 }

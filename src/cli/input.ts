@@ -1,6 +1,6 @@
 import { AuthzError, MALFORMED_STATUS, REASON, type ReasonCode } from '../shared/errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
-import { type DryRun, dryRunPipeline, HELP_FLAG, headerFlags, POLICY_FLAGS, REQUEST_FLAGS, requestFromFlags } from './dry-run.js';
+import { type DryRun, dryRunPipeline, HELP_FLAG, headerFlags, nowFlag, POLICY_FLAGS, REQUEST_FLAGS, requestFromFlags } from './dry-run.js';
 
 export const INPUT_FLAGS: FlagSpec[] = [...POLICY_FLAGS, ...REQUEST_FLAGS, HELP_FLAG];
 
@@ -31,13 +31,14 @@ export async function inputCommand(argv: string[], env: NodeJS.ProcessEnv, out =
   if (parsed.positionals.length) problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
   if ((f.body === undefined) === (f.request === undefined)) problems.push('give exactly one of --body or --request');
   const headers = headerFlags(f, problems);
+  const nowMs = nowFlag(f, problems);
   if (problems.length) {
     err.write(`mcp-authz input: ${problems.join('; ')}\n\nmcp-authz input --help lists the flags.\n`);
     return 3;
   }
   let dryRun: DryRun | undefined;
   try {
-    dryRun = await dryRunPipeline(f, env);
+    dryRun = await dryRunPipeline(f, env, nowMs);
     const outcome = await dryRun.check(requestFromFlags(f, headers));
     const input = outcome.view?.input;
     if (!input) throw new AuthzError(outcome.decision.reasonCode, outcome.decision.message ?? 'the request has no input document');

@@ -14,6 +14,34 @@ const bodyFile = (name: string, value: unknown): string => {
 };
 
 describe('mcp-authz check (offline dry run with the embedded default policy)', () => {
+  it('--now checks as of a given time: business hours open on a Monday morning, closed on a Sunday', () => {
+    const payment = bodyFile('payment.json', toolCall('http_proxy', { url: 'https://api.stripe.com/v1/charges', body: { amount: 50000 } }));
+    const args = ['check', '--data', join(repoRoot, 'rego/examples/action-firewall/data.yaml'), '--body', payment];
+    const agent = ['--principal', 'spiffe://cluster.local/ns/agents/sa/payment-agent'];
+    const monday = runCli([...args, ...agent, '--now', '2026-12-07T10:00:00-05:00']);
+    expect(monday.code, monday.stderr).toBe(2);
+    expect(monday.stdout).toMatch(/rule: +large-payment/);
+    const sunday = runCli([...args, ...agent, '--now', '2026-12-06T10:00:00-05:00', '--json']);
+    expect(sunday.code).toBe(1);
+    expect(JSON.parse(sunday.stdout)).toMatchObject({ decision: 'deny', rule: 'business-hours' });
+    const bad = runCli([...args, '--now', 'next tuesday']);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('--now next tuesday: expected an RFC 3339 time with an offset');
+  });
+
+  it('the text view names each removed header once, with the count of its spellings; --json lists them all', () => {
+    const payment = bodyFile('payment2.json', toolCall('http_proxy', { url: 'https://api.stripe.com/v1/charges', body: { amount: 5 } }));
+    const args = ['check', '--data', join(repoRoot, 'rego/examples/action-firewall/data.yaml'), '--body', payment];
+    const agent = ['--principal', 'spiffe://cluster.local/ns/agents/sa/payment-agent', '--now', '2026-12-07T10:00:00-05:00'];
+    const text = runCli([...args, ...agent]);
+    expect(text.code, text.stderr).toBe(0);
+    const removes = text.stdout.split('\n').find((l) => l.startsWith('removes:'))!;
+    expect(removes).toContain('x-mcp-authz-approval-id (+15 spellings)');
+    expect(removes).not.toContain('x_mcp');
+    const json = JSON.parse(runCli([...args, ...agent, '--json']).stdout);
+    expect(json.headers_to_remove.filter((h: string) => h.replaceAll('_', '-') === 'x-mcp-authz-approval-id')).toHaveLength(16);
+  });
+
   it('exit 1 and the rule for a denied body', () => {
     const r = runCli(['check', '--body', bodyFile('deny.json', toolCall('fetch_url', { url: 'https://malicious.com' }))]);
     expect(r.code).toBe(1);
