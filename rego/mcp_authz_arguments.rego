@@ -247,7 +247,7 @@ violations contains object.union(
 violations contains object.union(
 	v(
 		object.get(b, "name", "outside_business_hours"),
-		object.get(b, "message", sprintf("tool %s may only be called %s %02d:00-%02d:00 %s", [call.tool, concat(",", b.days), b.start_hour, b.end_hour, b.timezone])),
+		object.get(b, "message", sprintf("tool %s may only be called %s %02d:00-%02d:00 %s", [call.tool, day_span(b.days), b.start_hour, b.end_hour, b.timezone])),
 		"deny", mode_of(b), 403, 7,
 	),
 	{"policy": object.get(b, "name", "business_hours")},
@@ -256,6 +256,29 @@ violations contains object.union(
 	some i, call in tool_calls
 	selects(b, call_names[i])
 	not within_hours(b)
+}
+
+# Days as people write them: a run of consecutive weekdays as "Monday–Friday", anything else as "Monday, Wednesday"
+# (in week order).
+week := ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+day_indexes(days) := sort([i | some i, d in week; d in days])
+
+day_span(days) := sprintf("%s–%s", [week[idx[0]], week[idx[count(idx) - 1]]]) if {
+	idx := day_indexes(days)
+	count(idx) > 2
+	idx[count(idx) - 1] - idx[0] == count(idx) - 1
+}
+
+day_span(days) := concat(", ", [week[i] | some i in day_indexes(days)]) if {
+	idx := day_indexes(days)
+	not count(idx) > 2
+}
+
+day_span(days) := concat(", ", [week[i] | some i in day_indexes(days)]) if {
+	idx := day_indexes(days)
+	count(idx) > 2
+	idx[count(idx) - 1] - idx[0] != count(idx) - 1
 }
 
 within_hours(b) if {

@@ -190,6 +190,7 @@ test_outside_business_hours_denied if {
 	inp := json.patch(tcall("http_proxy", {"amount": 5}, {}), [{"op": "replace", "path": "/now/unix_ns", "value": saturday}])
 	d := authz.decision with input as inp with data.mcp_authz as firewall
 	d.rule == "business-hours"
+	d.message == "tool http_proxy may only be called Monday–Friday 09:00-17:00 America/New_York"
 	d2 := authz.decision with input as tcall("http_proxy", {"amount": 5}, {}) with data.mcp_authz as firewall
 	d2.allowed == true
 }
@@ -438,7 +439,7 @@ test_business_hours_without_clock_is_closed if {
 	inp := json.patch(tcall("http_proxy", {"amount": 5}, {}), [{"op": "remove", "path": "/now"}])
 	d := authz.decision with input as inp with data.mcp_authz as firewall
 	d.rule == "business-hours"
-	d.message == "tool http_proxy may only be called Monday,Tuesday,Wednesday,Thursday,Friday 09:00-17:00 America/New_York"
+	d.message == "tool http_proxy may only be called Monday–Friday 09:00-17:00 America/New_York"
 }
 
 test_business_hours_edges if {
@@ -483,4 +484,11 @@ test_same_rule_from_two_policies_in_a_batch if {
 	d.rule == "large-payment"
 	d.dynamic_metadata.policy == "financial-limits"
 	d.dynamic_metadata.matched_rules == ["large-payment (enforce, require_approval)"]
+}
+
+test_business_hours_days_as_people_write_them if {
+	authz.day_span(["Friday", "Monday", "Wednesday", "Tuesday", "Thursday"]) == "Monday–Friday"
+	authz.day_span(["Saturday", "Sunday"]) == "Saturday, Sunday"
+	authz.day_span(["Monday", "Wednesday", "Friday"]) == "Monday, Wednesday, Friday"
+	authz.day_span(["Tuesday"]) == "Tuesday"
 }

@@ -253,7 +253,7 @@ describe('example: action-firewall', () => {
     if (!r.allowed) {
       expect(r.body).toMatchObject({
         rule: 'business-hours',
-        message: 'tool http_proxy may only be called Monday,Tuesday,Wednesday,Thursday,Friday 09:00-17:00 America/New_York',
+        message: 'tool http_proxy may only be called Monday–Friday 09:00-17:00 America/New_York',
       });
     }
   });
