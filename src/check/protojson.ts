@@ -88,7 +88,7 @@ function valueToJson(value: unknown): Json {
 }
 
 /** google.protobuf.Timestamp {seconds, nanos} → RFC 3339 with nanosecond precision as needed (protojson). */
-function timestampToJson(ts: Record<string, unknown>): Json {
+export function timestampToJson(ts: Record<string, unknown>): Json {
   const seconds = BigInt((ts.seconds as string | number | undefined) ?? 0);
   const nanos = Number(ts.nanos ?? 0);
   const date = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);

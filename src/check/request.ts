@@ -1,12 +1,21 @@
 import type { CheckRequest__Output } from '../generated/proto/envoy/service/auth/v3/CheckRequest.js';
-import type { Json, McpInput, PolicyInput } from './types.js';
+import type { Json, JsonObject, McpInput, PolicyInput } from './types.js';
 import { attributesToJson } from './protojson.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
 import { parseFormBody } from './opa-envoy-body.js';
 import { checkStandardHeaders } from '../mcp/standard-headers.js';
 
-/** A CheckRequest as proto-loader decodes it (keepCase, longs and enums as strings, bytes as Buffer, no defaults). */
-export type CheckRequestWire = CheckRequest__Output;
+/**
+ * `input.attributes` already in protojson form, set by a transport that reads the CheckRequest bytes itself
+ * (envoy/check-request-reader.ts); its `attributes` then carry only the fields decodeRequest reads.
+ */
+export const ATTRIBUTES_JSON: unique symbol = Symbol('mcp-authz.attributesJson');
+
+/**
+ * A CheckRequest as proto-loader decodes it (keepCase, longs and enums as strings, bytes as Buffer, no defaults),
+ * or the gRPC transport's direct reading of it, which also carries `input.attributes` (ATTRIBUTES_JSON).
+ */
+export type CheckRequestWire = CheckRequest__Output & { [ATTRIBUTES_JSON]?: () => JsonObject };
 
 /** Envoy sets this request header when the forwarded body was cut at max_request_bytes. */
 export const PARTIAL_BODY_HEADER = 'x-envoy-auth-partial-body';
@@ -62,7 +71,7 @@ export interface InputOptions {
 export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limits: BodyLimits, opts: InputOptions = {}): RequestView {
   const { headers, method, path, body } = decoded;
   const http = req.attributes?.request?.http ?? {};
-  const attributes = attributesToJson(req.attributes ?? {});
+  const attributes = req[ATTRIBUTES_JSON]?.() ?? attributesToJson(req.attributes ?? {});
   if (!http.headers || Object.keys(http.headers).length === 0) {
     const request = (attributes.request ??= {}) as Record<string, unknown>;
     const h = (request.http ??= {}) as Record<string, unknown>;
