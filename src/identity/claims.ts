@@ -14,9 +14,21 @@ export function claimAt(claims: Record<string, unknown>, name: string): unknown 
   return node;
 }
 
-/** Roles and scopes: a space-separated string (OAuth `scope`) or an array of strings (`scp`, `roles`). */
-export function stringList(v: unknown): string[] {
-  if (typeof v === 'string') return v.split(/\s+/).filter(Boolean);
+/**
+ * Roles as the IdP means them: an array of strings is that list; a single string is one role (`"billing admin"` is
+ * the role "billing admin", never the two roles billing and admin). Empty strings and other types count as none.
+ */
+export function roleList(v: unknown): string[] {
+  if (typeof v === 'string') return v === '' ? [] : [v];
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string' && x !== '');
   return [];
+}
+
+/**
+ * OAuth scopes (only for the configured scope claims): a string is split on spaces, U+0020 alone, as RFC 6749
+ * §3.3 writes a scope list (`scope = scope-token *( SP scope-token )`); an array (`scp`) is that list.
+ */
+export function scopeList(v: unknown): string[] {
+  if (typeof v === 'string') return v.split(' ').filter(Boolean);
+  return roleList(v);
 }

@@ -99,7 +99,7 @@ const jwtSchema = z
     required_claims: z.array(z.string().min(1)).default(['exp']),
     /** Istio RequestAuthentication `outputPayloadToHeader`: trusted only from this header, only when configured. */
     payload_header: headerName.optional(),
-    /** Claim (dotted path allowed) holding the user's roles: `input.identity.roles`. */
+    /** Claim (dotted path allowed) holding the user's roles: `input.identity.roles` (a list, or one string that is one role). */
     roles_claim: z.string().min(1).default('roles'),
     /** Claims holding OAuth scopes (space-separated string or array): `input.identity.scopes`. */
     scopes_claims: z.array(z.string().min(1)).default(['scope', 'scp']),

@@ -1,5 +1,5 @@
 import type { IdentityConfig } from './config.js';
-import { claimAt, stringList } from './claims.js';
+import { claimAt, roleList, scopeList } from './claims.js';
 import { createJwtVerifier, fail, type IdentityLogger, type IdentityErrorCode, type JwtVerifier, type VerifyResult } from './jwt-verifier.js';
 import { createPayloadHeaderReader, type PayloadHeaderReader } from './payload-header.js';
 import { parseSpiffeId, type SpiffeId } from './spiffe.js';
@@ -149,8 +149,8 @@ export function createIdentityResolver(config: IdentityConfig, opts: { now?: () 
       claims: payload,
       source,
     };
-    id.roles = [...new Set(stringList(claimAt(payload, jwt.roles_claim)))];
-    id.scopes = [...new Set(jwt.scopes_claims.flatMap((c) => stringList(claimAt(payload, c))))];
+    id.roles = [...new Set(roleList(claimAt(payload, jwt.roles_claim)))];
+    id.scopes = [...new Set(jwt.scopes_claims.flatMap((c) => scopeList(claimAt(payload, c))))];
   }
 }
 

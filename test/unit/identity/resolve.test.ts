@@ -170,6 +170,18 @@ describe('workload, agent, roles and scopes', () => {
     expect(id.roles).toEqual(['admin', 'viewer']);
     expect(id.scopes).toEqual(['a', 'b', 'c']);
   });
+
+  it('reads a single-string roles claim as one role; only the scope claims are split on spaces', async () => {
+    const cfg = jwtConfig(jwksFile);
+    const token = await sign(key, { claims: { roles: 'billing admin', scope: 'tools:read tools:call', scp: 'files:write' } });
+    const id = await resolveWith(cfg, { headers: { authorization: `Bearer ${token}` } });
+    expect(id.roles).toEqual(['billing admin']);
+    expect(id.scopes).toEqual(['tools:read', 'tools:call', 'files:write']);
+    const tab = await sign(key, { claims: { roles: '', scope: 'a\tb' } });
+    const other = await resolveWith(cfg, { headers: { authorization: `Bearer ${tab}` } });
+    expect(other.roles).toEqual([]);
+    expect(other.scopes).toEqual(['a\tb']); // RFC 6749: scopes are separated by SP only; a tab is no separator
+  });
 });
 
 describe('resolve never throws', () => {
