@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HEADER_NAME } from '../shared/http-token.js';
 import { FINDING_TYPES } from '../facts/pii.js';
+import { timeZoneNames } from '../shared/time-zone-names.js';
 
 const mode = z.enum(['enforce', 'audit']);
 const action = z.enum(['deny', 'require_approval']);
@@ -78,14 +79,10 @@ const headerSpec = z
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as America/New_York');
+// As Go (and so OPA's time builtins) load it: an IANA name spelled exactly, "UTC" or "" (UTC).
+const timeZone = z
+  .string()
+  .refine((tz) => tz === '' || tz === 'UTC' || timeZoneNames().has(tz), 'must be an IANA time zone spelled exactly, such as America/New_York');
 
 const urlAllow = z
   .object({

@@ -58,6 +58,20 @@ const ZONES = [
   'GMT',
   'Europe/Kyiv',
   'Asia/Calcutta',
+  // Go's zone lookup is case-sensitive (OPA errors; Intl would answer): issue 19.
+  'est',
+  'EST',
+  'us/eastern',
+  'utc',
+  'Utc',
+  'gb',
+  'GB',
+  'zulu',
+  'Zulu',
+  'europe/kyiv',
+  'EST5edt',
+  'ETC/GMT+5',
+  'Asia/calcutta',
 ];
 
 const time: Case[] = [
@@ -211,6 +225,19 @@ const time: Case[] = [
     `time.diff(${opaque('x')}, 1)`,
   ),
   ...c('time.now_ns', 'time.now_ns() > 1700000000000000000', 'time.now_ns() == time.now_ns()'),
+  ...c(
+    'uuid.rfc4122',
+    // OPA answers for a key of any type (issue 19), one UUID per equal key within an evaluation.
+    ...[lit('k'), opaque(1), opaque(1.5), opaque(null), opaque({ a: [1, 'x'] }), opaque([true])].map(
+      (k) => `regex.match("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", uuid.rfc4122(${k}))`,
+    ),
+    `uuid.rfc4122(${opaque(1)}) == uuid.rfc4122(${opaque(1)})`,
+    `uuid.rfc4122(json.unmarshal("1.0")) == uuid.rfc4122(${opaque(1)})`,
+    `uuid.rfc4122(json.unmarshal("10e-1")) == uuid.rfc4122(${opaque(1)})`,
+    `uuid.rfc4122(${opaque(1)}) == uuid.rfc4122("1")`,
+    `uuid.rfc4122(${opaque({ a: 1, b: 2 })}) == uuid.rfc4122(${opaque({ b: 2, a: 1 })})`,
+    'uuid.rfc4122("a") == uuid.rfc4122("b")',
+  ),
 ];
 
 const regex: Case[] = [

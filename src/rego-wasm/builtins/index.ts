@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { HostBuiltin } from '../wasm-runtime.js';
 import { cryptoBuiltins } from './crypto.js';
-import { isString, toBigInt } from './exact-json.js';
+import { isString, RawNumber, toBigInt } from './exact-json.js';
 import { jwtDecode } from './jwt.js';
 import { NATIVE_BUILTINS } from './natives.js';
 import { netBuiltins } from './net.js';
@@ -49,6 +49,37 @@ function randomBelow(n: bigint): bigint {
   }
 }
 
+/**
+ * A value as a map key, equal exactly when OPA's values compare equal: numbers by value (1, 1.0 and 1e0 are one
+ * key), strings apart from numbers ("1" is not 1), objects whatever their key order.
+ */
+function termKey(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return `n${decimalKey(String(v))}`;
+  if (v instanceof RawNumber) return `n${decimalKey(v.text)}`;
+  if (typeof v === 'string') return `s${JSON.stringify(v)}`;
+  if (Array.isArray(v)) return `[${v.map(termKey).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${termKey(o[k])}`)
+      .join(',')}}`;
+  }
+  return String(v);
+}
+
+/** A decimal number's text reduced to sign, significant digits and exponent: "1.50e1" and "15" are "15e0". */
+function decimalKey(text: string): string {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return text;
+  const frac = m[3] ?? '';
+  const all = `${m[2]}${frac}`.replace(/^0+/, '');
+  if (all === '') return '0';
+  const digits = all.replace(/0+$/, '');
+  const exp = BigInt(m[4] ?? '0') - BigInt(frac.length) + BigInt(all.length - digits.length);
+  return `${m[1]}${digits}e${exp}`;
+}
+
 /** The builtins a compiled policy may import from the host ("SDK-dependent" in OPA's WASM docs). */
 export function createHostBuiltins(clockSource: BuiltinClock = systemClock): HostBuiltins {
   let now: bigint | undefined;
@@ -64,10 +95,11 @@ export function createHostBuiltins(clockSource: BuiltinClock = systemClock): Hos
     'time.add_date': addDate,
     'time.diff': diff,
     'io.jwt.decode': (t) => jwtDecode(t),
+    /** OPA takes any value as the key (uuid.rfc4122(1) answers); one UUID per equal key per evaluation. */
     'uuid.rfc4122': (k) => {
-      if (!isString(k)) return undefined;
-      let u = uuids.get(k);
-      if (!u) uuids.set(k, (u = randomUUID()));
+      const key = termKey(k);
+      let u = uuids.get(key);
+      if (!u) uuids.set(key, (u = randomUUID()));
       return u;
     },
     /** OPA: n is an int64; 0 gives 0, a negative n counts as -n; one value per (key, n) per evaluation. */

@@ -1,3 +1,4 @@
+import { timeZoneNames } from '../../shared/time-zone-names.js';
 import { isString, toBigInt } from './exact-json.js';
 
 /**
@@ -61,8 +62,9 @@ function loadZone(name: string): Zone | undefined {
   let z = zones.get(id);
   if (z === undefined) {
     z = null;
-    // Go loads zoneinfo names only (case-sensitive); Intl also takes offsets ("+05:00") and any letter case.
-    if (/^[A-Za-z]/.test(id)) {
+    // Go loads zoneinfo names only, spelled exactly (time.clock([ns, "est"]) is an error in OPA); Intl also takes
+    // offsets ("+05:00") and any letter case, and resolves links to their target: it only computes the offsets.
+    if (timeZoneNames().has(id)) {
       try {
         const format = new Intl.DateTimeFormat('en-US', {
           timeZone: id,
@@ -75,8 +77,7 @@ function loadZone(name: string): Zone | undefined {
           second: 'numeric',
           era: 'short',
         });
-        const resolved = format.resolvedOptions().timeZone;
-        if (resolved === id || resolved.toLowerCase() !== id.toLowerCase()) z = resolved === 'UTC' ? { name: 'UTC' } : { name: id, format };
+        z = format.resolvedOptions().timeZone === 'UTC' ? { name: 'UTC' } : { name: id, format };
       } catch {
         z = null;
       }

@@ -138,6 +138,13 @@ describe('guardrails data schema', () => {
     expect(problems.length).toBeGreaterThanOrEqual(8);
   });
 
+  it('takes time zones as Go loads them: IANA names and links spelled exactly', () => {
+    const tz = (timezone: string) => validatePackConfig({ business_hours: [{ timezone, days: ['Monday'], start_hour: 9, end_hour: 17 }] });
+    for (const ok of ['America/New_York', 'US/Eastern', 'EST', 'Asia/Calcutta', 'Europe/Kyiv', 'UTC']) expect(tz(ok), ok).toEqual([]);
+    for (const bad of ['est', 'us/eastern', 'america/new_york', '+05:00', 'Mars/Olympus'])
+      expect(tz(bad).join('\n'), bad).toContain('data.mcp_authz.business_hours[0].timezone: must be an IANA time zone spelled exactly');
+  });
+
   it('rejects hosts that would never match a canonical URL fact', () => {
     const problems = validatePackConfig({
       approved_hosts: ['https://httpbin.org', 'HTTPBIN.ORG', 'httpbin.org.', 'httpbin.org:443', 'httpbin.org/get', 'a.*.com'],
