@@ -3,7 +3,7 @@ import { DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from './volatile-fie
 /**
  * Canonical serialisation of a policy input, for cache keys.
  *
- * The policy receives `JSON.stringify(input)` (that is what @open-policy-agent/opa-wasm hands to the module), and
+ * The policy receives `JSON.stringify(input)` (that is what the engine, src/rego-wasm/wasm-runtime.ts, hands to the module), and
  * Rego objects are unordered. So two inputs are the same to the policy exactly when their JSON texts are equal up
  * to object key order. The canonical form here is that JSON text with object keys sorted (UTF-16 code-unit order)
  * at every depth, following JSON.stringify's rules otherwise: `toJSON` is honoured, `undefined`, functions and

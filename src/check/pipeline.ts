@@ -2,7 +2,7 @@ import { REASON } from '../shared/errors.js';
 import type { DecisionCache } from '../cache/decision-cache.js';
 import { addArgumentFacts, addNow } from '../facts/enrich.js';
 import type { Identity, IdentityRequest } from '../identity/resolve.js';
-import type { Policy } from '../rego-wasm/opa-wasm.js';
+import type { Policy } from '../rego-wasm/index.js';
 import { approvalId } from './approval-id.js';
 import { interpretResult } from './decision.js';
 import { failureDecision, malformedDecision } from './failure.js';

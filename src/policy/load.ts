@@ -4,7 +4,8 @@ import { AuthzError } from '../shared/errors.js';
 import { readWasmBundle } from './bundle.js';
 import { mergeDataFiles } from './data-files.js';
 import { buildWasmBundle } from './opa-cli.js';
-import { loadWasmPolicy, type Policy } from '../rego-wasm/opa-wasm.js';
+import type { Policy } from '../rego-wasm/index.js';
+import { loadWasmPolicy } from './engine.js';
 import { validatePackConfig } from '../pack/pack-config.js';
 
 /** The guardrails pack's data document must validate (startup and every reload): a typo is an error. */

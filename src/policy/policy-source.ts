@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { defaultBundlePath } from '../shared/package-root.js';
 import { loadPolicyFromBundleBytes, loadPolicyFromFiles } from './load.js';
-import type { Policy } from '../rego-wasm/opa-wasm.js';
+import type { Policy } from '../rego-wasm/index.js';
 
 export interface PolicySource {
   kind: 'bundle' | 'dir' | 'remote';

@@ -1,4 +1,6 @@
-import type { Policy, PolicyArtifact } from '../rego-wasm/opa-wasm.js';
+import { type Policy, type PolicyArtifact, revisionKey } from '../rego-wasm/index.js';
+
+export { revisionKey };
 
 export interface RevisionInfo {
   /** Identifies the policy and its data (see load.ts). */
@@ -23,9 +25,6 @@ interface KeptRevision {
 
 /** Builds a live policy from kept bytes (opa-wasm.ts instantiateArtifact). */
 export type Instantiate = (artifact: PolicyArtifact) => Promise<Policy>;
-
-/** Two loads are the same revision when revision label, bundle and data are all the same. */
-export const revisionKey = (p: Pick<Policy, 'revision' | 'sha256' | 'dataSha256'>): string => `${p.revision}\u0000${p.sha256}\u0000${p.dataSha256}`;
 
 /**
  * The active policy and the last N loaded revisions. Swapping is a single reference assignment, so a check that

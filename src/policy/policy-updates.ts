@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createBundlePoller, type BundlePoller } from './bundle-poller.js';
-import type { Policy } from '../rego-wasm/opa-wasm.js';
+import type { Policy } from '../rego-wasm/index.js';
 import type { PolicySource } from './policy-source.js';
 import type { PolicyStore } from './policy-store.js';
 import type { PolicyReloader } from './reloader.js';

@@ -2,7 +2,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { AuthzError } from '../shared/errors.js';
-import type { Policy } from '../rego-wasm/opa-wasm.js';
+import type { Policy } from '../rego-wasm/index.js';
 import { concernsFile, fingerprint, isPolicyDirFile } from './policy-files.js';
 import { revisionKey, type PolicyStore } from './policy-store.js';
 

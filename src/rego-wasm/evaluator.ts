@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { packageRoot } from '../shared/package-root.js';
-import type { Policy } from './opa-wasm.js';
-import { revisionKey } from '../policy/policy-store.js';
+import { EvalThread, type ThreadMessage, type ThreadPolicy } from './eval-thread.js';
+import { type Policy, revisionKey } from './opa-wasm.js';
 
 /** The evaluation ran past the deadline and was stopped (reason code `policy_timeout`). */
 export class PolicyTimeoutError extends Error {
@@ -48,231 +45,221 @@ interface Job {
   reject: (e: Error) => void;
 }
 
-type Out = { t: 'loaded'; key: string; error?: string } | { t: 'done'; id: number; result: unknown } | { t: 'failed'; id: number; error: string };
-
-/**
- * The evaluation thread's own V8 heap: it allocates little per evaluation (the input's JSON text, its encoded
- * bytes, the result), so a small young generation does; V8's default grows it with the process's memory (measured
- * with the default policy over 20,000 checks: thread heap 19 MB with the default, 16 MB with 4 MB, same CPU per
- * check within the noise). Large strings go to the large-object space, which this does not limit; the old
- * generation keeps V8's default (a limit there would crash the thread on a large input).
- */
-const EVAL_THREAD_LIMITS = { maxYoungGenerationSizeMb: 4 };
-
 /** Distinct policies kept instantiated on the evaluation thread (the active one and the one before it). */
 const KEEP_LOADED = 2;
 
-/** One evaluation thread and what it has instantiated. */
-interface Thread {
-  worker: Worker;
-  // [0]: id of the evaluation running now (0: none); [1]: when it started, ms since `epoch`, wrapping int32.
-  slot: Int32Array;
-  epoch: number;
-  state: Map<string, { ready: boolean; policy: Policy; used: number }>;
+export function createEvaluator(opts: EvaluatorOptions): Evaluator {
+  return new ThreadEvaluator(opts);
 }
 
-export function createEvaluator(opts: EvaluatorOptions): Evaluator {
-  const file = opts.workerFile ?? defaultWorkerFile();
-  const keys = new WeakMap<Policy, string>();
-  const keyOf = (p: Policy): string => {
-    let k = keys.get(p);
-    if (k === undefined) keys.set(p, (k = `${revisionKey(p)}\u0000${p.entrypoint}`));
-    return k;
-  };
-
-  let active: Thread | undefined;
+/**
+ * The evaluator's state: the thread evaluating now, a standby, the checks queued per policy and those sent to
+ * the thread, the watchdog timer. Only the calling thread touches it.
+ */
+class ThreadEvaluator implements Evaluator {
+  private readonly file: string | URL;
+  private readonly keys = new WeakMap<Policy, string>();
+  private active: EvalThread | undefined;
   // After the first restart a standby thread is kept with the same policies instantiated, so the next runaway
   // evaluation is replaced at once instead of after a thread start (a policy that ran away once tends to again).
-  let spare: Thread | undefined;
-  const waiting = new Map<string, Job[]>();
-  const inflight = new Map<number, Job>();
-  let seq = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let restarts = 0;
-  let crashesInARow = 0;
-  let closed = false;
-  const nextId = (): number => (seq = seq >= 0x7fffffff ? 1 : seq + 1);
+  private spare: EvalThread | undefined;
+  /** Checks waiting for their policy to be instantiated on the active thread, by policy key. */
+  private readonly waiting = new Map<string, Job[]>();
+  /** Checks sent to the active thread, by id. */
+  private readonly inflight = new Map<number, Job>();
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private restartCount = 0;
+  private crashesInARow = 0;
+  private closed = false;
 
-  const spawn = (): Thread => {
-    const slot = new Int32Array(new SharedArrayBuffer(8));
-    const epoch = Date.now();
-    const t: Thread = {
-      worker: new Worker(file, { workerData: { slot: slot.buffer, epoch }, resourceLimits: EVAL_THREAD_LIMITS }),
-      slot,
-      epoch,
-      state: new Map(),
-    };
-    t.worker.unref();
-    t.worker.on('message', (m: Out) => onMessage(t, m));
-    const died = (error: string): void => {
-      if (closed) return;
-      if (t === active) restart('crash', error);
-      else if (t === spare) spare = undefined;
-    };
-    t.worker.on('error', (err) => died(err.message));
-    t.worker.on('exit', (code) => died(`the evaluation thread exited with code ${code}`));
+  constructor(private readonly opts: EvaluatorOptions) {
+    this.file = opts.workerFile ?? defaultWorkerFile();
+  }
+
+  evaluate(policy: Policy, input: unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('the evaluator is closed'));
+    const id = this.nextId();
+    const json = JSON.stringify(input);
+    return new Promise((resolve, reject) => this.submit({ id, policy, key: this.keyOf(policy), input: json, resolve, reject }));
+  }
+
+  prepare(policy: Policy): void {
+    if (this.closed) return;
+    const key = this.keyOf(policy);
+    const used = this.nextId();
+    for (const t of [(this.active ??= this.spawn()), this.spare]) if (t && !t.policies.has(key)) t.load(key, policy, used);
+  }
+
+  restarts(): number {
+    return this.restartCount;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const j of [...this.inflight.values(), ...[...this.waiting.values()].flat()]) j.reject(new Error('the evaluator is closed'));
+    this.inflight.clear();
+    this.waiting.clear();
+    const threads = [this.active, this.spare];
+    this.active = this.spare = undefined;
+    await Promise.all(threads.map((t) => t?.terminate()));
+  }
+
+  private keyOf(p: Policy): string {
+    let k = this.keys.get(p);
+    if (k === undefined) this.keys.set(p, (k = `${revisionKey(p)}\u0000${p.entrypoint}`));
+    return k;
+  }
+
+  private nextId(): number {
+    return (this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1);
+  }
+
+  private spawn(): EvalThread {
+    const t: EvalThread = new EvalThread(
+      this.file,
+      (m) => this.onMessage(t, m),
+      (error) => {
+        if (this.closed) return;
+        if (t === this.active) this.restart('crash', error);
+        else if (t === this.spare) this.spare = undefined;
+      },
+    );
     return t;
-  };
+  }
 
-  const onMessage = (t: Thread, m: Out): void => {
+  private onMessage(t: EvalThread, m: ThreadMessage): void {
     if (m.t === 'loaded') {
-      const s = t.state.get(m.key);
-      if (t !== active) {
-        if (m.error !== undefined) t.state.delete(m.key);
+      const s = t.policies.get(m.key);
+      if (t !== this.active) {
+        if (m.error !== undefined) t.policies.delete(m.key);
         else if (s) s.ready = true;
         return;
       }
-      const jobs = waiting.get(m.key) ?? [];
-      waiting.delete(m.key);
+      const jobs = this.waiting.get(m.key) ?? [];
+      this.waiting.delete(m.key);
       if (m.error !== undefined || !s) {
-        t.state.delete(m.key);
+        t.policies.delete(m.key);
         for (const j of jobs) j.reject(new Error(`cannot instantiate the policy on the evaluation thread: ${m.error ?? 'unknown'}`));
         return;
       }
       s.ready = true;
-      for (const j of jobs) send(t, j);
-      trimLoaded(t);
+      for (const j of jobs) this.send(t, j);
+      this.trimLoaded(t);
       return;
     }
-    if (t !== active) return;
-    const job = inflight.get(m.id);
+    if (t !== this.active) return;
+    const job = this.inflight.get(m.id);
     if (!job) return;
-    inflight.delete(m.id);
-    crashesInARow = 0;
+    this.inflight.delete(m.id);
+    this.crashesInARow = 0;
     if (m.t === 'done') job.resolve(m.result);
     else job.reject(new Error(m.error));
-  };
+  }
 
-  const submit = (job: Job): void => {
-    const t = (active ??= spawn());
-    const s = t.state.get(job.key);
+  private submit(job: Job): void {
+    const t = (this.active ??= this.spawn());
+    const s = t.policies.get(job.key);
     if (s?.ready) {
       s.used = job.id;
-      send(t, job);
+      this.send(t, job);
       return;
     }
-    const queue = waiting.get(job.key);
+    const queue = this.waiting.get(job.key);
     if (queue) queue.push(job);
-    else waiting.set(job.key, [job]);
-    if (!s) load(t, job.policy, job.key, job.id);
-  };
+    else this.waiting.set(job.key, [job]);
+    if (!s) t.load(job.key, job.policy, job.id);
+  }
 
-  const load = (t: Thread, policy: Policy, key: string, used: number): void => {
-    t.state.set(key, { ready: false, policy, used });
-    t.worker.postMessage({ t: 'load', key, artifact: policy.artifact });
-  };
-
-  const send = (t: Thread, job: Job): void => {
-    inflight.set(job.id, job);
-    t.worker.postMessage({ t: 'eval', id: job.id, key: job.key, input: job.input });
-    if (!timer) timer = setTimeout(watchdog, opts.timeoutMs).unref();
-  };
+  private send(t: EvalThread, job: Job): void {
+    this.inflight.set(job.id, job);
+    t.evaluate(job.id, job.key, job.input);
+    if (!this.timer) this.timer = setTimeout(() => this.watchdog(), this.opts.timeoutMs).unref();
+  }
 
   /** Drop the least recently used instantiated policies beyond KEEP_LOADED that no queued check needs. */
-  const trimLoaded = (t: Thread): void => {
-    if (t.state.size <= KEEP_LOADED) return;
-    const busy = new Set([...inflight.values()].map((j) => j.key));
-    const candidates = [...t.state.entries()].filter(([k, s]) => s.ready && !busy.has(k) && !waiting.has(k)).sort((a, b) => a[1].used - b[1].used);
-    for (const [k] of candidates.slice(0, t.state.size - KEEP_LOADED)) {
-      for (const th of [t, spare]) {
-        if (th?.state.delete(k)) th.worker.postMessage({ t: 'drop', key: k });
-      }
+  private trimLoaded(t: EvalThread): void {
+    if (t.policies.size <= KEEP_LOADED) return;
+    const busy = new Set([...this.inflight.values()].map((j) => j.key));
+    const candidates = [...t.policies.entries()]
+      .filter(([k, s]) => s.ready && !busy.has(k) && !this.waiting.has(k))
+      .sort((a, b) => a[1].used - b[1].used);
+    for (const [k] of candidates.slice(0, t.policies.size - KEEP_LOADED)) {
+      t.drop(k);
+      this.spare?.drop(k);
     }
-  };
+  }
 
   /** Runs while evaluations are in flight: stops the thread when the running one passed the deadline. */
-  const watchdog = (): void => {
-    timer = undefined;
-    if (closed || inflight.size === 0 || !active) return;
-    const running = Atomics.load(active.slot, 0);
-    if (running !== 0 && inflight.has(running)) {
-      const elapsed = (((Date.now() - active.epoch) | 0) - Atomics.load(active.slot, 1)) | 0;
-      if (elapsed >= opts.timeoutMs) {
-        restart('timeout', undefined, running);
+  private watchdog(): void {
+    this.timer = undefined;
+    const active = this.active;
+    if (this.closed || this.inflight.size === 0 || !active) return;
+    const running = active.running();
+    if (running !== 0 && this.inflight.has(running)) {
+      const elapsed = active.runningMs();
+      if (elapsed >= this.opts.timeoutMs) {
+        this.restart('timeout', undefined, running);
         return;
       }
-      timer = setTimeout(watchdog, Math.max(1, opts.timeoutMs - elapsed)).unref();
+      this.timer = setTimeout(() => this.watchdog(), Math.max(1, this.opts.timeoutMs - elapsed)).unref();
       return;
     }
-    timer = setTimeout(watchdog, opts.timeoutMs).unref();
-  };
+    this.timer = setTimeout(() => this.watchdog(), this.opts.timeoutMs).unref();
+  }
 
   /** A standby thread with the most recently used policies instantiated. */
-  const standby = (policies: { policy: Policy; used: number }[]): Thread => {
-    const t = spawn();
-    for (const s of policies.slice(0, KEEP_LOADED)) load(t, s.policy, keyOf(s.policy), s.used);
+  private standby(policies: ThreadPolicy[]): EvalThread {
+    const t = this.spawn();
+    for (const s of policies.slice(0, KEEP_LOADED)) t.load(this.keyOf(s.policy), s.policy, s.used);
     return t;
-  };
+  }
 
   /** Replace the thread: the culprit's check fails, every other queued evaluation runs again on the new one. */
-  const restart = (reason: 'timeout' | 'crash', error?: string, culpritId?: number): void => {
-    if (closed || !active) return;
-    const old = active;
-    active = undefined;
-    clearTimeout(timer);
-    timer = undefined;
-    void old.worker.terminate();
-    restarts++;
-    const running = culpritId ?? Atomics.load(old.slot, 0);
-    const culprit = inflight.get(running) ?? (reason === 'crash' ? inflight.values().next().value : undefined);
-    if (culprit) inflight.delete(culprit.id);
-    opts.onRestart?.({ reason, ...(culprit ? { revision: culprit.policy.revision } : {}), ...(error ? { error } : {}) });
+  private restart(reason: 'timeout' | 'crash', error?: string, culpritId?: number): void {
+    if (this.closed || !this.active) return;
+    const old = this.active;
+    this.active = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void old.terminate();
+    this.restartCount++;
+    const running = culpritId ?? old.running();
+    const culprit = this.inflight.get(running) ?? (reason === 'crash' ? this.inflight.values().next().value : undefined);
+    if (culprit) this.inflight.delete(culprit.id);
+    this.opts.onRestart?.({ reason, ...(culprit ? { revision: culprit.policy.revision } : {}), ...(error ? { error } : {}) });
     if (culprit)
       culprit.reject(
-        reason === 'timeout' ? new PolicyTimeoutError(opts.timeoutMs) : new Error(`the evaluation thread crashed: ${error ?? 'unknown'}`),
+        reason === 'timeout' ? new PolicyTimeoutError(this.opts.timeoutMs) : new Error(`the evaluation thread crashed: ${error ?? 'unknown'}`),
       );
 
-    const again = [...inflight.values(), ...[...waiting.values()].flat()].sort((a, b) => a.id - b.id);
-    const policies = [...old.state.values()].sort((a, b) => b.used - a.used);
-    inflight.clear();
-    waiting.clear();
-    if (reason === 'crash' && ++crashesInARow >= 3) {
+    const again = [...this.inflight.values(), ...[...this.waiting.values()].flat()].sort((a, b) => a.id - b.id);
+    const policies = [...old.policies.values()].sort((a, b) => b.used - a.used);
+    this.inflight.clear();
+    this.waiting.clear();
+    if (reason === 'crash' && ++this.crashesInARow >= 3) {
       // The thread cannot run at all (e.g. it fails to start): fail what is queued; the next check tries again.
       for (const j of again) j.reject(new Error(`the evaluation thread keeps crashing: ${error ?? 'unknown'}`));
-      crashesInARow = 0;
-      void spare?.worker.terminate();
-      spare = undefined;
+      this.crashesInARow = 0;
+      void this.spare?.terminate();
+      this.spare = undefined;
       return;
     }
     // The standby takes over at once (its policies are instantiated or on their way); a new standby starts behind it.
-    active = spare ?? standby(policies);
-    spare = standby(policies);
+    const active = this.spare ?? this.standby(policies);
+    this.active = active;
+    this.spare = this.standby(policies);
     for (const s of policies.slice(0, KEEP_LOADED)) {
-      const key = keyOf(s.policy);
-      if (!active.state.has(key)) load(active, s.policy, key, s.used);
+      const key = this.keyOf(s.policy);
+      if (!active.policies.has(key)) active.load(key, s.policy, s.used);
     }
-    for (const j of again) submit(j);
-  };
-
-  return {
-    evaluate(policy, input) {
-      if (closed) return Promise.reject(new Error('the evaluator is closed'));
-      const id = nextId();
-      const json = JSON.stringify(input);
-      return new Promise((resolve, reject) => submit({ id, policy, key: keyOf(policy), input: json, resolve, reject }));
-    },
-    prepare(policy) {
-      if (closed) return;
-      const key = keyOf(policy);
-      const used = nextId();
-      for (const t of [(active ??= spawn()), spare]) if (t && !t.state.has(key)) load(t, policy, key, used);
-    },
-    restarts: () => restarts,
-    async close() {
-      closed = true;
-      clearTimeout(timer);
-      for (const j of [...inflight.values(), ...[...waiting.values()].flat()]) j.reject(new Error('the evaluator is closed'));
-      inflight.clear();
-      waiting.clear();
-      const threads = [active, spare];
-      active = spare = undefined;
-      await Promise.all(threads.map((t) => t?.worker.terminate()));
-    },
-  };
+    for (const j of again) this.submit(j);
+  }
 }
 
-/** dist/rego-wasm/eval-worker.js: beside this module when running from dist, else (vitest on src/) in dist. */
+/** dist/rego-wasm/eval-worker.js: beside this module when running from dist, else (vitest on src/rego-wasm/) in dist. */
 function defaultWorkerFile(): string {
   const here = fileURLToPath(new URL('./eval-worker.js', import.meta.url));
-  return existsSync(here) ? here : join(packageRoot(), 'dist', 'rego-wasm', 'eval-worker.js');
+  return existsSync(here) ? here : fileURLToPath(new URL('../../dist/rego-wasm/eval-worker.js', import.meta.url));
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AuthzError } from '../shared/errors.js';
 import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
+import { PolicyLoadError } from './policy-load-error.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
 import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
 
@@ -52,25 +52,28 @@ export interface LoadOptions {
   maxMemoryPages: number;
 }
 
+/** Two loads are the same revision when revision label, bundle and data are all the same. */
+export const revisionKey = (p: Pick<Policy, 'revision' | 'sha256' | 'dataSha256'>): string => `${p.revision}\u0000${p.sha256}\u0000${p.dataSha256}`;
+
 /**
  * Compile and instantiate a policy module, refusing at load time (never at the first request) a module that
- * needs a builtin nobody provides, or that lacks the entrypoint.
+ * needs a builtin nobody provides, or that lacks the entrypoint (PolicyLoadError).
  */
 export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
+  const builtins = createHostBuiltins();
   let module: WebAssembly.Module;
   let nativeIds: Map<number, string>;
   let memoryMinPages: number;
   try {
-    ({ module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(opts.wasm)));
+    ({ module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(opts.wasm), builtins.natives));
   } catch (err) {
-    throw new AuthzError('policy_invalid', `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
+    throw new PolicyLoadError('policy_invalid', `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
   }
 
   const required = requiredHostBuiltins(module);
-  const builtins = createHostBuiltins();
   const missing = missingBuiltins(required, Object.keys(builtins.functions));
   if (missing.length > 0) {
-    throw new AuthzError(
+    throw new PolicyLoadError(
       'policy_unsupported_builtin',
       `${opts.source}: the policy uses builtins mcp-authz cannot provide in-process`,
       missing.map((b: string) => (REFUSAL_REASONS[b] ? `${b} (${REFUSAL_REASONS[b]})` : b)),
@@ -86,12 +89,12 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     loaded = await instantiatePolicy(module, memory, builtins.functions, nativeIds);
     loaded.setData(opts.data);
   } catch (err) {
-    throw new AuthzError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
+    throw new PolicyLoadError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
   }
 
   const entrypoints = Object.keys(loaded.entrypoints).sort();
   if (!entrypoints.includes(opts.entrypoint)) {
-    throw new AuthzError('entrypoint_not_found', `${opts.source}: no entrypoint "${opts.entrypoint}"`, [
+    throw new PolicyLoadError('entrypoint_not_found', `${opts.source}: no entrypoint "${opts.entrypoint}"`, [
       `entrypoints in this module: ${entrypoints.join(', ') || '(none)'}`,
     ]);
   }

@@ -1,15 +1,8 @@
 import { parseExact, stringifyExact } from './builtins/exact-json.js';
 import { BuiltinHalt } from './builtins/halt.js';
-import { NATIVE_BUILTINS } from './builtins/natives.js';
 import { parseRegoValue, toJson } from './builtins/rego-value.js';
-import { redirectNatives } from './wasm-natives.js';
-
-/**
- * A host builtin: exact JSON arguments in (sets as sorted arrays), a result out (undefined = the call is undefined,
- * as in OPA's non-strict mode). One marked `regoValues` receives the Rego values themselves (sets, key types).
- */
-// biome-ignore lint/suspicious/noExplicitAny: each builtin declares its own parameter types; only `any[]` accepts them all
-export type HostBuiltin = ((...args: any[]) => unknown) & { regoValues?: boolean };
+import type { HostBuiltin } from './host-builtin.js';
+import { type NativeOverride, redirectNatives } from './wasm-natives.js';
 
 /** An instantiated OPA policy module (ABI 1.x), the counterpart of the opa-wasm SDK's LoadedPolicy. */
 export interface WasmPolicyInstance {
@@ -170,12 +163,14 @@ export async function instantiatePolicy(
 }
 
 /**
- * Compile policy bytes, first redirecting the natives that differ from OPA to host builtins (wasm-natives.ts).
+ * Compile policy bytes, first redirecting `natives` (the natives that differ from OPA, builtins/natives.ts) to host
+ * builtins (wasm-natives.ts). The caller passes them in, with the host builtins that answer them (createHostBuiltins).
  */
 export async function compilePolicyModule(
   wasm: Uint8Array,
+  natives: readonly NativeOverride[],
 ): Promise<{ module: WebAssembly.Module; nativeIds: Map<number, string>; memoryMinPages: number }> {
-  const patched = redirectNatives(wasm, NATIVE_BUILTINS);
+  const patched = redirectNatives(wasm, natives);
   return {
     module: await WebAssembly.compile(patched.wasm as Uint8Array<ArrayBuffer>),
     nativeIds: patched.ids,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AuthzError } from '../shared/errors.js';
-import type { Policy } from '../rego-wasm/opa-wasm.js';
+import type { Policy } from '../rego-wasm/index.js';
 import { revisionKey, type PolicyStore } from '../policy/policy-store.js';
 import type { FromWorker, RevisionSpec } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { DecisionMessage } from '../admin/console/cluster-console.js';
-import type { PolicyArtifact } from '../rego-wasm/opa-wasm.js';
+import type { PolicyArtifact } from '../rego-wasm/index.js';
 
 /**
  * The messages between a cluster primary and its workers (node:cluster IPC, `serialization: 'advanced'`, so

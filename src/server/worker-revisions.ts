@@ -1,5 +1,5 @@
-import { instantiateArtifact } from '../rego-wasm/opa-wasm.js';
-import type { Policy, PolicyArtifact } from '../rego-wasm/opa-wasm.js';
+import { instantiateArtifact } from '../policy/engine.js';
+import type { Policy, PolicyArtifact } from '../rego-wasm/index.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { RevisionSpec } from './protocol.js';
 

@@ -86,7 +86,7 @@ export async function differential(cases: Case[], pkg = 'diff'): Promise<Outcome
 
     const { wasm } = await readWasmBundle(await readFile(bundle), pkg, bundle);
     const builtins = createHostBuiltins();
-    const { module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(wasm));
+    const { module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(wasm), builtins.natives);
     const instance = await instantiatePolicy(module, { initial: Math.max(5, memoryMinPages), maximum: 8192 }, builtins.functions, nativeIds);
     instance.setData({});
     builtins.startEvaluation();

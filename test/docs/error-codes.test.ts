@@ -12,7 +12,7 @@ import { codeSpans, readDoc, root, tableRows } from './markdown.js';
 const doc = readDoc('docs/decisions-and-errors.md');
 const firstCode = (row: string[]) => codeSpans(row[0] ?? '')[0] ?? '';
 
-/** Codes thrown as `new AuthzError('code', …)` anywhere in src/, and the bind failures. */
+/** Codes thrown as `new AuthzError('code', …)` (or the engine's `new PolicyLoadError('code', …)`) anywhere in src/, and the bind failures. */
 function startupCodesInSource(): Set<string> {
   const codes = new Set<string>(LISTEN_ERROR_CODES);
   const visit = (dir: string) => {
@@ -20,7 +20,7 @@ function startupCodesInSource(): Set<string> {
       const p = join(dir, e.name);
       if (e.isDirectory()) visit(p);
       else if (e.name.endsWith('.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/new AuthzError\(\s*'([a-z_]+)'/g)) codes.add(m[1]!);
+        for (const m of readFileSync(p, 'utf8').matchAll(/new (?:AuthzError|PolicyLoadError)\(\s*'([a-z_]+)'/g)) codes.add(m[1]!);
       }
     }
   };

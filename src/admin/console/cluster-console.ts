@@ -9,7 +9,7 @@ import { loadDescriptors } from '../../envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../../envoy/http-status.js';
 import { createIdentityResolver } from '../../identity/resolve.js';
 import { createRedactor } from '../../observability/redact.js';
-import { instantiateArtifact } from '../../rego-wasm/opa-wasm.js';
+import { instantiateArtifact } from '../../policy/engine.js';
 import type { PolicyStore } from '../../policy/policy-store.js';
 import type { ConsoleDecision } from './decision-feed.js';
 import type { ConsoleDeps } from './routes.js';

@@ -5,7 +5,7 @@ import type { CheckRequestWire } from '../../check/request.js';
 import { runCases, summary } from '../../cli/check.js';
 import type { ConsoleConfig } from '../../approvals/config.js';
 import type { Redactor } from '../../observability/redact.js';
-import type { Policy } from '../../rego-wasm/opa-wasm.js';
+import type { Policy } from '../../rego-wasm/index.js';
 import { packageRoot } from '../../shared/package-root.js';
 import { type ConsoleDecision, createDecisionSampler, type DecisionSampler, DecisionRing } from './decision-feed.js';
 import { createPlayground } from './playground.js';

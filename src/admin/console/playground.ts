@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckRequestWire } from '../../check/request.js';
 import { requestForBody } from '../../cli/check-request.js';
-import type { Policy } from '../../rego-wasm/opa-wasm.js';
+import type { Policy } from '../../rego-wasm/index.js';
 import type { ConsoleDeps } from './routes.js';
 
 export interface PlaygroundOptions {

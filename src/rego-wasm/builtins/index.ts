@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { HostBuiltin } from '../wasm-runtime.js';
+import type { HostBuiltin, NativeBuiltin } from '../host-builtin.js';
 import { cryptoBuiltins } from './crypto.js';
 import { isString, RawNumber, toBigInt } from './exact-json.js';
 import { jwtDecode } from './jwt.js';
@@ -34,6 +34,8 @@ export const REFUSAL_REASONS: Readonly<Record<string, string>> = {
 
 export interface HostBuiltins {
   functions: Record<string, HostBuiltin>;
+  /** The natives of OPA's WASM library these functions answer instead (pass them to compilePolicyModule). */
+  natives: readonly NativeBuiltin[];
   /** Call before each evaluation: time.now_ns, uuid.rfc4122 and rand.intn are fixed within one evaluation, as in OPA. */
   startEvaluation(): void;
 }
@@ -126,6 +128,7 @@ export function createHostBuiltins(clockSource: BuiltinClock = systemClock): Hos
   };
   return {
     functions,
+    natives: NATIVE_BUILTINS,
     startEvaluation() {
       now = undefined;
       if (uuids.size) uuids = new Map();

@@ -1,5 +1,4 @@
-import type { HostBuiltin } from '../wasm-runtime.js';
-import type { NativeOverride } from '../wasm-natives.js';
+import type { HostBuiltin, NativeBuiltin } from '../host-builtin.js';
 import { isString, parseJsonKeepingNumbers, RawNumber, toBigInt } from './exact-json.js';
 import { goBase64Decode, goUtf8Decode, toWellFormed } from './go-encoding.js';
 import { goJsonMarshal } from './go-json.js';
@@ -130,7 +129,7 @@ function wellFormed(v: unknown): unknown {
 
 const jsonMarshal: HostBuiltin = Object.assign((v: RegoValue) => goJsonMarshal(v), { regoValues: true });
 
-export const NATIVE_BUILTINS: (NativeOverride & { impl: HostBuiltin })[] = [
+export const NATIVE_BUILTINS: NativeBuiltin[] = [
   { builtin: 'json.marshal', cName: 'opa_json_marshal', impl: jsonMarshal },
   {
     builtin: 'json.unmarshal',

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthzError } from '../../../src/shared/errors.js';
 import { readWasmBundle } from '../../../src/policy/bundle.js';
 import { loadWasmPolicy, type Policy } from '../../../src/rego-wasm/opa-wasm.js';
+import { PolicyLoadError } from '../../../src/rego-wasm/policy-load-error.js';
 import { toolPath } from '../../helpers/tools.js';
 
 const run = promisify(execFile);
@@ -30,10 +30,10 @@ describe('mcp-authz loader: builtin dispatch, refusal at load, never a throw', (
 
   it('refuses at load a policy that needs a builtin mcp-authz does not provide, naming it and why', async () => {
     const err = await load('refused', 'a := time.format(input.x)\nb := http.send({"method": "get", "url": input.u})').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AuthzError);
-    expect((err as AuthzError).code).toBe('policy_unsupported_builtin');
-    expect((err as AuthzError).details.join('\n')).toMatch(/^http\.send \(network calls/m);
-    expect((err as AuthzError).details).toContain('time.format');
+    expect(err).toBeInstanceOf(PolicyLoadError);
+    expect((err as PolicyLoadError).code).toBe('policy_unsupported_builtin');
+    expect((err as PolicyLoadError).details.join('\n')).toMatch(/^http\.send \(network calls/m);
+    expect((err as PolicyLoadError).details).toContain('time.format');
   }, 60_000);
 
   it('a builtin error leaves that call undefined and the rest of the policy evaluates (OPA, non-strict)', async () => {
