@@ -1,4 +1,4 @@
-/** Why the engine refused a policy module. The codes are startup error codes (docs/errors.md). */
+/** Why the engine refused a policy module. The codes are startup error codes (docs/decisions-and-errors.md). */
 export type PolicyLoadErrorCode = 'policy_invalid' | 'policy_unsupported_builtin' | 'entrypoint_not_found';
 
 /**
