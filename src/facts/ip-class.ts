@@ -17,28 +17,53 @@ export interface IpFacts {
 }
 
 /**
- * Cloud instance metadata endpoints: AWS/Azure/GCP/OpenStack/DigitalOcean/Oracle 169.254.169.254, AWS IPv6
- * fd00:ec2::254, AWS ECS task metadata 169.254.170.2, EKS Pod Identity 169.254.170.23 and fd00:ec2::23,
- * GCP IPv6 fd20:ce::254, Alibaba Cloud 100.100.100.200, Oracle Cloud legacy 192.0.0.192.
+ * Cloud instance metadata endpoints, each from its vendor's documentation. Matched by address, so every port, and
+ * every IPv6 form that embeds the IPv4 address (IPv4-mapped and -compatible, NAT64, 6to4, Teredo, ISATAP: see
+ * classifyIp).
  */
 export const METADATA_IPS: ReadonlySet<string> = new Set([
+  // AWS EC2 IMDS, Azure IMDS, GCP, Oracle Cloud, DigitalOcean, OpenStack Nova, IBM Cloud VPC, Hetzner
+  // (docs.aws.amazon.com "Instance metadata", learn.microsoft.com "Azure Instance Metadata Service", cloud.google.com
+  // "About VM metadata", docs.oracle.com "Getting Instance Metadata", docs.digitalocean.com "Droplet Metadata",
+  // docs.openstack.org "Metadata service", cloud.ibm.com "About VPC Instance Metadata").
   '169.254.169.254',
+  // AWS EC2 IMDS over IPv6 (docs.aws.amazon.com "Instance metadata service endpoints").
   'fd00:ec2::254',
+  // AWS ECS task metadata v2 (docs.aws.amazon.com "Task metadata endpoint version 2").
   '169.254.170.2',
+  // AWS EKS Pod Identity agent, IPv4 and IPv6 (docs.aws.amazon.com "EKS Pod Identity").
   '169.254.170.23',
   'fd00:ec2::23',
+  // GCP metadata server over IPv6 (cloud.google.com "About VM metadata": fd20:ce::254).
   'fd20:ce::254',
+  // Alibaba Cloud ECS (alibabacloud.com "Instance metadata": 100.100.100.200).
   '100.100.100.200',
+  // Oracle Cloud legacy endpoint (docs.oracle.com "Getting Instance Metadata": 192.0.0.192).
   '192.0.0.192',
+  // Azure WireServer / host agent (learn.microsoft.com "What is IP address 168.63.129.16?"), on every port.
+  '168.63.129.16',
+  // Tencent Cloud CVM (tencentcloud.com "Instance Metadata": metadata.tencentyun.com is 169.254.0.23).
+  '169.254.0.23',
+  // OpenStack Nova metadata over IPv6 (docs.openstack.org "Metadata service": fe80::a9fe:a9fe).
+  'fe80::a9fe:a9fe',
 ]);
 
-/** Metadata service DNS names (GCP, AWS EC2). Compared with the canonical host (lower case, no trailing dot). */
+/** Metadata service DNS names, compared with the canonical host (lower case, no trailing dot). */
 export const METADATA_HOSTS: ReadonlySet<string> = new Set([
+  // GCP (cloud.google.com "About VM metadata").
   'metadata.google.internal',
   'metadata.goog',
   'metadata',
+  // AWS EC2 (docs.aws.amazon.com "Instance metadata": instance-data resolves to the IMDS).
   'instance-data',
   'instance-data.ec2.internal',
+  // Tencent Cloud CVM (tencentcloud.com "Instance Metadata").
+  'metadata.tencentyun.com',
+  // Equinix Metal, formerly Packet (deploy.equinix.com "Metadata"; metadata.packet.net is the older name).
+  'metadata.platformequinix.com',
+  'metadata.packet.net',
+  // IBM Cloud VPC instance metadata (cloud.ibm.com "About VPC Instance Metadata").
+  'api.metadata.cloud.ibm.com',
 ]);
 
 const V4: Record<string, IpClass> = {

@@ -39,8 +39,11 @@ export interface Finding {
 // Every pattern is linear: bounded quantifiers, or unbounded ones followed by a disjoint character; a pattern
 // that starts inside a run of its own token characters is refused by a lookbehind, so a long run is scanned once.
 // Each detector runs only when a cheap pre-check (a substring it needs) passes.
-const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/;
-const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?![\d])/g;
+// A separator, defined positively: any one character that is neither a letter, a mark nor a digit (after the
+// normalisation below) — a space, tab, any dash or minus (U+2212, U+02D7, U+2043), a dot, a slash. An SSN's two
+// separators are the same character and not a plain space (so "call 555 12 3456" is no SSN); a card's may differ.
+const SSN = /(?<!\d[^\p{L}\p{M}\p{N}]?)(?!000|666|9\d\d)\d{3}([^\p{L}\p{M}\p{N} ])(?!00)\d{2}\1(?!0000)\d{4}(?![^\p{L}\p{M}\p{N}]?\d)/u;
+const CARD_CANDIDATE = /(?<!\d)\d(?:[^\p{L}\p{M}\p{N}]?\d){12,18}(?!\d)/gu;
 const EMAIL_LOCAL = /[A-Za-z0-9._%+-]/;
 const EMAIL_DOMAIN = /[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
 const AWS_KEY = /(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/;
@@ -68,7 +71,7 @@ function countDigits(s: string, atLeast: number): boolean {
 function hasCard(s: string): boolean {
   CARD_CANDIDATE.lastIndex = 0;
   for (let m = CARD_CANDIDATE.exec(s); m; m = CARD_CANDIDATE.exec(s)) {
-    if (isCardNumber(m[0].replace(/[ -]/g, ''))) return true;
+    if (isCardNumber(m[0].replace(/\D/g, ''))) return true;
   }
   return false;
 }
@@ -152,7 +155,7 @@ function detectInText(s: string): FindingType[] {
   const out: FindingType[] = [];
   if (s.length < 6) return out;
   const digits9 = countDigits(s, 9);
-  if (digits9 && s.includes('-') && SSN.test(s)) out.push('ssn');
+  if (digits9 && SSN.test(s)) out.push('ssn');
   if (digits9 && countDigits(s, 13) && hasCard(s)) out.push('credit_card');
   if (s.includes('@') && hasEmail(s)) out.push('email');
   if (s.includes('A') && AWS_KEY.test(s)) out.push('aws_access_key');

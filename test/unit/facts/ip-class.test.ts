@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { extractUrlFacts } from '../../../src/facts/url-facts.js';
 import { classifyIp, classifyLooseIp, isMetadataHost, METADATA_IPS } from '../../../src/facts/ip-class.js';
 
 describe('classifyIp (canonical WHATWG hosts)', () => {
@@ -68,4 +69,34 @@ describe('isMetadataHost', () => {
     ['metadata.google.internal.evil.com', false],
     ['example.com', false],
   ])('%s → %s', (host, expected) => expect(isMetadataHost(host)).toBe(expected));
+});
+
+// Issue 19 §3: every major cloud's metadata endpoint, by URL as a tool would be given it (one case per source).
+describe('metadata endpoints of every major cloud, in every form', () => {
+  it.each([
+    ['AWS/Azure/GCP/Oracle/DigitalOcean/OpenStack/IBM IMDS', 'http://169.254.169.254/latest/meta-data/'],
+    ['AWS IMDS over IPv6', 'http://[fd00:ec2::254]/latest/meta-data/'],
+    ['AWS ECS task metadata', 'http://169.254.170.2/v2/metadata'],
+    ['AWS EKS Pod Identity', 'http://169.254.170.23/v1/credentials'],
+    ['GCP IPv6', 'http://[fd20:ce::254]/computeMetadata/v1/'],
+    ['GCP by name', 'http://metadata.google.internal/computeMetadata/v1/'],
+    ['Alibaba Cloud', 'http://100.100.100.200/latest/meta-data/'],
+    ['Oracle Cloud legacy', 'http://192.0.0.192/latest/'],
+    ['Azure WireServer', 'http://168.63.129.16/machine?comp=goalstate'],
+    ['Azure WireServer on another port', 'http://168.63.129.16:32526/vmSettings'],
+    ['Azure WireServer IPv4-mapped', 'http://[::ffff:168.63.129.16]/'],
+    ['Azure WireServer IPv4-mapped hex', 'http://[::ffff:a83f:8110]/'],
+    ['Azure WireServer NAT64', 'http://[64:ff9b::a83f:8110]/'],
+    ['Azure WireServer decimal', 'http://2822734096/'],
+    ['Tencent Cloud by address', 'http://169.254.0.23/latest/meta-data/'],
+    ['Tencent Cloud by name', 'http://metadata.tencentyun.com/latest/meta-data/'],
+    ['Equinix Metal', 'https://metadata.platformequinix.com/metadata'],
+    ['Packet (Equinix Metal, older name)', 'https://metadata.packet.net/metadata'],
+    ['IBM Cloud VPC', 'http://api.metadata.cloud.ibm.com/metadata/v1/instance'],
+    ['OpenStack over IPv6', 'http://[fe80::a9fe:a9fe]/openstack/latest/meta_data.json'],
+  ])('%s: %s', (_name, url) => {
+    const facts = extractUrlFacts({ url }).urls;
+    expect(facts.length, url).toBeGreaterThan(0);
+    expect(facts.every((f) => f.is_metadata)).toBe(true);
+  });
 });

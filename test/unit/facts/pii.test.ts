@@ -174,3 +174,29 @@ describe('detectFindings', () => {
     });
   });
 });
+
+// Issue 19 §3: a separator is any one character that is not a letter, mark or digit.
+describe('PII separators, defined positively', () => {
+  it.each([
+    ['U+2212 minus', '123\u221245\u22126789'],
+    ['U+02D7 modifier minus', '123\u02d745\u02d76789'],
+    ['U+2043 hyphen bullet', '123\u204345\u20436789'],
+    ['tab', '123\t45\t6789'],
+    ['dot', '123.45.6789'],
+    ['slash', '123/45/6789'],
+  ])('an SSN with %s', (_n, s) => expect(detectInString(`ssn ${s}`)).toContain('ssn'));
+
+  it.each([
+    ['U+2212 minus', '4111\u22121111\u22121111\u22121111'],
+    ['U+02D7', '4111\u02d71111\u02d71111\u02d71111'],
+    ['U+2043', '4111\u20431111\u20431111\u20431111'],
+    ['tabs', '4111\t1111\t1111\t1111'],
+    ['dots', '4111.1111.1111.1111'],
+    ['mixed', '4111 1111-1111\u22121111'],
+  ])('a card with %s', (_n, s) => expect(detectInString(`card ${s}`)).toContain('credit_card'));
+
+  it('leaves ordinary numbers alone', () => {
+    for (const s of ['call 555 12 3456', 'version 1.2.3', 'order 123-4567', 'progress=100%', '2026-12-07T06:46:36Z'])
+      expect(detectInString(s), s).toEqual([]);
+  });
+});
