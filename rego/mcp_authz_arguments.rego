@@ -53,14 +53,30 @@ form_value(d, x) := to_number(x) if {
 
 empty(null)
 
-# Blank: nothing but whitespace, format and invisible characters (zero-width spaces, joiners, BOM, word joiner,
-# Hangul fillers, variation selectors): "\u200b" is not a reason.
-empty(x) if {
+# Blank and present, defined positively (issue 19). A blank character is Unicode White_Space, a control (Cc), or a
+# Default_Ignorable_Code_Point (every one of its ranges, unassigned code points included: zero-width spaces and
+# joiners, BOM, soft hyphen, bidi controls, Hangul fillers, variation selectors VS1-VS256, tags). A string is
+# present when, its blank characters removed, it holds at least one letter or digit (L or N): "\u200b", "\u000b",
+# "\u001c" or "VS17" alone are not a reason. (The server does not NFKC-fold for this; without it a string is
+# present less often, never more: "™" alone is not a reason.)
+blank_class := `[\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\p{Cc}\x{AD}\x{34F}\x{61C}\x{115F}\x{1160}\x{17B4}\x{17B5}\x{180B}-\x{180F}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{206F}\x{3164}\x{FE00}-\x{FE0F}\x{FEFF}\x{FFA0}\x{FFF0}-\x{FFF8}\x{1BCA0}-\x{1BCA3}\x{1D173}-\x{1D17A}\x{E0000}-\x{E0FFF}]`
+
+present(x) if {
 	is_string(x)
-	visible(x) == ""
+	regex.match(`[\p{L}\p{N}]`, regex.replace(x, blank_class, ""))
 }
 
-visible(s) := regex.replace(s, "[\\p{Cf}\\p{Z}\\s\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0]", "")
+empty(x) if {
+	is_string(x)
+	not present(x)
+}
+
+# The text without blank characters at either end (the trim rules and examples use; wider than Python's str.strip,
+# which leaves U+200B and keeps nothing Python strips).
+trim_blank(s) := regex.replace(s, sprintf("^%s+|%s+$", [blank_class, blank_class]), "")
+
+# The text without any blank, format (Cf) or separator (Z) character anywhere: what two values are compared on.
+visible(s) := regex.replace(regex.replace(s, blank_class, ""), `[\p{Cf}\p{Z}]`, "")
 
 empty(x) if x == []
 

@@ -89,3 +89,44 @@ test_short_agent_names_only_in_scope if {
 	td := authz.decision with input as object.union(call("t", {}, {}), {"identity": workload("evil.example", "agents")}) with data.mcp_authz as scoped
 	td.rule == "agent_unknown"
 }
+
+# Issue 19 §3: blank is White_Space, every control and every Default_Ignorable_Code_Point; present is a letter
+# or a digit once those are gone.
+test_blank_reasons_are_empty if {
+	every r in [
+		"\u000b", "\u0085", "\u001c\u001d\u001e\u001f", "\ufe0f", "\udb40\udd00", "\udb40\uddef", "\udb43\udfff", "\u2065",
+		"\ufff0", "\ud82f\udca0", "\u180e", "\u00ad", " \t\r\n", "", "\u061c\u202e", "--", "...",
+	] {
+		d := authz.decision with input as call("refund", {"amount": 1, "reason": r}, {}) with data.mcp_authz as refunds
+		d.rule == "reason"
+	}
+}
+
+test_present_reasons_pass if {
+	every r in ["duplicate charge", "\u200bx", "٣", "退款", "Ünïcode", "7"] {
+		d := authz.decision with input as call("refund", {"amount": 1, "reason": r}, {}) with data.mcp_authz as refunds
+		d.allowed
+	}
+}
+
+test_trim_blank_is_wider_than_python_strip if {
+	authz.trim_blank("\u001c\u200b Moscow \u001f\ufeff") == "Moscow"
+	authz.trim_blank("New York") == "New York"
+}
+
+# Issue 19 §6: the url rule reads the argument folded, as arg() does.
+test_url_argument_in_another_case_is_checked if {
+	fetch := {"url_tools": ["fetch_url"], "approved_hosts": ["httpbin.org"]}
+	d := authz.decision with input as call("fetch_url", {"URL": "evil.com/x"}, {}) with data.mcp_authz as fetch
+	d.rule == "url_not_allowed"
+}
+
+# The client's roots/list result carries file:// roots by specification: allowed; other URLs in it are not.
+test_roots_list_response_allowed if {
+	root := {"path": "$result.roots[0].uri", "raw": "file:///home/user/project", "scheme": "file", "host": "", "ip": null, "ip_class": null, "is_metadata": false, "ambiguous": false, "ambiguity": [], "has_userinfo": false, "public_tld": false}
+	d := authz.decision with input as msg({"id": 1, "is_response": true, "urls": [root], "findings": [], "documents": []})
+	d.allowed
+	elsewhere := object.union(root, {"path": "$result.other"})
+	d2 := authz.decision with input as msg({"id": 1, "is_response": true, "urls": [elsewhere], "findings": [], "documents": []})
+	d2.rule == "url_scheme_blocked"
+}

@@ -70,6 +70,16 @@ violations contains v(
 	some m in messages
 	some u in urls_of(m)
 	u.scheme in blocked_schemes
+	not client_root(m, u)
+}
+
+# The client's roots/list result: roots are file:// URIs by the MCP specification (a response the client sends
+# tells the server which directories it may use; it fetches nothing). Only file URIs at $result.roots[i].uri;
+# every other "never" rule (metadata, private and internal hosts, other blocked schemes) still applies to it.
+client_root(m, u) if {
+	m.is_response
+	u.scheme == "file"
+	regex.match(`^\$result\.roots\[[0-9]+\]\.uri$`, u.path)
 }
 
 violations contains v(
@@ -179,13 +189,14 @@ violations contains v(
 ) if {
 	some call in tool_calls
 	tool_url_rules[tool_name(call).tool]
-	object.get(object.get(call, "arguments", {}), "url", null) != null
+	arg(call, "url") != null
 	not url_fact_at(call, "url")
 }
 
+# The argument is read folded, as arg() reads it ({"URL": …} is the url to a Go upstream).
 url_fact_at(call, path) if {
 	some u in urls_of(call)
-	u.path == path
+	fold(u.path) == fold(path)
 }
 
 url_allowed(u, rules) if {

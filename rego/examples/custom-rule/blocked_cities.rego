@@ -15,7 +15,7 @@ violations contains {
 } if {
 	some call in tool_calls # every tools/call, batches included
 	call.tool == "get_weather"
-	city := call.arguments.city
+	city := arg(call, "city") # folded: {"City": …} is the city to the upstream
 	is_string(city)
-	lower(trim_space(city)) in {lower(c) | some c in object.get(cfg, ["custom", "blocked_cities"], [])}
+	lower(trim_blank(city)) in {lower(c) | some c in object.get(cfg, ["custom", "blocked_cities"], [])}
 }

@@ -31,3 +31,10 @@ test_custom_rule_follows_the_global_mode if {
 	d.allowed == false # a custom violation without a mode enforces: only the rule's author may opt into audit
 	d.rule == "city_blocked"
 }
+
+test_city_in_another_case_or_with_blank_padding_denied if {
+	every args in [{"City": "Moscow"}, {"CITY": "moscow"}, {"city": "\u001cMoscow\u001f"}, {"city": "\u200bmoscow\ufeff"}] {
+		d := authz.decision with input as json.patch(weather("x"), [{"op": "replace", "path": "/mcp/arguments", "value": args}]) with data.mcp_authz as cfg
+		d.rule == "city_blocked"
+	}
+}
