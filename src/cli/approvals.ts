@@ -2,6 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Approval, ApprovalEvent } from '../approvals/types.js';
 import { parseFlags } from './args.js';
+import { textTable } from './text-table.js';
 
 export const APPROVALS_USAGE = `Usage: mcp-authz approvals (list [--status S] | show ID | approve ID [--uses N] [--ttl DURATION] [--reason TEXT]
                           | reject ID [--reason TEXT] | reopen ID [--reason TEXT]) [--by NAME] [--admin-addr host:port] [--json]
@@ -107,17 +108,11 @@ function safeUser(): string {
   }
 }
 
-/** Columns as wide as their widest cell (two spaces apart), so no value runs into the next; the id last, whole. */
-export function table(rows: Approval[]): string {
+/** The approvals as a table (text-table.ts), the id last and whole. */
+function table(rows: Approval[]): string {
   const header = ['STATUS', 'ASKS', 'LAST SEEN', 'AGENT', 'TOOLS', 'RULE', 'ID'];
   const cells = rows.map((a) => [a.status, String(a.ask_count), a.last_seen, a.agent ?? '-', a.tools.join(',') || '-', a.rule ?? '-', a.id]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]! + 2)))
-      .join('')
-      .trimEnd();
-  return `${[header, ...cells].map(line).join('\n')}\n`;
+  return `${textTable(header, cells).join('\n')}\n`;
 }
 
 function details(a: Approval, events: ApprovalEvent[]): string {

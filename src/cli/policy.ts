@@ -1,6 +1,7 @@
 import { SETTINGS } from '../config/settings.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { HELP_FLAG, settingFlag } from './setting-flags.js';
+import { textTable } from './text-table.js';
 
 const ADMIN = SETTINGS.find((s) => s.flag === 'admin-addr')!;
 const ADMIN_DEFAULT = settingFlag(ADMIN).default ?? '127.0.0.1:8282';
@@ -35,13 +36,7 @@ interface PolicyAnswer {
 function revisionTable(body: PolicyAnswer): string {
   const header = ['ACTIVE', 'REVISION', 'LOADED AT', 'SHA256', 'SOURCE'];
   const cells = (body.revisions ?? []).map((r) => [r.active ? '*' : '', r.revision, r.loaded_at, r.sha256.slice(0, 12), r.source]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]! + 2)))
-      .join('')
-      .trimEnd();
-  const lines = [header, ...cells].map(line);
+  const lines = textTable(header, cells);
   const f = body.last_failure;
   if (f) lines.push('', `last reload FAILED at ${f.at} (${f.reason}): ${f.message}`, `still serving ${f.serving ?? 'nothing'}`);
   return `${lines.join('\n')}\n`;
