@@ -1,4 +1,4 @@
-import { REASON } from '../shared/errors.js';
+import { REASON, REFUSED_ALWAYS } from '../shared/errors.js';
 import type { DecisionCache } from '../cache/decision-cache.js';
 import { addArgumentFacts, addNow } from '../facts/enrich.js';
 import type { Identity, IdentityRequest } from '../identity/resolve.js';
@@ -118,6 +118,9 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     );
     const input = view.input;
     const mcpError = input.mcp?.error;
+    if (mcpError && REFUSED_ALWAYS.has(mcpError.code))
+      // A form upstreams read differently, or an upgrade: refused in every mode (docs/input.md), never to the policy.
+      return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
     if (settings.opaEnvoy) {
       // As OPA's Envoy plugin: a body it cannot parse is answered 400 here; everything else goes to the policy.
       const parseFailure = opaEnvoyParseFailure(view);

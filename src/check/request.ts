@@ -1,6 +1,7 @@
 import type { CheckRequest__Output } from '../generated/proto/envoy/service/auth/v3/CheckRequest.js';
 import type { Json, JsonObject, McpInput, PolicyInput } from './types.js';
 import { attributesToJson } from './protojson.js';
+import { protocolUpgrade } from './protocol-upgrade.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
 import { parseFormBody } from './opa-envoy-body.js';
 import { checkStandardHeaders } from '../mcp/standard-headers.js';
@@ -95,6 +96,8 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
     const headerError = checkStandardHeaders(mcp, headers);
     if (headerError) mcp.error = headerError;
   }
+  const upgrade = protocolUpgrade(method, headers);
+  if (upgrade) mcp.error = upgrade;
 
   const input: PolicyInput = {
     attributes,

@@ -2,6 +2,7 @@ import { REASON } from '../shared/errors.js';
 import type { Json, McpError, McpInput } from './types.js';
 import { parseStrictJson } from './strict-json.js';
 import { readMessage } from './jsonrpc.js';
+import { readMediaType } from './media-type.js';
 
 export interface BodyLimits {
   /** Largest body accepted, in bytes. */
@@ -42,13 +43,6 @@ export function decodeBody(bytes: Uint8Array): { text?: string; invalidUtf8?: bo
   }
 }
 
-/** True for `application/json` and `application/*+json`, with any parameters. */
-export function isJsonContentType(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
-}
-
 /**
  * Body → `parsed_body` and `input.mcp`. Pure and total: every malformed body yields `mcp.error` with a stable
  * code; nothing here throws.
@@ -67,10 +61,15 @@ export function parseMcpBody(body: BodyView, limits: BodyLimits): ParsedBody {
   if (body.text === undefined || body.text.length === 0) {
     return error({ code: REASON.jsonrpcInvalidRequest, message: 'body is empty; expected a JSON-RPC message' });
   }
-  if (!isJsonContentType(body.contentType)) {
+  const mediaType = readMediaType(body.contentType);
+  if (!mediaType.ok) return error(mediaType.error);
+  if (!mediaType.json) {
+    return error({ code: REASON.contentTypeUnsupported, message: `content-type ${JSON.stringify(body.contentType ?? '')} is not application/json` });
+  }
+  if (body.text.charCodeAt(0) === 0xfeff) {
     return error({
-      code: REASON.contentTypeUnsupported,
-      message: `content-type ${JSON.stringify(body.contentType ?? '')} is not application/json`,
+      code: REASON.bodyByteOrderMark,
+      message: 'the body starts with a byte order mark: body-parser strips it, Go and Python reject the body; send UTF-8 without one',
     });
   }
 

@@ -28,6 +28,17 @@ export const REASON = {
   bodyKeyCaseVariant: 'body_key_case_variant',
   bodyTruncated: 'body_truncated',
   contentTypeUnsupported: 'content_type_unsupported',
+  // Refused in every mode, before the policy: forms upstream decoders read differently (docs/input.md).
+  /** The content-type header is not a media type (RFC 7231), or repeats a parameter. */
+  contentTypeInvalid: 'content_type_invalid',
+  /** A JSON-looking type other than application/json (application/*+json, text/json). */
+  contentTypeAmbiguous: 'content_type_ambiguous',
+  /** application/json with a charset other than UTF-8 (utf-7, utf-16, latin1, …). */
+  contentTypeCharsetUnsupported: 'content_type_charset_unsupported',
+  /** The body starts with a byte order mark: some decoders strip it, others reject the body. */
+  bodyByteOrderMark: 'body_byte_order_mark',
+  /** A protocol upgrade (Upgrade, Connection: upgrade, WebSocket, extended CONNECT): later messages would go unchecked. */
+  requestUpgradeUnsupported: 'request_upgrade_unsupported',
   jsonrpcInvalidRequest: 'jsonrpc_invalid_request',
   jsonrpcInvalidVersion: 'jsonrpc_invalid_version',
   jsonrpcMissingMethod: 'jsonrpc_missing_method',
@@ -67,6 +78,11 @@ export const MALFORMED_STATUS: Partial<Record<ReasonCode, number>> = {
   body_too_large: 413,
   body_truncated: 413,
   content_type_unsupported: 415,
+  content_type_invalid: 400,
+  content_type_ambiguous: 415,
+  content_type_charset_unsupported: 415,
+  body_byte_order_mark: 400,
+  request_upgrade_unsupported: 400,
   jsonrpc_invalid_request: 400,
   jsonrpc_invalid_version: 400,
   jsonrpc_missing_method: 400,
@@ -77,6 +93,19 @@ export const MALFORMED_STATUS: Partial<Record<ReasonCode, number>> = {
   jsonrpc_batch_not_allowed: 400,
   header_mismatch: 400,
 };
+
+/**
+ * Codes the server refuses with in every mode, before the policy, whatever `body.malformed` and `compat` say: the
+ * request is in a form upstream decoders read differently from the server (or it leaves HTTP altogether), so no
+ * policy can be told what it means. Each is also in MALFORMED_STATUS.
+ */
+export const REFUSED_ALWAYS: ReadonlySet<string> = new Set<ReasonCode>([
+  REASON.contentTypeInvalid,
+  REASON.contentTypeAmbiguous,
+  REASON.contentTypeCharsetUnsupported,
+  REASON.bodyByteOrderMark,
+  REASON.requestUpgradeUnsupported,
+]);
 
 /** HTTP status of server-side failure denials. */
 export const FAILURE_STATUS: Partial<Record<ReasonCode, number>> = {

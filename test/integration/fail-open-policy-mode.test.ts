@@ -6,8 +6,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckPipeline } from '../../src/check/pipeline.js';
-import { requestForBody } from '../../src/cli/check-request.js';
-import { MALFORMED_STATUS } from '../../src/shared/errors.js';
+import { requestForBody, requestFromJson } from '../../src/cli/check-request.js';
+import { MALFORMED_STATUS, REFUSED_ALWAYS } from '../../src/shared/errors.js';
 import { createIdentityResolver } from '../../src/identity/resolve.js';
 import { loadConfig } from '../../src/config/load.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
@@ -21,16 +21,21 @@ interface Case {
   description: string;
   message?: unknown;
   body?: string;
+  /** A whole CheckRequest (for cases that are about the HTTP request, not its body). */
+  request?: unknown;
   headers?: Record<string, string>;
   principal?: string;
   expect: { decision: string; rule?: string };
 }
-const serverAnswered = readdirSync(corpus, { withFileTypes: true })
+const parseLevel = readdirSync(corpus, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .flatMap((d) =>
     readdirSync(join(corpus, d.name)).map((f) => ({ file: `${d.name}/${f}`, c: JSON.parse(readFileSync(join(corpus, d.name, f), 'utf8')) as Case })),
   )
   .filter(({ c }) => c.expect.rule !== undefined && c.expect.rule in MALFORMED_STATUS);
+// Forms upstreams read differently (charsets, ambiguous media types, BOMs, upgrades) never reach the policy.
+const serverAnswered = parseLevel.filter(({ c }) => !REFUSED_ALWAYS.has(c.expect.rule!));
+const refusedAlways = parseLevel.filter(({ c }) => REFUSED_ALWAYS.has(c.expect.rule!));
 
 let tmp: string;
 let policy: Policy;
@@ -81,5 +86,26 @@ describe('fail-open corpus with body.malformed: policy', () => {
     } else {
       expect(o.decision.rule).toBe('invalid_jsonrpc');
     }
+  });
+
+  it('has refused-always cases of every such code', () => {
+    expect(new Set(refusedAlways.map(({ c }) => c.expect.rule))).toEqual(REFUSED_ALWAYS);
+  });
+
+  it.each(refusedAlways)('$file: refused by the server even so, never handed to the policy', async ({ c }) => {
+    const cfg = loadConfig({ flags: {}, env: {} });
+    const pipeline = createCheckPipeline({
+      settings: testSettings({ malformed: 'policy' }),
+      policy: () => policy,
+      identity: createIdentityResolver(cfg.identity),
+    });
+    const request =
+      c.request !== undefined
+        ? requestFromJson(c.request)
+        : requestForBody(c.body ?? JSON.stringify(c.message), c.headers ?? {}, { principal: c.principal });
+    const o = await pipeline.check(request);
+    expect(o.decision.allowed).toBe(false);
+    expect(o.decision.reasonCode).toBe(c.expect.rule);
+    expect(o.decision.httpStatus).toBe(MALFORMED_STATUS[c.expect.rule as keyof typeof MALFORMED_STATUS]);
   });
 });

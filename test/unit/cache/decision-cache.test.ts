@@ -103,6 +103,23 @@ describe('decision cache', () => {
     expect(events).toEqual(['miss', 'miss', 'miss', 'miss', 'miss', 'hit']);
   });
 
+  it('a null parsed_body (compat mode: a body the plugin leaves unparsed) keeps the body and input.mcp in the key', () => {
+    // Issue 19 class 2: with parsed_body null the key used to leave out the body and input.mcp, so one allowed call
+    // answered every later call with another body.
+    const { events, use } = cacheWithEvents();
+    const p = policy();
+    const unparsed = (url: string): KeyDocument => {
+      const d = doc('fetch_url', {
+        rawBody: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fetch_url', arguments: { url } } }),
+      });
+      return { ...d, parsed_body: null, mcp: { ...(d.mcp as Record<string, unknown>), arguments: { url } } as NonNullable<KeyDocument['mcp']> };
+    };
+    expect(use(p, unparsed('https://httpbin.org/get'), 'allowed')).toBe('miss');
+    expect(use(p, unparsed('http://169.254.169.254/'))).toBe('miss');
+    expect(use(p, unparsed('https://httpbin.org/get'))).toBe('allowed');
+    expect(events).toEqual(['miss', 'miss', 'hit']);
+  });
+
   it('a new policy load misses, even with the same revision and sha256', () => {
     const { cache, events, use } = cacheWithEvents();
     const v1 = policy();
