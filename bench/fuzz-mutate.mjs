@@ -29,6 +29,36 @@ const STRINGS = [
   '{"amount": 50000}',
   'amount=50000&currency=usd',
   '{"url":"http://169.254.169.254/"}',
+  // Form grammar as url.ParseQuery, Rack, PHP and parse_qs read it: raw '=' in a value, keys without '=', raw spaces,
+  // '&&', a trailing newline, a first key that looks like a scheme.
+  'amount=50000==&currency=usd',
+  'flag&amount=50000',
+  'amount=50 000&x',
+  '&&amount=50000&&',
+  'amount=50000\n',
+  'feed:x=1&amount=50000',
+  'url:=http://169.254.169.254/&amount=50000',
+  'amount%3D50000',
+  'callback=http%3A%2F%2F169.254.169.254%2F',
+  // JSON documents followed by trailing data (Go's json.Decoder reads the first value).
+  '{"amount": 50000}\n--',
+  '{"amount": 50000}\u0000',
+  '{"amount": 50000}//',
+  '{"amount": 50000};',
+  '{"url":"http://169.254.169.254/"} {"url":"https://httpbin.org/"}',
+  // UTF-7 text: a body decoded with charset=utf-7 reads '+AGEAbQBvAHUAbgB0-' as 'amount'.
+  '+AGEAbQBvAHUAbgB0-',
+  '+ACI-,+ACI-url+ACI-:+ACI-http://169.254.169.254/',
+  // Blank that is not ASCII: VT, NEL, U+001C-U+001F, variation selectors, default-ignorables, Unicode spaces.
+  '\u000b',
+  '\u0085',
+  '\u001c\u001d\u001e\u001f',
+  '\udb40\udd00',
+  '\ufe0f',
+  '\u2060',
+  '\u3000',
+  '\u180e',
+  '\u115f',
   '[1,2',
   '\u017f',
   '\u212a',
@@ -336,6 +366,91 @@ function headersFor(r, msg) {
   return h;
 }
 
+/** Content types a client may declare: every charset spelling, parameters repeated, JSON-looking types. */
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json;charset="UTF-8"',
+  'Application/JSON; Charset=UTF8',
+  'application/json; charset=utf-7',
+  'application/json; charset="utf-7"',
+  'application/json; charset=unicode-1-1-utf-7',
+  'application/json; charset=csUnicode11UTF7',
+  'application/json; charset=utf-16',
+  'application/json; charset=utf-16le',
+  'application/json; charset=latin1',
+  'application/json; charset=iso-8859-1',
+  'application/json; charset=utf-8; charset=utf-7',
+  'application/json; charset=utf-7; charset=utf-8',
+  'application/json; foo=bar',
+  'application/json ; charset=utf-8',
+  'application/json,text/plain',
+  'application/vnd.api+json',
+  'application/json-patch+json',
+  'text/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  '',
+];
+const TRAILERS = [
+  '\n--',
+  '\u0000',
+  '//',
+  ';',
+  ' {"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_account"}}',
+  '\n',
+  ' ',
+  '\u00a0',
+  '\ufeff',
+];
+/** Characters around and between tokens that some decoder may treat as whitespace, and others as data. */
+const ODD_BLANKS = ['\u000b', '\u000c', '\u0085', '\u00a0', '\ufeff', '\u2028', '\u2029', '\u200b', '\u3000', '\u001c', '\u0000', '\r'];
+
+/**
+ * Envelope-level: what a body means beyond its JSON text — the declared charset and media type, a byte order mark,
+ * another encoding of the same text, data after the value, odd blanks between tokens.
+ */
+function mutateEnvelope(r, body, headers) {
+  let b = body;
+  const h = { ...headers };
+  const n = 1 + r.int(2);
+  for (let i = 0; i < n; i++) {
+    switch (r.int(6)) {
+      case 0:
+        h['content-type'] = r.pick(CONTENT_TYPES);
+        break;
+      case 1:
+        b = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), b]);
+        break;
+      case 2: {
+        // The same text in UTF-16 (with or without a BOM), declared or not.
+        const le = Buffer.from(b.toString('utf8'), 'utf16le');
+        b = r.chance(0.5) ? Buffer.concat([Buffer.from([0xff, 0xfe]), le]) : le;
+        if (r.chance(0.5)) h['content-type'] = 'application/json; charset=utf-16le';
+        break;
+      }
+      case 3:
+        b = Buffer.concat([b, Buffer.from(r.pick(TRAILERS))]);
+        break;
+      case 4: {
+        const t = tokens(b.toString('utf8'));
+        t.splice(r.int(t.length + 1), 0, r.pick(ODD_BLANKS));
+        b = Buffer.from(t.join(''));
+        break;
+      }
+      default:
+        // A UTF-7 spelling of one string value, declared as UTF-7 (or not).
+        b = Buffer.from(
+          b
+            .toString('utf8')
+            .replace(/"url"|"amount"|"name"/, (k) => `"+${Buffer.from(k.slice(1, -1), 'utf16le').swap16().toString('base64').replace(/=+$/, '')}-"`),
+        );
+        if (r.chance(0.7)) h['content-type'] = r.pick(CONTENT_TYPES.slice(4, 8));
+    }
+  }
+  return { body: b, headers: h };
+}
+
 /** One fuzz case: a seed mutated at one or more levels. */
 export function nextCase(r) {
   let msg = clone(r.pick(SEEDS));
@@ -346,5 +461,6 @@ export function nextCase(r) {
   if (levels & 2) text = mutateTokens(r, text);
   let body = Buffer.from(text);
   if (levels & 4 && r.chance(0.5)) body = mutateBytes(r, body);
+  if (r.chance(0.15)) return mutateEnvelope(r, body, headers);
   return { body, headers };
 }

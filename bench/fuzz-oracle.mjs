@@ -4,7 +4,10 @@
 //   2. @modelcontextprotocol/sdk's own request schemas (what a TypeScript MCP server executes);
 //   3. a decoder written here that reads objects the way Go's encoding/json fills structs: keys matched
 //      case-insensitively with Unicode simple folding (the fold is computed from a full code-point table, not the
-//      server's own folding code), the last of several matching keys winning, invalid surrogates replaced by U+FFFD.
+//      server's own folding code), the last of several matching keys winning, invalid surrogates replaced by U+FFFD;
+// and then (judgeReadings) by the decoders MCP servers really run, each given the body's bytes and headers: Express's
+// express.json() and the MCP SDK's SSE and Streamable HTTP transports (bench/fuzz-node-decoders.mjs), Go's
+// encoding/json Unmarshal and json.Decoder, Python's json.loads (bench/fuzz-decoders.mjs).
 import { isDeepStrictEqual } from 'node:util';
 import { CallToolRequestSchema, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 
@@ -229,4 +232,43 @@ export function judgeAllowed(text, headers, seen) {
     }
   }
   return undefined;
+}
+
+/**
+ * Judge what real decoders read from an allowed body: `readings` maps a decoder's name to its reading ({ok, batch,
+ * messages: [{method, name, params, arguments}]}, or {ok: false} when it refuses the body and so executes nothing).
+ * Every reading that accepts must be the message the policy saw: batch shape, method, params, tool and arguments.
+ * Returns undefined, or `{kind, detail}` for the first decoder that reads another message — a wrong allow.
+ */
+export function judgeReadings(readings, seen) {
+  if (!seen || !Array.isArray(seen.messages)) return { kind: 'no_echo', detail: 'the policy saw no message' };
+  // Go fills a missing string field with "" and replaces lone surrogates; neither is a different message.
+  const text = (v) => (v === '' || v === undefined ? null : v);
+  const wf = (v) => foldStrings(orNull(v));
+  for (const [name, r] of Object.entries(readings)) {
+    if (!r?.ok) continue;
+    const kind = `${name}_view_mismatch`;
+    if (Boolean(r.batch) !== Boolean(seen.is_batch) || r.messages.length !== seen.messages.length) return { kind, detail: 'batch shape' };
+    for (let i = 0; i < r.messages.length; i++) {
+      const m = r.messages[i];
+      const s = seen.messages[i];
+      if (m.not_object) return { kind, detail: `message ${i} is not an object` };
+      if (text(m.method) !== text(s.method))
+        return { kind, detail: `message ${i}: method ${JSON.stringify(m.method)} vs ${JSON.stringify(s.method)}` };
+      if (!same(wf(m.params), wf(s.params))) return { kind, detail: `message ${i}: params` };
+      if (s.method === 'tools/call') {
+        if (text(m.name) !== text(s.tool)) return { kind, detail: `message ${i}: tool ${JSON.stringify(m.name)} vs ${JSON.stringify(s.tool)}` };
+        if (!same(wf(m.arguments), wf(s.arguments))) return { kind, detail: `message ${i}: arguments` };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Strings made well-formed (Go's and Python's readings replace or keep lone surrogates: compared as U+FFFD). */
+function foldStrings(v) {
+  if (typeof v === 'string') return v.toWellFormed();
+  if (Array.isArray(v)) return v.map(foldStrings);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toWellFormed(), foldStrings(x)]));
+  return v;
 }

@@ -4,12 +4,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
 import { loadDescriptors } from '../dist/envoy/descriptors.js';
 import { nextCase } from './fuzz-mutate.mjs';
-import { judgeAllowed } from './fuzz-oracle.mjs';
+import { startDecoders } from './fuzz-decoders.mjs';
+import { readWithNode } from './fuzz-node-decoders.mjs';
+import { judgeAllowed, judgeReadings } from './fuzz-oracle.mjs';
 import { rng } from './fuzz-random.mjs';
 
 const { address, seed, count, concurrency, inProcess, policyDir, configFile } = workerData;
 const { packageDefinition } = loadDescriptors();
 const r = rng(seed);
+// The real decoders of Go and Python MCP servers, one long-lived process each per worker.
+const decoders = startDecoders();
 
 /** Send one CheckRequest: over gRPC to the server, or (--in-process) straight into the same check pipeline. */
 let send;
@@ -83,6 +87,8 @@ const stats = {
   grpc_errors: 0,
   bad_status: 0,
   wrong_allows: 0,
+  judged_by_decoders: 0,
+  decoder_errors: 0,
   by_code: {},
   by_kind: {},
 };
@@ -107,11 +113,28 @@ function check(c) {
         const echo = fromStruct(res.dynamic_metadata ?? {}).fuzz_seen;
         const seen = echo && { ...echo, messages: (echo.messages ?? []).map((m) => JSON.parse(m)) };
         const text = c.body.toString('utf8');
+        const headers = { 'content-type': 'application/json', ...c.headers };
         const wrong = judgeAllowed(text, c.headers, seen);
         if (wrong) {
           stats.wrong_allows++;
           note(wrong.kind, c, wrong.detail);
+          return resolve();
         }
+        // The decoders upstreams run, on the same bytes and headers.
+        return Promise.all([readWithNode(c.body, headers), decoders.go.read('message', c.body), decoders.python.read('message', c.body)])
+          .then(([node, go, python]) => {
+            stats.judged_by_decoders++;
+            const real = judgeReadings({ ...node, go_unmarshal: go.unmarshal, go_decoder: go.decoder, python: python.loads }, seen);
+            if (real) {
+              stats.wrong_allows++;
+              note(real.kind, c, real.detail);
+            }
+          })
+          .catch((e) => {
+            stats.decoder_errors++;
+            note('decoder_error', c, e.message);
+          })
+          .then(resolve);
       } else if (code === 7) {
         const reason = String(res.status.message ?? '').split(' ')[0] || 'unknown';
         stats.by_code[reason] = (stats.by_code[reason] ?? 0) + 1;
@@ -144,4 +167,5 @@ async function lane() {
 }
 await Promise.all(Array.from({ length: concurrency }, lane));
 closeClient();
+await decoders.close();
 parentPort.postMessage({ done: true, stats, findings });

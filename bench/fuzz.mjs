@@ -2,8 +2,9 @@
 // check path: a real `mcp-authz serve` process (the guardrails pack in rego/, compiled by the opa CLI, behind the
 // entrypoint of bench/fuzz-echo.rego, which adds what the policy saw to dynamic_metadata), over gRPC, with the
 // body as raw bytes. Every allowed body is re-read by an independent oracle (bench/fuzz-oracle.mjs): JSON.parse,
-// @modelcontextprotocol/sdk's request schemas, and a Go encoding/json-like case-folding decoder; they must mean
-// exactly what input.mcp said. Records crashes (the server exiting), gRPC errors, non-OK/non-denied statuses,
+// @modelcontextprotocol/sdk's request schemas, and a Go encoding/json-like case-folding decoder, then by the decoders
+// MCP servers really run (express.json(), the SDK's SSE and Streamable HTTP transports, Go's encoding/json Unmarshal
+// and json.Decoder, Python's json.loads); they must mean exactly what input.mcp said. Records crashes (the server exiting), gRPC errors, non-OK/non-denied statuses,
 // server-side errors (500-class denials) and wrong allows. A bench, not a test; the test suite runs a short
 // seeded slice (test/integration/fuzz-slice.test.ts).
 //
@@ -165,12 +166,26 @@ const total = {
   grpc_errors: 0,
   bad_status: 0,
   wrong_allows: 0,
+  judged_by_decoders: 0,
+  decoder_errors: 0,
   by_code: {},
   by_kind: {},
 };
 const findings = [];
 for (const { stats, findings: f } of results) {
-  for (const k of ['sent', 'allowed', 'denied', 'approval', 'server_errors', 'grpc_errors', 'bad_status', 'wrong_allows']) total[k] += stats[k];
+  for (const k of [
+    'sent',
+    'allowed',
+    'denied',
+    'approval',
+    'server_errors',
+    'grpc_errors',
+    'bad_status',
+    'wrong_allows',
+    'judged_by_decoders',
+    'decoder_errors',
+  ])
+    total[k] += stats[k];
   for (const [k, v] of Object.entries(stats.by_code)) total.by_code[k] = (total.by_code[k] ?? 0) + v;
   for (const [k, v] of Object.entries(stats.by_kind)) total.by_kind[k] = (total.by_kind[k] ?? 0) + v;
   findings.push(...f);
@@ -192,4 +207,4 @@ else {
   for (const f of findings.slice(0, 10))
     console.log(`${f.kind}: ${f.detail}\n  headers ${JSON.stringify(f.headers)}\n  body ${f.body.slice(0, 300)}`);
 }
-process.exitCode = crashed || total.grpc_errors || total.bad_status || total.wrong_allows || total.server_errors ? 1 : 0;
+process.exitCode = crashed || total.grpc_errors || total.bad_status || total.wrong_allows || total.server_errors || total.decoder_errors ? 1 : 0;

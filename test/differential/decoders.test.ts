@@ -1,9 +1,13 @@
-// The fuzzer's Go and Python decoders (bench/fuzz-decoders.mjs): the real standard libraries, run as long-lived
+// The fuzzer's Go, Python and Node decoders (bench/fuzz-decoders.mjs, bench/fuzz-node-decoders.mjs): the real standard libraries, run as long-lived
 // processes, read bodies and documents as Go and Python MCP servers do. These pin the behaviours the fuzzer
 // relies on to catch a wrong allow; each is the library's, not ours.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a bench module without types
 import { startDecoders } from '../../bench/fuzz-decoders.mjs';
+// @ts-expect-error: a bench module without types
+import { readWithNode } from '../../bench/fuzz-node-decoders.mjs';
+// @ts-expect-error: a bench module without types
+import { judgeReadings } from '../../bench/fuzz-oracle.mjs';
 
 type Reader = { read(kind: 'message' | 'document', bytes: string | Buffer): Promise<Record<string, any>> };
 let d: { go: Reader; python: Reader; close(): Promise<unknown> };
@@ -65,5 +69,45 @@ describe('Python decoder (json, urllib.parse, str.strip)', () => {
   it('answers many frames in order from one process', async () => {
     const all = await Promise.all(Array.from({ length: 500 }, (_, i) => d.python.read('message', `{"method":"m${i}"}`)));
     expect(all.map((r) => r.loads.messages[0].method)).toEqual(Array.from({ length: 500 }, (_, i) => `m${i}`));
+  });
+});
+
+describe('the oracle with the real decoders (bench/fuzz-oracle.mjs judgeReadings)', () => {
+  const seen = (args: Record<string, unknown>) => ({
+    is_batch: false,
+    messages: [
+      {
+        method: 'tools/call',
+        id: 1,
+        params: { name: 'fetch_url', arguments: args },
+        tool: 'fetch_url',
+        arguments: args,
+        uri: null,
+        is_response: false,
+      },
+    ],
+  });
+  const readAll = async (body: Buffer, headers: Record<string, string>) => {
+    const [node, go, python] = await Promise.all([readWithNode(body, headers), d.go.read('message', body), d.python.read('message', body)]);
+    return { ...node, go_unmarshal: go.unmarshal, go_decoder: go.decoder, python: python.loads };
+  };
+  it('agrees when every decoder reads the message the policy saw', async () => {
+    const args = { url: 'https://httpbin.org/get' };
+    const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fetch_url', arguments: args } }));
+    expect(judgeReadings(await readAll(body, { 'content-type': 'application/json' }), seen(args))).toBeUndefined();
+  });
+  it('catches class 1: express.json() and the SSE transport decode charset=utf-7, a server reading UTF-8 does not', async () => {
+    const body = Buffer.from(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fetch_url","arguments":{"+AHU-rl":"http://169.254.169.254/"}}}',
+    );
+    const readings = await readAll(body, { 'content-type': 'application/json; charset=utf-7' });
+    expect(readings.express.messages[0].arguments).toEqual({ url: 'http://169.254.169.254/' });
+    // What a server that ignores the charset tells its policy: a harmless key.
+    expect(judgeReadings(readings, seen({ '+AHU-rl': 'http://169.254.169.254/' }))?.kind).toBe('express_view_mismatch');
+  });
+  it('catches class 4: Go json.Decoder reads a body followed by trailing data', async () => {
+    const body = Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_account"}}\n--');
+    const readings = await readAll(body, { 'content-type': 'application/json' });
+    expect(judgeReadings(readings, seen({}))?.kind).toBe('go_decoder_view_mismatch');
   });
 });

@@ -15,8 +15,9 @@ function fuzz(args: string[]): Record<string, number> & { findings: unknown[] } 
   return JSON.parse(r.stdout) as Record<string, number> & { findings: unknown[] };
 }
 
-const clean = { crashes: 0, grpc_errors: 0, bad_status: 0, server_errors: 0, wrong_allows: 0, findings: [] };
+const clean = { decoder_errors: 0, crashes: 0, grpc_errors: 0, bad_status: 0, server_errors: 0, wrong_allows: 0, findings: [] };
 const outcome = (s: Record<string, unknown>) => ({
+  decoder_errors: s.decoder_errors,
   crashes: s.crashes,
   grpc_errors: s.grpc_errors,
   bad_status: s.bad_status,
@@ -32,6 +33,9 @@ describe('fuzz slice (seed 20261128)', () => {
     expect(outcome(s)).toEqual(clean);
     expect(s.allowed).toBeGreaterThan(1000);
     expect(s.denied).toBeGreaterThan(1000);
+    // Every allow was re-read by the real decoders (express.json(), the SDK's transports, Go, Python).
+    expect(s.judged_by_decoders).toBe(s.allowed);
+    expect(s.decoder_errors).toBe(0);
   }, 180_000);
 
   it('2,000 bodies over gRPC to a real server: no crash, no gRPC error, no wrong allow', () => {
