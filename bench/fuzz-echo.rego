@@ -29,4 +29,5 @@ summary(m) := json.marshal({
 	"arguments": object.get(m, "arguments", null),
 	"uri": object.get(m, "uri", null),
 	"is_response": object.get(m, "is_response", false),
+	"documents": object.get(m, "documents", []),
 })

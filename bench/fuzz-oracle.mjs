@@ -272,3 +272,29 @@ function foldStrings(v) {
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toWellFormed(), foldStrings(x)]));
   return v;
 }
+
+/**
+ * Judge the documents inside an allowed tool call's string arguments: `readings` maps an argument name to what Go
+ * (json.Unmarshal of the string) and Python (json.loads) read from it. A string either reads whole as a JSON object
+ * or array must be a document the policy saw (input.mcp.documents, at that path, with the same value): otherwise
+ * the upstream receives structured data no rule inspected. Returns undefined, or `{kind, detail}`.
+ */
+export function judgeDocuments(message, readings) {
+  const documents = Array.isArray(message?.documents) ? message.documents : [];
+  for (const [name, r] of Object.entries(readings)) {
+    for (const [decoder, reading] of [
+      ['go', r.go?.unmarshal],
+      ['python', r.python?.loads],
+    ]) {
+      if (!reading?.ok || reading.value === null || typeof reading.value !== 'object') continue;
+      // The argument path as docs/input.md writes it: `key` for identifier-like keys, else `["key"]`.
+      const path = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `[${JSON.stringify(name)}]`;
+      const doc = documents.find((d) => d.path === path && d.format === 'json');
+      if (!doc)
+        return { kind: 'document_unseen', detail: `${decoder} reads argument ${JSON.stringify(name)} as a JSON document; the policy saw a string` };
+      if (!same(foldStrings(doc.value), foldStrings(reading.value)))
+        return { kind: 'document_view_mismatch', detail: `${decoder} reads argument ${JSON.stringify(name)} as another document` };
+    }
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@ import { loadDescriptors } from '../dist/envoy/descriptors.js';
 import { nextCase } from './fuzz-mutate.mjs';
 import { startDecoders } from './fuzz-decoders.mjs';
 import { readWithNode } from './fuzz-node-decoders.mjs';
-import { judgeAllowed, judgeReadings } from './fuzz-oracle.mjs';
+import { judgeAllowed, judgeDocuments, judgeReadings } from './fuzz-oracle.mjs';
 import { rng } from './fuzz-random.mjs';
 
 const { address, seed, count, concurrency, inProcess, policyDir, configFile } = workerData;
@@ -128,6 +128,14 @@ function check(c) {
             if (real) {
               stats.wrong_allows++;
               note(real.kind, c, real.detail);
+              return undefined;
+            }
+            return judgeArgumentDocuments(seen);
+          })
+          .then((wrongDocument) => {
+            if (wrongDocument) {
+              stats.wrong_allows++;
+              note(wrongDocument.kind, c, wrongDocument.detail);
             }
           })
           .catch((e) => {
@@ -151,6 +159,25 @@ function check(c) {
       resolve();
     });
   });
+}
+
+/** Every top-level string argument of each allowed tool call, read as a document by Go and Python. */
+async function judgeArgumentDocuments(seen) {
+  for (const m of seen.messages) {
+    if (m.method !== 'tools/call' || !m.arguments || typeof m.arguments !== 'object' || Array.isArray(m.arguments)) continue;
+    const strings = Object.entries(m.arguments).filter(([, v]) => typeof v === 'string');
+    if (strings.length === 0) continue;
+    const readings = {};
+    await Promise.all(
+      strings.map(async ([k, v]) => {
+        const [go, python] = await Promise.all([decoders.go.read('document', v), decoders.python.read('document', v)]);
+        readings[k] = { go, python };
+      }),
+    );
+    const wrong = judgeDocuments(m, readings);
+    if (wrong) return wrong;
+  }
+  return undefined;
 }
 
 let next = 0;
