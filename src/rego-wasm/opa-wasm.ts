@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
+import { Deadline, DeadlineExceeded } from './deadline.js';
 import { PolicyLoadError } from './policy-load-error.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
 import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
@@ -25,8 +26,12 @@ export interface Policy {
   mode: 'enforce' | 'audit';
   /** What it was built from, as bytes: an evaluation worker or a rollback instantiates it again from these. */
   artifact: PolicyArtifact;
-  /** Evaluate the entrypoint; returns OPA's raw result set. Throws an Error on evaluation failure. */
-  evaluate(input: unknown): unknown;
+  /**
+   * Evaluate the entrypoint; returns OPA's raw result set. Throws an Error on evaluation failure, and
+   * DeadlineExceeded when it ran longer than `budgetMs` (no budget: no deadline). After any throw the module is
+   * instantiated again, so a cut-off evaluation leaves nothing behind for the next one.
+   */
+  evaluate(input: unknown, budgetMs?: number): unknown;
 }
 
 /** A policy as bytes (the module and its data document), enough to instantiate it anywhere. */
@@ -80,14 +85,19 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     );
   }
 
+  // The module's own minimum (its data segments) or more; a module needing more than the maximum fails to load.
+  const initial = Math.max(5, memoryMinPages);
+  const memory = { initial, maximum: Math.max(initial, opts.maxMemoryPages) };
+  const deadline = new Deadline();
+  const instantiate = (): WasmPolicyInstance => {
+    // mcp-authz's own loader: only our builtins (never the SDK's sprintf/regex.split/yaml.*), exact numbers.
+    const instance = instantiatePolicy(module, memory, builtins.functions, nativeIds, deadline.refill);
+    instance.setData(opts.data);
+    return instance;
+  };
   let loaded: WasmPolicyInstance;
   try {
-    // The module's own minimum (its data segments) or more; a module needing more than the maximum fails to load.
-    const initial = Math.max(5, memoryMinPages);
-    const memory = { initial, maximum: Math.max(initial, opts.maxMemoryPages) };
-    // mcp-authz's own loader: only our builtins (never the SDK's sprintf/regex.split/yaml.*), exact numbers.
-    loaded = await instantiatePolicy(module, memory, builtins.functions, nativeIds);
-    loaded.setData(opts.data);
+    loaded = instantiate();
   } catch (err) {
     throw new PolicyLoadError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
   }
@@ -116,11 +126,15 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
     mode: (opts.data.mcp_authz as { mode?: string } | undefined)?.mode === 'audit' ? 'audit' : 'enforce',
     artifact: { wasm: opts.wasm, dataJson, entrypoint: opts.entrypoint, source: opts.source, revision, sha256, maxMemoryPages: opts.maxMemoryPages },
-    evaluate(input: unknown): unknown {
+    evaluate(input: unknown, budgetMs?: number): unknown {
       try {
         builtins.startEvaluation();
+        deadline.start(budgetMs);
         return loaded.evaluate(input, entrypointId);
       } catch (err) {
+        // The instance may be anywhere in its work (a heap half updated): the next evaluation gets a fresh one.
+        loaded = instantiate();
+        if (err instanceof DeadlineExceeded) throw err;
         throw new Error(errorMessage(err));
       }
     },

@@ -5,6 +5,8 @@
  * own `opa_builtinN` import with an id of ours. Function indices and every call site stay as they are.
  */
 
+import { Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
+
 export interface NativeOverride {
   builtin: string;
   /** The function's name in the module's name section. */
@@ -13,75 +15,6 @@ export interface NativeOverride {
 
 /** The first builtin id used for redirected natives (the module's own ids are small). */
 export const NATIVE_ID_BASE = 0x4000_0000;
-
-interface Section {
-  id: number;
-  header: number; // offset of the section id byte
-  start: number; // payload start
-  end: number; // payload end
-}
-
-class Reader {
-  constructor(
-    readonly b: Uint8Array,
-    public p = 0,
-  ) {}
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = this.b[this.p++]!;
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) return result;
-    }
-  }
-  bytes(n: number): Uint8Array {
-    const out = this.b.subarray(this.p, this.p + n);
-    this.p += n;
-    return out;
-  }
-  name(): string {
-    return new TextDecoder().decode(this.bytes(this.u32()));
-  }
-}
-
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-};
-
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-};
-
-function sections(b: Uint8Array): Section[] {
-  const r = new Reader(b, 8);
-  const out: Section[] = [];
-  while (r.p < b.length) {
-    const header = r.p;
-    const id = b[r.p++]!;
-    const size = r.u32();
-    out.push({ id, header, start: r.p, end: r.p + size });
-    r.p += size;
-  }
-  return out;
-}
 
 /**
  * Redirect the natives listed (those the module contains) to host builtin ids. Returns the module bytes and the
@@ -223,19 +156,6 @@ export function redirectNatives(
     chunks.push(entry);
     payload += entry.length;
   }
-  const header = Uint8Array.from([10, ...uleb(payload), ...uleb(count)]);
-  const before = wasm.subarray(0, codeSec.header);
-  const after = wasm.subarray(codeSec.end);
-  const out = new Uint8Array(before.length + header.length + payload - uleb(count).length + after.length);
-  let o = 0;
-  out.set(before, o);
-  o += before.length;
-  out.set(header, o);
-  o += header.length;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  out.set(after, o);
+  const out = splice(wasm, codeSec.header, codeSec.end, [Uint8Array.from([10, ...uleb(payload), ...uleb(count)]), ...chunks]);
   return { wasm: out, ids, memoryMinPages };
 }

@@ -1,6 +1,7 @@
 import { parseExact, stringifyExact } from './builtins/exact-json.js';
 import { BuiltinHalt } from './builtins/halt.js';
 import { parseRegoValue, toJson } from './builtins/rego-value.js';
+import { FUEL_BUILTIN_ID, FUEL_PER_REFILL, meterFuel } from './fuel-meter.js';
 import type { HostBuiltin } from './host-builtin.js';
 import { type NativeOverride, redirectNatives } from './wasm-natives.js';
 
@@ -46,13 +47,15 @@ const decoder = new TextDecoder();
  * only `hostBuiltins`, reads arguments with exact integers, and turns any exception inside a builtin into an
  * undefined call, as OPA does outside strict mode. Memory, ABI and evaluation follow the SDK's LoadedPolicy.
  */
-export async function instantiatePolicy(
+export function instantiatePolicy(
   module: WebAssembly.Module,
   memoryDescriptor: WebAssembly.MemoryDescriptor,
   hostBuiltins: Record<string, HostBuiltin>,
   /** Builtin ids given to redirected natives (compilePolicyModule). */
   nativeIds: ReadonlyMap<number, string> = new Map(),
-): Promise<WasmPolicyInstance> {
+  /** Answers the metered module when its fuel runs out (deadline.ts): more fuel, or a throw that cuts it off. */
+  refill: () => number = () => FUEL_PER_REFILL,
+): WasmPolicyInstance {
   const memory = new WebAssembly.Memory(memoryDescriptor);
   let exports: PolicyExports | undefined;
   const byId = new Map<number, HostBuiltin>();
@@ -93,7 +96,8 @@ export async function instantiatePolicy(
     return text === undefined ? 0 : loadText(text);
   };
 
-  const instance = await WebAssembly.instantiate(module, {
+  // Synchronous: an instance is cheap to make from the compiled module, and is made again after a failed evaluation.
+  const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
       opa_abort: (addr: number) => {
@@ -102,7 +106,7 @@ export async function instantiatePolicy(
       opa_println: (addr: number) => {
         process.stderr.write(`${cString(addr)}\n`);
       },
-      opa_builtin0: (id: number) => call(id, []),
+      opa_builtin0: (id: number) => (id === FUEL_BUILTIN_ID ? refill() : call(id, [])),
       opa_builtin1: (id: number, _ctx: number, a: number) => call(id, [a]),
       opa_builtin2: (id: number, _ctx: number, a: number, b: number) => call(id, [a, b]),
       opa_builtin3: (id: number, _ctx: number, a: number, b: number, c: number) => call(id, [a, b, c]),
@@ -164,15 +168,17 @@ export async function instantiatePolicy(
 
 /**
  * Compile policy bytes, first redirecting `natives` (the natives that differ from OPA, builtins/natives.ts) to host
- * builtins (wasm-natives.ts). The caller passes them in, with the host builtins that answer them (createHostBuiltins).
+ * builtins (wasm-natives.ts), then metering fuel (fuel-meter.ts) so that an evaluation can be cut off at its
+ * deadline. The caller passes the natives in, with the host builtins that answer them (createHostBuiltins).
  */
 export async function compilePolicyModule(
   wasm: Uint8Array,
   natives: readonly NativeOverride[],
 ): Promise<{ module: WebAssembly.Module; nativeIds: Map<number, string>; memoryMinPages: number }> {
   const patched = redirectNatives(wasm, natives);
+  const metered = meterFuel(patched.wasm);
   return {
-    module: await WebAssembly.compile(patched.wasm as Uint8Array<ArrayBuffer>),
+    module: await WebAssembly.compile(metered.wasm as Uint8Array<ArrayBuffer>),
     nativeIds: patched.ids,
     memoryMinPages: patched.memoryMinPages,
   };

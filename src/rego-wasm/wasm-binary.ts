@@ -1,0 +1,95 @@
+/**
+ * The little of the WebAssembly binary format that the module patches (wasm-natives.ts, fuel-meter.ts) read and
+ * write: LEB128 integers, names and the section list.
+ */
+
+export interface Section {
+  id: number;
+  /** Offset of the section id byte. */
+  header: number;
+  /** Payload start. */
+  start: number;
+  /** Payload end. */
+  end: number;
+}
+
+export class Reader {
+  constructor(
+    readonly b: Uint8Array,
+    public p = 0,
+  ) {}
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (this.p >= this.b.length) throw new Error('unexpected end of the module');
+      const byte = this.b[this.p++]!;
+      result += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((byte & 0x80) === 0) return result;
+    }
+  }
+  /** Step over one LEB128 integer of any size or sign. */
+  skipLeb(): void {
+    while (this.p < this.b.length && (this.b[this.p++]! & 0x80) !== 0);
+  }
+  bytes(n: number): Uint8Array {
+    const out = this.b.subarray(this.p, this.p + n);
+    this.p += n;
+    return out;
+  }
+  name(): string {
+    return new TextDecoder().decode(this.bytes(this.u32()));
+  }
+}
+
+export const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+};
+
+export const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+};
+
+export function sections(b: Uint8Array): Section[] {
+  const r = new Reader(b, 8);
+  const out: Section[] = [];
+  while (r.p < b.length) {
+    const header = r.p;
+    const id = b[r.p++]!;
+    const size = r.u32();
+    out.push({ id, header, start: r.p, end: r.p + size });
+    r.p += size;
+  }
+  return out;
+}
+
+/** The module with the byte range [from, to) replaced by `parts`. */
+export function splice(wasm: Uint8Array, from: number, to: number, parts: readonly Uint8Array[]): Uint8Array {
+  const size = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(from + size + wasm.length - to);
+  out.set(wasm.subarray(0, from), 0);
+  let o = from;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  out.set(wasm.subarray(to), o);
+  return out;
+}
