@@ -4,8 +4,9 @@
 //   hit:                the same with the decision cache on, every check after the first a hit
 //   --record:           also the per-check record: metrics, and the decision log (to /dev/null, asynchronous)
 // Usage: node bench/micro.mjs [iterations] [uncached|hit] [--record]   (run `npm run build` first)
-//   MICRO_EVAL=worker: evaluate on the deadline worker thread, as `serve` does (policy.eval_timeout_ms > 0);
-//                      the default evaluates in-process.
+//   MICRO_EVAL=deadline: evaluate on this thread with the deadline kept by the fuel meter, as `serve` does
+//                        (policy.eval_timeout_ms > 0); MICRO_EVAL=worker: every evaluation on the evaluation thread
+//                        (what serve did before); the default evaluates in-process without a deadline.
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createCheckPipeline } from '../dist/check/pipeline.js';
@@ -19,6 +20,7 @@ import { createIdentityResolver } from '../dist/identity/resolve.js';
 import { createCheckRecorder } from '../dist/observability/check-observer.js';
 import { createDecisionLogger } from '../dist/observability/decision-log.js';
 import { createMetrics } from '../dist/observability/metrics.js';
+import { createDeadlineEvaluator } from '../dist/rego-wasm/deadline-evaluator.js';
 import { createEvaluator } from '../dist/rego-wasm/evaluator.js';
 import { policySource } from '../dist/policy/policy-source.js';
 
@@ -45,7 +47,13 @@ const recorder = record
       createDecisionLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) }),
     )
   : undefined;
-const evaluator = process.env.MICRO_EVAL === 'worker' ? createEvaluator({ timeoutMs: cfg.policy.eval_timeout_ms }) : undefined;
+const evalMode = process.env.MICRO_EVAL ?? 'in-process';
+const evaluator =
+  evalMode === 'worker'
+    ? createEvaluator({ timeoutMs: cfg.policy.eval_timeout_ms })
+    : evalMode === 'deadline'
+      ? createDeadlineEvaluator({ timeoutMs: cfg.policy.eval_timeout_ms })
+      : undefined;
 const pipeline = createCheckPipeline({
   settings,
   policy: () => policy,
@@ -79,7 +87,7 @@ console.log(
   JSON.stringify({
     mode,
     record,
-    evaluate: evaluator ? 'worker' : 'in-process',
+    evaluate: evalMode,
     iterations,
     ...(cache ? { misses } : {}),
     cpu_us: +((cpu.user + cpu.system) / iterations).toFixed(1),

@@ -38,7 +38,7 @@ export const configSchema = z
           .default('mcp/authz/decision'),
         max_memory_pages: z.number().int().min(16).max(65536).default(2048),
         keep_revisions: z.number().int().min(1).max(100).default(5),
-        /** Evaluation deadline: a check whose evaluation runs longer is denied (policy_timeout) and the evaluation stopped. 0: evaluate in-process, no deadline. */
+        /** Evaluation deadline: a check whose evaluation runs longer is denied (policy_timeout) and the evaluation cut off (docs/lifecycle.md). 0: no deadline. */
         eval_timeout_ms: z.number().int().min(0).max(60_000).default(100),
         /** Remote bundle (OPA bundle service protocol): polled with ETags. */
         bundle_url: z.string().url().optional(),

@@ -154,7 +154,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'MCP_AUTHZ_EVAL_TIMEOUT_MS',
     path: ['policy', 'eval_timeout_ms'],
     kind: 'number',
-    help: 'evaluation deadline in ms: a longer evaluation is stopped and its check denied (policy_timeout); 0: no deadline',
+    help: 'evaluation deadline in ms: a longer evaluation is cut off and its check denied (policy_timeout); 0: no deadline',
     value: 'MS',
   },
   {

@@ -23,7 +23,7 @@ import { createTracing, type CheckSpan, type Tracing, tracingStatus } from '../o
 import type { BundlePoller } from '../policy/bundle-poller.js';
 import { startPolicyUpdates } from '../policy/policy-updates.js';
 import type { Policy } from '../rego-wasm/index.js';
-import { createEvaluator } from '../rego-wasm/index.js';
+import { createDeadlineEvaluator } from '../rego-wasm/index.js';
 import { instantiateArtifact } from '../policy/engine.js';
 import { policySource } from '../policy/policy-source.js';
 import { PolicyStore } from '../policy/policy-store.js';
@@ -152,16 +152,16 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     }));
   }
   const recorder = createCheckRecorder(metrics, decisionLog);
-  // Evaluation on a thread that is stopped at the deadline; cache hits never reach it.
+  // Evaluation on this thread with its deadline kept (a slow one finishes on a thread that is stopped at it).
   const evaluator =
     cfg.policy.eval_timeout_ms > 0
-      ? createEvaluator({
+      ? createDeadlineEvaluator({
           timeoutMs: cfg.policy.eval_timeout_ms,
           onRestart: (i) => {
             metrics.recordEvalRestart(i.reason);
             logger.error(
               { reason: i.reason, revision: i.revision ?? null, err: i.error, eval_timeout_ms: cfg.policy.eval_timeout_ms },
-              'policy evaluation stopped; evaluation thread restarted',
+              'policy evaluation stopped',
             );
           },
         })
