@@ -85,9 +85,14 @@ async function viaStreamable(bytes, headers) {
   await transport.start();
   const got = [];
   transport.onmessage = (m) => got.push(m);
-  const res = await transport.handleRequest(
-    new Request('http://mcp/mcp', { method: 'POST', headers: { accept: 'application/json, text/event-stream', ...headers }, body: bytes }),
-  );
+  let request;
+  try {
+    request = new Request('http://mcp/mcp', { method: 'POST', headers: { accept: 'application/json, text/event-stream', ...headers }, body: bytes });
+  } catch (e) {
+    // A header value that is not a byte string (a code point above U+00FF) cannot be sent to this transport at all.
+    return { ok: false, error: `no such HTTP request: ${e.message}` };
+  }
+  const res = await transport.handleRequest(request);
   await transport.close();
   if (got.length === 0) return { ok: false, error: `answered ${res.status}` };
   // A batch is handed over message by message: rebuild its shape from the body's first byte, as the transport did.

@@ -277,7 +277,8 @@ function foldStrings(v) {
  * Judge the documents inside an allowed tool call's string arguments: `readings` maps an argument name to what Go
  * (json.Unmarshal of the string) and Python (json.loads) read from it. A string either reads whole as a JSON object
  * or array must be a document the policy saw (input.mcp.documents, at that path, with the same value): otherwise
- * the upstream receives structured data no rule inspected. Returns undefined, or `{kind, detail}`.
+ * the upstream receives structured data no rule inspected. A declared form argument read by Go's url.ParseQuery
+ * must likewise be a form document with the same values. Returns undefined, or `{kind, detail}`.
  */
 export function judgeDocuments(message, readings) {
   const documents = Array.isArray(message?.documents) ? message.documents : [];
@@ -295,6 +296,20 @@ export function judgeDocuments(message, readings) {
       if (!same(foldStrings(doc.value), foldStrings(reading.value)))
         return { kind: 'document_view_mismatch', detail: `${decoder} reads argument ${JSON.stringify(name)} as another document` };
     }
+    // A declared form argument (the pack's default: every tool's `body`), as Go's url.ParseQuery reads it: a
+    // key=value pair it finds must be in a document the policy saw, with the same values.
+    const q = r.go?.parse_query;
+    if (!FORM_DECLARED.has(name) || !q?.ok || !Object.values(q.value ?? {}).some((vs) => vs.some((v) => v !== ''))) continue;
+    if (documents.some((d) => d.path === name && d.format === 'json')) continue;
+    const form = documents.find((d) => d.path === name && d.format === 'form');
+    if (!form) return { kind: 'document_unseen', detail: `url.ParseQuery reads argument ${JSON.stringify(name)} as a form; the policy saw a string` };
+    if (form.error !== undefined) continue; // not understood: the pack denies it (this body was allowed in audit only)
+    const asLists = Object.fromEntries(Object.entries(form.value ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+    if (!same(foldStrings(asLists), foldStrings(q.value)))
+      return { kind: 'document_view_mismatch', detail: `url.ParseQuery reads argument ${JSON.stringify(name)} as another form` };
   }
   return undefined;
 }
+
+/** Arguments the guardrails pack declares as documents by default (data documents.arguments: every tool's body). */
+const FORM_DECLARED = new Set(['body']);

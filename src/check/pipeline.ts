@@ -1,5 +1,6 @@
 import { REASON, REFUSED_ALWAYS } from '../shared/errors.js';
 import type { DecisionCache } from '../cache/decision-cache.js';
+import { declarationsOf } from '../facts/document-declarations.js';
 import { addArgumentFacts, addNow } from '../facts/enrich.js';
 import type { Identity, IdentityRequest } from '../identity/resolve.js';
 import type { Policy } from '../rego-wasm/index.js';
@@ -145,7 +146,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
     }
     const status: CacheStatus = lookup ? lookup.status : 'off';
 
-    t.stage('facts', () => addArgumentFacts(input));
+    t.stage('facts', () => addArgumentFacts(input, declarationsOf(policy.artifact?.dataJson)));
     let resultSet: unknown;
     try {
       resultSet = await t.stage('evaluate', () => evaluate(policy, input));

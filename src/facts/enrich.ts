@@ -1,5 +1,6 @@
 import type { Json, McpInput, McpMessage } from '../mcp/types.js';
 import { type ArgumentFacts, computeArgumentFacts } from './index.js';
+import { DEFAULT_DECLARATIONS, type DocumentDeclaration, declaredFormat } from './document-declarations.js';
 import { joinPath } from './walk-strings.js';
 
 /** The part of the policy input the facts read and write. */
@@ -14,12 +15,12 @@ type WithFacts = (McpInput | McpMessage) & { urls?: unknown; findings?: unknown;
  * (`$params.uri` of `resources/read`, `$params.arguments.x` of `prompts/get`, `$params.argument.value` of
  * `completion/complete`); a response's `result` or `error` (`$result.…`).
  */
-export function addArgumentFacts(input: PolicyInput): void {
+export function addArgumentFacts(input: PolicyInput, declarations: readonly DocumentDeclaration[] = DEFAULT_DECLARATIONS): void {
   const mcp = input.mcp;
   if (!mcp || mcp.error) return;
   const targets: WithFacts[] = mcp.batch ? mcp.batch : mcp.method !== undefined || mcp.is_response ? [mcp] : [];
   for (const m of targets) {
-    const facts = messageFacts(m, input.parsed_body, mcp.batch ? mcp.batch.indexOf(m as McpMessage) : -1);
+    const facts = messageFacts(m, input.parsed_body, mcp.batch ? mcp.batch.indexOf(m as McpMessage) : -1, declarations);
     m.urls = facts.urls;
     m.findings = facts.findings;
     m.documents = facts.documents;
@@ -29,10 +30,10 @@ export function addArgumentFacts(input: PolicyInput): void {
 
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function messageFacts(m: WithFacts, body: unknown, batchIndex: number): ArgumentFacts {
+function messageFacts(m: WithFacts, body: unknown, batchIndex: number, declarations: readonly DocumentDeclaration[]): ArgumentFacts {
   const all: ArgumentFacts = { urls: [], findings: [], documents: [], truncated: false };
-  const add = (value: unknown, basePath: string): void => {
-    const f = computeArgumentFacts(value, { basePath });
+  const add = (value: unknown, basePath: string, declared?: (path: string) => ReturnType<typeof declaredFormat>): void => {
+    const f = computeArgumentFacts(value, declared ? { basePath, declared } : { basePath });
     all.urls.push(...f.urls);
     all.findings.push(...f.findings);
     all.documents.push(...f.documents);
@@ -48,7 +49,8 @@ function messageFacts(m: WithFacts, body: unknown, batchIndex: number): Argument
   }
   const params = m.params;
   if (m.method === 'tools/call') {
-    add(m.arguments ?? {}, '');
+    const tool = typeof m.tool === 'string' ? m.tool : undefined;
+    add(m.arguments ?? {}, '', (path) => declaredFormat(declarations, tool, path));
     if (isObject(params)) {
       for (const [k, v] of Object.entries(params)) if (k !== 'name' && k !== 'arguments') add(v, joinPath('$params', k));
     }

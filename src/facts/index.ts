@@ -3,11 +3,12 @@
  * `input.mcp.urls` (url-facts.ts), `input.mcp.findings` (pii.ts) and `input.mcp.facts_truncated`.
  */
 import { type Finding, findingsCollector } from './pii.js';
-import { type DocumentFact, parseDocument } from './documents.js';
+import { DEFAULT_DECLARATIONS, declaredFormat } from './document-declarations.js';
+import { type DocumentFact, type DocumentFormat, parseDocument } from './documents.js';
 import { type UrlFact, urlFacts } from './url-facts.js';
 import { type WalkLimits, walkStrings } from './walk-strings.js';
 
-export { parseDocument, type DocumentFact } from './documents.js';
+export { parseDocument, type DocumentFact, type DocumentFormat } from './documents.js';
 
 export { detectFindings, detectInString, type Finding, type FindingType, type FindingsResult } from './pii.js';
 export { extractUrlFacts, looksLikeUrl, urlFact, urlFacts, type AmbiguityCode, type UrlFact, type UrlFactsResult } from './url-facts.js';
@@ -32,6 +33,8 @@ export const MAX_DOCUMENTS = 64;
 export interface FactOptions extends Partial<WalkLimits> {
   /** The path of `args` itself (default `''`). */
   basePath?: string;
+  /** The declared document format of the string at a path (see documents.ts); default: every `body` argument, auto. */
+  declared?: (path: string) => DocumentFormat | undefined;
 }
 
 /**
@@ -41,11 +44,19 @@ export interface FactOptions extends Partial<WalkLimits> {
  */
 export function computeArgumentFacts(args: unknown, opts: FactOptions = {}): ArgumentFacts {
   const facts: ArgumentFacts = { urls: [], findings: [], documents: [], truncated: false };
-  walkInto(args, opts.basePath ?? '', 0, facts, opts);
+  const declared = opts.declared ?? ((path: string) => declaredFormat(DEFAULT_DECLARATIONS, undefined, path));
+  walkInto(args, opts.basePath ?? '', 0, facts, opts, declared);
   return facts;
 }
 
-function walkInto(value: unknown, basePath: string, nesting: number, facts: ArgumentFacts, limits: Partial<WalkLimits>): void {
+function walkInto(
+  value: unknown,
+  basePath: string,
+  nesting: number,
+  facts: ArgumentFacts,
+  limits: Partial<WalkLimits>,
+  declared: FactOptions['declared'],
+): void {
   const collect = findingsCollector(facts.findings);
   const inner: DocumentFact[] = [];
   const { truncated } = walkStrings(
@@ -54,7 +65,8 @@ function walkInto(value: unknown, basePath: string, nesting: number, facts: Argu
       if (kind === 'string') {
         const urls = urlFacts(v as string, path);
         for (const u of urls) facts.urls.push(u);
-        const doc = parseDocument(v as string, path, urls.length > 0);
+        const format = declared?.(path);
+        const doc = urls.length > 0 && !format ? undefined : parseDocument(v as string, path, format);
         if (doc) {
           if (facts.documents.length >= MAX_DOCUMENTS || nesting >= MAX_DOCUMENT_NESTING) facts.truncated = true;
           else {
@@ -69,6 +81,6 @@ function walkInto(value: unknown, basePath: string, nesting: number, facts: Argu
   );
   if (truncated) facts.truncated = true;
   for (const doc of inner) {
-    if (doc.value !== undefined) walkInto(doc.value, `${doc.path}{${doc.format}}`, nesting + 1, facts, limits);
+    if (doc.value !== undefined) walkInto(doc.value, `${doc.path}{${doc.format}}`, nesting + 1, facts, limits, undefined);
   }
 }

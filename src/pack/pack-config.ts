@@ -210,7 +210,16 @@ export const packConfigSchema = z
     default_server: name.optional(),
     agents: z.record(name, agentAccess).optional(),
     agent_scopes: z.array(agentScope).optional(),
-    documents: z.object({ deny_unparsed: z.boolean().optional() }).strict().optional(),
+    documents: z
+      .object({
+        deny_unparsed: z.boolean().optional(),
+        /** Which string arguments are documents (facts/document-declarations.ts); default: every tool's body, auto. */
+        arguments: z
+          .array(z.object({ argument: argumentPath, format: z.enum(['json', 'form', 'auto']).optional(), tools: toolList.optional() }).strict())
+          .optional(),
+      })
+      .strict()
+      .optional(),
     unknown_agents: z.enum(['allow', 'deny']).optional(),
     tool_access_mode: mode.optional(),
     claim_headers: z.array(z.object({ claim: claimPath, header: headerName }).strict()).optional(),

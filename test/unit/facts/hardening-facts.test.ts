@@ -31,13 +31,55 @@ describe('wrapped URLs and schemes without slashes', () => {
 });
 
 describe('documents inside arguments', () => {
-  it('parses JSON and form strings, marks what it cannot read', () => {
-    expect(parseDocument(' {"amount": 5} ', 'b')).toEqual({ path: 'b', format: 'json', value: { amount: 5 } });
-    expect(parseDocument('amount=5&x=a+b&x=%41', 'b')).toEqual({ path: 'b', format: 'form', value: { amount: '5', x: ['a b', 'A'] } });
-    expect(parseDocument('{"a":1e400}', 'b')).toEqual({ path: 'b', format: 'json', error: 'body_number_unrepresentable' });
-    expect(parseDocument('a=%E0%A4', 'b')).toEqual({ path: 'b', format: 'form', error: 'invalid_percent_encoding' });
-    for (const s of ['hello world', 'SGVsbG8=', 'SGVsbA==', 'a = b', 'https://a.com/?x=1'])
-      expect(parseDocument(s, 'b', s.startsWith('http')), s).toBeUndefined();
+  it('parses declared documents with the grammar of their upstream, marks what it cannot read', () => {
+    expect(parseDocument(' {"amount": 5} ', 'b', 'auto')).toEqual({ path: 'b', format: 'json', value: { amount: 5 }, declared: true });
+    expect(parseDocument('amount=5&x=a+b&x=%41', 'b', 'auto')).toEqual({
+      path: 'b',
+      format: 'form',
+      value: { amount: '5', x: ['a b', 'A'] },
+      declared: true,
+    });
+    expect(parseDocument('{"a":1e400}', 'b', 'json')).toMatchObject({ error: 'body_number_unrepresentable' });
+    expect(parseDocument('a=%E0%A4', 'b', 'form')).toMatchObject({ error: 'invalid_percent_encoding' });
+    // Go's url.ParseQuery: raw = in values, keys without =, raw spaces, &&, a trailing newline kept in the value.
+    const form = (s: string) => parseDocument(s, 'b', 'form')?.value;
+    expect(form('sig=YWJj==&amount=50000')).toEqual({ sig: 'YWJj==', amount: '50000' });
+    expect(form('flag&amount=50000')).toEqual({ flag: '', amount: '50000' });
+    expect(form('note=two words&&amount=50000\n')).toEqual({ note: 'two words', amount: '50000\n' });
+    expect(form('url:x=1&feed:=2')).toEqual({ 'url:x': '1', 'feed:': '2' });
+    expect(parseDocument('a=1;amount=50000', 'b', 'form')).toMatchObject({ error: 'form_semicolon' });
+    // JSON followed by trailing data (read by Go's json.Decoder, refused by express.json()): not understood.
+    for (const t of ['{"amount":50000}\n--', '{"amount":50000}\u0000', '{"amount":50000}//', '{"amount":50000};'])
+      expect(parseDocument(t, 'b', 'auto'), t).toMatchObject({ format: 'json', error: 'body_invalid_json' });
+    // A multipart body: its parts would hide, so it is not understood (declared as form or auto).
+    const multipart = '--xYzZY\r\nContent-Disposition: form-data; name="amount"\r\n\r\n50000\r\n--xYzZY--\r\n';
+    for (const f of ['auto', 'form'] as const) expect(parseDocument(multipart, 'b', f), f).toMatchObject({ error: 'multipart_unsupported' });
+    // auto: text without a key=value pair has no members, so it carries no document (no semicolon refusal).
+    expect(parseDocument('Fix the login page; see the ticket', 'b', 'auto')).toBeUndefined();
+    expect(parseDocument('-- a signature line', 'b', 'auto')).toBeUndefined();
+  });
+
+  it('reads an undeclared string as a document only when it parses whole as JSON', () => {
+    expect(parseDocument('{"a": [1]}', 'x')).toEqual({ path: 'x', format: 'json', value: { a: [1] } });
+    expect(parseDocument('{"a":1,"A":2}', 'x')).toMatchObject({ error: 'body_duplicate_key' });
+    for (const s of [
+      'hello world',
+      'SGVsbG8=',
+      'a = b',
+      'https://a.com/?x=1',
+      'amount=5&x=1',
+      'progress=100%',
+      '[WIP] fix the login page',
+      '[duplicate charge]',
+      '{ "compilerOptions": { "strict": true, }, // JSONC\n}',
+      '{{#user}}Hello {{name}}{{/user}}',
+      '{ color: red; }',
+      'function f() { return 1; }',
+      '{"a":1} trailing',
+      '"just a string"',
+      '42',
+    ])
+      expect(parseDocument(s, 'x'), s).toBeUndefined();
   });
 
   it('walks inside documents: URLs and findings get document paths', () => {
