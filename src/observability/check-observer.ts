@@ -69,6 +69,9 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
           isResponse: mcp?.is_response === true,
           reasonCode: o.decision.reasonCode,
           tool: mcp?.tool,
+          rule: o.decision.rule ?? audit.rule,
+          wouldDeny: audit.wouldDeny,
+          cache: o.cache,
           durationSeconds: o.durationSeconds,
         });
         if (o.timings.evaluate !== undefined) metrics.recordEval(o.timings.evaluate);

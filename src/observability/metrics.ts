@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REASON } from '../shared/errors.js';
+import { version } from '../shared/version.js';
+import { type MetricLabelSets, metricLabelSets } from './metric-labels.js';
 
 /**
  * MCP methods kept as `mcp_method` label values (the MCP specification's request methods, both directions, and the
@@ -47,16 +49,36 @@ export interface CheckRecord {
   isResponse?: boolean;
   /** A ReasonCode; anything else is counted as `other`. */
   reasonCode: string;
-  /** The tool of a tools/call; a label only when listed in knownTools, else `other` (`none` without a tool). */
+  /** The tool of a tools/call; a label only when in the tool label set, else `other` (`none` without a tool). */
   tool: string | undefined;
+  /**
+   * The deciding rule of a deny or require_approval (for an audit would-deny: the rule that would have decided);
+   * counted in mcp_authz_denials_total, as a label only when in the rule label set, else `other` (`none` without one).
+   */
+  rule?: string | undefined;
+  /** An audit-mode allow the policy would have denied (counted in mcp_authz_denials_total with mode `audit`). */
+  wouldDeny?: boolean;
+  /** How the decision cache answered: the `cache` label of the latency histogram. Default `off`. */
+  cache?: CacheLabel;
   durationSeconds: number;
 }
 
+export type CacheLabel = 'hit' | 'miss' | 'bypass' | 'off';
+export const CACHE_LABELS: readonly CacheLabel[] = ['hit', 'miss', 'bypass', 'off'];
+
 export interface MetricsOptions {
-  /** Tool names allowed as the `tool` label value. */
+  /** Tool names allowed as the `tool` label value, beside those the active policy's data names. */
   knownTools?: readonly string[];
   /** prom-client's Node.js process metrics (`process_*`, `nodejs_*`, no prefix) on this registry. Default true. */
   collectDefaults?: boolean;
+  /**
+   * The policy comes from a remote bundle (`policy.bundle_url`): mcp_authz_policy_seconds_since_last_success then
+   * counts from the last successful poll (an unchanged bundle is a success). Otherwise the source is local and it
+   * is 0 while the last load succeeded.
+   */
+  remotePolicy?: boolean;
+  /** The clock, in milliseconds (tests). */
+  now?: () => number;
 }
 
 export interface Metrics {
@@ -71,9 +93,16 @@ export interface Metrics {
   recordCacheEviction(): void;
   /** Read at scrape time for mcp_authz_decision_cache_size (entries) and mcp_authz_decision_cache_bytes. */
   setCacheSizeSource(size: () => number, bytes?: () => number): void;
-  /** The active policy: replaces the mcp_authz_policy_info series and stamps the last successful load. */
-  setPolicy(revision: string, source: string): void;
+  /**
+   * The active policy: replaces the mcp_authz_policy_info series, stamps the last successful load and, with its data
+   * document (as JSON), sets the `tool` and `rule` label sets (metric-labels.ts).
+   */
+  setPolicy(revision: string, source: string, dataJson?: string): void;
   recordReload(ok: boolean): void;
+  /** A remote bundle poll found the bundle unchanged (304 or the same bytes): the source is healthy. */
+  recordPolicyUnchanged(): void;
+  /** The label sets now in force (tests, the docs). */
+  labelSets(): MetricLabelSets;
   /** The evaluation thread was replaced: an evaluation ran past the deadline (`timeout`) or the thread died (`crash`). */
   recordEvalRestart(reason: 'timeout' | 'crash'): void;
   recordParseFailure(code: string): void;
@@ -96,7 +125,43 @@ export function reasonLabel(code: string): string {
   return REASON_CODES.has(code) ? code : 'other';
 }
 
+/** A loaded policy's data document; one that does not parse (it always does: the loader wrote it) names no labels. */
+function parseData(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+}
+
 type CheckLabels = { decision: string; mode: string; mcp_method: string; reason_code: string; tool: string };
+type DenialLabels = { decision: string; mode: string; rule: string };
+
+/** Label values of one label, indexed: 0 `none`, 1 `other`, then every value ever admitted (stable indexes, bounded). */
+class LabelIndex {
+  private readonly index = new Map<string, number>([
+    ['none', 0],
+    ['other', 1],
+  ]);
+  readonly values: string[] = ['none', 'other'];
+  private allowed = new Set<string>();
+  constructor(private readonly cap: number) {}
+  /** The values admitted from now on (others count as `other`); indexes of earlier ones stay valid. */
+  allow(values: Iterable<string>): void {
+    this.allowed = new Set(values);
+  }
+  of(v: string | undefined): number {
+    if (v === undefined) return 0;
+    const i = this.index.get(v);
+    if (i !== undefined && i > 1) return this.allowed.has(v) ? i : 1;
+    if (!this.allowed.has(v) || this.values.length >= this.cap) return 1;
+    this.index.set(v, this.values.length);
+    this.values.push(v);
+    return this.values.length - 1;
+  }
+}
+// Every tool or rule label value a process ever uses (over all reloads): `other` beyond this.
+const LABEL_CAP = 4096;
 
 // Label values by index, so a check's series is found by a small integer key (no string building per check).
 const DECISIONS: readonly DecisionLabel[] = ['allow', 'deny', 'require_approval', 'error'];
@@ -109,18 +174,27 @@ const REASON_INDEX = new Map(REASON_VALUES.map((v, i) => [v, i]));
 
 /**
  * Prometheus metrics on their own Registry. Every label is drawn from a closed set, so no request can grow the
- * series count: tool names only from knownTools, methods only from the MCP specification, reason codes only from
- * errors.ts. The per-check counter is kept in a Map keyed by the label tuple's index and copied into prom-client at
+ * series count: tool and rule names only from the policy's data and knownTools (metric-labels.ts), methods only
+ * from the MCP specification, reason codes only from errors.ts. The per-check counter is kept in a Map keyed by the label tuple's index and copied into prom-client at
  * scrape time: prom-client's own inc() hashes and validates the label object on every call (~0.5 µs against ~30 ns).
  */
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  const knownTools = new Set(opts.knownTools ?? []);
+  const now = opts.now ?? Date.now;
+  const knownTools = opts.knownTools ?? [];
   if (opts.collectDefaults ?? true) collectDefaultMetrics({ register: registry });
 
-  const toolValues = ['none', 'other', ...[...knownTools].filter((t) => t !== 'none' && t !== 'other')];
-  const toolIndex = new Map(toolValues.map((v, i) => [v, i]));
+  let labelSets = metricLabelSets(undefined, knownTools);
+  const tools = new LabelIndex(LABEL_CAP);
+  const rules = new LabelIndex(LABEL_CAP);
+  const applyLabelSets = (sets: MetricLabelSets) => {
+    labelSets = sets;
+    tools.allow(sets.tools);
+    rules.allow(sets.rules);
+  };
+  applyLabelSets(labelSets);
   const checkSeries = new Map<number, { labels: CheckLabels; n: number }>();
+  const denialSeries = new Map<number, { labels: DenialLabels; n: number }>();
   new Counter({
     name: 'mcp_authz_checks_total',
     help: 'Checks answered, by decision, mode, MCP method, reason code and (known) tool.',
@@ -131,12 +205,32 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       for (const s of checkSeries.values()) this.inc(s.labels, s.n);
     },
   });
+  new Counter({
+    name: 'mcp_authz_denials_total',
+    help: 'Denials and approval requests, by decision, mode (audit: would have denied) and deciding rule (rules the policy data names; others are other).',
+    labelNames: ['decision', 'mode', 'rule'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of denialSeries.values()) this.inc(s.labels, s.n);
+    },
+  });
   const checkDuration = new Histogram({
     name: 'mcp_authz_check_duration_seconds',
-    help: 'Time to answer a Check, from request to response, in seconds.',
+    help: 'Time to answer a Check, from request to response, in seconds, by how the decision cache answered.',
+    labelNames: ['cache'] as const,
     buckets: CHECK_DURATION_BUCKETS,
     registers: [registry],
   });
+  // One child per cache label, made once: observe() then skips prom-client's label validation.
+  const durationByCache = new Map(CACHE_LABELS.map((c) => [c, checkDuration.labels({ cache: c })]));
+  new Gauge({
+    name: 'mcp_authz_build_info',
+    help: 'Always 1; the labels say which build runs: mcp-authz version and Node.js version.',
+    labelNames: ['version', 'node_version'] as const,
+    registers: [registry],
+    aggregator: 'first', // a cluster's processes run the same build: one series, not their sum
+  }).set({ version: version(), node_version: process.versions.node }, 1);
   const evalDuration = new Histogram({
     name: 'mcp_authz_policy_eval_duration_seconds',
     help: 'Time spent evaluating the policy (cache misses and bypasses only), in seconds.',
@@ -194,11 +288,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
   evalRestarts.inc({ reason: 'timeout' }, 0);
   evalRestarts.inc({ reason: 'crash' }, 0);
-  const createdAt = Date.now() / 1000;
+  const nowSeconds = () => now() / 1000;
+  const createdAt = nowSeconds();
   let lastSuccess = 0;
+  // The last load or poll failed, and none has succeeded since.
+  let failing = false;
+  const succeeded = () => {
+    lastSuccess = nowSeconds();
+    failing = false;
+  };
   new Gauge({
     name: 'mcp_authz_policy_last_success_timestamp_seconds',
-    help: 'Unix time of the last successful policy load (0 before the first).',
+    help: 'Unix time of the last successful policy load, or remote bundle poll that found it unchanged (0 before the first).',
     registers: [registry],
     collect() {
       this.set(lastSuccess);
@@ -206,10 +307,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
   new Gauge({
     name: 'mcp_authz_policy_seconds_since_last_success',
-    help: 'Seconds since the last successful policy load, or since start while none has succeeded.',
+    help: 'Remote bundle: seconds since the last successful poll (unchanged counts). Local policy: 0 while the last load succeeded, else seconds since the last success. Since start while none has succeeded.',
     registers: [registry],
     collect() {
-      this.set(Date.now() / 1000 - (lastSuccess || createdAt));
+      if (lastSuccess === 0) this.set(nowSeconds() - createdAt);
+      else this.set(opts.remotePolicy || failing ? nowSeconds() - lastSuccess : 0);
     },
   });
   const parseFailures = new Counter({
@@ -232,8 +334,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       const m = r.mode === 'audit' ? 1 : 0;
       const meth = METHOD_INDEX.get(methodLabel(r.mcpMethod, r.isBatch, r.isResponse))!;
       const rc = REASON_INDEX.get(r.reasonCode) ?? REASON_VALUES.length - 1;
-      const t = r.tool === undefined ? 0 : (toolIndex.get(r.tool) ?? 1);
-      const key = (((d * 2 + m) * METHOD_VALUES.length + meth) * REASON_VALUES.length + rc) * toolValues.length + t;
+      const t = tools.of(r.tool);
+      const key = (((d * 2 + m) * METHOD_VALUES.length + meth) * REASON_VALUES.length + rc) * LABEL_CAP + t;
       const s = checkSeries.get(key);
       if (s) s.n++;
       else
@@ -243,11 +345,19 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
             mode: MODES[m],
             mcp_method: METHOD_VALUES[meth]!,
             reason_code: REASON_VALUES[rc]!,
-            tool: toolValues[t]!,
+            tool: tools.values[t]!,
           },
           n: 1,
         });
-      if (r.durationSeconds >= 0) checkDuration.observe(r.durationSeconds);
+      // Denials by rule: what was denied or held for approval, and audit-mode allows that would have been.
+      if (d === 1 || d === 2 || (d === 0 && r.wouldDeny === true)) {
+        const rule = rules.of(r.rule);
+        const dk = ((d === 2 ? 1 : 0) * 2 + m) * LABEL_CAP + rule;
+        const ds = denialSeries.get(dk);
+        if (ds) ds.n++;
+        else denialSeries.set(dk, { labels: { decision: d === 2 ? 'require_approval' : 'deny', mode: MODES[m], rule: rules.values[rule]! }, n: 1 });
+      }
+      if (r.durationSeconds >= 0) durationByCache.get(r.cache ?? 'off')?.observe(r.durationSeconds);
     },
     recordEval(seconds) {
       if (seconds >= 0) evalDuration.observe(seconds);
@@ -259,15 +369,19 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       cacheSize = size;
       if (bytes) cacheBytes = bytes;
     },
-    setPolicy(revision, source) {
+    setPolicy(revision, source, dataJson) {
       policyInfo.reset();
       policyInfo.set({ revision, source }, 1);
-      lastSuccess = Date.now() / 1000;
+      if (dataJson !== undefined) applyLabelSets(metricLabelSets(parseData(dataJson), knownTools));
+      succeeded();
     },
     recordReload(ok) {
       reloads.inc({ result: ok ? 'success' : 'failure' });
-      if (ok) lastSuccess = Date.now() / 1000;
+      if (ok) succeeded();
+      else failing = true;
     },
+    recordPolicyUnchanged: succeeded,
+    labelSets: () => labelSets,
     recordEvalRestart: (reason) => evalRestarts.inc({ reason }),
     recordParseFailure: (code) => parseFailures.inc({ code: reasonLabel(code) }),
     metricsText,

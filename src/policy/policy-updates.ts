@@ -72,6 +72,10 @@ function startRemotePolling(
       metrics.recordReload(true);
       logger.info({ reason: 'remote bundle', revision: p.revision, etag: info.etag ?? null, sha256: p.sha256 }, 'policy loaded');
     },
+    // An unchanged bundle is a healthy source (mcp_authz_policy_seconds_since_last_success stays low).
+    onPoll: (outcome) => {
+      if (outcome === 'not_modified') metrics.recordPolicyUnchanged();
+    },
     onError: (err, info) => {
       metrics.recordReload(false);
       logger.error(

@@ -82,7 +82,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   const destination = logDestination(cfg.observability.log_format);
   const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
   const descriptors = loadDescriptors();
-  const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
+  const metrics = createMetrics({ knownTools: cfg.observability.known_tools, remotePolicy: cfg.policy.bundle_url !== undefined });
   const dl = cfg.observability.decision_log;
   const decisionLog = dl.enabled
     ? (opts.decisionLog ??
@@ -107,7 +107,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   const source = policySource(cfg);
   const store = opts.worker?.store ?? new PolicyStore(cfg.policy.keep_revisions, instantiateArtifact);
   store.onChange((p) => {
-    if (p) metrics.setPolicy(p.revision, p.source);
+    if (p) metrics.setPolicy(p.revision, p.source, p.artifact.dataJson);
   });
   // Reloads happen only after startup (files, SIGHUP, admin API); the startup load below is not one.
   const reloader = new PolicyReloader({ store, load: source.load, logger, onResult: (ok) => metrics.recordReload(ok) });

@@ -40,7 +40,7 @@ export interface Primary {
 export async function startPrimary(cfg: Config, opts: { workers: number; logger?: Logger; origin?: (key: string) => string }): Promise<Primary> {
   const destination = logDestination(cfg.observability.log_format);
   const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
-  const metrics = createMetrics({ knownTools: cfg.observability.known_tools });
+  const metrics = createMetrics({ knownTools: cfg.observability.known_tools, remotePolicy: cfg.policy.bundle_url !== undefined });
   const source = policySource(cfg);
   // A rollback instantiates a kept revision here, then on every worker, before the store commits it.
   const store = new PolicyStore(cfg.policy.keep_revisions, async (artifact) => {
@@ -49,7 +49,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     return p;
   });
   store.onChange((p) => {
-    if (p) metrics.setPolicy(p.revision, p.source);
+    if (p) metrics.setPolicy(p.revision, p.source, p.artifact.dataJson);
   });
   const policy = new ClusterPolicy(store, logger);
   const load = async (): Promise<Policy> => {

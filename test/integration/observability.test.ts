@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { version } from '../../src/shared/version.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -61,11 +62,20 @@ describe('metrics and decision logs through a real server', () => {
     expect(delta('mcp_authz_checks_total{decision="deny",mode="enforce",mcp_method="none",reason_code="body_invalid_json",tool="none"}')).toBe(1);
     expect(delta('mcp_authz_checks_total{decision="allow",mode="enforce",mcp_method="tools/call",reason_code="allowed",tool="other"}')).toBe(1);
     expect(delta('mcp_authz_body_parse_failures_total{code="body_invalid_json"}')).toBe(1);
-    expect(delta('mcp_authz_check_duration_seconds_count')).toBe(7);
+    const durations = (m: Map<string, number>, cache: string) => get(m, `mcp_authz_check_duration_seconds_count{cache="${cache}"}`);
+    expect(durations(after, 'hit') - durations(before, 'hit')).toBe(3);
+    expect(durations(after, 'miss') - durations(before, 'miss')).toBe(3);
+    expect(durations(after, 'off') - durations(before, 'off')).toBe(1); // the unparseable body ends before the cache
     expect(delta('mcp_authz_decision_cache_hits_total') + delta('mcp_authz_decision_cache_misses_total')).toBe(6);
     expect(delta('mcp_authz_decision_cache_hits_total')).toBe(3); // 2 repeat allows + 1 repeat deny
     expect(get(after, `mcp_authz_policy_info{revision="${server.app.policy()!.revision}",source="${server.app.policy()!.source}"}`)).toBe(1);
     expect([...after.keys()].some((k) => k.startsWith('process_cpu_user_seconds_total'))).toBe(true);
+    // Denials by rule (the pack's url_not_allowed); the embedded policy is local and loaded: nothing is stale.
+    expect(delta('mcp_authz_denials_total{decision="deny",mode="enforce",rule="url_not_allowed"}')).toBe(2);
+    expect(get(after, 'mcp_authz_policy_seconds_since_last_success')).toBe(0);
+    expect([...after.entries()].filter(([k]) => k.startsWith('mcp_authz_build_info{'))).toEqual([
+      [`mcp_authz_build_info{version="${version()}",node_version="${process.versions.node}"}`, 1],
+    ]);
   });
 
   it('keeps label cardinality bounded under 10,000 random tool names and methods', async () => {

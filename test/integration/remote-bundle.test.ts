@@ -54,7 +54,16 @@ describe('serve --bundle-url: a remote bundle service', () => {
     expect(await server.client.health()).toBe('SERVING');
     expect((await server.client.check(request)).status?.code ?? 0).toBe(0);
     expect(server.app.policy()!.source).toMatch(/\/bundles\/authz\.tar\.gz$/);
+    const lastSuccess = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${server.app.http.port}/metrics`)).text();
+      return Number(/^mcp_authz_policy_last_success_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
+    };
+    const loaded = await lastSuccess();
+    expect(loaded).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 20));
+    // An unchanged bundle (304) is a successful check of the source: the staleness alert stays quiet.
     expect(await server.app.poller!.pollNow()).toBe('not_modified');
+    expect(await lastSuccess()).toBeGreaterThan(loaded);
   });
 
   it('a later outage keeps the last good policy serving', async () => {

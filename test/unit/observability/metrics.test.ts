@@ -118,13 +118,15 @@ describe('metrics', () => {
     m.recordCheck({ ...TABLE[0]!.rec, durationSeconds: -1 });
     const e = parseExposition(await m.metricsText());
     expect(e.types.get('mcp_authz_check_duration_seconds')).toBe('histogram');
-    expect(sampleValue(e, 'mcp_authz_check_duration_seconds_count')).toBe(durations.length);
-    expect(sampleValue(e, 'mcp_authz_check_duration_seconds_sum')).toBeCloseTo(
+    // No cache status given: cache="off".
+    expect(sampleValue(e, 'mcp_authz_check_duration_seconds_count', { cache: 'off' })).toBe(durations.length);
+    expect(sampleValue(e, 'mcp_authz_check_duration_seconds_sum', { cache: 'off' })).toBeCloseTo(
       durations.reduce((a, b) => a + b, 0),
       9,
     );
     const buckets = samplesOf(e, 'mcp_authz_check_duration_seconds_bucket');
     const le = (s: string | undefined): number => (s === '+Inf' ? Infinity : Number(s));
+    expect(buckets.every((b) => b.labels.cache === 'off')).toBe(true);
     expect(buckets.map((b) => le(b.labels.le))).toEqual([...CHECK_DURATION_BUCKETS, Infinity]);
     for (const b of buckets) expect(b.value, `le=${b.labels.le}`).toBe(durations.filter((d) => d <= le(b.labels.le)).length);
     // The two bad durations were still counted as checks.
