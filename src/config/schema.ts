@@ -158,7 +158,7 @@ export const configSchema = z
     approvals: approvalsConfigSchema.prefault({}),
     console: consoleConfigSchema.prefault({}),
     admin_auth: adminAuthConfigSchema.prefault({}),
-    /** HTTP/2 connection limits of the gRPC listener (grpc-js server options); 0 turns one off. */
+    /** HTTP/2 connection limits of the gRPC listener (src/envoy/grpc-transport.ts); 0 turns one off. */
     grpc: z
       .object({
         keepalive_time_seconds: z.number().min(0).max(86_400).default(60),
@@ -166,6 +166,7 @@ export const configSchema = z
         max_connection_idle_seconds: z.number().min(0).max(86_400).default(300),
         max_connection_age_seconds: z.number().min(0).max(604_800).default(0),
         max_connection_age_grace_seconds: z.number().min(0).max(86_400).default(0),
+        max_concurrent_streams: z.number().int().min(0).max(2_147_483_647).default(0),
       })
       .strict()
       .prefault({}),

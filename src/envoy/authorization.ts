@@ -1,6 +1,9 @@
 import type { CheckRequestWire } from '../check/request.js';
 import { GRPC_PERMISSION_DENIED, type CheckResponseWire } from '../check/response.js';
-import type { AuthorizationHandlers } from '../generated/proto/envoy/service/auth/v3/Authorization.js';
+import { readCheckRequest } from './check-request-reader.js';
+import { writeCheckResponse } from './check-response-writer.js';
+import { frameInPlace, GrpcError, STATUS } from './grpc-protocol.js';
+import { ProtoDecodeError } from './proto-reader.js';
 
 export type CheckHandler = (request: CheckRequestWire) => Promise<CheckResponseWire>;
 
@@ -15,19 +18,32 @@ const LAST_RESORT: CheckResponseWire = {
 };
 
 /**
- * The gRPC adapter for envoy.service.auth.v3.Authorization: converts the call to a plain handler call and back.
- * It answers every call with OK and a CheckResponse; denials and failures are PERMISSION_DENIED inside it.
+ * envoy.service.auth.v3.Authorization/Check over raw bytes: CheckRequest bytes → handler → framed CheckResponse.
+ * Every call the pipeline answers is OK with a CheckResponse (denials and failures are PERMISSION_DENIED inside
+ * it); bytes that are not a CheckRequest are INTERNAL, as grpc-js answered a message it could not decode.
  */
-export function authorizationService(handler: CheckHandler, onInFlight?: (delta: 1 | -1) => void): AuthorizationHandlers {
-  return {
-    Check(call, callback) {
-      onInFlight?.(1);
-      handler(call.request)
-        .catch(() => LAST_RESORT)
-        .then((response) => {
-          onInFlight?.(-1);
-          callback(null, response);
-        });
-    },
+export function checkBytesHandler(handler: CheckHandler, onInFlight?: (delta: 1 | -1) => void): (message: Buffer) => Promise<Buffer> {
+  return async (message) => {
+    let request: CheckRequestWire;
+    try {
+      request = readCheckRequest(message);
+    } catch (err) {
+      if (err instanceof ProtoDecodeError) throw new GrpcError(STATUS.INTERNAL, `Error deserializing request: ${err.message}`);
+      throw err;
+    }
+    onInFlight?.(1);
+    let response: CheckResponseWire;
+    try {
+      response = await handler(request);
+    } catch {
+      response = LAST_RESORT;
+    } finally {
+      onInFlight?.(-1);
+    }
+    try {
+      return frameInPlace(writeCheckResponse(response, true));
+    } catch {
+      return frameInPlace(writeCheckResponse(LAST_RESORT, true));
+    }
   };
 }

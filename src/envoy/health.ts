@@ -1,5 +1,6 @@
-import type * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { GrpcCall, MethodImplementation } from './grpc-call.js';
+import type { GrpcTransport } from './grpc-transport.js';
 
 export interface Health {
   /** Set the status of '' and of each named service. */
@@ -12,17 +13,17 @@ export interface Health {
  * grpc.health.v1 (grpc-health-check's implementation) for '' and `services`, starting NOT_SERVING, with the open
  * Watch streams tracked so shutdown can end them after sending the last status.
  */
-export function addHealth(server: grpc.Server, services: readonly string[]): Health {
+export function addHealth(server: Pick<GrpcTransport, 'addService'>, services: readonly string[]): Health {
   const names = ['', ...services];
   const health = new HealthImplementation(Object.fromEntries(names.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
   let current: ServingStatus = 'NOT_SERVING';
-  const watches = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  const watches = new Set<GrpcCall>();
   const tracking = {
-    addService(service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) {
-      const watch = impl.watch as grpc.handleServerStreamingCall<unknown, unknown>;
+    addService(service: Parameters<GrpcTransport['addService']>[0], impl: Record<string, MethodImplementation>) {
+      const watch = impl.watch as (call: GrpcCall) => void;
       server.addService(service, {
         ...impl,
-        watch(call: grpc.ServerWritableStream<unknown, unknown>) {
+        watch(call: GrpcCall) {
           watches.add(call);
           const forget = (): void => void watches.delete(call);
           call.on('cancelled', forget);
@@ -32,7 +33,7 @@ export function addHealth(server: grpc.Server, services: readonly string[]): Hea
       });
     },
   };
-  health.addToServer(tracking as unknown as grpc.Server);
+  health.addToServer(tracking as unknown as Parameters<HealthImplementation['addToServer']>[0]);
   return {
     setStatus: (status) => {
       // Watchers are told of changes only (grpc-health-check writes on every call).

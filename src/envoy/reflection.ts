@@ -1,5 +1,5 @@
-import type * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
+import type { GrpcTransport } from './grpc-transport.js';
 
 /**
  * Split a FileDescriptorSet (field 1: repeated bytes `file`) into its FileDescriptorProto buffers.
@@ -35,9 +35,9 @@ export function splitDescriptorSet(set: Uint8Array): Buffer[] {
  * Feeding @grpc/reflection proto-loader's re-derived descriptors instead breaks grpcurl (unresolvable relative
  * type names such as google.protobuf.Struct; grpc-node #2595, #3018).
  */
-export function addReflection(server: grpc.Server, descriptorSet: Uint8Array): void {
+export function addReflection(server: Pick<GrpcTransport, 'addService'>, descriptorSet: Uint8Array): void {
   const fileDescriptorProtos = splitDescriptorSet(descriptorSet);
   // ReflectionService indexes files and discovers services from them; the key is arbitrary.
   const reflection = new ReflectionService({ 'mcp-authz.descriptors': { fileDescriptorProtos } } as never);
-  reflection.addToServer(server);
+  reflection.addToServer(server as unknown as Parameters<ReflectionService['addToServer']>[0]);
 }

@@ -1,10 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
 import type { Descriptors } from './descriptors.js';
 import { addHealth } from './health.js';
 import { addReflection } from './reflection.js';
-import { authorizationService, type CheckHandler } from './authorization.js';
+import { type CheckHandler, checkBytesHandler } from './authorization.js';
+import { GrpcTransport, type TransportOptions } from './grpc-transport.js';
 
 export const AUTHORIZATION_SERVICE = 'envoy.service.auth.v3.Authorization';
+const CHECK_PATH = `/${AUTHORIZATION_SERVICE}/Check`;
 
 export interface GrpcServer {
   /** The bound port (useful with :0). */
@@ -16,8 +17,8 @@ export interface GrpcServer {
   /** Report NOT_SERVING from now on, whatever setServing says later (shutdown; checks are still answered). */
   drain(): void;
   /**
-   * Report NOT_SERVING, end health Watch streams, stop accepting new calls, wait for in-flight ones up to
-   * `graceMs`, then force-close. Resolves true when everything drained in time.
+   * Report NOT_SERVING, end health Watch streams, stop accepting new calls (GOAWAY), wait for in-flight ones up
+   * to `graceMs`, then force-close. Resolves true when everything drained in time.
    */
   shutdown(graceMs: number): Promise<boolean>;
 }
@@ -28,62 +29,57 @@ export interface GrpcServerOptions {
   check: CheckHandler;
   /** Largest CheckRequest accepted, bytes (Envoy's max_request_bytes plus headers; default 4 MiB). */
   maxReceiveBytes?: number;
-  /** HTTP/2 connection options: keepalive pings and idle/age limits (see connectionOptions in app.ts). */
-  connection?: Partial<
-    Record<
-      | 'grpc.keepalive_time_ms'
-      | 'grpc.keepalive_timeout_ms'
-      | 'grpc.max_connection_idle_ms'
-      | 'grpc.max_connection_age_ms'
-      | 'grpc.max_connection_age_grace_ms',
-      number
-    >
-  >;
+  /** Largest CheckResponse sent, bytes (default 4 MiB). */
+  maxSendBytes?: number;
+  /** HTTP/2 connection limits: keepalive pings, idle and age limits, concurrent streams (connectionOptions). */
+  connection?: Partial<Omit<TransportOptions, 'maxReceiveBytes' | 'maxSendBytes'>>;
 }
 
-/** Bind the gRPC server: ext_authz, grpc.health.v1 and server reflection. */
+/** Split `host:port` (IPv6 in brackets) for net.Server#listen. */
+function hostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host: host || '0.0.0.0', port: Number(address.slice(i + 1)) };
+}
+
+/** Bind the gRPC server on node:http2: ext_authz Check, grpc.health.v1 and server reflection on one port. */
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': opts.maxReceiveBytes ?? 4 * 1024 * 1024,
-    'grpc.keepalive_permit_without_calls': 1,
+  const transport = new GrpcTransport({
+    maxReceiveBytes: opts.maxReceiveBytes ?? 4 * 1024 * 1024,
+    maxSendBytes: opts.maxSendBytes ?? 4 * 1024 * 1024,
+    keepaliveTimeMs: 0,
+    keepaliveTimeoutMs: 20_000,
+    maxIdleMs: 0,
+    maxAgeMs: 0,
+    maxAgeGraceMs: 0,
+    maxConcurrentStreams: 0,
     ...opts.connection,
   });
-  const definition = opts.descriptors.packageDefinition[AUTHORIZATION_SERVICE] as grpc.ServiceDefinition;
   let inFlight = 0;
-  server.addService(
-    definition,
-    authorizationService(opts.check, (d) => (inFlight += d)),
+  transport.addRawUnary(
+    CHECK_PATH,
+    checkBytesHandler(opts.check, (d) => (inFlight += d)),
   );
+  const health = addHealth(transport, [AUTHORIZATION_SERVICE]);
+  addReflection(transport, opts.descriptors.setBytes);
 
-  const health = addHealth(server, [AUTHORIZATION_SERVICE]);
-  addReflection(server, opts.descriptors.setBytes);
-
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-  });
+  const { host, port } = hostPort(opts.address);
+  const bound = await transport.listen(host, port);
 
   let draining = false;
   return {
-    port,
+    port: bound,
     setServing: (serving) => health.setStatus(serving && !draining ? 'SERVING' : 'NOT_SERVING'),
     inFlight: () => inFlight,
     drain: () => {
       draining = true;
       health.setStatus('NOT_SERVING');
     },
-    shutdown: (graceMs) =>
-      new Promise<boolean>((resolve) => {
-        draining = true;
-        health.setStatus('NOT_SERVING');
-        health.endWatches();
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve(false);
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      }),
+    shutdown: (graceMs) => {
+      draining = true;
+      health.setStatus('NOT_SERVING');
+      health.endWatches();
+      return transport.shutdown(graceMs);
+    },
   };
 }
