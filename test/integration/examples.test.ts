@@ -219,7 +219,7 @@ describe('example: customer-service', () => {
 
   it('regression cases (test/fixtures/cases/customer-service, identity from a payload header)', async () => {
     const r = await runCases('customer-service', example('customer-service', 'enforce/data.yaml'), true);
-    expect(r.out).toMatch(/\b15 passed, 0 failed/);
+    expect(r.out).toMatch(/\b18 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
@@ -320,7 +320,7 @@ describe('example: action-firewall', () => {
 
   it('regression cases (test/fixtures/cases/action-firewall)', async () => {
     const r = await runCases('action-firewall', example('action-firewall'));
-    expect(r.out).toMatch(/\b13 passed, 0 failed/);
+    expect(r.out).toMatch(/\b17 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
