@@ -102,6 +102,17 @@ test_blank_reasons_are_empty if {
 	}
 }
 
+# Issue 19 class 5: in audit mode a blank reason is allowed and marked would_deny, never silently passed.
+test_blank_reason_in_audit_mode_is_would_deny if {
+	audit := json.patch(refunds, [{"op": "add", "path": "/tool_policies/0/mode", "value": "audit"}])
+	every r in ["\u000b", "\u0085", "\u001c\u001f", "\udb40\udd00", "\udb43\udfff"] {
+		d := authz.decision with input as call("refund", {"amount": 1, "reason": r}, {}) with data.mcp_authz as audit
+		d.allowed == true
+		d.dynamic_metadata.would_deny == true
+		d.dynamic_metadata.rule == "reason"
+	}
+}
+
 test_present_reasons_pass if {
 	every r in ["duplicate charge", "\u200bx", "٣", "退款", "Ünïcode", "7"] {
 		d := authz.decision with input as call("refund", {"amount": 1, "reason": r}, {}) with data.mcp_authz as refunds
