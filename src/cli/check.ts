@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { CheckOutcome } from '../check/pipeline.js';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, reasonClass } from '../shared/errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { requestForBody, requestFromJson } from './check-request.js';
 import {
@@ -86,12 +86,9 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
   }
 }
 
-/** Server-side failures (eval errors, invalid decisions, no policy) exit 3; policy denials 1; approvals 2. */
+/** Server-side failures (the reason code's class is `failure`) exit 3; other denials 1; approvals 2. */
 function kindExit(o: CheckOutcome): number {
-  const failure = ['policy_eval_error', 'decision_undefined', 'decision_invalid', 'policy_not_loaded', 'internal_error'].includes(
-    o.decision.reasonCode,
-  );
-  if (failure) return EXIT.error;
+  if (reasonClass(o.decision.reasonCode) === 'failure') return EXIT.error;
   return o.decision.kind === 'require_approval' ? EXIT.require_approval : EXIT.deny;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckOutcome, PipelineSpan } from '../check/pipeline.js';
-import { FAILURE_STATUS } from '../shared/errors.js';
+import { reasonClass } from '../shared/errors.js';
 import type { DecisionLogger } from './decision-log.js';
 import type { DecisionLabel, Metrics } from './metrics.js';
 import { traceIdOf } from './trace-id.js';
@@ -8,7 +8,7 @@ import type { CheckResult, CheckSpan } from './tracing.js';
 
 /** The decision label of metrics, logs and spans: server-side failures are `error` (they are still denials). */
 export function decisionLabel(o: CheckOutcome): DecisionLabel {
-  if (o.decision.reasonCode in FAILURE_STATUS) return 'error';
+  if (reasonClass(o.decision.reasonCode) === 'failure') return 'error';
   return o.decision.kind;
 }
 

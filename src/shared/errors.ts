@@ -119,6 +119,24 @@ export const FAILURE_STATUS: Partial<Record<ReasonCode, number>> = {
   internal_error: 500,
 };
 
+/**
+ * The class of each reason code, the one place it is decided: `allow` (the request goes ahead), `deny` (the policy
+ * said no), `approval` (the policy asks a human), `malformed` (the request is not understood: MALFORMED_STATUS),
+ * `refused` (malformed, and refused in every mode: REFUSED_ALWAYS) and `failure` (the server could not decide:
+ * FAILURE_STATUS; still a deny). Metrics and logs label failures `error`, and `mcp-authz check` exits 3 for them.
+ * Every class but `allow` is answered with gRPC OK and a PERMISSION_DENIED CheckResponse.
+ */
+export type ReasonClass = 'allow' | 'deny' | 'approval' | 'malformed' | 'refused' | 'failure';
+
+export function reasonClass(code: ReasonCode): ReasonClass {
+  if (code === REASON.allowed || code === REASON.approvalGranted) return 'allow';
+  if (code === REASON.approvalRequired) return 'approval';
+  if (REFUSED_ALWAYS.has(code)) return 'refused';
+  if (code in MALFORMED_STATUS) return 'malformed';
+  if (code in FAILURE_STATUS) return 'failure';
+  return 'deny';
+}
+
 /** An error with a stable code, used at startup (config, policy loading) and in the CLI. */
 export class AuthzError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode } from '../../src/shared/errors.js';
+import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode, reasonClass } from '../../src/shared/errors.js';
 import { IDENTITY_ERROR_CODES } from '../../src/identity/jwt-verifier.js';
 import { LISTEN_ERROR_CODES } from '../../src/server/listen-error.js';
 import { codeSpans, readDoc, root, tableRows } from './markdown.js';
@@ -29,7 +29,7 @@ function startupCodesInSource(): Set<string> {
 }
 
 describe('error codes in docs/decisions-and-errors.md', () => {
-  const reasonRows = tableRows(doc, 'code').filter((r) => r.length === 3);
+  const reasonRows = tableRows(doc, 'code').filter((r) => r.length === 4);
   const startupRows = tableRows(doc, 'code').filter((r) => r.length === 2);
 
   it('documents every reason code, and only those, with its HTTP status', () => {
@@ -40,6 +40,12 @@ describe('error codes in docs/decisions-and-errors.md', () => {
       const status = MALFORMED_STATUS[code] ?? FAILURE_STATUS[code];
       if (status !== undefined) expect(`${code}: ${documented.get(code)}`).toBe(`${code}: ${status}`);
     }
+  });
+
+  it('documents each reason code with its class, as reasonClass() answers it', () => {
+    const classes = new Map(reasonRows.map((r) => [firstCode(r), (r[2] ?? '').trim()]));
+    expect(Object.keys(REASON).length).toBe(classes.size);
+    for (const code of Object.values(REASON) as ReasonCode[]) expect(`${code}: ${classes.get(code)}`).toBe(`${code}: ${reasonClass(code)}`);
   });
 
   it('documents every startup error code thrown in src/, and only those', () => {

@@ -105,4 +105,11 @@ describe('mcp-authz check (offline dry run with the embedded default policy)', (
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('bundle_unreadable');
   });
+
+  it('exit 3 for every server-side failure: a CheckRequest without HTTP attributes is request_invalid', () => {
+    const file = bodyFile('empty-request.json', {});
+    const r = runCli(['check', '--request', file]);
+    expect(r.stdout).toContain('request_invalid');
+    expect(r.code).toBe(3);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Decision, PolicyInput } from '../../check/types.js';
-import { FAILURE_STATUS } from '../../shared/errors.js';
+import { reasonClass } from '../../shared/errors.js';
 import type { Redactor } from '../../observability/redact.js';
 import { traceIdOf } from '../../observability/trace-id.js';
 
@@ -87,7 +87,7 @@ export function toConsoleDecision(o: FeedOutcome, traceId: string | null, now: n
   const agent = (input?.identity as { agent?: unknown } | undefined)?.agent;
   return {
     time: new Date(now).toISOString(),
-    decision: d.reasonCode in FAILURE_STATUS ? 'error' : d.kind,
+    decision: reasonClass(d.reasonCode) === 'failure' ? 'error' : d.kind,
     reason_code: d.reasonCode,
     http_status: d.allowed ? null : d.httpStatus,
     rule: d.rule ?? null,
