@@ -52,20 +52,31 @@ const ALL = {
     data: 'bench/request.json',
     what: 'mcp-authz, 100% cache hits, decision logs on (defaults)',
   },
+  'authz-defaults': {
+    server: 'authz',
+    defaults: true,
+    data: 'bench/request.json',
+    what: 'mcp-authz `serve` defaults: workers, cache (100% hits), decision logs',
+  },
   'authz-zipf': { server: 'authz', cache: true, log: false, data: 'bench/request-zipf.json', what: 'mcp-authz, Zipf mix, cache on, logs off' },
   'authz-zipf-log': { server: 'authz', cache: true, log: true, data: 'bench/request-zipf.json', what: 'mcp-authz, Zipf mix, cache on, logs on' },
 };
 
-/** The ratios the issue's targets are stated in: [label, numerator scenario, denominator scenario, target]. */
+/**
+ * The ratios the targets are stated in (issue 20): [label, numerator scenario, denominator scenario, target].
+ * "CPU efficiency" is the denominator's server CPU per check divided by the numerator's: above 1, mcp-authz spends less.
+ */
 const RATIOS = [
-  ['uncached, both without decision logs: mcp-authz / peer', 'authz-nocache', 'peer', 'rps ≥ 1.5, p99 ≤ 1'],
-  ['uncached, both writing decision logs: mcp-authz / peer', 'authz-nocache-log', 'peer-log', 'rps ≥ 2'],
-  ['Zipf mix, logs off: mcp-authz (cache on) / peer', 'authz-zipf', 'peer-zipf', ''],
-  ['decision-log cost, uncached: mcp-authz logs on / off', 'authz-nocache-log', 'authz-nocache', 'rps ≥ 0.9'],
-  ['decision-log cost, cache hits: mcp-authz logs on / off', 'authz-hit-log', 'authz-hit', 'rps ≥ 0.9'],
-  ['cache hits / bare grpc-js', 'authz-hit', 'bare', 'rps ≥ 0.85'],
+  ['uncached, both without decision logs: mcp-authz / peer', 'authz-nocache', 'peer', 'CPU efficiency ≥ 2.0, p99 @50% ≤ 1'],
+  ['uncached, both writing decision logs: mcp-authz / peer', 'authz-nocache-log', 'peer-log', 'CPU efficiency ≥ 3.0'],
+  ['cache hits, logs off: mcp-authz / peer', 'authz-hit', 'peer', 'CPU efficiency ≥ 3.0'],
+  ['cache hits, logs off: mcp-authz / bare grpc-js', 'authz-hit', 'bare', 'CPU efficiency ≥ 1.5'],
+  ['defaults (serve, no flags) / peer without logs', 'authz-defaults', 'peer', 'CPU efficiency ≥ 2.0'],
+  ['defaults (serve, no flags) / peer with console logs', 'authz-defaults', 'peer-log', ''],
   ['uncached / bare grpc-js', 'authz-nocache', 'bare', ''],
-  ['100% hits, logs off: mcp-authz / peer', 'authz-hit', 'peer', 'p99 @50% ≤ 1'],
+  ['Zipf mix, logs off: mcp-authz (cache on) / peer', 'authz-zipf', 'peer-zipf', ''],
+  ['decision-log cost, uncached: mcp-authz logs on / off', 'authz-nocache-log', 'authz-nocache', ''],
+  ['decision-log cost, cache hits: mcp-authz logs on / off', 'authz-hit-log', 'authz-hit', ''],
 ];
 
 const say = (s) => process.stderr.write(`${s}\n`);
@@ -157,6 +168,7 @@ async function startServer(name, spec) {
     spec = { ...spec, rest };
   } else {
     const cfg = join(work, `${name}.yaml`);
+    // authz-defaults: `serve` with nothing but the policy and the addresses (BENCH_WORKERS does not apply).
     // BENCH_EVAL_TIMEOUT_MS=0 evaluates on the serving thread (no deadline) for comparison; default: the config default.
     const evalTimeout =
       process.env.BENCH_EVAL_TIMEOUT_MS !== undefined ? `policy:\n  eval_timeout_ms: ${Number(process.env.BENCH_EVAL_TIMEOUT_MS)}\n` : '';
@@ -165,8 +177,7 @@ async function startServer(name, spec) {
     args = [
       'dist/main.js',
       'serve',
-      '--config',
-      cfg,
+      ...(spec.defaults ? [] : ['--config', cfg]),
       '--bundle',
       bundle,
       '--entrypoint',
@@ -178,7 +189,7 @@ async function startServer(name, spec) {
       '--admin-addr',
       '127.0.0.1:0',
     ];
-    if (WORKERS) args.push('--workers', WORKERS);
+    if (WORKERS && !spec.defaults) args.push('--workers', WORKERS);
   }
   const child = spawn(cmd, args, { stdio: ['ignore', out, out] });
   let exited = false;
@@ -346,17 +357,19 @@ lines.push(
   `n=${N} per max run, c=${C} over ${CONNECTIONS} connections, ${ROUNDS} round(s) (medians), ${cpus} CPUs, ghz on the same machine; mcp-authz workers: ${WORKERS ?? 'default'}; peer: ${peerBin ? 'opa-envoy-plugin' : 'NOT on PATH (skipped)'}`,
   '',
 );
-lines.push('| scenario | what | max rps | server CPU µs/check | p50 ms | p99 ms | p99 ms @50% | RSS MB (processes) | cache hits | errors |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|');
+lines.push(
+  '| scenario | what | max rps | server CPU µs/check | p50 ms | p99 ms | p99 ms @50% | peak RSS MB (processes) | RSS MB per process | cache hits | errors |',
+);
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const s of scenarios) {
   const r = results[s];
   lines.push(
-    `| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.cpu_us, 0)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`,
+    `| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.cpu_us, 0)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${f(r.rss_mb / r.processes, 0)} | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`,
   );
 }
 lines.push('', 'Ratios within the run (numerator / denominator; rps above 1 is better; CPU per check, latency and RSS below 1 are better):', '');
-lines.push('| comparison | max rps | server CPU per check | p50 | p99 | p99 @50% | RSS | target |');
-lines.push('|---|---|---|---|---|---|---|---|');
+lines.push('| comparison | CPU efficiency | max rps | server CPU per check | p50 | p99 | p99 @50% | RSS | target |');
+lines.push('|---|---|---|---|---|---|---|---|---|');
 const ratios = [];
 for (const [label, a, b, target] of RATIOS) {
   const x = results[a];
@@ -366,6 +379,7 @@ for (const [label, a, b, target] of RATIOS) {
     label,
     numerator: a,
     denominator: b,
+    efficiency: x && y ? y.cpu_us / x.cpu_us : NaN,
     rps: q('rps'),
     cpu: q('cpu_us'),
     p50: q('p50_ms'),
@@ -375,7 +389,7 @@ for (const [label, a, b, target] of RATIOS) {
     target,
   };
   ratios.push(row);
-  lines.push(`| ${label} | ${f(row.rps)} | ${f(row.cpu)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.half_p99)} | ${f(row.rss)} | ${target} |`);
+  lines.push(`| ${label} | ${f(row.efficiency)} | ${f(row.rps)} | ${f(row.cpu)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.half_p99)} | ${f(row.rss)} | ${target} |`);
 }
 const md = lines.join('\n');
 writeFileSync(join(resultsDir, `compare-${stamp}.md`), `${md}\n`);
