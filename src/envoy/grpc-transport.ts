@@ -3,6 +3,7 @@ import { GrpcCall, type MethodDefinition, type MethodImplementation, Responder, 
 import { GrpcError, isGrpcContentType, MessageReader, parseTimeout, STATUS } from './grpc-protocol.js';
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH } = http2.constants;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface TransportOptions {
   /** Largest request message accepted, bytes: larger ones are RESOURCE_EXHAUSTED before they are buffered. */
@@ -190,7 +191,9 @@ export class GrpcTransport {
       out.finish(STATUS.INTERNAL, 'malformed grpc-timeout');
       return;
     }
-    if (timeout !== undefined) timer = setTimeout(() => out.finish(STATUS.DEADLINE_EXCEEDED, 'Deadline exceeded'), timeout);
+    // A deadline past what a timer can hold (2^31-1 ms, 24.8 days) is no deadline: setTimeout would fire at once.
+    if (timeout !== undefined && timeout <= MAX_TIMER_MS)
+      timer = setTimeout(() => out.finish(STATUS.DEADLINE_EXCEEDED, 'Deadline exceeded'), timeout);
 
     const def = method?.def;
     const unaryRequest = raw !== undefined || !def!.requestStream;

@@ -132,6 +132,9 @@ describe('gRPC on node:http2: conformance with grpc-js, grpc-go (grpcurl) and ra
   it('grpc-timeout: the server ends a call past its deadline with DEADLINE_EXCEEDED; others are answered', async () => {
     const r = await rawCall(slow.app.grpc.port, { 'grpc-timeout': '1m' }, framed(requestBytes));
     expect(statusOf(r)).toBe('4');
+    // 99999999 hours is past what a timer holds: no deadline, not an instant one
+    expect(statusOf(await rawCall(slow.app.grpc.port, { 'grpc-timeout': '99999999H' }, framed(requestBytes)))).toBe('0');
+    expect(statusOf(await rawCall(slow.app.grpc.port, { 'grpc-timeout': '60S' }, framed(requestBytes)))).toBe('0');
     const client = checkClient(`127.0.0.1:${slow.app.grpc.port}`);
     const pkgClient = new grpc.Client(`127.0.0.1:${slow.app.grpc.port}`, grpc.credentials.createInsecure());
     const err = await new Promise<grpc.ServiceError | null>((resolve) =>
