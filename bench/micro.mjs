@@ -3,7 +3,9 @@
 //   uncached (default): decode, input, identity, facts, evaluate the default policy, validate, build the response
 //   hit:                the same with the decision cache on, every check after the first a hit
 //   --record:           also the per-check record: metrics, and the decision log (to /dev/null, asynchronous)
-// Usage: node bench/micro.mjs [iterations] [uncached|hit] [--record]   (run `npm run build` first)
+//   --wire:             from the CheckRequest's protobuf bytes to the framed CheckResponse bytes, as the gRPC
+//                       transport runs it (src/envoy/check-request-reader.ts, check-response-writer.ts)
+// Usage: node bench/micro.mjs [iterations] [uncached|hit] [--record] [--wire]   (run `npm run build` first)
 //   MICRO_EVAL=deadline: evaluate on this thread with the deadline kept by the fuel meter, as `serve` does
 //                        (policy.eval_timeout_ms > 0); MICRO_EVAL=worker: every evaluation on the evaluation thread
 //                        (what serve did before); the default evaluates in-process without a deadline.
@@ -14,6 +16,8 @@ import { checkSettings } from '../dist/check/settings.js';
 import { createDecisionCache } from '../dist/cache/decision-cache.js';
 import { requestFromJson } from '../dist/cli/check-request.js';
 import { loadConfig } from '../dist/config/load.js';
+import { readCheckRequest } from '../dist/envoy/check-request-reader.js';
+import { writeCheckResponse } from '../dist/envoy/check-response-writer.js';
 import { loadDescriptors } from '../dist/envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../dist/envoy/http-status.js';
 import { createIdentityResolver } from '../dist/identity/resolve.js';
@@ -28,6 +32,7 @@ const args = process.argv.slice(2);
 const iterations = Number(args.find((a) => /^\d+$/.test(a)) ?? 20000);
 const mode = args.includes('hit') ? 'hit' : 'uncached';
 const record = args.includes('--record');
+const wire = args.includes('--wire');
 // MCP_AUTHZ_* variables apply as in serve (e.g. MCP_AUTHZ_BUNDLE and MCP_AUTHZ_ENTRYPOINT for another policy).
 const cfg = loadConfig({ flags: {}, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MCP_AUTHZ_'))) });
 const policy = await policySource(cfg).load();
@@ -63,13 +68,15 @@ const pipeline = createCheckPipeline({
   ...(evaluator ? { evaluate: (p, input) => evaluator.evaluate(p, input) } : {}),
 });
 const request = requestFromJson(JSON.parse(readFileSync(new URL('./request.json', import.meta.url), 'utf8')));
+const requestBytes = wire ? loadDescriptors().packageDefinition['envoy.service.auth.v3.Authorization'].Check.requestSerialize(request) : undefined;
 
 let misses = 0;
 const run = async (n, keep) => {
   const times = keep ? new Float64Array(n) : undefined;
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
-    const o = await pipeline.check(request);
+    const o = await pipeline.check(wire ? readCheckRequest(requestBytes) : request);
+    if (wire) writeCheckResponse(o.response, true);
     if (keep) times[i] = Number(process.hrtime.bigint() - t0) / 1000;
     if (o.response.status.code !== 0) throw new Error(`unexpected decision ${o.decision.reasonCode}`);
     if (o.cache === 'miss') misses++; // the first check, and each new minute (input.now is in the key)
@@ -87,6 +94,7 @@ console.log(
   JSON.stringify({
     mode,
     record,
+    wire,
     evaluate: evalMode,
     iterations,
     ...(cache ? { misses } : {}),
