@@ -389,7 +389,9 @@ for (const [label, a, b, target] of RATIOS) {
     target,
   };
   ratios.push(row);
-  lines.push(`| ${label} | ${f(row.efficiency)} | ${f(row.rps)} | ${f(row.cpu)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.half_p99)} | ${f(row.rss)} | ${target} |`);
+  lines.push(
+    `| ${label} | ${f(row.efficiency)} | ${f(row.rps)} | ${f(row.cpu)} | ${f(row.p50)} | ${f(row.p99)} | ${f(row.half_p99)} | ${f(row.rss)} | ${target} |`,
+  );
 }
 const md = lines.join('\n');
 writeFileSync(join(resultsDir, `compare-${stamp}.md`), `${md}\n`);
