@@ -236,7 +236,7 @@ async function sanity(name, spec, port) {
   if (spec.server === 'bare') return;
   const grpc = await import('@grpc/grpc-js');
   const { loadDescriptors } = await import(`${root}/dist/envoy/descriptors.js`);
-  const { requestFromJson } = await import(`${root}/dist/cli/check-request.js`);
+  const { requestFromJson } = await import(`${root}/dist/check/check-request.js`);
   const pkg = grpc.loadPackageDefinition(loadDescriptors().packageDefinition);
   const client = new pkg.envoy.service.auth.v3.Authorization(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const good = JSON.parse(readFileSync('bench/request.json', 'utf8'));

@@ -14,7 +14,7 @@ import pino from 'pino';
 import { createCheckPipeline } from '../dist/check/pipeline.js';
 import { checkSettings } from '../dist/check/settings.js';
 import { createDecisionCache } from '../dist/cache/decision-cache.js';
-import { requestFromJson } from '../dist/cli/check-request.js';
+import { requestFromJson } from '../dist/check/check-request.js';
 import { loadConfig } from '../dist/config/load.js';
 import { readCheckRequest } from '../dist/envoy/check-request-reader.js';
 import { writeCheckResponse } from '../dist/envoy/check-response-writer.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { setImmediate as turn } from 'node:timers/promises';
 import pino from 'pino';
 import { startApp } from '../dist/server/app.js';
-import { requestFromJson } from '../dist/cli/check-request.js';
+import { requestFromJson } from '../dist/check/check-request.js';
 import { loadConfig } from '../dist/config/load.js';
 import { createDecisionLogger } from '../dist/observability/decision-log.js';
 

@@ -1,22 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { CheckOutcome } from '../check/pipeline.js';
 import { AuthzError, reasonClass } from '../shared/errors.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
-import { requestForBody, requestFromJson } from './check-request.js';
-import {
-  type DryRun,
-  dryRunPipeline,
-  HELP_FLAG,
-  headerFlags,
-  nowFlag,
-  POLICY_FLAGS,
-  REQUEST_FLAGS,
-  requestFromFlags,
-  type RunOne,
-  withExtras,
-} from './dry-run.js';
+import { checkSummary, runCases } from '../check/offline-check.js';
+import { type DryRun, dryRunPipeline, HELP_FLAG, headerFlags, nowFlag, POLICY_FLAGS, REQUEST_FLAGS, requestFromFlags } from './dry-run.js';
 
 export const CHECK_FLAGS: FlagSpec[] = [
   ...POLICY_FLAGS,
@@ -40,16 +26,6 @@ Exit status: 0 allow, 1 deny, 2 require_approval, 3 error (--cases: 0 all passed
 }
 
 const EXIT = { allow: 0, deny: 1, require_approval: 2, error: 3 } as const;
-
-interface Case {
-  description?: string;
-  body?: unknown;
-  message?: unknown;
-  request?: unknown;
-  headers?: Record<string, string>;
-  principal?: string;
-  expect: { decision: 'allow' | 'deny' | 'require_approval'; rule?: string; http_status?: number };
-}
 
 /** `mcp-authz check`: print the decision, rule, message, injected headers and the input document. */
 export async function check(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
@@ -75,7 +51,7 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, out = proces
     dryRun = await dryRunPipeline(f, env, nowMs);
     if (f.cases) return await runCases(f.cases as string, dryRun.check, out);
     const outcome = await dryRun.check(requestFromFlags(f, headers));
-    out.write(f.json ? `${JSON.stringify(summary(outcome), null, 2)}\n` : render(outcome));
+    out.write(f.json ? `${JSON.stringify(checkSummary(outcome), null, 2)}\n` : render(outcome));
     return outcome.decision.reasonCode === 'allowed' ? EXIT.allow : kindExit(outcome);
   } catch (e) {
     const msg = e instanceof AuthzError ? `[${e.code}] ${e.message}` : (e as Error).message;
@@ -92,28 +68,8 @@ function kindExit(o: CheckOutcome): number {
   return o.decision.kind === 'require_approval' ? EXIT.require_approval : EXIT.deny;
 }
 
-/** The `check --json` object (also the console playground's answer). */
-export function summary(o: CheckOutcome) {
-  const d = o.decision;
-  const r = o.response;
-  return {
-    decision: d.kind,
-    allowed: d.allowed,
-    reason_code: d.reasonCode,
-    rule: d.rule ?? null,
-    message: d.message ?? null,
-    http_status: d.allowed ? null : d.httpStatus,
-    headers: (r.ok_response?.headers ?? r.denied_response?.headers ?? []).map((h) => ({ ...h.header, append_action: h.append_action })),
-    headers_to_remove: r.ok_response?.headers_to_remove ?? [],
-    body: r.denied_response?.body ?? null,
-    dynamic_metadata: d.dynamicMetadata ?? null,
-    policy: o.policy ? { revision: o.policy.revision, entrypoint: o.policy.entrypoint } : null,
-    input: o.view?.input ?? null,
-  };
-}
-
 function render(o: CheckOutcome): string {
-  const s = summary(o);
+  const s = checkSummary(o);
   const lines = [
     `decision:  ${s.decision}${s.allowed ? '' : ` (HTTP ${s.http_status}, ${s.reason_code})`}`,
     `rule:      ${s.rule ?? '-'}`,
@@ -126,37 +82,6 @@ function render(o: CheckOutcome): string {
   if (s.body !== null) lines.push(`body:      ${s.body}`);
   lines.push('input:', JSON.stringify(s.input, null, 2));
   return `${lines.join('\n')}\n`;
-}
-
-export async function runCases(dir: string, runOne: RunOne, out: NodeJS.WritableStream): Promise<number> {
-  if (!statSync(dir).isDirectory()) throw new AuthzError('cases_invalid', `--cases ${dir}: not a directory`);
-  const files = readdirSync(dir)
-    .filter((n) => /\.(json|ya?ml)$/i.test(n))
-    .sort();
-  if (files.length === 0) throw new AuthzError('cases_invalid', `--cases ${dir}: no *.json or *.yaml cases`);
-  let failed = 0;
-  for (const file of files) {
-    const text = readFileSync(join(dir, file), 'utf8');
-    const c = (/\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text)) as Case;
-    if (!c?.expect?.decision) throw new AuthzError('cases_invalid', `${file}: missing expect.decision`);
-    const req = c.request
-      ? withExtras(requestFromJson(c.request), c.headers ?? {}, c.principal)
-      : requestForBody(typeof c.body === 'string' ? c.body : JSON.stringify(c.body ?? c.message), c.headers ?? {}, { principal: c.principal });
-    const o = await runOne(req);
-    const problems: string[] = [];
-    if (o.decision.kind !== c.expect.decision) problems.push(`decision ${o.decision.kind} (${o.decision.reasonCode}), expected ${c.expect.decision}`);
-    if (c.expect.rule !== undefined && o.decision.rule !== c.expect.rule) problems.push(`rule ${o.decision.rule ?? '-'}, expected ${c.expect.rule}`);
-    if (c.expect.http_status !== undefined && o.decision.httpStatus !== c.expect.http_status)
-      problems.push(`http ${o.decision.httpStatus}, expected ${c.expect.http_status}`);
-    if (problems.length) {
-      failed++;
-      out.write(`FAIL ${file}${c.description ? ` — ${c.description}` : ''}: ${problems.join('; ')}\n`);
-    } else {
-      out.write(`PASS ${file}\n`);
-    }
-  }
-  out.write(`${files.length - failed} passed, ${failed} failed\n`);
-  return failed ? 1 : 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createCheckPipeline, type CheckOutcome } from '../check/pipeline.js';
+import { createCheckPipeline } from '../check/pipeline.js';
 import type { CheckRequestWire } from '../check/request.js';
 import { checkSettings } from '../check/settings.js';
 import { loadConfig } from '../config/load.js';
@@ -10,7 +10,8 @@ import { createIdentityResolver } from '../identity/resolve.js';
 import { policySource } from '../policy/policy-source.js';
 import type { FlagSpec } from './args.js';
 import { HELP_FLAG, settingFlags } from './setting-flags.js';
-import { requestForBody, requestFromJson } from './check-request.js';
+import { requestForBody, requestFromJson, withExtras } from '../check/check-request.js';
+import type { RunOne } from '../check/offline-check.js';
 
 /** Flags shared by `check` and `input`: the policy and its data, and one request. */
 export const POLICY_FLAGS: FlagSpec[] = settingFlags(['policy.bundle', 'policy.dir', 'policy.data', 'policy.entrypoint', 'body.malformed', 'compat']);
@@ -57,8 +58,6 @@ export function nowFlag(f: Flags, problems: string[]): number | undefined {
   return ms;
 }
 
-export type RunOne = (request: CheckRequestWire) => Promise<CheckOutcome>;
-
 export interface DryRun {
   /** One CheckRequest through exactly what the gRPC handler runs. */
   check: RunOne;
@@ -92,13 +91,4 @@ export function requestFromFlags(f: Flags, headers: Record<string, string>): Che
   const principal = f.principal as string | undefined;
   if (f.body !== undefined) return requestForBody(readArg(f.body as string), headers, principal ? { principal } : {});
   return withExtras(requestFromJson(JSON.parse(readArg(f.request as string))), headers, principal);
-}
-
-export function withExtras(req: CheckRequestWire, headers: Record<string, string>, principal?: string): CheckRequestWire {
-  if (Object.keys(headers).length) {
-    const http = (((req.attributes ??= {}).request ??= {}).http ??= {});
-    http.headers = { ...(http.headers ?? {}), ...headers };
-  }
-  if (principal) (req.attributes ??= {}).source = { ...(req.attributes?.source ?? {}), principal };
-  return req;
 }

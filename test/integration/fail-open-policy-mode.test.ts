@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckPipeline } from '../../src/check/pipeline.js';
-import { requestForBody, requestFromJson } from '../../src/cli/check-request.js';
+import { requestForBody, requestFromJson } from '../../src/check/check-request.js';
 import { MALFORMED_STATUS, REFUSED_ALWAYS } from '../../src/shared/errors.js';
 import { createIdentityResolver } from '../../src/identity/resolve.js';
 import { loadConfig } from '../../src/config/load.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { CheckOutcome } from '../../check/pipeline.js';
 import type { CheckRequestWire } from '../../check/request.js';
-import { runCases, summary } from '../../cli/check.js';
+import { checkSummary, runCases } from '../../check/offline-check.js';
 import type { ConsoleConfig } from '../../approvals/config.js';
 import type { Redactor } from '../../observability/redact.js';
 import type { Policy } from '../../rego-wasm/index.js';
@@ -26,7 +26,7 @@ export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampl
   const ring = new DecisionRing(cfg.buffer_size);
   const sampler = createDecisionSampler({ perSecond: cfg.sample_per_second, redactor: opts.redactor, sink: opts.sink ?? ((d) => ring.add(d)) });
   const playground = createPlayground({
-    check: async (request, policy) => summary(await opts.runOne(request, policy)),
+    check: async (request, policy) => checkSummary(await opts.runOne(request, policy)),
     policyFor: opts.policyFor,
     runCases: async (dir, policy) => {
       let output = '';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckRequestWire } from '../../check/request.js';
-import { requestForBody } from '../../cli/check-request.js';
+import { requestForBody } from '../../check/check-request.js';
 import type { Policy } from '../../rego-wasm/index.js';
 import type { ConsoleDeps } from './routes.js';
 

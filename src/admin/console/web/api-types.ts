@@ -1,6 +1,6 @@
 // The admin API's answers as the console reads them. Type-only: the browser never loads these imports.
 import type { Approval, ApprovalEvent } from '../../../approvals/types.js';
-import type { summary } from '../../../cli/check.js';
+import type { CheckSummary } from '../../../check/offline-check.js';
 import type { RevisionInfo } from '../../../policy/policy-store.js';
 import type { ConsoleDecision } from '../decision-feed.js';
 
@@ -41,7 +41,7 @@ export interface PolicyActivated {
   active: string | null;
 }
 /** POST /v1/playground/check: what `mcp-authz check --json` prints. */
-export type CheckResult = ReturnType<typeof summary>;
+export type CheckResult = CheckSummary;
 /** GET /v1/playground/suites */
 export interface SuiteList {
   suites: string[];

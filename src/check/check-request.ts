@@ -1,6 +1,6 @@
-import { toStruct } from '../check/response.js';
+import { toStruct } from './response.js';
 import type { JsonObject } from '../mcp/types.js';
-import type { CheckRequestWire } from '../check/request.js';
+import type { CheckRequestWire } from './request.js';
 
 /**
  * A CheckRequest as Envoy would send it for an MCP POST with this body and these headers (names lower-cased).
@@ -55,4 +55,14 @@ function snakeCase(value: unknown, parentKey: string): unknown {
 function timestamp(rfc3339: string): { seconds: string; nanos: number } {
   const ms = Date.parse(rfc3339);
   return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+}
+
+/** A CheckRequest with extra request headers and a source principal (a case file's `headers` and `principal`). */
+export function withExtras(req: CheckRequestWire, headers: Record<string, string>, principal?: string): CheckRequestWire {
+  if (Object.keys(headers).length) {
+    const http = (((req.attributes ??= {}).request ??= {}).http ??= {});
+    http.headers = { ...(http.headers ?? {}), ...headers };
+  }
+  if (principal) (req.attributes ??= {}).source = { ...(req.attributes?.source ?? {}), principal };
+  return req;
 }
