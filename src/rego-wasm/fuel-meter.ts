@@ -12,7 +12,7 @@
  * does not know refuses the module (the load fails, the policy is not served), and the result is validated by
  * WebAssembly.compile like any module.
  */
-import { Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
+import { functionNames, nameSection, Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
 
 /** The builtin id the metered module passes to `opa_builtin0` when it runs out of fuel. */
 export const FUEL_BUILTIN_ID = 0x3fff_ffff;
@@ -28,7 +28,7 @@ export class FuelMeterError extends Error {
   }
 }
 
-/** Functions and loops the rewrite metered (for tests and the load log). */
+/** Functions and loops the rewrite metered (for tests). */
 export interface MeterStats {
   functions: number;
   loops: number;
@@ -36,7 +36,7 @@ export interface MeterStats {
 
 /**
  * Return the module with fuel metering: a new global (the fuel, FUEL_PER_REFILL at the start), and at each function
- * entry and loop head `fuel -= 1; if (fuel == 0) fuel = opa_builtin0(FUEL_BUILTIN_ID)`.
+ * entry (but leaves: no loop, no call) and loop head `fuel -= 1; if (fuel == 0) fuel = opa_builtin0(FUEL_BUILTIN_ID)`.
  */
 export function meterFuel(wasm: Uint8Array): { wasm: Uint8Array; stats: MeterStats } {
   const secs = sections(wasm);
@@ -107,6 +107,11 @@ export function meterFuel(wasm: Uint8Array): { wasm: Uint8Array; stats: MeterSta
     0x0b, // end
   ]);
 
+  // With names, only the code compiled from Rego is metered (see planned); without, every function.
+  const nameSec = nameSection(wasm, secs);
+  const names = nameSec ? functionNames(wasm, nameSec) : undefined;
+  const metered = (fn: number): boolean => names === undefined || planned(names.get(fn));
+
   const stats: MeterStats = { functions: 0, loops: 0 };
   const r = new Reader(wasm, codeSec.start);
   const count = r.u32();
@@ -115,7 +120,8 @@ export function meterFuel(wasm: Uint8Array): { wasm: Uint8Array; stats: MeterSta
   for (let i = 0; i < count; i++) {
     const size = r.u32();
     const end = r.p + size;
-    const body = meterBody(new Reader(wasm.subarray(0, end), r.p), meter, stats, importedFuncs + i);
+    const fn = importedFuncs + i;
+    const body = metered(fn) ? meterBody(new Reader(wasm.subarray(0, end), r.p), meter, stats, fn) : wasm.subarray(r.p, end);
     r.p = end;
     const entry = Uint8Array.from([...uleb(body.length)]);
     bodies.push(entry, body);
@@ -135,6 +141,16 @@ export function meterFuel(wasm: Uint8Array): { wasm: Uint8Array; stats: MeterSta
   return { wasm: out, stats };
 }
 
+/**
+ * Whether a function is code OPA's compiler generated from the Rego (`eval`, whose body it writes, and the plan's
+ * functions `g0.data.…`), rather than OPA's C library (value handling, JSON, numbers, strings): every loop a Rego
+ * policy can make (iteration, comprehensions, `every`, `walk`) is in the former; the library's loops each run over
+ * one finite value and return to it. Metering only the former keeps the cost to the Rego code's own steps.
+ */
+function planned(name: string | undefined): boolean {
+  return name === undefined || name === 'eval' || /^g\d+\./.test(name);
+}
+
 /** Whether type `index` of the type section is `(i32, i32) -> i32`, the type of OPA's opa_builtin0 (id, context). */
 function isBuiltin0Type(wasm: Uint8Array, typeSec: { start: number } | undefined, index: number): boolean {
   if (!typeSec) return false;
@@ -149,7 +165,11 @@ function isBuiltin0Type(wasm: Uint8Array, typeSec: { start: number } | undefined
   return false;
 }
 
-/** One function body with the meter at its entry and after each loop's block type. */
+/**
+ * One function body with the meter at its entry and after each loop's block type. A function with no loop and no
+ * call is returned as it is: it runs in time bounded by its size, and every cycle (a loop, or recursion through
+ * calls) still passes a meter.
+ */
 function meterBody(r: Reader, meter: Uint8Array, stats: MeterStats, fn: number): Uint8Array {
   const start = r.p;
   const groups = r.u32();
@@ -157,23 +177,28 @@ function meterBody(r: Reader, meter: Uint8Array, stats: MeterStats, fn: number):
     r.u32();
     r.p++;
   }
-  const parts: Uint8Array[] = [r.b.subarray(start, r.p), meter];
-  stats.functions++;
-  let copied = r.p;
+  const code = r.p;
+  const loops: number[] = []; // where each loop's block type ends
+  let calls = false;
   while (r.p < r.b.length) {
     const at = r.p;
     const op = r.b[r.p++]!;
     skipImmediates(r, op, fn, at);
-    if (op === 0x03) {
-      parts.push(r.b.subarray(copied, r.p), meter);
-      copied = r.p;
-      stats.loops++;
-    }
+    if (op === 0x03) loops.push(r.p);
+    else if (op >= 0x10 && op <= 0x13) calls = true;
   }
   if (r.p !== r.b.length || r.b[r.b.length - 1] !== 0x0b) throw new FuelMeterError(`function ${fn} does not end with end`);
+  if (loops.length === 0 && !calls) return r.b.subarray(start, r.p);
+  stats.functions++;
+  stats.loops += loops.length;
+  const parts: Uint8Array[] = [r.b.subarray(start, code), meter];
+  let copied = code;
+  for (const at of loops) {
+    parts.push(r.b.subarray(copied, at), meter);
+    copied = at;
+  }
   parts.push(r.b.subarray(copied, r.p));
-  const size = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(size);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
     out.set(p, o);

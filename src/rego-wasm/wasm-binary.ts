@@ -93,3 +93,28 @@ export function splice(wasm: Uint8Array, from: number, to: number, parts: readon
   out.set(wasm.subarray(to), o);
   return out;
 }
+
+/** The `name` custom section, if the module has one. */
+export const nameSection = (wasm: Uint8Array, secs: readonly Section[]): Section | undefined =>
+  secs.find((s) => s.id === 0 && new Reader(wasm, s.start).name() === 'name');
+
+/** Function names of the name section (subsection 1), by function index. */
+export function functionNames(wasm: Uint8Array, nameSec: Section): Map<number, string> {
+  const names = new Map<number, string>();
+  const r = new Reader(wasm, nameSec.start);
+  r.name();
+  while (r.p < nameSec.end) {
+    const sub = wasm[r.p++]!;
+    const size = r.u32();
+    const end = r.p + size;
+    if (sub === 1) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const idx = r.u32();
+        names.set(idx, r.name());
+      }
+    }
+    r.p = end;
+  }
+  return names;
+}

@@ -5,7 +5,7 @@
  * own `opa_builtinN` import with an id of ours. Function indices and every call site stay as they are.
  */
 
-import { Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
+import { functionNames, nameSection, Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
 
 export interface NativeOverride {
   builtin: string;
@@ -28,32 +28,15 @@ export function redirectNatives(
   let memoryMinPages = 0;
   const secs = sections(wasm);
   const find = (id: number) => secs.find((s) => s.id === id);
-  const nameSec = secs.find((s) => s.id === 0 && new Reader(wasm, s.start).name() === 'name');
+  const nameSec = nameSection(wasm, secs);
   const typeSec = find(1);
   const importSec = find(2);
   const funcSec = find(3);
   const codeSec = find(10);
   if (!nameSec || !typeSec || !importSec || !funcSec || !codeSec) return { wasm, ids, memoryMinPages };
 
-  // Function names (name section, subsection 1).
-  const names = new Map<string, number>();
-  {
-    const r = new Reader(wasm, new Reader(wasm, nameSec.start).p);
-    r.name();
-    while (r.p < nameSec.end) {
-      const sub = wasm[r.p++]!;
-      const size = r.u32();
-      const end = r.p + size;
-      if (sub === 1) {
-        const n = r.u32();
-        for (let i = 0; i < n; i++) {
-          const idx = r.u32();
-          names.set(r.name(), idx);
-        }
-      }
-      r.p = end;
-    }
-  }
+  // Function names (name section, subsection 1), by name.
+  const names = new Map([...functionNames(wasm, nameSec)].map(([idx, name]) => [name, idx]));
   // Types: param and result lists.
   const types: { params: number[]; results: number[] }[] = [];
   {

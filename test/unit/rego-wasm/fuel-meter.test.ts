@@ -10,6 +10,7 @@ import { DeadlineExceeded } from '../../../src/rego-wasm/deadline.js';
 import { FUEL_PER_REFILL, FuelMeterError, meterFuel } from '../../../src/rego-wasm/fuel-meter.js';
 import { loadWasmPolicy, type Policy } from '../../../src/rego-wasm/opa-wasm.js';
 import { instantiatePolicy } from '../../../src/rego-wasm/wasm-runtime.js';
+import { nameSection, sections, splice } from '../../../src/rego-wasm/wasm-binary.js';
 import { redirectNatives } from '../../../src/rego-wasm/wasm-natives.js';
 import { repoRoot, toolPath } from '../../helpers/tools.js';
 
@@ -61,6 +62,16 @@ describe('fuel metering of opa-built modules', () => {
     expect(WebAssembly.Module.exports(after)).toEqual(WebAssembly.Module.exports(before));
     expect(stats.functions).toBeGreaterThan(100);
     expect(stats.loops).toBeGreaterThan(50);
+  });
+
+  it('with a name section only the code compiled from Rego is metered; without one, every function with a loop or a call', () => {
+    const named = meterFuel(defaultWasm).stats;
+    const nameSec = nameSection(defaultWasm, sections(defaultWasm))!;
+    expect(nameSec).toBeDefined();
+    const stripped = meterFuel(splice(defaultWasm, nameSec.header, nameSec.end, []));
+    expect(WebAssembly.validate(stripped.wasm as Uint8Array<ArrayBuffer>)).toBe(true);
+    expect(stripped.stats.functions).toBeGreaterThan(named.functions);
+    expect(stripped.stats.loops).toBeGreaterThan(named.loops);
   });
 
   it('the metered default policy answers exactly as the unmetered one', () => {
