@@ -22,7 +22,7 @@ if (inProcess) {
   const { loadConfig } = await import('../dist/config/load.js');
   const { policySource } = await import('../dist/policy/policy-source.js');
   const { createCheckPipeline } = await import('../dist/check/pipeline.js');
-  const { checkSettings } = await import('../dist/check/settings.js');
+  const { checkSettings } = await import('../dist/server/check-settings.js');
   const { envoyHttpStatusCodes } = await import('../dist/envoy/http-status.js');
   const { createIdentityResolver } = await import('../dist/identity/resolve.js');
   const cfg = loadConfig({ flags: { config: configFile, policy: policyDir, entrypoint: 'fuzz/decision' }, env: {} });

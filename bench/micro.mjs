@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createCheckPipeline } from '../dist/check/pipeline.js';
-import { checkSettings } from '../dist/check/settings.js';
+import { checkSettings } from '../dist/server/check-settings.js';
 import { createDecisionCache } from '../dist/cache/decision-cache.js';
 import { requestFromJson } from '../dist/check/check-request.js';
 import { loadConfig } from '../dist/config/load.js';

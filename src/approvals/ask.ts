@@ -1,6 +1,7 @@
 import type { Decision, Json, PolicyInput } from '../check/types.js';
 import { type Redactor, scrub } from '../observability/redact.js';
 import type { ApprovalAsk, ApprovalCall } from './types.js';
+import { MCP_METHOD } from '../mcp/methods.js';
 
 /**
  * What a require_approval check records: the agent, every tool call with its arguments redacted exactly as the
@@ -12,7 +13,7 @@ export function approvalAsk(input: PolicyInput, decision: Decision, revision: st
   const mcp = (redacted as PolicyInput).mcp;
   const messages = mcp?.batch ?? (mcp ? [mcp] : []);
   const calls: ApprovalCall[] = messages
-    .filter((m) => m.method === 'tools/call')
+    .filter((m) => m.method === MCP_METHOD.toolsCall)
     .map((m) => ({ tool: m.tool ?? null, arguments: (m.arguments ?? null) as Json }));
   const agent = (input.identity as { agent?: unknown } | undefined)?.agent;
   const message = decision.message ?? null;

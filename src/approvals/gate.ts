@@ -1,11 +1,9 @@
 import { REASON } from '../shared/errors.js';
+import { APPROVAL_HEADER } from '../shared/headers.js';
 import type { Decision, JsonObject, PolicyInput } from '../check/types.js';
 import type { Redactor } from '../observability/redact.js';
 import { approvalAsk } from './ask.js';
 import type { Approval, ApprovalStore } from './types.js';
-
-/** The header naming the approval on an allowed (approved) request, and on a require_approval denial. */
-export const APPROVAL_HEADER = 'x-mcp-authz-approval-id';
 
 export interface GateEvents {
   /** A new pending approval (first ask, or back to pending after its grant expired or was used up). */

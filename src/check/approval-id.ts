@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../cache/canonical-key.js';
 import type { PolicyInput } from './types.js';
+import { MCP_METHOD } from '../mcp/methods.js';
 
 /**
  * A stable id for a request that needs approval: SHA-256 over the canonical JSON (keys sorted at every depth) of
@@ -10,7 +11,7 @@ import type { PolicyInput } from './types.js';
 export function approvalId(input: PolicyInput): string {
   const mcp = input.mcp;
   const calls = (mcp?.batch ?? (mcp ? [mcp] : []))
-    .filter((m) => m.method === 'tools/call')
+    .filter((m) => m.method === MCP_METHOD.toolsCall)
     .map((m) => ({ tool: m.tool ?? null, arguments: m.arguments ?? null }));
   const agent = (input.identity as { agent?: string } | undefined)?.agent ?? null;
   return `sha256:${createHash('sha256').update(canonicalJson({ agent, calls })).digest('hex')}`;

@@ -1,5 +1,6 @@
 import { REASON, type ReasonCode } from '../shared/errors.js';
 import { HEADER_NAME } from '../shared/http-token.js';
+import { jsonRpcErrorBody } from '../mcp/jsonrpc-error.js';
 import type { Decision, DecisionKind, HeaderEntry, Json, JsonObject } from './types.js';
 import { isFieldValue, isLabel, isQueryKey, isQueryValue, isWellFormed, structSize, utf8Bytes } from './wire-strings.js';
 
@@ -155,15 +156,7 @@ function checkSizes(d: Decision, limits: DecisionLimits): DecisionResult {
  * go out as HTTP 200, because MCP clients read JSON-RPC errors from the body (the pack's `denial_format: jsonrpc`).
  */
 function isJsonRpcError(body: string | undefined): boolean {
-  if (body === undefined) return false;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return false;
-  }
-  const one = (m: unknown): boolean => isObject(m) && m.jsonrpc === '2.0' && isObject(m.error) && !('result' in m);
-  return Array.isArray(parsed) ? parsed.length > 0 && parsed.every(one) : one(parsed);
+  return body !== undefined && jsonRpcErrorBody(body) !== undefined;
 }
 
 function base(allowed: boolean, kind: DecisionKind, opts: DecisionOptions): Decision {

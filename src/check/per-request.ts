@@ -1,3 +1,4 @@
+import { jsonRpcErrorBody } from '../mcp/jsonrpc-error.js';
 import type { McpInput } from '../mcp/types.js';
 import type { Decision } from './types.js';
 
@@ -19,10 +20,6 @@ export function sameIds(a: readonly (JsonRpcId | null)[], b: readonly (JsonRpcId
   return true;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isJsonRpcError = (v: unknown): v is Record<string, unknown> =>
-  isObject(v) && v.jsonrpc === '2.0' && Object.hasOwn(v, 'error') && Object.hasOwn(v, 'id');
-
 /**
  * A cached denial answered for another request with the same messages but other JSON-RPC ids: its body, when it is
  * a JSON-RPC error response (or an array of them, for a batch), gets the current request's ids in its `id`
@@ -31,14 +28,10 @@ const isJsonRpcError = (v: unknown): v is Record<string, unknown> =>
  */
 export function restampDenialBody(body: string, from: readonly (JsonRpcId | null)[], to: readonly (JsonRpcId | null)[]): string {
   if (from.length !== to.length) return body;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return body;
-  }
-  const errors = Array.isArray(parsed) ? parsed : [parsed];
-  if (errors.length === 0 || !errors.every(isJsonRpcError)) return body;
+  const read = jsonRpcErrorBody(body);
+  // Each error response must carry an id to be re-stamped.
+  if (!read?.errors.every((e) => Object.hasOwn(e, 'id'))) return body;
+  const { parsed, errors } = read;
   const map = new Map<unknown, JsonRpcId | null>();
   for (let i = 0; i < from.length; i++) {
     if (from[i] === null) continue;

@@ -2,25 +2,19 @@ import { REASON, REFUSED_ALWAYS } from '../shared/errors.js';
 import type { DecisionCache } from '../cache/decision-cache.js';
 import { declarationsOf } from '../facts/document-declarations.js';
 import { addArgumentFacts, addNow } from '../facts/enrich.js';
-import type { Identity, IdentityRequest } from '../identity/resolve.js';
-import type { Policy } from '../rego-wasm/index.js';
 import { approvalId } from './approval-id.js';
 import { interpretResult } from './decision.js';
 import { failureDecision, malformedDecision } from './failure.js';
 import { requestIds, withRequestIds, type JsonRpcId } from './per-request.js';
 import { buildInput, type CheckRequestWire, decodeRequest, type RequestView } from './request.js';
 import { opaEnvoyParseFailure, withDecisionId } from './opa-envoy.js';
+import type { ApprovalGate, Evaluator, IdentityResolver, Policy } from './ports.js';
 import { type CheckResponseWire, toCheckResponse } from './response.js';
 import type { CheckSettings } from './settings.js';
 import { createStages, type Stages, type StageTimings } from './stage.js';
-import type { Decision, PolicyInput } from './types.js';
+import type { Decision } from './types.js';
 
-/**
- * Evaluates the policy's entrypoint and returns OPA's raw result set. The default runs the WASM module in-process;
- * an evaluator that can be stopped (a worker with a deadline) plugs in here. A rejection or throw is an
- * evaluation failure (the check denies with policy_eval_error).
- */
-export type Evaluator = (policy: Policy, input: PolicyInput) => unknown | Promise<unknown>;
+export type { Evaluator } from './ports.js';
 export const evaluateInProcess: Evaluator = (policy, input) => policy.evaluate(input);
 
 /** What the decision cache keeps per entry: the validated decision, its response, and the ids it was made for. */
@@ -55,26 +49,22 @@ export interface CheckOutcome {
   decisionId?: string;
 }
 
-export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan> {
+export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan, P extends Policy = Policy> {
   settings: CheckSettings;
   /** The current policy. Read once per check, so a reload never changes a check in flight. */
-  policy: () => Policy | undefined;
+  policy: () => P | undefined;
   /** Resolves `input.identity` (JWT, SPIFFE, payload header). Without it the input has no identity. */
-  identity?: { resolve(req: IdentityRequest): Promise<Identity> };
+  identity?: IdentityResolver;
   /** Default: evaluateInProcess. */
-  evaluate?: Evaluator;
+  evaluate?: Evaluator<P>;
   /** The decision cache (serve only). */
   cache?: DecisionCache<CachedDecision>;
   /** Starts the span of a check (tracing on); without it no span work is done. */
   startSpan?: (headers: Record<string, string>) => S;
   /** Receives every check's outcome once, after the response is built. Must not throw (errors are swallowed). */
   record?: (outcome: CheckOutcome, span: S | undefined) => void;
-  /**
-   * The approvals step (src/approvals), after the validated decision, on hits and misses alike: given a
-   * require_approval with its approval id, an approved grant may turn it into an allow, a rejection into a deny.
-   * Only ever called for require_approval decisions; its result is not cached.
-   */
-  approve?: (decision: Decision, input: PolicyInput, revision: string | undefined) => Promise<Decision>;
+  /** The approvals step (src/approvals). */
+  approve?: ApprovalGate;
   /** Wall clock in ms for `input.now` (tests). Default Date.now. */
   now?: () => number;
 }
@@ -95,9 +85,11 @@ type Result = Omit<CheckOutcome, 'timings' | 'durationSeconds'>;
  * Every stage is a plain function called through one stage() helper (timings, spans). The outcome is handed to
  * `record` once. `serve` builds it with cache, tracing and record; `mcp-authz check` without them.
  */
-export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts: CheckPipelineOptions<S>): CheckPipeline {
+export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P extends Policy = Policy>(
+  opts: CheckPipelineOptions<S, P>,
+): CheckPipeline {
   const { settings, cache, identity, startSpan, record } = opts;
-  const evaluate = opts.evaluate ?? evaluateInProcess;
+  const evaluate: Evaluator<P> = opts.evaluate ?? evaluateInProcess;
   const now = opts.now ?? Date.now;
 
   const respond = (t: Stages, decision: Decision, r: Omit<Result, 'response' | 'decision'>): Result => ({
@@ -108,7 +100,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan>(opts:
   const fail = (t: Stages, decision: Decision, r: Omit<Result, 'response' | 'decision' | 'cache'>, status: CacheStatus = 'off'): Result =>
     respond(t, decision, { ...r, cache: status });
 
-  async function run(request: CheckRequestWire, policy: Policy | undefined, t: Stages): Promise<Result> {
+  async function run(request: CheckRequestWire, policy: P | undefined, t: Stages): Promise<Result> {
     const decoded = t.stage('decode', () => decodeRequest(request));
     if (!decoded.method) return fail(t, failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), {});
     const view = t.stage('input', () =>

@@ -1,10 +1,8 @@
-import { APPROVAL_HEADER } from '../approvals/gate.js';
-import type { Config } from '../config/schema.js';
 import type { BodyLimits } from '../mcp/parse-body.js';
 import type { DecisionOptions } from './decision.js';
 import type { ResponseOptions } from './response.js';
 
-/** What the pure steps of a check need from the configuration. */
+/** What the pure steps of a check need from the configuration (src/server/check-settings.ts builds it from the config). */
 export interface CheckSettings {
   limits: BodyLimits;
   /** `deny`: the server denies a malformed body itself. `policy`: the policy decides, seeing input.mcp.error. */
@@ -16,36 +14,3 @@ export interface CheckSettings {
   /** Answer as OPA's Envoy plugin does (docs/opa-envoy-compat.md): `compat: opa-envoy`, or `auto` with an envoy/… entrypoint. */
   opaEnvoy?: boolean;
 }
-
-/**
- * The check settings every entry point shares (serve and the offline `check` command). `validHttpStatus` is the
- * set of HTTP statuses Envoy accepts in a denied response (envoy/http-status.ts reads it from the descriptors).
- */
-export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>): CheckSettings {
-  return {
-    limits: { maxBytes: cfg.body.max_bytes, maxDepth: cfg.body.max_depth, maxBatch: cfg.body.max_batch },
-    malformed: cfg.body.malformed,
-    rawBodyInInput: cfg.body.raw_in_input,
-    decision: {
-      validHttpStatus,
-      defaultDenyStatus: cfg.decision.deny_status,
-      defaultApprovalStatus: cfg.decision.approval_status,
-      limits: {
-        maxHeaderBytes: cfg.decision.max_header_bytes,
-        maxBodyBytes: cfg.decision.max_body_bytes,
-        maxMetadataBytes: cfg.decision.max_metadata_bytes,
-      },
-    },
-    // The approval header is only ever set by an approved grant (src/approvals): a client cannot forge it upstream.
-    // Under compat: opa-envoy the plugin's policies ask for no approvals, and removals are only the decision's.
-    response: {
-      managedHeaders: cfg.approvals.enabled && !opaEnvoyCompat(cfg) ? [...cfg.headers.managed, APPROVAL_HEADER] : cfg.headers.managed,
-      opaEnvoy: opaEnvoyCompat(cfg),
-    },
-    opaEnvoy: opaEnvoyCompat(cfg),
-  };
-}
-
-/** `compat`: `opa-envoy`, or `auto` with an entrypoint in the plugin's `envoy/` namespace (e.g. envoy/authz/allow). */
-export const opaEnvoyCompat = (cfg: Config): boolean =>
-  cfg.compat === 'opa-envoy' || (cfg.compat === 'auto' && cfg.policy.entrypoint.startsWith('envoy/'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createCheckPipeline } from '../check/pipeline.js';
 import type { CheckRequestWire } from '../check/request.js';
-import { checkSettings } from '../check/settings.js';
+import { checkSettings } from '../server/check-settings.js';
 import { loadConfig } from '../config/load.js';
 import { AuthzError } from '../shared/errors.js';
 import { loadDescriptors } from '../envoy/descriptors.js';

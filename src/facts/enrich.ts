@@ -2,6 +2,7 @@ import type { Json, McpInput, McpMessage } from '../mcp/types.js';
 import { type ArgumentFacts, computeArgumentFacts } from './index.js';
 import { DEFAULT_DECLARATIONS, type DocumentDeclaration, declaredFormat } from './document-declarations.js';
 import { joinPath } from './walk-strings.js';
+import { MCP_METHOD } from '../mcp/methods.js';
 
 /** The part of the policy input the facts read and write. */
 type PolicyInput = { mcp?: McpInput; parsed_body?: unknown; now?: unknown };
@@ -48,7 +49,7 @@ function messageFacts(m: WithFacts, body: unknown, batchIndex: number, declarati
     return all;
   }
   const params = m.params;
-  if (m.method === 'tools/call') {
+  if (m.method === MCP_METHOD.toolsCall) {
     const tool = typeof m.tool === 'string' ? m.tool : undefined;
     add(m.arguments ?? {}, '', (path) => declaredFormat(declarations, tool, path));
     if (isObject(params)) {

@@ -1,6 +1,7 @@
 import { REASON } from '../shared/errors.js';
 import type { Json, JsonObject, McpError, McpMessage } from './types.js';
 import { foldKey } from './fold-key.js';
+import { MCP_METHOD } from './methods.js';
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -60,7 +61,7 @@ export function readMessage(value: Json): MessageResult {
 
 function extractMethodFields(method: string, params: JsonObject, message: McpMessage): McpError | undefined {
   switch (method) {
-    case 'tools/call': {
+    case MCP_METHOD.toolsCall: {
       if (typeof params.name !== 'string' || params.name === '') {
         return { code: REASON.jsonrpcInvalidRequest, message: 'tools/call params.name must be a non-empty string' };
       }
@@ -73,20 +74,20 @@ function extractMethodFields(method: string, params: JsonObject, message: McpMes
       }
       return undefined;
     }
-    case 'resources/read':
-    case 'resources/subscribe':
-    case 'resources/unsubscribe':
+    case MCP_METHOD.resourcesRead:
+    case MCP_METHOD.resourcesSubscribe:
+    case MCP_METHOD.resourcesUnsubscribe:
       if (typeof params.uri !== 'string') return { code: REASON.jsonrpcInvalidRequest, message: `${method} params.uri must be a string` };
       message.uri = params.uri;
       return undefined;
-    case 'prompts/get':
+    case MCP_METHOD.promptsGet:
       if (typeof params.name !== 'string') return { code: REASON.jsonrpcInvalidRequest, message: 'prompts/get params.name must be a string' };
       if (Object.hasOwn(params, 'arguments') && !isObject(params.arguments as Json)) {
         return { code: REASON.jsonrpcInvalidRequest, message: 'prompts/get params.arguments must be an object' };
       }
       message.name = params.name;
       return undefined;
-    case 'completion/complete':
+    case MCP_METHOD.completionComplete:
       if (!isObject(params.ref as Json) || !isObject(params.argument as Json)) {
         return { code: REASON.jsonrpcInvalidRequest, message: 'completion/complete params.ref and params.argument must be objects' };
       }
@@ -138,13 +139,13 @@ const PARAM_KEYS = [
   'logger',
 ];
 
-const PARAMS_REQUIRED = new Set([
-  'tools/call',
-  'resources/read',
-  'resources/subscribe',
-  'resources/unsubscribe',
-  'prompts/get',
-  'completion/complete',
+const PARAMS_REQUIRED = new Set<string>([
+  MCP_METHOD.toolsCall,
+  MCP_METHOD.resourcesRead,
+  MCP_METHOD.resourcesSubscribe,
+  MCP_METHOD.resourcesUnsubscribe,
+  MCP_METHOD.promptsGet,
+  MCP_METHOD.completionComplete,
 ]);
 
 const folded = (keys: string[]): Map<string, string> => new Map(keys.map((k) => [foldKey(k), k]));

@@ -1,6 +1,7 @@
 import { REASON } from '../shared/errors.js';
 import type { Json, JsonObject, McpError, McpInput, McpMessage } from './types.js';
 import { foldKey } from './fold-key.js';
+import { MCP_METHOD } from './methods.js';
 
 /**
  * MCP request metadata headers (2026-07-28, SEP-2243): `Mcp-Method`, `Mcp-Name`, `Mcp-Param-{Name}` mirror body
@@ -30,9 +31,9 @@ export interface StandardHeaders {
 }
 
 const NAME_METHODS: Record<string, 'name' | 'uri'> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
+  [MCP_METHOD.toolsCall]: 'name',
+  [MCP_METHOD.promptsGet]: 'name',
+  [MCP_METHOD.resourcesRead]: 'uri',
 };
 
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
@@ -152,7 +153,7 @@ function checkMessage(
   }
   const paramNames = Object.keys(h.params);
   if (paramNames.length > 0) {
-    const args = m.method === 'tools/call' && isObject(m.arguments) ? m.arguments : undefined;
+    const args = m.method === MCP_METHOD.toolsCall && isObject(m.arguments) ? m.arguments : undefined;
     if (!args) return mismatch('Mcp-Param-* headers on a request without tool arguments');
     const byFold = new Map(Object.keys(args).map((k) => [foldKey(k), k]));
     for (const p of paramNames) {

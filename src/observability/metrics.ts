@@ -2,35 +2,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { REASON } from '../shared/errors.js';
 import { version } from '../shared/version.js';
 import { type MetricLabelSets, metricLabelSets } from './metric-labels.js';
+import { MCP_METHODS, NOTIFICATION_PREFIX } from '../mcp/methods.js';
 
 /**
- * MCP methods kept as `mcp_method` label values (the MCP specification's request methods, both directions, and the
- * 2025-11-25 tasks methods). Everything else is `other`, `notifications/*` is `notification`, a batch is `batch`, a
- * JSON-RPC response is `response`, and no method at all (unparseable body, GET) is `none`.
+ * MCP methods kept as `mcp_method` label values: the catalogue's (src/mcp/methods.ts). Everything else is `other`,
+ * `notifications/*` is `notification`, a batch is `batch`, a JSON-RPC response is `response`, and no method at all
+ * (unparseable body, GET) is `none`.
  */
-export const MCP_METHOD_LABELS: readonly string[] = [
-  'initialize',
-  'ping',
-  'tools/list',
-  'tools/call',
-  'resources/list',
-  'resources/read',
-  'resources/templates/list',
-  'resources/subscribe',
-  'resources/unsubscribe',
-  'prompts/list',
-  'prompts/get',
-  'logging/setLevel',
-  'completion/complete',
-  'sampling/createMessage',
-  'elicitation/create',
-  'roots/list',
-  'tasks/get',
-  'tasks/result',
-  'tasks/list',
-  'tasks/cancel',
-];
-const MCP_METHODS = new Set(MCP_METHOD_LABELS);
+export const MCP_METHOD_LABELS: readonly string[] = MCP_METHODS;
+const KNOWN_METHODS = new Set(MCP_METHOD_LABELS);
 const REASON_CODES = new Set<string>(Object.values(REASON));
 
 export const CHECK_DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -116,8 +96,8 @@ export function methodLabel(method: string | undefined, isBatch = false, isRespo
   if (isBatch) return 'batch';
   if (isResponse) return 'response';
   if (method === undefined) return 'none';
-  if (method.startsWith('notifications/')) return 'notification';
-  return MCP_METHODS.has(method) ? method : 'other';
+  if (method.startsWith(NOTIFICATION_PREFIX)) return 'notification';
+  return KNOWN_METHODS.has(method) ? method : 'other';
 }
 
 /** Bounded label for a reason code. */

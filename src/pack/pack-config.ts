@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HEADER_NAME } from '../shared/http-token.js';
 import { FINDING_TYPES } from '../facts/pii.js';
+import { APPROVAL_HEADER } from '../shared/headers.js';
 import { timeZoneNames } from '../shared/time-zone-names.js';
 
 const mode = z.enum(['enforce', 'audit']);
@@ -28,7 +29,7 @@ const RESERVED_HEADERS = new Set([
   'authorization',
   'cookie',
   'x-mcp-authz-decision',
-  'x-mcp-authz-approval-id',
+  APPROVAL_HEADER,
   'mcp-session-id',
   'mcp-protocol-version',
 ]);

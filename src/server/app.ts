@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { type CachedDecision, createCheckPipeline } from '../check/pipeline.js';
 import type { CheckRequestWire } from '../check/request.js';
 import type { CheckResponseWire } from '../check/response.js';
-import { type CheckSettings, checkSettings } from '../check/settings.js';
+import type { CheckSettings } from '../check/settings.js';
+import { checkSettings } from './check-settings.js';
 import { createDecisionCache, type DecisionCache } from '../cache/decision-cache.js';
 import type { Config } from '../config/schema.js';
 import { loadDescriptors } from '../envoy/descriptors.js';
@@ -171,7 +172,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     if (current) evaluator.prepare(current);
     store.onChange((p) => p && evaluator.prepare(p));
   }
-  const pipeline = createCheckPipeline<CheckSpan>({
+  const pipeline = createCheckPipeline<CheckSpan, Policy>({
     settings,
     policy: () => store.current(),
     identity,

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Policy } from '../rego-wasm/index.js';
 import { AuthzError } from '../shared/errors.js';
 import { startAdminServer } from '../admin/admin-server.js';
-import { startClusterConsole } from '../admin/console/cluster-console.js';
+import { startClusterConsole } from './cluster-console.js';
 import { adminRoutes, opsRoutes } from '../admin/routes.js';
 import { startHttpServer, type HttpServer } from '../admin/http-server.js';
 import { listening } from './listen-error.js';

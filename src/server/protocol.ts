@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { DecisionMessage } from '../admin/console/cluster-console.js';
+import type { ConsoleDecision } from '../admin/console/decision-feed.js';
 import type { PolicyArtifact } from '../rego-wasm/index.js';
 
 /**
@@ -14,6 +14,12 @@ import type { PolicyArtifact } from '../rego-wasm/index.js';
 export interface RevisionSpec {
   key: string;
   artifact: PolicyArtifact;
+}
+
+/** What a worker sends the primary for the console's live view. */
+export interface DecisionMessage {
+  type: 'mcp-authz:decision';
+  decision: Omit<ConsoleDecision, 'seq'>;
 }
 
 export type ToWorker =
@@ -33,7 +39,7 @@ export type FromWorker =
   | { type: 'mcp-authz:synced'; ok: boolean; error?: string }
   | { type: 'mcp-authz:metrics'; id: number; metrics: unknown[] }
   | { type: 'mcp-authz:stopped'; drained: boolean }
-  /** A decision sampled for the console (src/admin/console/cluster-console.ts gathers them). */
+  /** A decision sampled for the console (src/server/cluster-console.ts gathers them). */
   | DecisionMessage;
 
 export function isMessage<T extends { type: string }>(m: unknown): m is T {

@@ -1,24 +1,18 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Approvals } from '../../approvals/approvals.js';
-import { createCheckPipeline } from '../../check/pipeline.js';
-import { checkSettings } from '../../check/settings.js';
-import type { Config } from '../../config/schema.js';
-import { loadDescriptors } from '../../envoy/descriptors.js';
-import { envoyHttpStatusCodes } from '../../envoy/http-status.js';
-import { createIdentityResolver } from '../../identity/resolve.js';
-import { createRedactor } from '../../observability/redact.js';
-import { instantiateArtifact } from '../../policy/engine.js';
-import type { PolicyStore } from '../../policy/policy-store.js';
-import type { ConsoleDecision } from './decision-feed.js';
-import type { ConsoleDeps } from './routes.js';
-
-/** What a worker sends the primary for the console's live view (src/server/protocol.ts FromWorker). */
-export interface DecisionMessage {
-  type: 'mcp-authz:decision';
-  decision: Omit<ConsoleDecision, 'seq'>;
-}
+import type { Approvals } from '../approvals/approvals.js';
+import { createCheckPipeline } from '../check/pipeline.js';
+import { checkSettings } from './check-settings.js';
+import type { Config } from '../config/schema.js';
+import { loadDescriptors } from '../envoy/descriptors.js';
+import { envoyHttpStatusCodes } from '../envoy/http-status.js';
+import { createIdentityResolver } from '../identity/resolve.js';
+import { createRedactor } from '../observability/redact.js';
+import { instantiateArtifact } from '../policy/engine.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { ConsoleDeps } from '../admin/console/routes.js';
+import type { DecisionMessage } from './protocol.js';
 
 const isDecision = (m: unknown): m is DecisionMessage =>
   typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'mcp-authz:decision';
@@ -36,7 +30,7 @@ export async function startClusterConsole(
   const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
   // Imported only when configured (as in a single process, src/server/app.ts).
   const approvals = cfg.approvals.enabled
-    ? await (await import('../../approvals/approvals.js')).createApprovals(cfg.approvals, { registry: deps.registry, redactor, logger: deps.logger })
+    ? await (await import('../approvals/approvals.js')).createApprovals(cfg.approvals, { registry: deps.registry, redactor, logger: deps.logger })
     : undefined;
   let consoleDeps: ConsoleDeps | undefined;
   let identity: ReturnType<typeof createIdentityResolver> | undefined;
@@ -45,7 +39,7 @@ export async function startClusterConsole(
     const settings = checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition));
     const resolver = createIdentityResolver(cfg.identity, { logger: deps.logger });
     identity = resolver;
-    const c = (await import('./console.js')).createConsole(cfg.console, {
+    const c = (await import('../admin/console/console.js')).createConsole(cfg.console, {
       runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity: resolver }).check(request),
       policyFor: async (rev) => (rev ? deps.store.instance(rev, instantiateArtifact) : deps.store.current()),
       redactor,
