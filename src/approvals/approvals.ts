@@ -41,11 +41,7 @@ export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Re
   // ioredis is imported only for the redis store.
   const store =
     cfg.store === 'redis'
-      ? (await import('./redis-store.js')).openRedisStore({
-          url: cfg.redis.url,
-          keyPrefix: cfg.redis.key_prefix,
-          commandTimeoutMs: cfg.redis.command_timeout_ms,
-        })
+      ? await (await import('./redis-store.js')).connectRedisStore(cfg.redis)
       : openSqliteStore({ path: cfg.sqlite.path ?? defaultSqlitePath(), busyTimeoutMs: cfg.sqlite.busy_timeout_ms });
   const metrics = createApprovalMetrics(deps.registry, store);
   const log = deps.logger.child({ component: 'approvals' });

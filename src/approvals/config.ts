@@ -20,6 +20,14 @@ export const approvalsConfigSchema = z
           .string()
           .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
           .default('redis://127.0.0.1:6379'),
+        /**
+         * The environment variable holding the Redis password (for an ACL user, put the user name in the URL:
+         * redis://mcp-authz@host:6379). Read once at startup; it overrides a password in the URL.
+         */
+        password_env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable, such as REDIS_PASSWORD')
+          .optional(),
         key_prefix: z.string().min(1).default('mcp-authz:{approvals}:'),
         command_timeout_ms: z.number().int().positive().max(60_000).default(1000),
       })

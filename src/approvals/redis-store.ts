@@ -1,10 +1,13 @@
 import { Redis } from 'ioredis';
+import { AuthzError } from '../shared/errors.js';
 import { type ActionOutcome, type AskOutcome, asRead, type Change, onApprove, onAsk, onReject, onReopen } from './transitions.js';
 import { type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalStore, APPROVAL_STATUSES, isOver } from './types.js';
 
 export interface RedisStoreOptions {
   /** redis://[user:password@]host:port/db or rediss:// for TLS. */
   url: string;
+  /** The password (AUTH); overrides one in the URL. */
+  password?: string;
   /** Key prefix; a `{…}` hash tag keeps every key of the store in one slot. */
   keyPrefix: string;
   /** A command that takes longer fails (the check then stays require_approval: fail closed). */
@@ -60,6 +63,7 @@ type CasClient = Redis & {
  */
 export function openRedisStore(opts: RedisStoreOptions): ApprovalStore & { client: Redis; ready(): Promise<void> } {
   const client = new Redis(opts.url, {
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
     commandTimeout: opts.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     lazyConnect: false,
@@ -188,4 +192,63 @@ export function openRedisStore(opts: RedisStoreOptions): ApprovalStore & { clien
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/** The `approvals.redis` settings connectRedisStore reads. */
+export interface RedisSettings {
+  url: string;
+  password_env?: string | undefined;
+  key_prefix: string;
+  command_timeout_ms: number;
+}
+
+/** A Redis URL as it may be shown: the password replaced by `***`. */
+export function redisUrlShown(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+/**
+ * Open the Redis store with the password from `approvals.redis.password_env` and check at startup that Redis
+ * accepts it (PING): a variable that is unset or empty is config_invalid; a password Redis refuses, or a Redis that
+ * wants one and got none, is approvals_store_unavailable, each saying what to change. Never logs the password.
+ */
+export async function connectRedisStore(cfg: RedisSettings, env: NodeJS.ProcessEnv = process.env): Promise<ReturnType<typeof openRedisStore>> {
+  let password: string | undefined;
+  if (cfg.password_env !== undefined) {
+    password = env[cfg.password_env];
+    if (password === undefined || password === '')
+      throw new AuthzError(
+        'config_invalid',
+        `approvals.redis.password_env: the environment variable ${cfg.password_env} is ${password === undefined ? 'not set' : 'empty'}; set it to the Redis password (in Kubernetes: env.valueFrom.secretKeyRef), or remove the key`,
+      );
+  }
+  const store = openRedisStore({
+    url: cfg.url,
+    ...(password !== undefined ? { password } : {}),
+    keyPrefix: cfg.key_prefix,
+    commandTimeoutMs: cfg.command_timeout_ms,
+  });
+  try {
+    await store.client.ping();
+    return store;
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    const msg = (err as Error).message;
+    const where = `Redis at ${redisUrlShown(cfg.url)} (approvals.redis.url)`;
+    const from = cfg.password_env !== undefined ? `the password from ${cfg.password_env} (approvals.redis.password_env)` : 'the password in the URL';
+    const first = msg.split('\n')[0]!.slice(0, 200);
+    let what: string;
+    if (/^WRONGPASS/.test(msg))
+      what = `${where} refused ${from}, or the user name in the URL: check the Secret and Redis's requirepass or ACL user (${first})`;
+    else if (/^NOAUTH/.test(msg))
+      what = `${where} requires a password and none was given: set approvals.redis.password_env to the variable that holds it (${first})`;
+    else what = `${where} does not answer PING within approvals.redis.command_timeout_ms (${cfg.command_timeout_ms} ms): ${first}`;
+    throw new AuthzError('approvals_store_unavailable', what);
+  }
 }

@@ -22,15 +22,27 @@ const freePort = () =>
 
 /**
  * A real redis-server (Debian's package; npm test installs it, scripts/install-services.sh) on a free loopback port, with no persistence and its
- * own working directory, stopped by the test that started it.
+ * own working directory, stopped by the test that started it. `requirepass`: clients must AUTH with it.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(opts: { requirepass?: string } = {}): Promise<RedisServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-redis-'));
     const child: ChildProcess = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        ...(opts.requirepass !== undefined ? ['--requirepass', opts.requirepass] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const ready = await new Promise<boolean>((resolve, reject) => {
