@@ -296,7 +296,7 @@ export function judgeDocuments(message, readings) {
       if (!same(foldStrings(doc.value), foldStrings(reading.value)))
         return { kind: 'document_view_mismatch', detail: `${decoder} reads argument ${JSON.stringify(name)} as another document` };
     }
-    // A declared form argument (the pack's default: every tool's `body`), as Go's url.ParseQuery reads it: a
+    // A declared form argument (the fuzzer's data: every tool's `body`), as Go's url.ParseQuery reads it: a
     // key=value pair it finds must be in a document the policy saw, with the same values.
     const q = r.go?.parse_query;
     if (!FORM_DECLARED.has(name) || !q?.ok || !Object.values(q.value ?? {}).some((vs) => vs.some((v) => v !== ''))) continue;
@@ -311,5 +311,5 @@ export function judgeDocuments(message, readings) {
   return undefined;
 }
 
-/** Arguments the guardrails pack declares as documents by default (data documents.arguments: every tool's body). */
+/** Arguments the fuzzer's policy data declares as documents (bench/fuzz.mjs: documents.arguments, every tool's body). */
 const FORM_DECLARED = new Set(['body']);

@@ -54,10 +54,13 @@ for (const f of readdirSync(regoDir)) if (f.endsWith('.rego') && !f.endsWith('_t
 cpSync(join(repo, 'bench/fuzz-echo.rego'), join(policyDir, 'fuzz_echo.rego'));
 const otherServer = opt.server !== undefined;
 if (otherServer && opt['in-process']) throw new Error('--server needs the gRPC transport');
-// Another build may not know decision.max_metadata_bytes (unknown keys are errors): leave it out there.
+// The pack's data declares every tool's `body` a document (documents.arguments), which the oracle's form check
+// reads (fuzz-oracle.mjs FORM_DECLARED). Another build may not know decision.max_metadata_bytes or
+// documents.arguments (unknown keys are errors): leave them out there (builds before declarations read every body).
+writeFileSync(join(tmp, 'data.yaml'), 'mcp_authz:\n  documents:\n    arguments: [{argument: body}]\n');
 writeFileSync(
   join(tmp, 'config.yaml'),
-  `observability:\n  decision_log:\n    enabled: false\n${otherServer ? '' : 'decision:\n  max_metadata_bytes: 1048576\n'}`,
+  `observability:\n  decision_log:\n    enabled: false\n${otherServer ? '' : `decision:\n  max_metadata_bytes: 1048576\npolicy:\n  data: [${JSON.stringify(join(tmp, 'data.yaml'))}]\n`}`,
 );
 
 const port = await new Promise((resolve) => {

@@ -138,7 +138,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     }
     const status: CacheStatus = lookup ? lookup.status : 'off';
 
-    t.stage('facts', () => addArgumentFacts(input, declarationsOf(policy.artifact?.dataJson)));
+    t.stage('facts', () => addArgumentFacts(input, declarationsOf(policy.artifact)));
     let resultSet: unknown;
     try {
       resultSet = await t.stage('evaluate', () => evaluate(policy, input));

@@ -1,6 +1,6 @@
 import type { Json, McpInput, McpMessage } from '../mcp/types.js';
 import { type ArgumentFacts, computeArgumentFacts } from './index.js';
-import { DEFAULT_DECLARATIONS, type DocumentDeclaration, declaredFormat } from './document-declarations.js';
+import { type DocumentDeclaration, declaredFormat } from './document-declarations.js';
 import { joinPath } from './walk-strings.js';
 import { MCP_METHOD } from '../mcp/methods.js';
 
@@ -16,7 +16,7 @@ type WithFacts = (McpInput | McpMessage) & { urls?: unknown; findings?: unknown;
  * (`$params.uri` of `resources/read`, `$params.arguments.x` of `prompts/get`, `$params.argument.value` of
  * `completion/complete`); a response's `result` or `error` (`$result.…`).
  */
-export function addArgumentFacts(input: PolicyInput, declarations: readonly DocumentDeclaration[] = DEFAULT_DECLARATIONS): void {
+export function addArgumentFacts(input: PolicyInput, declarations: readonly DocumentDeclaration[] = []): void {
   const mcp = input.mcp;
   if (!mcp || mcp.error) return;
   const targets: WithFacts[] = mcp.batch ? mcp.batch : mcp.method !== undefined || mcp.is_response ? [mcp] : [];

@@ -3,7 +3,6 @@
  * `input.mcp.urls` (url-facts.ts), `input.mcp.findings` (pii.ts) and `input.mcp.facts_truncated`.
  */
 import { type Finding, findingsCollector } from './pii.js';
-import { DEFAULT_DECLARATIONS, declaredFormat } from './document-declarations.js';
 import { type DocumentFact, type DocumentFormat, parseDocument } from './documents.js';
 import { type UrlFact, urlFacts } from './url-facts.js';
 import { type WalkLimits, walkStrings } from './walk-strings.js';
@@ -33,7 +32,7 @@ export const MAX_DOCUMENTS = 64;
 export interface FactOptions extends Partial<WalkLimits> {
   /** The path of `args` itself (default `''`). */
   basePath?: string;
-  /** The declared document format of the string at a path (see documents.ts); default: every `body` argument, auto. */
+  /** The declared document format of the string at a path (document-declarations.ts); default: none is declared. */
   declared?: (path: string) => DocumentFormat | undefined;
 }
 
@@ -44,8 +43,7 @@ export interface FactOptions extends Partial<WalkLimits> {
  */
 export function computeArgumentFacts(args: unknown, opts: FactOptions = {}): ArgumentFacts {
   const facts: ArgumentFacts = { urls: [], findings: [], documents: [], truncated: false };
-  const declared = opts.declared ?? ((path: string) => declaredFormat(DEFAULT_DECLARATIONS, undefined, path));
-  walkInto(args, opts.basePath ?? '', 0, facts, opts, declared);
+  walkInto(args, opts.basePath ?? '', 0, facts, opts, opts.declared);
   return facts;
 }
 

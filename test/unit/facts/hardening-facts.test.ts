@@ -48,12 +48,18 @@ describe('documents inside arguments', () => {
     expect(form('note=two words&&amount=50000\n')).toEqual({ note: 'two words', amount: '50000\n' });
     expect(form('url:x=1&feed:=2')).toEqual({ 'url:x': '1', 'feed:': '2' });
     expect(parseDocument('a=1;amount=50000', 'b', 'form')).toMatchObject({ error: 'form_semicolon' });
-    // JSON followed by trailing data (read by Go's json.Decoder, refused by express.json()): not understood.
-    for (const t of ['{"amount":50000}\n--', '{"amount":50000}\u0000', '{"amount":50000}//', '{"amount":50000};'])
-      expect(parseDocument(t, 'b', 'auto'), t).toMatchObject({ format: 'json', error: 'body_invalid_json' });
-    // A multipart body: its parts would hide, so it is not understood (declared as form or auto).
+    // JSON followed by trailing data (Go's json.Decoder reads the first value, express.json() refuses it): refused.
+    for (const t of ['{"amount":50000}\n--', '{"amount":50000}\u0000', '{"amount":50000}//', '{"amount":50000};', '[1] [2]'])
+      expect(parseDocument(t, 'b', 'auto'), t).toMatchObject({ format: 'json', error: 'trailing_data', declared: true });
+    expect(parseDocument('{"amount":50000} \r\n', 'b', 'json')).toMatchObject({ value: { amount: 50000 } });
+    expect(parseDocument('{"amount":50000', 'b', 'json')).toMatchObject({ error: 'body_invalid_json' });
+    expect(parseDocument('{"a":"}"} x', 'b', 'json')).toMatchObject({ error: 'trailing_data' });
+    // A multipart body: its boundary is in the upstream's content-type, which the argument does not carry.
     const multipart = '--xYzZY\r\nContent-Disposition: form-data; name="amount"\r\n\r\n50000\r\n--xYzZY--\r\n';
-    for (const f of ['auto', 'form'] as const) expect(parseDocument(multipart, 'b', f), f).toMatchObject({ error: 'multipart_unsupported' });
+    for (const f of ['auto', 'form', 'json'] as const)
+      expect(parseDocument(multipart, 'b', f), f).toEqual({ path: 'b', format: 'multipart', error: 'multipart_unsupported', declared: true });
+    // A declared form that is text: read as Go reads it, one key.
+    expect(form('hello world')).toEqual({ 'hello world': '' });
     // auto: text without a key=value pair has no members, so it carries no document (no semicolon refusal).
     expect(parseDocument('Fix the login page; see the ticket', 'b', 'auto')).toBeUndefined();
     expect(parseDocument('-- a signature line', 'b', 'auto')).toBeUndefined();
@@ -78,15 +84,27 @@ describe('documents inside arguments', () => {
       '{"a":1} trailing',
       '"just a string"',
       '42',
+      '{"amount":50000}\n--',
     ])
       expect(parseDocument(s, 'x'), s).toBeUndefined();
+    // Python's json.loads reads NaN and Infinity: JSON to one mainstream decoder, not representable here.
+    for (const s of ['{"amount": NaN}', '[Infinity]', '{"a": -Infinity}'])
+      expect(parseDocument(s, 'x'), s).toEqual({ path: 'x', format: 'json', error: 'body_number_unrepresentable' });
+    expect(parseDocument('{"note": "NaN"} x', 'x')).toBeUndefined();
   });
 
   it('walks inside documents: URLs and findings get document paths', () => {
-    const f = computeArgumentFacts({ body: 'callback=http%3A%2F%2F169.254.169.254%2F&n=1', j: '{"card": "4111 1111 1111 1111"}' });
+    const declared = (path: string) => (path === 'body' ? ('auto' as const) : undefined);
+    const f = computeArgumentFacts({ body: 'callback=http%3A%2F%2F169.254.169.254%2F&n=1', j: '{"card": "4111 1111 1111 1111"}' }, { declared });
     expect(f.urls).toEqual([expect.objectContaining({ path: 'body{form}.callback', is_metadata: true })]);
     expect(f.findings).toEqual(expect.arrayContaining([{ type: 'credit_card', path: 'j{json}.card' }]));
     expect(f.documents.map((d) => d.path)).toEqual(['body', 'j']);
+  });
+
+  it('reads a form only where declared: elsewhere it is text', () => {
+    const f = computeArgumentFacts({ body: 'callback=http%3A%2F%2F169.254.169.254%2F&n=1', note: 'progress=100%' });
+    expect(f.documents).toEqual([]);
+    expect(f.urls).toEqual([]);
   });
 
   it('bounds nesting: documents inside documents three levels deep, then truncated', () => {
