@@ -1,4 +1,3 @@
-import type { PolicyArtifact } from '../rego-wasm/index.js';
 import type { DocumentFormat } from './documents.js';
 
 /**
@@ -22,9 +21,12 @@ const NONE: readonly DocumentDeclaration[] = Object.freeze([]);
 
 const fold = (s: string): string => s.toUpperCase().toLowerCase();
 
+/** What declarations are read from: a policy artifact and its data document's JSON text. */
+type WithData = { dataJson?: string };
+
 /** The declarations of a policy's data document, read once per policy artifact. Never throws. */
-export function declarationsOf(artifact: PolicyArtifact | undefined): readonly DocumentDeclaration[] {
-  if (!artifact) return NONE;
+export function declarationsOf(artifact: WithData | undefined): readonly DocumentDeclaration[] {
+  if (artifact?.dataJson === undefined) return NONE;
   let d = read.get(artifact);
   if (!d) {
     d = readDeclarations(artifact.dataJson);
@@ -32,7 +34,7 @@ export function declarationsOf(artifact: PolicyArtifact | undefined): readonly D
   }
   return d;
 }
-const read = new WeakMap<PolicyArtifact, readonly DocumentDeclaration[]>();
+const read = new WeakMap<WithData, readonly DocumentDeclaration[]>();
 
 type Rule = Record<string, { argument?: unknown } | unknown>;
 interface PackData {
