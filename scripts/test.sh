@@ -2,7 +2,8 @@
 # The one test command (npm test). On a bare machine it first installs what the tests need, the way `npm start`
 # does: Node.js 24, npm packages, opa and grpcurl (scripts/build.sh), redis-server and chromium
 # (scripts/install-services.sh: Debian packages when root, otherwise it names the command to run). Then: build,
-# descriptor check, type-check, lint and format check (Biome, as `npm run lint`), the policy's own tests
+# descriptor check, type-check, lint and format check (Biome, as `npm run lint`), the layering (dependency-cruiser,
+# as `npm run layers`), the policy's own tests
 # (opa test), every vitest suite (unit, integration against a real server, grpcurl end to end, deployment checks).
 #
 # Every step runs even when an earlier one failed, and counts: the closing line
@@ -35,6 +36,7 @@ step services bash scripts/install-services.sh
 step descriptors bash scripts/gen-proto.sh --check
 step typecheck node_modules/.bin/tsc -p tsconfig.test.json
 step lint node_modules/.bin/biome ci --error-on-warnings || echo 'lint: `npm run format` fixes formatting and safe fixes; see docs/development.md' >&2
+step layers node_modules/.bin/depcruise src --config .dependency-cruiser.cjs --output-type err || echo 'layers: imports must point down the layers of docs/development.md' >&2
 
 echo "== opa test rego/"
 rm -f build/opa-test.json build/vitest.json

@@ -1,29 +1,8 @@
 import { isCardNumber } from './luhn.js';
 import { type WalkOptions, walkStrings } from './walk-strings.js';
+import { FINDING_TYPES } from '../pack/finding-types.js';
 
 export { luhn } from './luhn.js';
-
-/**
- * What a finding can be, in the order findings are reported. The guardrails pack's configuration accepts exactly
- * these names (pack/pack-config.ts).
- */
-export const FINDING_TYPES = [
-  'ssn',
-  'credit_card',
-  'email',
-  'aws_access_key',
-  'private_key',
-  'bearer_token',
-  'jwt',
-  'github_token',
-  'slack_token',
-  'slack_webhook',
-  'stripe_key',
-  'google_api_key',
-  'openai_api_key',
-  'anthropic_api_key',
-  'npm_token',
-] as const;
 
 /** What a finding is. The matched value itself is never reported (findings reach logs). */
 export type FindingType = (typeof FINDING_TYPES)[number];

@@ -15,7 +15,7 @@ import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/expo
 import { B3Propagator } from '@opentelemetry/propagator-b3';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { type CheckSpan, parseResourceAttributes, type Tracing, type TracingConfig } from './tracing.js';
+import type { CheckSpan, Tracing, TracingConfig } from './tracing.js';
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 5000;
 
@@ -25,10 +25,10 @@ const DEFAULT_FLUSH_TIMEOUT_MS = 5000;
  * name and resource attributes come from `env`; the SDK reads the rest (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT,
  * _COMPRESSION, certificates, OTEL_BSP_*, OTEL_TRACES_SAMPLER*) from process.env.
  */
-export function otelTracing(config: TracingConfig, warnings: string[], env: NodeJS.ProcessEnv): Tracing {
+export function otelTracing(config: TracingConfig, warnings: string[]): Tracing {
   const exporter = config.protocol === 'http/json' ? new OTLPJsonTraceExporter({ url: config.url }) : new OTLPProtoTraceExporter({ url: config.url });
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ ...parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES), 'service.name': config.serviceName }),
+    resource: resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   const tracer: Tracer = provider.getTracer('mcp-authz');

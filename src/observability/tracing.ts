@@ -47,6 +47,8 @@ export interface TracingConfig {
   url: string;
   protocol: OtlpProtocol;
   serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES, parsed (service.name is set from serviceName). */
+  resourceAttributes: Record<string, string>;
 }
 
 export interface Tracing {
@@ -101,7 +103,7 @@ export function tracingConfig(env: NodeJS.ProcessEnv): { config?: TracingConfig;
   }
   const attrs = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || (typeof attrs['service.name'] === 'string' ? attrs['service.name'] : '') || 'mcp-authz';
-  return { config: { url, protocol: raw, serviceName }, warnings };
+  return { config: { url, protocol: raw, serviceName, resourceAttributes: attrs }, warnings };
 }
 
 /** OTEL_RESOURCE_ATTRIBUTES: `key=value,key2=value2`, values percent-encoded. Malformed pairs are skipped. */
@@ -128,7 +130,7 @@ export async function createTracing(env: NodeJS.ProcessEnv = process.env): Promi
   const { config, warnings } = tracingConfig(env);
   if (!config) return disabledTracing(warnings);
   const { otelTracing } = await import('./tracing-otel.js');
-  return otelTracing(config, warnings, env);
+  return otelTracing(config, warnings);
 }
 
 function disabledTracing(warnings: string[]): Tracing {

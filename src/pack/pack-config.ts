@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HEADER_NAME } from '../shared/http-token.js';
-import { FINDING_TYPES } from '../facts/pii.js';
-import { APPROVAL_HEADER } from '../shared/headers.js';
+import { APPROVAL_HEADER, DECISION_HEADER } from '../shared/headers.js';
+import { FINDING_TYPES } from './finding-types.js';
 import { timeZoneNames } from '../shared/time-zone-names.js';
 
 const mode = z.enum(['enforce', 'audit']);
@@ -28,7 +28,7 @@ const RESERVED_HEADERS = new Set([
   'proxy-authorization',
   'authorization',
   'cookie',
-  'x-mcp-authz-decision',
+  DECISION_HEADER,
   APPROVAL_HEADER,
   'mcp-session-id',
   'mcp-protocol-version',

@@ -1,11 +1,16 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { Metrics } from '../observability/metrics.js';
 import { createBundlePoller, type BundlePoller } from './bundle-poller.js';
 import type { Policy } from '../rego-wasm/index.js';
 import type { PolicySource } from './policy-source.js';
 import type { PolicyStore } from './policy-store.js';
 import type { PolicyReloader } from './reloader.js';
+
+/** What policy updates report: the server's metrics implement it (the policy layer knows no metrics library). */
+export interface ReloadCounters {
+  recordReload(ok: boolean): void;
+  recordPolicyUnchanged(): void;
+}
 
 /** How the served policy changes after startup; `stop` ends it all (at shutdown). */
 export interface PolicyUpdates {
@@ -23,7 +28,7 @@ export function startPolicyUpdates(
   source: PolicySource,
   store: PolicyStore,
   reloader: PolicyReloader,
-  metrics: Metrics,
+  metrics: ReloadCounters,
   logger: Logger,
   prepare?: (policy: Policy) => Promise<void>,
 ): PolicyUpdates {
@@ -50,7 +55,7 @@ function startRemotePolling(
   cfg: Config,
   source: PolicySource,
   store: PolicyStore,
-  metrics: Metrics,
+  metrics: ReloadCounters,
   logger: Logger,
   prepare: (policy: Policy) => Promise<void> = async () => undefined,
 ): BundlePoller | undefined {

@@ -79,6 +79,7 @@ describe('tracing configuration from OTEL_* variables', () => {
       url: 'http://collector:4318/v1/traces',
       protocol: 'http/protobuf',
       serviceName: 'mcp-authz',
+      resourceAttributes: {},
     });
     expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/custom' }).config?.url).toBe(
       'https://b/custom',
