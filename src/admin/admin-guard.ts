@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { AdminAuthConfig } from '../approvals/config.js';
+import type { AdminAuthConfig } from './admin-auth-config.js';
 import { type HttpReply, json, type RouteContext } from './http-server.js';
 
 export interface AdminGuardOptions {

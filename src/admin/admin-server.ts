@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { approvalRoutes } from './approval-routes.js';
 import type { Approvals } from '../approvals/approvals.js';
-import type { AdminAuthConfig } from '../approvals/config.js';
+import type { AdminAuthConfig } from './admin-auth-config.js';
 import { type HttpServer, type Routes, splitHostPort, startHttpServer } from './http-server.js';
 import { createAdminGuard, isLoopbackHost } from './admin-guard.js';
 import { type ConsoleDeps, consoleRoutes } from './console/routes.js';

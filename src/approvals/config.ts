@@ -71,43 +71,4 @@ export const approvalsConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['default_ttl_seconds'], message: 'must not exceed max_ttl_seconds' });
   });
 
-/** `console`: the web console on the admin address (docs/console.md). */
-export const consoleConfigSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    /** Most decisions per second copied into the live view (per process); the rest are counted, not kept. */
-    sample_per_second: z.number().int().min(0).max(100_000).default(50),
-    /** Recent decisions kept (a ring buffer). */
-    buffer_size: z.number().int().min(10).max(100_000).default(1000),
-    /** A directory of `mcp-authz check --cases` suites (one sub-directory each) the playground can run. */
-    cases_dir: z.string().min(1).optional(),
-  })
-  .strict();
-
-/** `admin_auth`: optional authentication for the admin address (API and console). */
-export const adminAuthConfigSchema = z
-  .object({
-    bearer_token: z.string().min(16, 'use at least 16 characters').optional(),
-    bearer_token_file: z.string().min(1).optional(),
-    basic_username: z
-      .string()
-      .min(1)
-      .regex(/^[^:]+$/, 'must not contain ":"')
-      .optional(),
-    basic_password: z.string().min(8, 'use at least 8 characters').optional(),
-    basic_password_file: z.string().min(1).optional(),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.bearer_token && c.bearer_token_file)
-      ctx.addIssue({ code: 'custom', path: ['bearer_token'], message: 'set bearer_token or bearer_token_file, not both' });
-    if (c.basic_password && c.basic_password_file)
-      ctx.addIssue({ code: 'custom', path: ['basic_password'], message: 'set basic_password or basic_password_file, not both' });
-    const password = c.basic_password ?? c.basic_password_file;
-    if (Boolean(c.basic_username) !== Boolean(password))
-      ctx.addIssue({ code: 'custom', path: ['basic_username'], message: 'basic auth needs both basic_username and a password' });
-  });
-
 export type ApprovalsConfig = z.output<typeof approvalsConfigSchema>;
-export type ConsoleConfig = z.output<typeof consoleConfigSchema>;
-export type AdminAuthConfig = z.output<typeof adminAuthConfigSchema>;

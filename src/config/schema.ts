@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { HEADER_NAME } from '../shared/http-token.js';
 import { identityConfigSchema } from '../identity/config.js';
-import { adminAuthConfigSchema, approvalsConfigSchema, consoleConfigSchema } from '../approvals/config.js';
+import { approvalsConfigSchema } from '../approvals/config.js';
+import { adminAuthConfigSchema } from '../admin/admin-auth-config.js';
+import { consoleConfigSchema } from '../admin/console/console-config.js';
 
 /** `host:port`, `[v6]:port`, or `:port` for every interface (as Go and Envoy write it): `:9191` is `0.0.0.0:9191`. */
 const hostPort = z

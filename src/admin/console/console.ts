@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { CheckOutcome } from '../../check/pipeline.js';
 import type { CheckRequestWire } from '../../check/request.js';
 import { checkSummary, runCases } from '../../check/offline-check.js';
-import type { ConsoleConfig } from '../../approvals/config.js';
+import type { ConsoleConfig } from './console-config.js';
 import type { Redactor } from '../../observability/redact.js';
 import type { Policy } from '../../rego-wasm/index.js';
 import { packageRoot } from '../../shared/package-root.js';
