@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as http2 from 'node:http2';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -118,6 +119,19 @@ describe('gRPC on node:http2: conformance with grpc-js, grpc-go (grpcurl) and ra
     expect(statusOf(await rawCall(port, {}, framed(requestBytes).subarray(0, 20)))).toBe('13');
     expect(statusOf(await rawCall(port, {}, undefined))).toBe('13');
     expect(statusOf(await rawCall(port, { 'grpc-timeout': 'soon' }, framed(requestBytes)))).toBe('13');
+  });
+
+  it('HTTP/1.1 and garbage instead of the HTTP/2 preface: the connection is closed, the server keeps answering', async () => {
+    for (const bytes of ['POST /envoy.service.auth.v3.Authorization/Check HTTP/1.1\r\nHost: x\r\n\r\n', '\x00\xff garbage\r\n\r\n'.repeat(20)]) {
+      const closed = await new Promise<boolean>((resolve) => {
+        const s = connect(server.app.grpc.port, '127.0.0.1', () => s.end(bytes));
+        s.on('error', () => undefined);
+        s.resume();
+        s.on('close', () => resolve(true));
+      });
+      expect(closed).toBe(true);
+    }
+    expect((await server.client.check(request)).status.code).toBe(0);
   });
 
   it('oversized messages are RESOURCE_EXHAUSTED (grpc-js client; raw header claiming 5 MiB)', async () => {
