@@ -167,22 +167,45 @@ func checkAuthorizationPolicy(o *object, ap *security.AuthorizationPolicy, provs
 		r.add("%s: the same workload already uses CUSTOM provider %q; Istio allows one CUSTOM provider per workload", o, other)
 	}
 	byWorkload[workload] = name
-	coversMcp := false
-	for _, rule := range ap.GetRules() {
-		if len(rule.GetTo()) == 0 {
-			coversMcp = true
+	exemptions, ok := customCoverage(ap)
+	if !ok {
+		r.add("%s: a rule must cover every request to the gateway (no paths, hosts, methods or ports; notPaths for documented exemptions only): a policy on some paths (/mcp) leaves the others (/sse, /messages) unchecked", o)
+	}
+	for _, p := range exemptions {
+		if strings.Contains(p, "*") {
+			r.add("%s: exemption %q must be an exact path, not a pattern", o, p)
 		}
-		for _, to := range rule.GetTo() {
-			paths := to.GetOperation().GetPaths()
-			if len(paths) == 0 || pathMatches(paths, "/mcp") {
-				coversMcp = true
+		for _, mcp := range []string{"/mcp", "/sse", "/messages"} {
+			if pathMatches([]string{p}, mcp) {
+				r.add("%s: exemption %q would let %s through unchecked", o, p, mcp)
 			}
 		}
 	}
-	if !coversMcp {
-		r.add("%s: no rule matches the MCP endpoint /mcp", o)
+	if len(exemptions) > 0 {
+		fmt.Printf("linked  %-44s %-32s %s\n", "AuthorizationPolicy CUSTOM exemptions", o.nsName()+" "+strings.Join(exemptions, ","), o.dir)
 	}
 	fmt.Printf("linked  %-44s %-32s %s\n", "AuthorizationPolicy CUSTOM → provider", o.nsName()+" → "+name, o.dir)
+}
+
+// customCoverage: the CUSTOM policy covers the whole gateway when one rule has no destination, or an operation
+// restricted by nothing but notPaths (the exemptions, returned). Other rules may only narrow the exemptions.
+func customCoverage(ap *security.AuthorizationPolicy) (exemptions []string, ok bool) {
+	for _, rule := range ap.GetRules() {
+		if len(rule.GetTo()) == 0 && len(rule.GetWhen()) == 0 && len(rule.GetFrom()) == 0 {
+			return nil, true
+		}
+		if len(rule.GetFrom()) > 0 || len(rule.GetWhen()) > 0 {
+			continue
+		}
+		for _, to := range rule.GetTo() {
+			op := to.GetOperation()
+			if len(op.GetPaths()) == 0 && len(op.GetHosts()) == 0 && len(op.GetNotHosts()) == 0 && len(op.GetMethods()) == 0 &&
+				len(op.GetNotMethods()) == 0 && len(op.GetPorts()) == 0 && len(op.GetNotPorts()) == 0 {
+				return op.GetNotPaths(), true
+			}
+		}
+	}
+	return nil, false
 }
 
 // pathMatches follows Istio's path syntax: exact, prefix "x*", suffix "*x" or "*".

@@ -8,6 +8,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +32,7 @@ type index struct {
 	serviceAccounts map[string]bool
 	pdbs            []*policyv1.PodDisruptionBudget
 	hpas            []*autoscalingv2.HorizontalPodAutoscaler
+	netpols         []*networkingv1.NetworkPolicy
 }
 
 func key(ns, name string) string { return ns + "/" + name }
@@ -54,6 +56,8 @@ func checkWorkloads(dir string, objs []*object, r *report) []*variant {
 			ix.pdbs = append(ix.pdbs, t)
 		case *autoscalingv2.HorizontalPodAutoscaler:
 			ix.hpas = append(ix.hpas, t)
+		case *networkingv1.NetworkPolicy:
+			ix.netpols = append(ix.netpols, t)
 		}
 	}
 	for _, d := range v.deployments {
@@ -67,6 +71,9 @@ func checkWorkloads(dir string, objs []*object, r *report) []*variant {
 	}
 	for _, h := range ix.hpas {
 		checkHPA(ix, h, v.deployments, r)
+	}
+	for _, np := range ix.netpols {
+		checkNetworkPolicy(np, v.deployments, dir, r)
 	}
 	if len(v.deployments) == 0 {
 		return nil

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { validatePackConfig } from '../../src/pack/pack-config.js';
@@ -74,6 +74,7 @@ describe('manifests, validated offline with kustomize and the real Kubernetes an
       'DestinationRule',
       'ServiceEntry',
       'Sidecar',
+      'NetworkPolicy',
     ]) {
       expect(
         lines.some((l) => new RegExp(`^ok +\\S+ ${kind} `).test(l)),
@@ -92,6 +93,13 @@ describe('manifests, validated offline with kustomize and the real Kubernetes an
       expect(r.stdout).toMatch(new RegExp(`^linked +provider mcp-authz → Service +mcp-authz/mcp-authz:9191 \\(grpc\\) +manifests/${overlay}$`, 'm'));
       expect(r.stdout).toMatch(new RegExp(`^linked +config /etc/mcp-authz/config/config.yaml +grpc 9191, admin 8181 +manifests/${overlay}$`, 'm'));
     }
+    // Every build of mcp-authz has its NetworkPolicy, selecting its pods; the Redis example's selects Redis's.
+    for (const dir of ['base', 'overlays/audit-mode', 'overlays/production', 'overlays/bundle-server', 'examples/approvals-redis'])
+      expect(r.stdout).toMatch(new RegExp(`^linked +NetworkPolicy → Deployment +mcp-authz/mcp-authz → mcp-authz +manifests/${dir}$`, 'm'));
+    expect(r.stdout).toMatch(
+      /^linked +NetworkPolicy → Deployment +mcp-authz\/mcp-authz-redis → mcp-authz-redis +manifests\/examples\/approvals-redis$/m,
+    );
+    expect(r.stdout).toMatch(/^linked +AuthorizationPolicy CUSTOM exemptions +gateway-system\/mcp-authz \/healthz,\/readyz +manifests\/istio$/m);
     expect(lines.at(-1)).toMatch(/^no problems: \d+ objects from \d+ kustomizations, \d+ mesh-config patches$/);
   });
 
@@ -149,7 +157,13 @@ describe('manifests, validated offline with kustomize and the real Kubernetes an
     ],
     [
       'a CUSTOM policy without rules',
-      [['istio/authorizationpolicy.yaml', '  rules:\n    - to:\n        - operation:\n            paths: ["/mcp", "/mcp/*"]\n', '']],
+      [
+        [
+          'istio/authorizationpolicy.yaml',
+          '  rules:\n    - to:\n        - operation:\n            notPaths: ["/healthz", "/readyz"]\n    - to:\n        - operation:\n            paths: ["/healthz", "/readyz"]\n            notMethods: ["GET", "HEAD"]\n',
+          '',
+        ],
+      ],
       'matches no request',
     ],
     ['a provider on the wrong port', inEveryMeshConfig('port: 9191', 'port: 9000'), 'port 9000 is not a port of Service mcp-authz/mcp-authz'],
@@ -192,11 +206,132 @@ describe('manifests, validated offline with kustomize and the real Kubernetes an
       [['istio/peerauthentication.yaml', 'app: mcp-authz', 'app: mcp-authzz']],
       "selects no Deployment's pods in namespace mcp-authz",
     ],
+    [
+      'a CUSTOM policy on the /mcp paths only (/sse and /messages would go unchecked)',
+      [['istio/authorizationpolicy.yaml', 'notPaths: ["/healthz", "/readyz"]', 'paths: ["/mcp", "/mcp/*"]']],
+      'a policy on some paths (/mcp) leaves the others (/sse, /messages) unchecked',
+    ],
+    [
+      'a CUSTOM exemption that is a pattern',
+      [['istio/authorizationpolicy.yaml', 'notPaths: ["/healthz", "/readyz"]', 'notPaths: ["/healthz", "/m*"]']],
+      'exemption "/m*" must be an exact path',
+    ],
+    [
+      'a NetworkPolicy that selects no mcp-authz pod',
+      [['base/networkpolicy.yaml', 'podSelector:\n    matchLabels:\n      app: mcp-authz', 'podSelector:\n    matchLabels:\n      app: mcp-authzz']],
+      "podSelector map[app:mcp-authzz] selects no Deployment's pods in namespace mcp-authz",
+    ],
+    [
+      'a NetworkPolicy on a port the pods do not have',
+      [['examples/approvals-redis/networkpolicy.yaml', 'port: redis', 'port: rediss']],
+      'port rediss is not a container port of Deployment mcp-authz-redis',
+    ],
     ['a Kata pod below 2Gi', [['examples/isolation/agent-deployment.yaml', 'memory: 2Gi', 'memory: 1Gi']], 'at least 2Gi'],
   ])('rejects %s', async (_name, edits, message) => {
     const r = await validate(broken(edits));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(message);
+  });
+
+  describe('the Redis example is locked down (docs/approvals.md#where-approvals-live)', () => {
+    const ex = join(manifests, 'examples/approvals-redis');
+    const docs = (file: string) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJSON());
+    const redisObjs = docs(join(ex, 'redis.yaml'));
+    const deployment = redisObjs.find((o) => o.kind === 'Deployment');
+    const container = deployment.spec.template.spec.containers[0];
+    const fromSecret = { secretKeyRef: { name: 'mcp-authz-redis', key: 'password' } };
+
+    it('Redis takes its password from the Secret, with protected mode on, and the password is in no file', () => {
+      expect(container.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: fromSecret }]);
+      expect(container.command.join(' ')).toMatch(/redis-server \/etc\/redis\/redis\.conf - <<EOF\nrequirepass "\$\(printf %s "\$REDIS_PASSWORD"/);
+      expect(container.args).toBeUndefined();
+      expect(container.readinessProbe.exec.command.join(' ')).toContain('REDISCLI_AUTH="$REDIS_PASSWORD"');
+      const conf = readFileSync(join(ex, 'redis.conf'), 'utf8');
+      expect(conf).toMatch(/^protected-mode yes$/m);
+      expect(conf).not.toMatch(/^\s*(requirepass|user)\b/m);
+      // mcp-authz: the same Secret, through approvals.redis.password_env; the URL carries no password.
+      const kustomization = read(join(ex, 'kustomization.yaml'));
+      expect(kustomization.secretGenerator).toBeUndefined();
+      const patch = parse(kustomization.patches[0].patch);
+      expect(patch).toEqual([
+        { op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'REDIS_PASSWORD', valueFrom: fromSecret } },
+      ]);
+      const redisCfg = read(join(ex, 'config.yaml')).approvals.redis;
+      expect(redisCfg.password_env).toBe('REDIS_PASSWORD');
+      expect(new URL(redisCfg.url).password).toBe('');
+    });
+
+    it('no manifest holds a secret inline: no Secret objects, no password, token or secret env value', () => {
+      for (const file of allFiles(manifests).filter((f) => f.endsWith('.yaml') && !f.includes('/mesh-config/'))) {
+        for (const o of docs(file)) {
+          expect(o?.kind, relative(repoRoot, file)).not.toBe('Secret');
+          const walk = (v: unknown): void => {
+            if (Array.isArray(v)) v.forEach(walk);
+            else if (v && typeof v === 'object') {
+              const e = v as { name?: unknown; value?: unknown };
+              if (typeof e.name === 'string' && /PASSWORD|SECRET|TOKEN/i.test(e.name))
+                expect(e.value, `${relative(repoRoot, file)} ${e.name}`).toBeUndefined();
+              Object.values(v).forEach(walk);
+            }
+          };
+          walk(o);
+        }
+        expect(readFileSync(file, 'utf8'), relative(repoRoot, file)).not.toMatch(/--protected-mode"?,? *"?no|requirepass [^"]/);
+      }
+    });
+
+    it('Redis admits only mcp-authz: STRICT mTLS, an ALLOW policy for its service account, a NetworkPolicy for its pods', () => {
+      const istio = docs(join(ex, 'istio.yaml'));
+      const sa = read(join(manifests, 'base/serviceaccount.yaml')).metadata.name;
+      const redisPods = deployment.spec.template.metadata.labels;
+      const mcpAuthzPods = read(join(manifests, 'base/deployment.yaml')).spec.template.metadata.labels;
+      const pa = istio.find((o) => o.kind === 'PeerAuthentication');
+      expect(pa.spec).toEqual({ selector: { matchLabels: { app: redisPods.app } }, mtls: { mode: 'STRICT' } });
+      const ap = istio.find((o) => o.kind === 'AuthorizationPolicy');
+      expect(ap.spec).toEqual({
+        selector: { matchLabels: { app: redisPods.app } },
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { principals: [`cluster.local/ns/mcp-authz/sa/${sa}`] } }], to: [{ operation: { ports: ['6379'] } }] }],
+      });
+      const np = read(join(ex, 'networkpolicy.yaml'));
+      expect(np.spec).toEqual({
+        podSelector: { matchLabels: { app: redisPods.app } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: mcpAuthzPods.app } } }], ports: [{ port: 'redis', protocol: 'TCP' }] }],
+      });
+    });
+  });
+
+  it('gRPC is reachable only from the gateway pods the CUSTOM policy selects; metrics only from monitoring', () => {
+    const np = read(join(manifests, 'base/networkpolicy.yaml'));
+    const custom = read(join(manifests, 'istio/authorizationpolicy.yaml'));
+    expect(np.spec.podSelector.matchLabels).toEqual({ app: 'mcp-authz' });
+    expect(np.spec.policyTypes).toEqual(['Ingress']);
+    const [grpc, metrics] = np.spec.ingress;
+    expect(grpc).toEqual({
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': custom.metadata.namespace } },
+          podSelector: { matchLabels: custom.spec.selector.matchLabels },
+        },
+      ],
+      ports: [{ port: 'grpc', protocol: 'TCP' }],
+    });
+    expect(metrics.ports.map((p: { port: unknown }) => p.port)).toEqual(['http-admin', 15020]);
+    expect(np.spec.ingress).toHaveLength(2);
+  });
+
+  it('the CUSTOM policy covers every path on the gateway but the exemptions docs/istio.md lists', () => {
+    const custom = read(join(manifests, 'istio/authorizationpolicy.yaml'));
+    const exemptions = ['/healthz', '/readyz'];
+    expect(custom.spec.rules).toEqual([
+      { to: [{ operation: { notPaths: exemptions } }] },
+      { to: [{ operation: { paths: exemptions, notMethods: ['GET', 'HEAD'] } }] },
+    ]);
+    const istioDoc = readFileSync(join(repoRoot, 'docs/istio.md'), 'utf8');
+    const section = istioDoc.slice(istioDoc.indexOf('### What the gateway checks'));
+    expect(section.length).toBeLessThan(istioDoc.length);
+    for (const p of exemptions) expect(section).toContain(`\`${p}\``);
   });
 
   it('every mcp-authz config in the ConfigMaps is valid for the server’s own schema', () => {
