@@ -1,8 +1,9 @@
 // The fail-open corpus of issue 10 (test/fixtures/fail-open/<class>/, one message per file with a description and
 // an expectation), run as `mcp-authz check --cases` suites in process — the serving pipeline with the pack in
-// rego/ compiled by the opa CLI — plus the managed-header class (09), which needs the CheckResponse itself, over
-// gRPC against a real server.
-import { readdirSync, readFileSync } from 'node:fs';
+// rego/ compiled by the opa CLI — plus the managed-header class (09), which needs the CheckResponse itself, and the
+// blank class (18) in audit mode, over gRPC against a real server.
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,28 @@ const classes = readdirSync(corpus, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
+/**
+ * Classes that run with other data than data.yaml, a team's rule beside the pack, or an identity configuration
+ * (paths from the repository root): the custom rule's City: and trimming (22), roles claims (23).
+ */
+const SUITES: Record<string, { data: string; rego?: string[]; config?: string }> = {
+  '22-custom-rule': { data: 'rego/examples/custom-rule/data.yaml', rego: ['rego/examples/custom-rule/blocked_cities.rego'] },
+  '23-roles-claim': { data: 'rego/examples/customer-db-roles/data.yaml', config: 'test/fixtures/cases/payload-identity.config.yaml' },
+};
+
+let policyDirs: string | undefined;
+/** The pack's rego/*.rego plus the suite's own rules, in a directory of their own. */
+function policyWith(rego: string[]): string {
+  policyDirs ??= mkdtempSync(join(tmpdir(), 'mcp-authz-corpus-'));
+  const dir = mkdtempSync(join(policyDirs, 'policy-'));
+  for (const f of readdirSync(join(repoRoot, 'rego'))) if (f.endsWith('.rego')) copyFileSync(join(repoRoot, 'rego', f), join(dir, f));
+  for (const f of rego) copyFileSync(join(repoRoot, f), join(dir, f.split('/').at(-1)!));
+  return dir;
+}
+afterAll(() => {
+  if (policyDirs) rmSync(policyDirs, { recursive: true, force: true });
+});
+
 async function runCases(dir: string): Promise<{ code: number; out: string }> {
   let out = '';
   const sink = new Writable({
@@ -25,7 +48,18 @@ async function runCases(dir: string): Promise<{ code: number; out: string }> {
       cb();
     },
   });
-  const argv = ['--policy', join(repoRoot, 'rego'), '--data', join(corpus, 'data.yaml'), '--cases', join(corpus, dir)];
+  const suite = SUITES[dir];
+  const policy = suite?.rego ? policyWith(suite.rego) : join(repoRoot, 'rego');
+  const data = suite ? join(repoRoot, suite.data) : join(corpus, 'data.yaml');
+  const argv = [
+    '--policy',
+    policy,
+    '--data',
+    data,
+    '--cases',
+    join(corpus, dir),
+    ...(suite?.config ? ['--config', join(repoRoot, suite.config)] : []),
+  ];
   const code = await checkCli(argv, {}, sink as unknown as typeof process.stdout, sink as unknown as typeof process.stderr);
   return { code, out };
 }
@@ -53,6 +87,8 @@ describe('fail-open corpus (issue 10)', () => {
       '19',
       '20',
       '21',
+      '22',
+      '23',
     ]);
     for (const c of classes) {
       const files = readdirSync(join(corpus, c)).filter((f) => f.endsWith('.json'));
@@ -103,5 +139,45 @@ describe('09: managed headers and their underscore twins are stripped on every a
     const set = (res.ok_response?.headers ?? []).map((h: any) => h.header.key);
     expect(set).toContain('x-mcp-authz-decision');
     expect(removed).not.toContain('x-mcp-authz-decision');
+  });
+});
+
+describe('18: blank reasons in audit mode are allowed only with would_deny', () => {
+  const blank = join(corpus, '18-blank');
+  const cases = readdirSync(blank)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({
+      file,
+      c: JSON.parse(readFileSync(join(blank, file), 'utf8')) as { message: unknown; principal?: string; expect: { decision: string; rule?: string } },
+    }));
+  let server: TestServer;
+  let tmp: string;
+  beforeAll(async () => {
+    // The corpus's data with every rule group in audit mode.
+    tmp = mkdtempSync(join(tmpdir(), 'mcp-authz-audit-'));
+    const data = join(tmp, 'audit.yaml');
+    writeFileSync(data, `${readFileSync(join(corpus, 'data.yaml'), 'utf8')}  mode: audit\n`);
+    server = await startTestServer({ data: [data] });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('has denials to audit', () => {
+    expect(cases.filter(({ c }) => c.expect.decision === 'deny').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(cases)('$file', async ({ c }) => {
+    const req = mcpCheckRequest(c.message) as any;
+    req.attributes.source.principal = c.principal;
+    const res = await server.client.check(req);
+    expect(res.status?.code ?? 0).toBe(0);
+    const md = Object.fromEntries(
+      Object.entries(res.dynamic_metadata?.fields ?? {}).map(([k, v]: [string, any]) => [k, v.boolValue ?? v.stringValue ?? v.numberValue]),
+    );
+    if (c.expect.decision === 'allow') expect(md.would_deny).toBeUndefined();
+    else expect(md).toMatchObject({ mode: 'audit', decision: 'allow', would_deny: true, rule: c.expect.rule });
   });
 });
