@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningServer } from '../helpers/cli.js';
-import { toolPath } from '../helpers/tools.js';
+import { repoRoot, toolPath } from '../helpers/tools.js';
 
 const exec = promisify(execFile);
 
@@ -46,6 +48,10 @@ describe('grpcurl end to end against `mcp-authz serve` (embedded default policy)
   it('list shows the Authorization and Health services', async () => {
     const out = await grpcurl([addr, 'list']);
     expect(out.split('\n')).toEqual(expect.arrayContaining(['envoy.service.auth.v3.Authorization', 'grpc.health.v1.Health']));
+    // docs/istio.md says what `list` prints; it must be exactly that (reflection answers list but is not listed).
+    const doc = readFileSync(join(repoRoot, 'docs/istio.md'), 'utf8');
+    const documented = /grpcurl -plaintext 127\.0\.0\.1:9191 list +# (.+)$/m.exec(doc)?.[1];
+    expect(documented?.split(', ')).toEqual(out.split('\n').filter((l) => l !== ''));
   });
 
   it('describe resolves CheckRequest and its imports (Struct, Timestamp, Envoy core types)', async () => {
