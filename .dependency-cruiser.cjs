@@ -6,7 +6,7 @@ const LAYERS = [
   ['server'],
   ['admin'],
   ['envoy'],
-  ['observability', 'approvals'], // adapters around the core: they read its types, the core never imports them
+  ['observability', 'approvals', 'shadow'], // adapters around the core: they read its types, the core never imports them
   ['check'], // the core: the pipeline and the interfaces it declares
   ['mcp', 'facts', 'identity', 'cache'], // the steps of a check
   ['policy'], // sources, bundles, store, reloader

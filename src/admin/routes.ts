@@ -1,6 +1,7 @@
 import type { PolicyReloader } from '../policy/reloader.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import { json, type Routes } from './http-server.js';
+import { type ShadowDeps, shadowRoutes } from './shadow-routes.js';
 
 export interface OpsDeps {
   /** Ready: a policy is loaded, the gRPC port is bound and the server is not shutting down. */
@@ -27,11 +28,14 @@ export function opsRoutes(deps: OpsDeps): Routes {
 export interface AdminDeps {
   store: PolicyStore;
   reloader: PolicyReloader;
+  /** The shadow candidate's routes (/v1/policies/shadow…). */
+  shadow?: Omit<ShadowDeps, 'store' | 'reloader'>;
 }
 
 /** The policy admin API (the admin_addr listener, localhost by default). */
 export function adminRoutes(deps: AdminDeps): Routes {
   return {
+    ...(deps.shadow ? shadowRoutes({ ...deps.shadow, store: deps.store, reloader: deps.reloader }) : {}),
     'GET /v1/policies': () => json(200, { revisions: deps.store.list(), last_failure: deps.reloader.lastFailure() ?? null }),
     'POST /v1/policies/reload': async () => {
       const ok = await deps.reloader.reload('admin API');

@@ -47,6 +47,8 @@ export interface CheckOutcome {
   durationSeconds: number;
   /** `compat: opa-envoy`: the decision_id sent in the dynamic metadata (the decision log uses the same). */
   decisionId?: string;
+  /** The candidate revision that shadows this check (src/shadow), when it was sampled: the decision log's `shadow`. */
+  shadow?: string;
 }
 
 export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan, P extends Policy = Policy> {
@@ -65,6 +67,11 @@ export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan, P e
   record?: (outcome: CheckOutcome, span: S | undefined) => void;
   /** The approvals step (src/approvals). */
   approve?: ApprovalGate;
+  /**
+   * Shadow evaluation (src/shadow): offered every outcome once the answer is built, before `record`; it only queues
+   * the input and returns the candidate's revision when it sampled the check. Must not throw (errors are swallowed).
+   */
+  shadow?: (outcome: CheckOutcome) => string | undefined;
   /** Wall clock in ms for `input.now` (tests). Default Date.now. */
   now?: () => number;
 }
@@ -207,6 +214,14 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
       }
       if (settings.opaEnvoy) result = { ...result, ...withDecisionId(result.response) };
       const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+      if (opts.shadow) {
+        try {
+          const candidate = opts.shadow(outcome);
+          if (candidate) outcome.shadow = candidate;
+        } catch {
+          // the shadow never changes or breaks a decision
+        }
+      }
       if (record) {
         try {
           record(outcome, span);

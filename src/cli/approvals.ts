@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { adminHeaders, defaultActor } from './admin-client.js';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Approval, ApprovalEvent } from '../approvals/types.js';
 import { parseFlags } from './args.js';
@@ -64,11 +64,8 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
     '127.0.0.1:',
   );
   const base = `http://${addr}/v1/approvals`;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (env.MCP_AUTHZ_ADMIN_TOKEN) headers.authorization = `Bearer ${env.MCP_AUTHZ_ADMIN_TOKEN}`;
-  else if (env.MCP_AUTHZ_ADMIN_USER)
-    headers.authorization = `Basic ${Buffer.from(`${env.MCP_AUTHZ_ADMIN_USER}:${env.MCP_AUTHZ_ADMIN_PASSWORD ?? ''}`).toString('base64')}`;
-  const by = (f.by as string | undefined) ?? `${safeUser()}@${hostname()}`;
+  const headers = adminHeaders(env);
+  const by = (f.by as string | undefined) ?? defaultActor();
 
   let url: string;
   let init: RequestInit = { headers, signal: AbortSignal.timeout(30_000) };
@@ -97,14 +94,6 @@ export async function approvalsCommand(argv: string[], env: NodeJS.ProcessEnv, o
   } catch (e) {
     err.write(`mcp-authz approvals: cannot reach the admin API at ${addr}: ${(e as Error).message}\n`);
     return 3;
-  }
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
   }
 }
 

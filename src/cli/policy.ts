@@ -2,18 +2,21 @@ import { SETTINGS } from '../config/settings.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { HELP_FLAG, settingFlag } from './setting-flags.js';
 import { textTable } from './text-table.js';
+import { shadowCommand } from './policy-shadow.js';
 
 const ADMIN = SETTINGS.find((s) => s.flag === 'admin-addr')!;
 const ADMIN_DEFAULT = settingFlag(ADMIN).default ?? '127.0.0.1:8282';
-const POLICY_FLAGS: FlagSpec[] = [{ ...settingFlag(ADMIN), help: "the running server's admin API" }, HELP_FLAG];
+const ADMIN_FLAG: FlagSpec = { ...settingFlag(ADMIN), help: "the running server's admin API" };
+const POLICY_FLAGS: FlagSpec[] = [ADMIN_FLAG, HELP_FLAG];
 
 export function policyUsage(): string {
-  return `Usage: mcp-authz policy (list | reload | rollback REVISION) [--admin-addr host:port]
+  return `Usage: mcp-authz policy (list | reload | rollback REVISION | shadow …) [--admin-addr host:port]
 
 Talk to a running server's policy admin API.
   list                 the remembered revisions: revision, source, load time, SHA-256, which is active
   reload               rebuild the policy from its source now (like SIGHUP)
   rollback REVISION    re-activate a remembered revision (by revision or a SHA-256 prefix of 8+ characters)
+  shadow …             a candidate revision evaluated beside the active one (mcp-authz policy shadow --help)
 
 Flags:
 ${flagHelp(POLICY_FLAGS)}
@@ -54,6 +57,7 @@ function summaryLine(sub: string, ok: boolean, body: PolicyAnswer): string {
 
 /** `mcp-authz policy …`: exit 0 on success, 1 when the server refused, 3 on errors. */
 export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
+  if (argv[0] === 'shadow') return shadowCommand(argv.slice(1), env, ADMIN_FLAG, (given) => `http://${adminAddr(given, env)}/v1/policies`, out, err);
   const parsed = parseFlags(argv, POLICY_FLAGS);
   const [sub, arg, ...extra] = parsed.positionals;
   if (parsed.flags.help || !sub) {
@@ -68,9 +72,7 @@ export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out 
     err.write(`mcp-authz policy: ${problems.join('; ')}\n\n${policyUsage()}\n`);
     return 3;
   }
-  const given = (parsed.flags['admin-addr'] as string | undefined) ?? env[ADMIN.env] ?? ADMIN_DEFAULT;
-  // `:8282` (every interface) and 0.0.0.0 are where the server listens; a client connects to this host.
-  const addr = given.replace(/^(0\.0\.0\.0|\[::\])?:/, '127.0.0.1:');
+  const addr = adminAddr(parsed.flags['admin-addr'] as string | undefined, env);
   const url = `http://${addr}/v1/policies${sub === 'list' ? '' : `/${sub}`}`;
   try {
     const res = await fetch(url, {
@@ -86,4 +88,9 @@ export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out 
     err.write(`mcp-authz policy: cannot reach the admin API at ${addr}: ${(e as Error).message}\n`);
     return 3;
   }
+}
+
+/** Where the admin API is: --admin-addr, its variable or the default. `:8282` and 0.0.0.0 are where the server listens; a client connects to 127.0.0.1. */
+function adminAddr(given: string | undefined, env: NodeJS.ProcessEnv): string {
+  return (given ?? env[ADMIN.env] ?? ADMIN_DEFAULT).replace(/^(0\.0\.0\.0|\[::\])?:/, '127.0.0.1:');
 }

@@ -4,6 +4,7 @@ import { identityConfigSchema } from '../identity/config.js';
 import { approvalsConfigSchema } from '../approvals/config.js';
 import { adminAuthConfigSchema } from '../admin/admin-auth-config.js';
 import { consoleConfigSchema } from '../admin/console/console-config.js';
+import { shadowConfigSchema } from '../shadow/config.js';
 
 /** `host:port`, `[v6]:port`, or `:port` for every interface (as Go and Envoy write it): `:9191` is `0.0.0.0:9191`. */
 const hostPort = z
@@ -160,6 +161,7 @@ export const configSchema = z
     approvals: approvalsConfigSchema.prefault({}),
     console: consoleConfigSchema.prefault({}),
     admin_auth: adminAuthConfigSchema.prefault({}),
+    shadow: shadowConfigSchema.prefault({}),
     /** HTTP/2 connection limits of the gRPC listener (src/envoy/grpc-transport.ts); 0 turns one off. */
     grpc: z
       .object({

@@ -105,6 +105,7 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
         decisionId,
         traceId: traceIdOf(span?.traceId, o.view?.headers),
         requestId: o.view?.headers['x-request-id'] ?? null,
+        ...(o.shadow ? { shadow: o.shadow } : {}),
         durationUs: Math.round(o.durationSeconds * 1e6),
         input: o.view?.input,
       });

@@ -27,6 +27,8 @@ export interface DecisionRecord {
   /** The x-request-id header, to join with Envoy access logs. */
   requestId?: string | null;
   durationUs: number;
+  /** The shadow candidate revision that also evaluates this check (docs/lifecycle.md#shadow-evaluation). */
+  shadow?: string;
   /**
    * The input document. Logged only when logInput is on, redacted; either way the values the redaction paths select
    * are scrubbed from message, rule, path, agent and request_id.
@@ -126,6 +128,7 @@ export function createDecisionLogger(opts: DecisionLoggerOptions = {}): Decision
           duration_us: rec.durationUs,
         };
         if (rec.requestId) line.request_id = rec.requestId;
+        if (rec.shadow) line.shadow = rec.shadow;
         if (rec.approvedBy) {
           line.approved_by = rec.approvedBy;
           line.approval_id = rec.approvalId ?? null;

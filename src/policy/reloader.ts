@@ -12,6 +12,8 @@ export interface ReloaderOptions {
   load: () => Promise<Policy>;
   logger: Logger;
   onResult?: (ok: boolean, policy?: Policy, error?: Error) => void;
+  /** Before `activate` swaps in a policy built elsewhere: the cluster's two-phase prepare on every worker. */
+  prepare?: (policy: Policy) => Promise<void>;
 }
 
 /** The last reload that failed, until a reload succeeds: what `policy list` and the console show. */
@@ -77,6 +79,25 @@ export class PolicyReloader {
       );
       this.failure = undefined;
       return policy;
+    });
+  }
+
+  /**
+   * Make a policy built elsewhere active (a promoted shadow candidate), serialised with reloads and rollbacks and
+   * prepared first (every worker holds it before any serves it). Logged with `fields` (who did it). The previous
+   * revision stays remembered for rollback.
+   */
+  activate(policy: Policy, reason: string, fields: Record<string, unknown> = {}): Promise<void> {
+    return this.exclusive(async () => {
+      const { store, logger } = this.opts;
+      const previous = store.current();
+      await this.opts.prepare?.(policy);
+      store.activate(policy);
+      logger.info(
+        { reason, ...fields, revision: policy.revision, previous: previous?.revision ?? null, sha256: policy.sha256, data_sha256: policy.dataSha256 },
+        'policy activated',
+      );
+      this.failure = undefined;
     });
   }
 

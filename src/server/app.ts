@@ -34,6 +34,8 @@ import { startAdminServer } from '../admin/admin-server.js';
 import { type ConsoleDecision, createDecisionSampler, type DecisionSampler } from '../admin/console/decision-feed.js';
 import type { ConsoleDeps } from '../admin/console/routes.js';
 import { createRedactor } from '../observability/redact.js';
+import { createShadow, type Shadow } from '../shadow/shadow.js';
+import { candidateLoader } from '../shadow/candidate-source.js';
 
 export interface App {
   grpc: GrpcServer;
@@ -46,6 +48,8 @@ export interface App {
   metrics: Metrics;
   /** The approval loop (approvals.enabled). */
   approvals?: Approvals;
+  /** The shadow candidate (docs/lifecycle.md#shadow-evaluation). */
+  shadow: Shadow;
   policy(): Policy | undefined;
   /** Answer one CheckRequest exactly as the gRPC handler does (metrics, logs, traces included). */
   check(request: CheckRequestWire): Promise<CheckResponseWire>;
@@ -152,6 +156,8 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       redactor,
     }));
   }
+  // A candidate revision evaluated after the answer, off the decision path (docs/lifecycle.md#shadow-evaluation).
+  const shadow = createShadow({ config: cfg.shadow, decision: settings.decision, redactor, registry: metrics.registry });
   const recorder = createCheckRecorder(metrics, decisionLog);
   // Evaluation on this thread with its deadline kept (a slow one finishes on a thread that is stopped at it).
   const evaluator =
@@ -179,6 +185,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     ...(evaluator ? { evaluate: (policy: Policy, input: unknown) => evaluator.evaluate(policy, input) } : {}),
     ...(cache ? { cache } : {}),
     ...(approvals ? { approve: approvals.gate } : {}),
+    shadow: (outcome) => shadow.offer(outcome),
     ...(tracing.enabled ? { startSpan: (headers: Record<string, string>) => tracing.startCheck(headers) } : {}),
     record: sampler
       ? (outcome, span) => {
@@ -225,6 +232,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       reloader,
       ...(cache ? { cache } : {}),
       metrics,
+      shadow,
       check,
       policy: () => store.current(),
       settings,
@@ -244,7 +252,18 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
       startAdminServer({
         address: cfg.admin_addr,
         auth: cfg.admin_auth,
-        policyRoutes: adminRoutes({ store, reloader }),
+        policyRoutes: adminRoutes({
+          store,
+          reloader,
+          shadow: {
+            shadow,
+            load: candidateLoader(
+              { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages },
+              store,
+            ),
+            logger,
+          },
+        }),
         logger,
         ...(approvals ? { approvals } : {}),
         ...(consoleDeps ? { console: consoleDeps } : {}),
@@ -269,6 +288,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     ...(updates.poller ? { poller: updates.poller } : {}),
     metrics,
     ...(approvals ? { approvals } : {}),
+    shadow,
     check,
     policy: () => store.current(),
     settings,

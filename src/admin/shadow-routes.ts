@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import type { PolicyReloader } from '../policy/reloader.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { Policy } from '../rego-wasm/index.js';
+import type { CandidateSpec } from '../shadow/candidate-source.js';
+import type { Shadow } from '../shadow/shadow.js';
+import { AuthzError } from '../shared/errors.js';
+import { actorOf } from './approval-routes.js';
+import { json, type RouteContext, type Routes } from './http-server.js';
+
+export interface ShadowDeps {
+  shadow: Shadow;
+  store: PolicyStore;
+  reloader: PolicyReloader;
+  /** Builds a candidate beside the active revision (src/shadow/candidate-source.ts); undefined: no such revision. */
+  load: (spec: CandidateSpec) => Promise<{ policy: Policy; from: string } | undefined>;
+  /** A cluster primary: also start or stop shadowing on every worker. */
+  onCandidate?: (policy: Policy | undefined) => Promise<void>;
+  logger: Logger;
+}
+
+const bad = (message: string) => json(400, { error: 'bad_request', message });
+
+/** Who acts: the admin_auth user, else the `by` the caller names; shadow actions without one are refused. */
+const actorRequired = () =>
+  json(400, {
+    error: 'actor_required',
+    message: 'say who acts: "by" in the body (mcp-authz policy shadow … --by NAME), or turn on admin_auth so the authenticated user is recorded',
+  });
+
+/**
+ * The shadow candidate's admin API, beside /v1/policies: load a candidate (a path on the server's machine or a
+ * remembered revision), its status and report, promote it (the normal activation: two-phase across workers, the
+ * old revision kept for rollback) or discard it. Loads, promotions and discards are logged with who did them.
+ */
+export function shadowRoutes(deps: ShadowDeps): Routes {
+  const { shadow, logger } = deps;
+  const status = () => {
+    const r = shadow.report();
+    return {
+      active: deps.store.current()?.revision ?? null,
+      candidate: r.candidate,
+      checks: r.checks,
+      dropped: r.dropped,
+      differences: r.differences,
+      by_kind: r.by_kind,
+    };
+  };
+  const noCandidate = () => json(404, { error: 'no_candidate', message: 'no shadow candidate is loaded (mcp-authz policy shadow load PATH)' });
+
+  return {
+    'GET /v1/policies/shadow': () => json(200, status()),
+    'GET /v1/policies/shadow/report': () => json(200, { active: deps.store.current()?.revision ?? null, ...shadow.report() }),
+    'POST /v1/policies/shadow': async (body, ctx: RouteContext) => {
+      const b = (body ?? {}) as { path?: unknown; revision?: unknown; by?: unknown };
+      const by = actorOf(ctx, b.by);
+      if (!by) return actorRequired();
+      const path = typeof b.path === 'string' && b.path ? b.path : undefined;
+      const revision = typeof b.revision === 'string' && b.revision ? b.revision : undefined;
+      if ((path === undefined) === (revision === undefined))
+        return bad('body must be {"path": "<policy dir or bundle file>"} or {"revision": "<revision or sha256 prefix>"}, and "by"');
+      let loaded: { policy: Policy; from: string } | undefined;
+      try {
+        loaded = await deps.load(path !== undefined ? { path } : { revision: revision! });
+        if (loaded) await deps.onCandidate?.(loaded.policy);
+      } catch (err) {
+        const e = err as Error;
+        const code = e instanceof AuthzError ? e.code : 'policy_load_failed';
+        logger.warn({ by, from: path ?? revision, code, err: e.message }, 'shadow candidate refused; the active revision is untouched');
+        return json(422, { error: { code, message: e.message }, active: deps.store.current()?.revision ?? null });
+      }
+      if (!loaded) return json(404, { error: 'revision_not_found', revisions: deps.store.list().map((r) => r.revision) });
+      shadow.load({ policy: loaded.policy, from: loaded.from, loadedAt: new Date(), loadedBy: by });
+      logger.info({ by, from: loaded.from, candidate: loaded.policy.revision, sha256: loaded.policy.sha256 }, 'shadow candidate loaded');
+      return json(200, status());
+    },
+    'POST /v1/policies/shadow/promote': async (body, ctx) => {
+      const by = actorOf(ctx, (body as { by?: unknown } | undefined)?.by);
+      if (!by) return actorRequired();
+      const candidate = shadow.candidate();
+      if (!candidate) return noCandidate();
+      const report = shadow.report();
+      try {
+        await deps.reloader.activate(candidate.policy, 'shadow promote', { by, checks: report.checks, differences: report.differences });
+      } catch (err) {
+        const e = err as Error;
+        const code = e instanceof AuthzError ? e.code : 'policy_load_failed';
+        return json(500, { error: { code, message: e.message }, active: deps.store.current()?.revision ?? null });
+      }
+      if (shadow.candidate() === candidate) {
+        shadow.discard();
+        await deps.onCandidate?.(undefined);
+      }
+      return json(200, {
+        active: candidate.policy.revision,
+        sha256: candidate.policy.sha256,
+        checks: report.checks,
+        differences: report.differences,
+      });
+    },
+    'POST /v1/policies/shadow/discard': async (body, ctx) => {
+      const by = actorOf(ctx, (body as { by?: unknown } | undefined)?.by);
+      if (!by) return actorRequired();
+      const report = shadow.report();
+      const dropped = shadow.discard();
+      if (!dropped) return noCandidate();
+      await deps.onCandidate?.(undefined);
+      logger.info({ by, candidate: dropped.policy.revision, checks: report.checks, differences: report.differences }, 'shadow candidate discarded');
+      return json(200, { discarded: dropped.policy.revision, active: deps.store.current()?.revision ?? null });
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { cleanEnv, mainJs } from '../helpers/cli.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
+
+// A candidate revision shadows the active one on a real server: opa-built WASM on both sides, checks over gRPC,
+// the admin API over HTTP.
+
+const policy = (hosts: string[], header = 'v1') => `package shadowtest
+import rego.v1
+
+default decision := {"allowed": false, "http_status": 403, "rule": "url_not_allowed", "message": "URL not in the list"}
+
+decision := {"allowed": true, "headers": {"x-policy": "${header}"}} if {
+	input.mcp.tool == "fetch_url"
+	some prefix in {${hosts.map((h) => JSON.stringify(h)).join(', ')}}
+	startswith(input.mcp.arguments.url, prefix)
+}
+
+decision := {"allowed": true, "headers": {"x-policy": "${header}"}} if input.mcp.tool == "get_weather"
+`;
+
+const fetchUrl = (url: string, extra: Record<string, unknown> = {}) => mcpCheckRequest(toolCall('fetch_url', { url, ...extra }));
+const code = (r: any): number => r.status?.code ?? 0;
+
+describe('shadow evaluation of a candidate revision', () => {
+  let s: TestServer;
+  let admin: string;
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${admin}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const get = async (path: string) => (await (await fetch(`${admin}${path}`)).json()) as any;
+  const metric = async (name: string) => {
+    const text = (await s.app.metrics.text()).body;
+    return [...text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\d+)`, 'gm'))].map((m) => `${m[1] ?? ''} ${m[2]}`);
+  };
+  let base: string;
+  let dirs: { active: string; tight: string; broken: string; invalid: string };
+
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), 'mcp-authz-shadow-'));
+    dirs = { active: join(base, 'active'), tight: join(base, 'tight'), broken: join(base, 'broken'), invalid: join(base, 'invalid') };
+    for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
+    await writeFile(join(dirs.active, 'authz.rego'), policy(['https://httpbin.org/', 'https://example.com/']));
+    await writeFile(join(dirs.tight, 'authz.rego'), policy(['https://httpbin.org/']));
+    await writeFile(join(dirs.broken, 'authz.rego'), 'package shadowtest\n\ndecision := {"allowed": true if {\n');
+    await writeFile(join(dirs.invalid, 'authz.rego'), 'package shadowtest\n\ndecision := {"allowed": "yes"}\n');
+    const config = join(base, 'config.yaml');
+    await writeFile(config, 'observability:\n  decision_log:\n    redact_fields: [arguments.token]\n');
+    s = await startTestServer({ policy: dirs.active, entrypoint: 'shadowtest/decision' }, config);
+    admin = `http://127.0.0.1:${s.app.admin.port}/v1/policies`;
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('refuses a candidate that does not compile with opa file:line, and leaves the active revision untouched', async () => {
+    const active = s.app.policy();
+    const r = await post('/shadow', { path: dirs.broken, by: 'alice' });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe('policy_compile_failed');
+    expect(r.body.error.message).toMatch(/authz\.rego:\d+/);
+    expect(s.app.policy()).toBe(active);
+    expect((await get('/shadow')).candidate).toBeNull();
+  });
+
+  it('refuses an action that names nobody', async () => {
+    const r = await post('/shadow', { path: dirs.tight });
+    expect(r).toMatchObject({ status: 400, body: { error: 'actor_required' } });
+  });
+
+  it('shows allow_to_deny differences for the calls the tightened allowlist affects, and only for them', async () => {
+    const r = await post('/shadow', { path: dirs.tight, by: 'alice' });
+    expect(r.status).toBe(200);
+    const candidate = r.body.candidate.revision as string;
+    expect(r.body.candidate.loaded_by).toBe('alice');
+
+    const answers = [
+      await s.client.check(fetchUrl('https://example.com/a', { token: 'sekrit-token-1' })),
+      await s.client.check(fetchUrl('https://example.com/b')),
+      await s.client.check(fetchUrl('https://httpbin.org/get')),
+      await s.client.check(fetchUrl('https://malicious.example/')),
+      await s.client.check(mcpCheckRequest(toolCall('get_weather', { city: 'Oslo' }))),
+    ];
+    // The live answers are the active revision's.
+    expect(answers.map(code)).toEqual([0, 0, 0, 7, 0]);
+    await s.app.shadow.idle();
+
+    const report = await get('/shadow/report');
+    expect(report.checks).toBe(5);
+    expect(report.differences).toBe(2);
+    expect(report.by_kind).toEqual({ allow_to_deny: 2 });
+    expect(report.groups).toEqual([{ kind: 'allow_to_deny', tool: 'fetch_url', rule: 'url_not_allowed', count: 2 }]);
+    const urls = report.recent.map((d: any) => d.input.mcp.arguments.url).sort();
+    expect(urls).toEqual(['https://example.com/a', 'https://example.com/b']);
+    const first = report.recent.find((d: any) => d.input.mcp.arguments.url === 'https://example.com/a');
+    expect(first.active).toMatchObject({ decision: 'allow', headers: ['x-policy: v1'] });
+    expect(first.candidate).toMatchObject({ decision: 'deny', rule: 'url_not_allowed' });
+    expect(first.candidate_revision).toBe(candidate);
+    // Redacted as the decision log redacts it.
+    expect(first.input.mcp.arguments.token).toBe('[REDACTED]');
+    expect(JSON.stringify(report)).not.toContain('sekrit-token-1');
+
+    // The decision log marks the sampled checks with the candidate's revision.
+    const lines = s.decisions.slice(-5);
+    expect(lines.map((l) => l.shadow)).toEqual([candidate, candidate, candidate, candidate, candidate]);
+    expect(await metric('mcp_authz_shadow_checks_total')).toEqual([' 5']);
+    expect(await metric('mcp_authz_shadow_differences_total')).toContain('{kind="allow_to_deny"} 2');
+
+    // A cache hit is not evaluated again by the candidate.
+    await s.client.check(fetchUrl('https://httpbin.org/get'));
+    await s.app.shadow.idle();
+    expect((await get('/shadow')).checks).toBe(5);
+    expect(s.decisions.at(-1)!.shadow).toBeUndefined();
+  });
+
+  it('counts a candidate that answers no valid decision as a difference of kind error, never a live deny', async () => {
+    const r = await post('/shadow', { path: dirs.invalid, by: 'alice' });
+    expect(r.status).toBe(200);
+    const answer = await s.client.check(fetchUrl('https://httpbin.org/anything'));
+    expect(code(answer)).toBe(0);
+    await s.app.shadow.idle();
+    const report = await get('/shadow/report');
+    expect(report).toMatchObject({ checks: 1, differences: 1, by_kind: { error: 1 } });
+    expect(report.recent[0].candidate).toMatchObject({ decision: 'error', reason_code: 'decision_invalid' });
+  });
+
+  it('discard leaves nothing behind', async () => {
+    const before = await metric('mcp_authz_shadow_checks_total');
+    const r = await post('/shadow/discard', { by: 'bob' });
+    expect(r).toMatchObject({ status: 200, body: { active: s.app.policy()!.revision } });
+    expect(await get('/shadow')).toMatchObject({ candidate: null, checks: 0, differences: 0 });
+    await s.client.check(fetchUrl('https://example.com/after-discard'));
+    await s.app.shadow.idle();
+    expect(s.decisions.at(-1)!.shadow).toBeUndefined();
+    expect(await metric('mcp_authz_shadow_checks_total')).toEqual(before);
+    expect((await get('/shadow/report')).recent).toEqual([]);
+    expect(await post('/shadow/discard', { by: 'bob' })).toMatchObject({ status: 404, body: { error: 'no_candidate' } });
+  });
+
+  it('promote changes the live answers atomically and keeps the old revision for rollback', async () => {
+    const old = s.app.policy()!;
+    const loaded = await post('/shadow', { path: dirs.tight, by: 'carol' });
+    const candidate = loaded.body.candidate.revision as string;
+    // Checks in flight around the promotion: each is answered wholly by one revision (its decision log line says which).
+    const logged = s.decisions.length;
+    const inFlight = Array.from({ length: 40 }, (_, i) => s.client.check(fetchUrl(`https://example.com/p${i}`)));
+    const promoted = await post('/shadow/promote', { by: 'carol' });
+    const during = await Promise.all(inFlight);
+    expect(promoted).toMatchObject({ status: 200, body: { active: candidate } });
+    const lines = s.decisions.slice(logged);
+    expect(lines.length).toBe(40);
+    for (const l of lines) {
+      expect([old.revision, candidate]).toContain(l.policy);
+      expect(`${l.policy} ${l.decision}`).toBe(`${l.policy} ${l.policy === candidate ? 'deny' : 'allow'}`);
+    }
+    expect(during.map(code).filter((c) => c === 7).length).toBe(lines.filter((l) => l.policy === candidate).length);
+
+    expect(s.app.policy()!.revision).toBe(candidate);
+    expect(code(await s.client.check(fetchUrl('https://example.com/now')))).toBe(7);
+    expect(code(await s.client.check(fetchUrl('https://httpbin.org/now')))).toBe(0);
+    expect((await get('/shadow')).candidate).toBeNull();
+    expect(s.app.store.list().map((r) => r.revision)).toEqual([candidate, old.revision]);
+
+    const back = await post('/rollback', { revision: old.revision });
+    expect(back.status).toBe(200);
+    expect(code(await s.client.check(fetchUrl('https://example.com/back')))).toBe(0);
+  });
+
+  it('loads a remembered revision as the candidate', async () => {
+    const remembered = s.app.store.list().find((r) => !r.active)!;
+    const r = await post('/shadow', { revision: remembered.revision, by: 'dave' });
+    expect(r.status).toBe(200);
+    expect(r.body.candidate).toMatchObject({ revision: remembered.revision, from: `revision ${remembered.revision}` });
+    expect(code(await s.client.check(fetchUrl('https://example.com/remembered')))).toBe(0);
+    await s.app.shadow.idle();
+    expect((await get('/shadow/report')).by_kind).toEqual({ allow_to_deny: 1 });
+    expect(await post('/shadow', { revision: 'nope', by: 'dave' })).toMatchObject({ status: 404, body: { error: 'revision_not_found' } });
+    await post('/shadow/discard', { by: 'dave' });
+  });
+
+  it('the CLI loads a candidate, reports its differences (exit 1), refuses a broken one and discards', async () => {
+    // Asynchronous: the server answers in this process.
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          [mainJs, 'policy', 'shadow', ...args, '--admin-addr', `127.0.0.1:${s.app.admin.port}`, '--by', 'eve'],
+          { env: cleanEnv(), timeout: 60_000 },
+          (err, stdout, stderr) => done({ code: err ? Number((err as { code?: unknown }).code ?? 3) : 0, stdout, stderr }),
+        );
+      });
+    const broken = await cli('load', dirs.broken);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/load failed: .*authz\.rego:\d+.*\(policy_compile_failed\)/s);
+
+    const loaded = await cli('load', dirs.tight);
+    expect(loaded.code).toBe(0);
+    expect(loaded.stdout).toContain('by eve');
+    const clean = await cli('report');
+    expect(clean).toMatchObject({ code: 0 });
+    expect(clean.stdout).toContain('checks 0, differences 0');
+
+    await s.client.check(fetchUrl('https://example.com/cli'));
+    await s.client.check(fetchUrl('https://httpbin.org/cli'));
+    await s.app.shadow.idle();
+    const report = await cli('report');
+    expect(report.code).toBe(1);
+    expect(report.stdout).toContain('checks 2, differences 1');
+    expect(report.stdout).toMatch(/allow_to_deny\s+fetch_url\s+url_not_allowed\s+1/);
+    expect(report.stdout).toContain('tools/call fetch_url: active allow [allowed] → candidate deny (url_not_allowed)');
+    const json = JSON.parse((await cli('report', '--json')).stdout);
+    expect(json.by_kind).toEqual({ allow_to_deny: 1 });
+    expect((await cli('status')).stdout).toContain('allow_to_deny 1');
+    const discarded = await cli('discard');
+    expect(discarded).toMatchObject({ code: 0 });
+    expect(discarded.stdout).toMatch(/^discarded /);
+    expect(await cli('promote')).toMatchObject({ code: 1 });
+    expect((await cli('load')).code).toBe(3);
+  });
+});
