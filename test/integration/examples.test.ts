@@ -74,7 +74,7 @@ async function check(server: TestServer, message: unknown, opts: { token?: strin
 }
 
 /** `mcp-authz check --cases`, in process (the same pipeline as the server), against the pack in rego/. */
-async function runCases(suite: string, data: string, identity = false): Promise<{ code: number; out: string }> {
+async function runCases(suite: string, data: string, identity = false, policy = join(repoRoot, 'rego')): Promise<{ code: number; out: string }> {
   let out = '';
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -82,7 +82,7 @@ async function runCases(suite: string, data: string, identity = false): Promise<
       cb();
     },
   });
-  const argv = ['--policy', join(repoRoot, 'rego'), '--data', data, '--cases', join(repoRoot, 'test/fixtures/cases', suite)];
+  const argv = ['--policy', policy, '--data', data, '--cases', join(repoRoot, 'test/fixtures/cases', suite)];
   if (identity) argv.push('--config', join(repoRoot, 'test/fixtures/cases/payload-identity.config.yaml'));
   const code = await checkCli(argv, {}, sink as unknown as typeof process.stdout, sink as unknown as typeof process.stderr);
   return { code, out };
@@ -219,7 +219,7 @@ describe('example: customer-service', () => {
 
   it('regression cases (test/fixtures/cases/customer-service, identity from a payload header)', async () => {
     const r = await runCases('customer-service', example('customer-service', 'enforce/data.yaml'), true);
-    expect(r.out).toMatch(/\b18 passed, 0 failed/);
+    expect(r.out).toMatch(/\b20 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
@@ -320,7 +320,7 @@ describe('example: action-firewall', () => {
 
   it('regression cases (test/fixtures/cases/action-firewall)', async () => {
     const r = await runCases('action-firewall', example('action-firewall'));
-    expect(r.out).toMatch(/\b17 passed, 0 failed/);
+    expect(r.out).toMatch(/\b21 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
@@ -369,7 +369,7 @@ describe('example: customer-db-roles', () => {
 
   it('regression cases (test/fixtures/cases/customer-db-roles, identity from a payload header)', async () => {
     const r = await runCases('customer-db-roles', example('customer-db-roles'), true);
-    expect(r.out).toMatch(/\b10 passed, 0 failed/);
+    expect(r.out).toMatch(/\b12 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
@@ -409,15 +409,16 @@ describe('example: mcp-gateway-demo', () => {
 
   it('regression cases (test/fixtures/cases/mcp-gateway-demo)', async () => {
     const r = await runCases('mcp-gateway-demo', example('mcp-gateway-demo'));
-    expect(r.out).toMatch(/\b25 passed, 0 failed/);
+    expect(r.out).toMatch(/\b29 passed, 0 failed/);
     expect(r.code).toBe(0);
   });
 });
 
 describe('example: custom-rule (a team rule beside the pack)', () => {
   let server: TestServer;
+  let policy: string;
   beforeAll(async () => {
-    const policy = join(tmp, 'custom-policy');
+    policy = join(tmp, 'custom-policy');
     await rm(policy, { recursive: true, force: true });
     await mkdir(policy);
     for (const f of await readdir(join(repoRoot, 'rego'))) if (f.endsWith('.rego')) await copyFile(join(repoRoot, 'rego', f), join(policy, f));
@@ -436,6 +437,12 @@ describe('example: custom-rule (a team rule beside the pack)', () => {
     expect((await check(server, toolCall('get_weather', { city: 'Paris' }))).allowed).toBe(true);
     expect((await check(server, toolCall('get_weather', {}))).body.rule).toBe('city-required');
     expect((await check(server, toolCall('get_weather', { city: 'http://169.254.169.254/' }))).body.rule).toBe('metadata_endpoint');
+  });
+
+  it('regression cases (test/fixtures/cases/custom-rule)', async () => {
+    const r = await runCases('custom-rule', example('custom-rule'), false, policy);
+    expect(r.out).toMatch(/\b8 passed, 0 failed/);
+    expect(r.code).toBe(0);
   });
 });
 
