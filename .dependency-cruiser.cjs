@@ -30,16 +30,16 @@ module.exports = {
         to: {
           path: '^src/',
           pathNot: [dir(name), ...line.filter((n) => n !== name).map(dir), ...below(i).map(dir)],
-          // config/schema.ts composes the schema each module declares in its own config.ts.
-          ...(name === 'config' ? { pathNot: [dir(name), ...below(i).map(dir), '^src/[^/]+/config[.]ts$'] } : {}),
+          // config/schema.ts composes the schema each module declares in its own config.ts (or <part>-config.ts).
+          ...(name === 'config' ? { pathNot: [dir(name), ...below(i).map(dir), '^src/(?!pack/)[a-z/-]*config[.]ts$'] } : {}),
         },
       })),
     ),
     {
       name: 'module-config-is-a-leaf',
-      comment: 'a module config.ts (composed by config/schema.ts) imports only shared/ and libraries',
+      comment: 'a module config.ts or <part>-config.ts (composed by config/schema.ts) imports only shared/ and libraries',
       severity: 'error',
-      from: { path: '^src/(?!config/)[^/]+/config[.]ts$' },
+      from: { path: '^src/(?!config/|pack/)[a-z/-]*config[.]ts$' },
       to: { path: '^src/', pathNot: ['^src/shared/'] },
     },
     {
