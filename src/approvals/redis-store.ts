@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { type ActionOutcome, type AskOutcome, asRead, type Change, onApprove, onAsk, onReject, onReopen } from './transitions.js';
 import { type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalStore, APPROVAL_STATUSES, isOver } from './types.js';
 
@@ -224,7 +224,7 @@ export async function connectRedisStore(cfg: RedisSettings, env: NodeJS.ProcessE
     password = env[cfg.password_env];
     if (password === undefined || password === '')
       throw new AuthzError(
-        'config_invalid',
+        STARTUP_ERROR.config_invalid,
         `approvals.redis.password_env: the environment variable ${cfg.password_env} is ${password === undefined ? 'not set' : 'empty'}; set it to the Redis password (in Kubernetes: env.valueFrom.secretKeyRef), or remove the key`,
       );
   }
@@ -249,6 +249,6 @@ export async function connectRedisStore(cfg: RedisSettings, env: NodeJS.ProcessE
     else if (/^NOAUTH/.test(msg))
       what = `${where} requires a password and none was given: set approvals.redis.password_env to the variable that holds it (${first})`;
     else what = `${where} does not answer PING within approvals.redis.command_timeout_ms (${cfg.command_timeout_ms} ms): ${first}`;
-    throw new AuthzError('approvals_store_unavailable', what);
+    throw new AuthzError(STARTUP_ERROR.approvals_store_unavailable, what);
   }
 }

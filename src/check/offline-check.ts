@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { requestForBody, requestFromJson, withExtras } from './check-request.js';
 import type { CheckOutcome } from './pipeline.js';
 import type { CheckRequestWire } from './request.js';
@@ -62,16 +62,16 @@ interface Case {
 
 /** Run every *.json / *.yaml case in `dir`, writing PASS/FAIL lines and a count; 0 when all pass, 1 otherwise. */
 export async function runCases(dir: string, runOne: RunOne, out: NodeJS.WritableStream): Promise<number> {
-  if (!statSync(dir).isDirectory()) throw new AuthzError('cases_invalid', `--cases ${dir}: not a directory`);
+  if (!statSync(dir).isDirectory()) throw new AuthzError(STARTUP_ERROR.cases_invalid, `--cases ${dir}: not a directory`);
   const files = readdirSync(dir)
     .filter((n) => /\.(json|ya?ml)$/i.test(n))
     .sort();
-  if (files.length === 0) throw new AuthzError('cases_invalid', `--cases ${dir}: no *.json or *.yaml cases`);
+  if (files.length === 0) throw new AuthzError(STARTUP_ERROR.cases_invalid, `--cases ${dir}: no *.json or *.yaml cases`);
   let failed = 0;
   for (const file of files) {
     const text = readFileSync(join(dir, file), 'utf8');
     const c = (/\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text)) as Case;
-    if (!c?.expect?.decision) throw new AuthzError('cases_invalid', `${file}: missing expect.decision`);
+    if (!c?.expect?.decision) throw new AuthzError(STARTUP_ERROR.cases_invalid, `${file}: missing expect.decision`);
     const req = c.request
       ? withExtras(requestFromJson(c.request), c.headers ?? {}, c.principal)
       : requestForBody(typeof c.body === 'string' ? c.body : JSON.stringify(c.body ?? c.message), c.headers ?? {}, { principal: c.principal });

@@ -3,7 +3,7 @@ import { createCheckPipeline } from '../check/pipeline.js';
 import type { CheckRequestWire } from '../check/request.js';
 import { checkSettings } from '../server/check-settings.js';
 import { loadConfig } from '../config/load.js';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { loadDescriptors } from '../envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../envoy/http-status.js';
 import { createIdentityResolver } from '../identity/resolve.js';
@@ -73,7 +73,7 @@ export async function dryRunPipeline(f: Flags, env: NodeJS.ProcessEnv, nowMs?: n
   const flags: Record<string, string | string[] | undefined> = {};
   for (const s of POLICY_FLAGS) if (f[s.name] !== undefined) flags[s.name] = f[s.name] as string | string[];
   const cfg = loadConfig({ flags, env });
-  if (cfg.policy.bundle_url) throw new AuthzError('config_invalid', 'check works offline: use --bundle or --policy, not a bundle URL');
+  if (cfg.policy.bundle_url) throw new AuthzError(STARTUP_ERROR.config_invalid, 'check works offline: use --bundle or --policy, not a bundle URL');
   const descriptors = loadDescriptors();
   const policy = await policySource(cfg).load();
   const identity = createIdentityResolver(cfg.identity);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { type Config, configSchema } from './schema.js';
 import { CONFIG_FLAG, SETTINGS, type Setting } from './settings.js';
 
@@ -83,7 +83,7 @@ export function loadConfigWithOrigins(src: ConfigSources): LoadedConfig {
     for (const issue of result.error.issues) problems.push(`${describe(issue.path)}: ${issue.message}`);
   }
   if (problems.length > 0 || !result.success) {
-    throw new AuthzError('config_invalid', 'invalid configuration', problems);
+    throw new AuthzError(STARTUP_ERROR.config_invalid, 'invalid configuration', problems);
   }
   const config = result.data;
   return {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 
 /** Where verification keys come from: `getKey` is handed to jose's jwtVerify. */
 export interface KeySource {
@@ -21,14 +21,16 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 export function checkPublicJwks(json: unknown, origin: string): JSONWebKeySet {
   const keys = (json as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0)
-    throw new AuthzError('jwks_invalid', `${origin}: not a JWKS (expected {"keys": [...]} with at least one key)`);
+    throw new AuthzError(STARTUP_ERROR.jwks_invalid, `${origin}: not a JWKS (expected {"keys": [...]} with at least one key)`);
   keys.forEach((k, i) => {
-    if (!k || typeof k !== 'object' || Array.isArray(k)) throw new AuthzError('jwks_invalid', `${origin}: keys[${i}] is not an object`);
+    if (!k || typeof k !== 'object' || Array.isArray(k)) throw new AuthzError(STARTUP_ERROR.jwks_invalid, `${origin}: keys[${i}] is not an object`);
     const jwk = k as Record<string, unknown>;
-    if (typeof jwk.kty !== 'string') throw new AuthzError('jwks_invalid', `${origin}: keys[${i}] has no kty`);
-    if (jwk.kty === 'oct') throw new AuthzError('jwks_invalid', `${origin}: keys[${i}] is a symmetric (oct) key; use jwt.hs_secret for HS* tokens`);
+    if (typeof jwk.kty !== 'string') throw new AuthzError(STARTUP_ERROR.jwks_invalid, `${origin}: keys[${i}] has no kty`);
+    if (jwk.kty === 'oct')
+      throw new AuthzError(STARTUP_ERROR.jwks_invalid, `${origin}: keys[${i}] is a symmetric (oct) key; use jwt.hs_secret for HS* tokens`);
     const secret = PRIVATE_MEMBERS.find((m) => m in jwk);
-    if (secret) throw new AuthzError('jwks_invalid', `${origin}: keys[${i}] holds private key material ("${secret}"); publish public keys only`);
+    if (secret)
+      throw new AuthzError(STARTUP_ERROR.jwks_invalid, `${origin}: keys[${i}] holds private key material ("${secret}"); publish public keys only`);
   });
   return json as JSONWebKeySet;
 }
@@ -39,14 +41,14 @@ export function localKeySource(path: string): KeySource {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new AuthzError('jwks_invalid', `jwt.jwks_file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AuthzError(STARTUP_ERROR.jwks_invalid, `jwt.jwks_file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let getKey: JWTVerifyGetKey;
   try {
     getKey = createLocalJWKSet(checkPublicJwks(json, `jwt.jwks_file ${path}`));
   } catch (err) {
     if (err instanceof AuthzError) throw err;
-    throw new AuthzError('jwks_invalid', `jwt.jwks_file ${path}: ${(err as Error).message}`);
+    throw new AuthzError(STARTUP_ERROR.jwks_invalid, `jwt.jwks_file ${path}: ${(err as Error).message}`);
   }
   return { getKey, close() {} };
 }

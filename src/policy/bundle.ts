@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Parser, type ReadEntry } from 'tar';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 
 /** What an `opa build -t wasm` bundle holds, read entirely in memory. */
 export interface WasmBundle {
@@ -65,7 +65,7 @@ export async function readWasmBundle(bytes: Buffer, entrypoint: string, source: 
   try {
     files = await readTarball(bytes);
   } catch (err) {
-    throw new AuthzError('bundle_unreadable', `${source}: not a readable bundle tarball: ${(err as Error).message}`);
+    throw new AuthzError(STARTUP_ERROR.bundle_unreadable, `${source}: not a readable bundle tarball: ${(err as Error).message}`);
   }
   let manifest: BundleManifest = {};
   const manifestBytes = files.get('.manifest');
@@ -73,13 +73,16 @@ export async function readWasmBundle(bytes: Buffer, entrypoint: string, source: 
     try {
       manifest = JSON.parse(manifestBytes.toString('utf8')) as BundleManifest;
     } catch (err) {
-      throw new AuthzError('bundle_invalid', `${source}: .manifest is not valid JSON: ${(err as Error).message}`);
+      throw new AuthzError(STARTUP_ERROR.bundle_invalid, `${source}: .manifest is not valid JSON: ${(err as Error).message}`);
     }
   }
   const modulePath = manifest.wasm?.find((w) => w.entrypoint === entrypoint)?.module ?? manifest.wasm?.[0]?.module ?? 'policy.wasm';
   const wasm = files.get(normalise(modulePath));
   if (!wasm) {
-    throw new AuthzError('bundle_invalid', `${source}: no WebAssembly module (${modulePath}); build it with \`opa build -t wasm -e ${entrypoint}\``);
+    throw new AuthzError(
+      STARTUP_ERROR.bundle_invalid,
+      `${source}: no WebAssembly module (${modulePath}); build it with \`opa build -t wasm -e ${entrypoint}\``,
+    );
   }
   const data: Record<string, unknown> = {};
   for (const [path, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
@@ -88,7 +91,7 @@ export async function readWasmBundle(bytes: Buffer, entrypoint: string, source: 
     try {
       value = JSON.parse(content.toString('utf8'));
     } catch (err) {
-      throw new AuthzError('bundle_invalid', `${source}: ${path} is not valid JSON: ${(err as Error).message}`);
+      throw new AuthzError(STARTUP_ERROR.bundle_invalid, `${source}: ${path} is not valid JSON: ${(err as Error).message}`);
     }
     const dirs = path.split('/').slice(0, -1);
     mergeAt(data, dirs, value, `${source}:${path}`);
@@ -106,11 +109,11 @@ export function mergeAt(target: Record<string, unknown>, path: string[], value: 
     const next = node[key];
     if (next === undefined) node = node[key] = {};
     else if (isPlainObject(next)) node = next;
-    else throw new AuthzError('data_conflict', `${origin}: data at ${path.join('.')} conflicts with existing data`);
+    else throw new AuthzError(STARTUP_ERROR.data_conflict, `${origin}: data at ${path.join('.')} conflicts with existing data`);
   }
   if (!isPlainObject(value)) {
-    if (path.length === 0) throw new AuthzError('data_invalid', `${origin}: root data must be an object`);
-    throw new AuthzError('data_conflict', `${origin}: data at ${path.join('.')} must be an object`);
+    if (path.length === 0) throw new AuthzError(STARTUP_ERROR.data_invalid, `${origin}: root data must be an object`);
+    throw new AuthzError(STARTUP_ERROR.data_conflict, `${origin}: data at ${path.join('.')} must be an object`);
   }
   mergeObjects(node, value, path, origin);
 }
@@ -120,7 +123,7 @@ function mergeObjects(target: Record<string, unknown>, source: Record<string, un
     const existing = target[key];
     if (existing === undefined) target[key] = v;
     else if (isPlainObject(existing) && isPlainObject(v)) mergeObjects(existing, v, [...path, key], origin);
-    else throw new AuthzError('data_conflict', `${origin}: data.${[...path, key].join('.')} is defined twice`);
+    else throw new AuthzError(STARTUP_ERROR.data_conflict, `${origin}: data.${[...path, key].join('.')} is defined twice`);
   }
 }
 

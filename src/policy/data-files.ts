@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { mergeAt } from './bundle.js';
 
 /** Read `--data` files (JSON, or YAML by extension) and merge them into `base`. Conflicts are errors. */
@@ -11,13 +11,13 @@ export async function mergeDataFiles(base: Record<string, unknown>, files: reado
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new AuthzError('data_unreadable', `--data ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new AuthzError(STARTUP_ERROR.data_unreadable, `--data ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     let value: unknown;
     try {
       value = /\.ya?ml$/i.test(file) ? parseYaml(text, { uniqueKeys: true }) : JSON.parse(text);
     } catch (err) {
-      throw new AuthzError('data_invalid', `--data ${file}: ${(err as Error).message.split('\n')[0]}`);
+      throw new AuthzError(STARTUP_ERROR.data_invalid, `--data ${file}: ${(err as Error).message.split('\n')[0]}`);
     }
     mergeAt(data, [], value ?? {}, file);
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { readWasmBundle } from './bundle.js';
 import { mergeDataFiles } from './data-files.js';
 import { buildWasmBundle } from './opa-cli.js';
@@ -11,7 +11,8 @@ import { validatePackConfig } from '../pack/pack-config.js';
 /** The guardrails pack's data document must validate (startup and every reload): a typo is an error. */
 function checkPackData(data: Record<string, unknown>, source: string): void {
   const problems = validatePackConfig(data.mcp_authz);
-  if (problems.length) throw new AuthzError('data_invalid', `${source}: the guardrails configuration (data.mcp_authz) is invalid`, problems);
+  if (problems.length)
+    throw new AuthzError(STARTUP_ERROR.data_invalid, `${source}: the guardrails configuration (data.mcp_authz) is invalid`, problems);
 }
 
 export interface PolicySourceConfig {
@@ -31,12 +32,12 @@ export async function loadPolicyFromFiles(cfg: PolicySourceConfig): Promise<Poli
     const bytes = await buildWasmBundle(cfg.policyDir, cfg.entrypoint);
     return loadPolicyFromBundleBytes(bytes, cfg, `${cfg.policyDir} (compiled)`);
   }
-  if (!cfg.bundle) throw new AuthzError('policy_missing', 'no policy configured (--bundle or --policy)');
+  if (!cfg.bundle) throw new AuthzError(STARTUP_ERROR.policy_missing, 'no policy configured (--bundle or --policy)');
   let bytes: Buffer;
   try {
     bytes = await readFile(cfg.bundle);
   } catch (err) {
-    throw new AuthzError('bundle_unreadable', `--bundle ${cfg.bundle}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new AuthzError(STARTUP_ERROR.bundle_unreadable, `--bundle ${cfg.bundle}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return loadPolicyFromBundleBytes(bytes, cfg, cfg.bundle);
 }

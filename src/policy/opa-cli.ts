@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { findTool } from '../shared/tool-path.js';
 
 const run = promisify(execFile);
@@ -18,10 +18,11 @@ export const findOpa = (env: NodeJS.ProcessEnv = process.env): string | undefine
 export async function buildWasmBundle(policyDir: string, entrypoint: string): Promise<Buffer> {
   const opa = findOpa();
   if (!opa) {
-    throw new AuthzError('opa_not_found', `--policy ${policyDir} needs the opa CLI to compile Rego to WebAssembly, and opa is not on PATH`, [
-      'install it with scripts/install-tools.sh (go install github.com/open-policy-agent/opa@<version>)',
-      'or pass a prebuilt bundle with --bundle',
-    ]);
+    throw new AuthzError(
+      STARTUP_ERROR.opa_not_found,
+      `--policy ${policyDir} needs the opa CLI to compile Rego to WebAssembly, and opa is not on PATH`,
+      ['install it with scripts/install-tools.sh (go install github.com/open-policy-agent/opa@<version>)', 'or pass a prebuilt bundle with --bundle'],
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'mcp-authz-build-'));
   try {
@@ -37,8 +38,8 @@ export async function buildWasmBundle(policyDir: string, entrypoint: string): Pr
     if (messages.length === 0) messages.push((err as Error).message);
     const wrongEntrypoint = messages.some((m) => /^entrypoint ".*" does not refer to a rule/.test(m));
     throw wrongEntrypoint
-      ? new AuthzError('entrypoint_not_found', `${policyDir} has no rule ${entrypoint}`, messages)
-      : new AuthzError('policy_compile_failed', `opa build failed for ${policyDir}`, messages);
+      ? new AuthzError(STARTUP_ERROR.entrypoint_not_found, `${policyDir} has no rule ${entrypoint}`, messages)
+      : new AuthzError(STARTUP_ERROR.policy_compile_failed, `opa build failed for ${policyDir}`, messages);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import { Deadline, DeadlineExceeded } from './deadline.js';
 import { PolicyLoadError } from './policy-load-error.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
 import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
+import { STARTUP_ERROR } from '../shared/errors.js';
 
 /** A loaded, ready policy. Immutable: a reload builds a new one beside it and swaps the reference. */
 export interface Policy {
@@ -72,14 +73,14 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   try {
     ({ module, nativeIds, memoryMinPages } = await compilePolicyModule(new Uint8Array(opts.wasm), builtins.natives));
   } catch (err) {
-    throw new PolicyLoadError('policy_invalid', `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
+    throw new PolicyLoadError(STARTUP_ERROR.policy_invalid, `${opts.source}: not a WebAssembly module: ${(err as Error).message}`);
   }
 
   const required = requiredHostBuiltins(module);
   const missing = missingBuiltins(required, Object.keys(builtins.functions));
   if (missing.length > 0) {
     throw new PolicyLoadError(
-      'policy_unsupported_builtin',
+      STARTUP_ERROR.policy_unsupported_builtin,
       `${opts.source}: the policy uses builtins mcp-authz cannot provide in-process`,
       missing.map((b: string) => (REFUSAL_REASONS[b] ? `${b} (${REFUSAL_REASONS[b]})` : b)),
     );
@@ -99,12 +100,12 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   try {
     loaded = instantiate();
   } catch (err) {
-    throw new PolicyLoadError('policy_invalid', `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
+    throw new PolicyLoadError(STARTUP_ERROR.policy_invalid, `${opts.source}: cannot instantiate the policy: ${errorMessage(err)}`);
   }
 
   const entrypoints = Object.keys(loaded.entrypoints).sort();
   if (!entrypoints.includes(opts.entrypoint)) {
-    throw new PolicyLoadError('entrypoint_not_found', `${opts.source}: no entrypoint "${opts.entrypoint}"`, [
+    throw new PolicyLoadError(STARTUP_ERROR.entrypoint_not_found, `${opts.source}: no entrypoint "${opts.entrypoint}"`, [
       `entrypoints in this module: ${entrypoints.join(', ') || '(none)'}`,
     ]);
   }

@@ -1,5 +1,7 @@
+import type { STARTUP_ERROR } from '../shared/errors.js';
+
 /** Why the engine refused a policy module. The codes are startup error codes (docs/decisions-and-errors.md). */
-export type PolicyLoadErrorCode = 'policy_invalid' | 'policy_unsupported_builtin' | 'entrypoint_not_found';
+export type PolicyLoadErrorCode = (typeof STARTUP_ERROR)['policy_invalid' | 'policy_unsupported_builtin' | 'entrypoint_not_found'];
 
 /**
  * The engine's only error type: a module it cannot load, with a stable code and the details to show (missing

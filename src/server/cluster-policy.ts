@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import type { Policy } from '../rego-wasm/index.js';
 import { revisionKey, type PolicyStore } from '../policy/policy-store.js';
 import type { FromWorker, RevisionSpec } from './protocol.js';
@@ -66,7 +66,7 @@ export class ClusterPolicy {
     if (failures.length > 0) {
       for (const w of workers) pool.send(w, { type: 'mcp-authz:abort', key });
       throw new AuthzError(
-        'worker_prepare_failed',
+        STARTUP_ERROR.worker_prepare_failed,
         `${policy.source}: not every worker could load revision ${policy.revision}; all keep serving ${current?.revision ?? 'nothing'}`,
         failures,
       );

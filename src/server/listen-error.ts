@@ -1,14 +1,11 @@
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR, type StartupErrorCode } from '../shared/errors.js';
 
 /** Why a listener could not bind, by the system error code Node or grpc-js reports. Stable codes, in docs. */
-const REASONS: readonly (readonly [syscall: string, code: string, why: string])[] = [
-  ['EADDRINUSE', 'address_in_use', 'address already in use (another process listens there; stop it or choose another port)'],
-  ['EADDRNOTAVAIL', 'address_not_available', 'address not available (no interface of this host has that IP)'],
-  ['EACCES', 'address_permission_denied', 'permission denied (ports below 1024 need privileges)'],
+const REASONS: readonly (readonly [syscall: string, code: StartupErrorCode, why: string])[] = [
+  ['EADDRINUSE', STARTUP_ERROR.address_in_use, 'address already in use (another process listens there; stop it or choose another port)'],
+  ['EADDRNOTAVAIL', STARTUP_ERROR.address_not_available, 'address not available (no interface of this host has that IP)'],
+  ['EACCES', STARTUP_ERROR.address_permission_denied, 'permission denied (ports below 1024 need privileges)'],
 ];
-
-/** Every code a bind failure can have (documented in docs/decisions-and-errors.md). */
-export const LISTEN_ERROR_CODES: readonly string[] = [...REASONS.map(([, code]) => code), 'listen_failed'];
 
 /**
  * Turn a bind failure into a startup error naming the setting it came from (`origin`, e.g.
@@ -19,7 +16,7 @@ export function listenError(err: unknown, origin: string): AuthzError {
   for (const [syscall, code, why] of REASONS) {
     if (text.includes(syscall)) return new AuthzError(code, `${origin}: ${why}`);
   }
-  return new AuthzError('listen_failed', `${origin}: cannot listen: ${(err as Error).message ?? String(err)}`);
+  return new AuthzError(STARTUP_ERROR.listen_failed, `${origin}: cannot listen: ${(err as Error).message ?? String(err)}`);
 }
 
 /** Run `start` (a server bind); a failure becomes a `listenError` naming `origin`. */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Policy } from '../rego-wasm/index.js';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import { startAdminServer } from '../admin/admin-server.js';
 import { startClusterConsole } from './cluster-console.js';
 import { adminRoutes, opsRoutes } from '../admin/routes.js';
@@ -83,7 +83,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     if (err instanceof WorkerStartError)
       throw err.fromAuthzError
         ? new AuthzError(err.code, err.message, err.details)
-        : new AuthzError('worker_start_failed', `a worker could not start: ${err.message}`, err.details);
+        : new AuthzError(STARTUP_ERROR.worker_start_failed, `a worker could not start: ${err.message}`, err.details);
     throw err;
   }
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadPolicyFromFiles, type PolicySourceConfig } from '../policy/load.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { Policy } from '../rego-wasm/index.js';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 
 /** Where a candidate comes from: a policy directory or bundle file on the server's machine, or a remembered revision. */
 export type CandidateSpec = { path: string } | { revision: string };
@@ -28,7 +28,7 @@ export function candidateLoader(
     try {
       isDir = (await stat(path)).isDirectory();
     } catch (err) {
-      throw new AuthzError('bundle_unreadable', `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new AuthzError(STARTUP_ERROR.bundle_unreadable, `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     const policy = await loadPolicyFromFiles({ ...(isDir ? { policyDir: path } : { bundle: path }), ...common });
     return { policy, from: path };

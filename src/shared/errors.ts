@@ -137,6 +137,38 @@ export function reasonClass(code: ReasonCode): ReasonClass {
   return 'deny';
 }
 
+/**
+ * Startup and command error codes, the `code` of an AuthzError thrown at startup (config, policy loading, listening,
+ * workers), on a reload and in the CLI: the one place each is spelled, each entry named as its code. `serve` prints
+ * `cannot start [code]` and exits 2, `check` exits 3. Listed in docs/decisions-and-errors.md (startup and command
+ * errors), pinned both ways by test/docs/error-codes.test.ts. Never rename a code.
+ */
+export const STARTUP_ERROR = {
+  address_in_use: 'address_in_use',
+  address_not_available: 'address_not_available',
+  address_permission_denied: 'address_permission_denied',
+  listen_failed: 'listen_failed',
+  config_invalid: 'config_invalid',
+  policy_missing: 'policy_missing',
+  bundle_unreadable: 'bundle_unreadable',
+  bundle_invalid: 'bundle_invalid',
+  policy_invalid: 'policy_invalid',
+  policy_compile_failed: 'policy_compile_failed',
+  opa_not_found: 'opa_not_found',
+  entrypoint_not_found: 'entrypoint_not_found',
+  policy_unsupported_builtin: 'policy_unsupported_builtin',
+  data_unreadable: 'data_unreadable',
+  data_invalid: 'data_invalid',
+  data_conflict: 'data_conflict',
+  jwks_invalid: 'jwks_invalid',
+  worker_start_failed: 'worker_start_failed',
+  approvals_store_unavailable: 'approvals_store_unavailable',
+  worker_prepare_failed: 'worker_prepare_failed',
+  cases_invalid: 'cases_invalid',
+} as const;
+
+export type StartupErrorCode = (typeof STARTUP_ERROR)[keyof typeof STARTUP_ERROR];
+
 /** An error with a stable code, used at startup (config, policy loading) and in the CLI. */
 export class AuthzError extends Error {
   constructor(

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode, reasonClass } from '../../src/shared/errors.js';
+import { FAILURE_STATUS, MALFORMED_STATUS, REASON, type ReasonCode, reasonClass, STARTUP_ERROR } from '../../src/shared/errors.js';
 import { IDENTITY_ERROR_CODES } from '../../src/identity/jwt-verifier.js';
-import { LISTEN_ERROR_CODES } from '../../src/server/listen-error.js';
 import { codeSpans, readDoc, root, tableRows } from './markdown.js';
 
 // Error and reason codes are pinned both ways: every code the code can produce is documented in
@@ -12,21 +11,17 @@ import { codeSpans, readDoc, root, tableRows } from './markdown.js';
 const doc = readDoc('docs/decisions-and-errors.md');
 const firstCode = (row: string[]) => codeSpans(row[0] ?? '')[0] ?? '';
 
-/** Codes thrown as `new AuthzError('code', …)` (or the engine's `new PolicyLoadError('code', …)`) anywhere in src/, and the bind failures. */
-function startupCodesInSource(): Set<string> {
-  const codes = new Set<string>(LISTEN_ERROR_CODES);
-  const visit = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) visit(p);
-      else if (e.name.endsWith('.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/new (?:AuthzError|PolicyLoadError)\(\s*'([a-z_]+)'/g)) codes.add(m[1]!);
-      }
-    }
-  };
-  visit(join(root, 'src'));
-  return codes;
+/** Every .ts file under src/, with its text. */
+function sources(dir = join(root, 'src')): { path: string; text: string }[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return e.name.endsWith('.ts') ? [{ path: p, text: readFileSync(p, 'utf8') }] : [];
+  });
 }
+
+/** `reason_code` → `reasonCode`: the name a REASON entry has. */
+const camel = (code: string) => code.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 describe('error codes in docs/decisions-and-errors.md', () => {
   const reasonRows = tableRows(doc, 'code').filter((r) => r.length === 4);
@@ -48,8 +43,25 @@ describe('error codes in docs/decisions-and-errors.md', () => {
     for (const code of Object.values(REASON) as ReasonCode[]) expect(`${code}: ${classes.get(code)}`).toBe(`${code}: ${reasonClass(code)}`);
   });
 
-  it('documents every startup error code thrown in src/, and only those', () => {
-    expect(startupRows.map(firstCode).sort()).toEqual([...startupCodesInSource()].sort());
+  it('names each REASON entry as its code', () => {
+    const entries = Object.entries(REASON);
+    expect(entries.length).toBe(reasonRows.length);
+    for (const [name, code] of entries) expect(name).toBe(camel(code));
+  });
+
+  it('catalogues the startup error codes: each entry named as its code, every one documented, nothing else', () => {
+    const entries = Object.entries(STARTUP_ERROR);
+    expect(entries.length).toBe(21);
+    for (const [name, code] of entries) expect(name).toBe(code);
+    expect(startupRows.map(firstCode).sort()).toEqual(Object.values(STARTUP_ERROR).sort());
+  });
+
+  it('spells a startup error code only in the catalogue, and throws every one', () => {
+    const files = sources().filter((f) => !f.path.endsWith(join('shared', 'errors.ts')));
+    const inline = files.flatMap((f) => [...f.text.matchAll(/new (?:AuthzError|PolicyLoadError)\(\s*'([a-z_]+)'/g)].map((m) => `${f.path}: ${m[1]}`));
+    expect(inline).toEqual([]);
+    const all = files.map((f) => f.text).join('\n');
+    expect(Object.values(STARTUP_ERROR).filter((code) => !all.includes(`STARTUP_ERROR.${code}`))).toEqual([]);
   });
 });
 
