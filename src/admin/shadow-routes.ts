@@ -3,7 +3,7 @@ import type { PolicyReloader } from '../policy/reloader.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { Policy } from '../rego-wasm/index.js';
 import type { CandidateSpec } from '../shadow/candidate-source.js';
-import type { Shadow } from '../shadow/shadow.js';
+import type { Shadow, ShadowCandidate, ShadowReport } from '../shadow/shadow.js';
 import { AuthzError } from '../shared/errors.js';
 import { actorOf } from './approval-routes.js';
 import { json, type RouteContext, type Routes } from './http-server.js';
@@ -14,8 +14,10 @@ export interface ShadowDeps {
   reloader: PolicyReloader;
   /** Builds a candidate beside the active revision (src/shadow/candidate-source.ts); undefined: no such revision. */
   load: (spec: CandidateSpec) => Promise<{ policy: Policy; from: string } | undefined>;
-  /** A cluster primary: also start or stop shadowing on every worker. */
-  onCandidate?: (policy: Policy | undefined) => Promise<void>;
+  /** A cluster primary: start or stop shadowing on every worker first (throws when one cannot). */
+  onCandidate?: (candidate: ShadowCandidate | undefined) => Promise<void>;
+  /** A cluster primary: the workers' reports combined. Default: this process's. */
+  report?: () => Promise<ShadowReport>;
   logger: Logger;
 }
 
@@ -35,8 +37,9 @@ const actorRequired = () =>
  */
 export function shadowRoutes(deps: ShadowDeps): Routes {
   const { shadow, logger } = deps;
-  const status = () => {
-    const r = shadow.report();
+  const report = deps.report ?? (async () => shadow.report());
+  const status = async () => {
+    const r = await report();
     return {
       active: deps.store.current()?.revision ?? null,
       candidate: r.candidate,
@@ -49,8 +52,8 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
   const noCandidate = () => json(404, { error: 'no_candidate', message: 'no shadow candidate is loaded (mcp-authz policy shadow load PATH)' });
 
   return {
-    'GET /v1/policies/shadow': () => json(200, status()),
-    'GET /v1/policies/shadow/report': () => json(200, { active: deps.store.current()?.revision ?? null, ...shadow.report() }),
+    'GET /v1/policies/shadow': async () => json(200, await status()),
+    'GET /v1/policies/shadow/report': async () => json(200, { active: deps.store.current()?.revision ?? null, ...(await report()) }),
     'POST /v1/policies/shadow': async (body, ctx: RouteContext) => {
       const b = (body ?? {}) as { path?: unknown; revision?: unknown; by?: unknown };
       const by = actorOf(ctx, b.by);
@@ -60,28 +63,30 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
       if ((path === undefined) === (revision === undefined))
         return bad('body must be {"path": "<policy dir or bundle file>"} or {"revision": "<revision or sha256 prefix>"}, and "by"');
       let loaded: { policy: Policy; from: string } | undefined;
+      let candidate: ShadowCandidate | undefined;
       try {
         loaded = await deps.load(path !== undefined ? { path } : { revision: revision! });
-        if (loaded) await deps.onCandidate?.(loaded.policy);
+        if (loaded) candidate = { policy: loaded.policy, from: loaded.from, loadedAt: new Date(), loadedBy: by };
+        if (candidate) await deps.onCandidate?.(candidate);
       } catch (err) {
         const e = err as Error;
         const code = e instanceof AuthzError ? e.code : 'policy_load_failed';
         logger.warn({ by, from: path ?? revision, code, err: e.message }, 'shadow candidate refused; the active revision is untouched');
         return json(422, { error: { code, message: e.message }, active: deps.store.current()?.revision ?? null });
       }
-      if (!loaded) return json(404, { error: 'revision_not_found', revisions: deps.store.list().map((r) => r.revision) });
-      shadow.load({ policy: loaded.policy, from: loaded.from, loadedAt: new Date(), loadedBy: by });
-      logger.info({ by, from: loaded.from, candidate: loaded.policy.revision, sha256: loaded.policy.sha256 }, 'shadow candidate loaded');
-      return json(200, status());
+      if (!candidate) return json(404, { error: 'revision_not_found', revisions: deps.store.list().map((r) => r.revision) });
+      shadow.load(candidate);
+      logger.info({ by, from: candidate.from, candidate: candidate.policy.revision, sha256: candidate.policy.sha256 }, 'shadow candidate loaded');
+      return json(200, await status());
     },
     'POST /v1/policies/shadow/promote': async (body, ctx) => {
       const by = actorOf(ctx, (body as { by?: unknown } | undefined)?.by);
       if (!by) return actorRequired();
       const candidate = shadow.candidate();
       if (!candidate) return noCandidate();
-      const report = shadow.report();
+      const r = await report();
       try {
-        await deps.reloader.activate(candidate.policy, 'shadow promote', { by, checks: report.checks, differences: report.differences });
+        await deps.reloader.activate(candidate.policy, 'shadow promote', { by, checks: r.checks, differences: r.differences });
       } catch (err) {
         const e = err as Error;
         const code = e instanceof AuthzError ? e.code : 'policy_load_failed';
@@ -94,18 +99,18 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
       return json(200, {
         active: candidate.policy.revision,
         sha256: candidate.policy.sha256,
-        checks: report.checks,
-        differences: report.differences,
+        checks: r.checks,
+        differences: r.differences,
       });
     },
     'POST /v1/policies/shadow/discard': async (body, ctx) => {
       const by = actorOf(ctx, (body as { by?: unknown } | undefined)?.by);
       if (!by) return actorRequired();
-      const report = shadow.report();
-      const dropped = shadow.discard();
-      if (!dropped) return noCandidate();
+      if (!shadow.candidate()) return noCandidate();
+      const r = await report();
+      const dropped = shadow.discard()!;
       await deps.onCandidate?.(undefined);
-      logger.info({ by, candidate: dropped.policy.revision, checks: report.checks, differences: report.differences }, 'shadow candidate discarded');
+      logger.info({ by, candidate: dropped.policy.revision, checks: r.checks, differences: r.differences }, 'shadow candidate discarded');
       return json(200, { discarded: dropped.policy.revision, active: deps.store.current()?.revision ?? null });
     },
   };

@@ -20,6 +20,13 @@ import { ClusterPolicy } from './cluster-policy.js';
 import { startPolicyUpdates } from '../policy/policy-updates.js';
 import { createClusterMetrics } from './cluster-metrics.js';
 import { WorkerPool, WorkerStartError } from './worker-pool.js';
+import { clusterShadow } from './cluster-shadow.js';
+import { createShadow } from '../shadow/shadow.js';
+import { candidateLoader } from '../shadow/candidate-source.js';
+import { createRedactor } from '../observability/redact.js';
+import { checkSettings } from './check-settings.js';
+import { loadDescriptors } from '../envoy/descriptors.js';
+import { envoyHttpStatusCodes } from '../envoy/http-status.js';
 
 export interface Primary {
   grpcPort: number;
@@ -57,7 +64,15 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     await policy.prepare(p);
     return p;
   };
-  const reloader = new PolicyReloader({ store, load, logger, onResult: (ok) => metrics.recordReload(ok) });
+  const reloader = new PolicyReloader({ store, load, logger, onResult: (ok) => metrics.recordReload(ok), prepare: (p) => policy.prepare(p) });
+  // The shadow candidate: loaded here, shadowed by every worker, their reports combined (docs/lifecycle.md#shadow-evaluation).
+  const shadow = createShadow({
+    config: cfg.shadow,
+    decision: checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition)).decision,
+    redactor: createRedactor(cfg.observability.decision_log.redact_fields),
+    registry: metrics.registry,
+  });
+  const shadows = clusterShadow(shadow, () => pool, logger, cfg.shadow.max_differences);
 
   // Loaded (and refused) once, here, before any worker exists; a remote bundle arrives later.
   if (source.kind !== 'remote') store.activate(await source.load());
@@ -67,7 +82,13 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
     size: opts.workers,
     exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)),
     logger,
-    initMessage: () => ({ type: 'mcp-authz:init', config: cfg, origins: { grpc_addr: origin('grpc_addr') }, active: policy.active() }),
+    initMessage: () => ({
+      type: 'mcp-authz:init',
+      config: cfg,
+      origins: { grpc_addr: origin('grpc_addr') },
+      active: policy.active(),
+      shadow: shadows.spec(),
+    }),
     onUnexpectedExit: (w) => {
       clusterMetrics.recordRestart();
       logger.error({ worker: w.id, pid: w.pid, code: w.code, signal: w.signal }, 'worker died; restarting it');
@@ -96,7 +117,26 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
   try {
     http = await listening(origin('http_addr'), () => startHttpServer(cfg.http_addr, opsRoutes({ ready, metrics: () => clusterMetrics.text() })));
     admin = await listening(origin('admin_addr'), () =>
-      startAdminServer({ address: cfg.admin_addr, auth: cfg.admin_auth, policyRoutes: adminRoutes({ store, reloader }), logger, ...adminConsole }),
+      startAdminServer({
+        address: cfg.admin_addr,
+        auth: cfg.admin_auth,
+        policyRoutes: adminRoutes({
+          store,
+          reloader,
+          shadow: {
+            shadow,
+            load: candidateLoader(
+              { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages },
+              store,
+            ),
+            onCandidate: (c) => shadows.onCandidate(c),
+            report: () => shadows.report(),
+            logger,
+          },
+        }),
+        logger,
+        ...adminConsole,
+      }),
     );
   } catch (err) {
     await Promise.all([pool.stop(0), http?.close(), adminConsole.close()]);

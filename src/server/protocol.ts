@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { ConsoleDecision } from '../admin/console/decision-feed.js';
 import type { PolicyArtifact } from '../rego-wasm/index.js';
+import type { ShadowReport } from '../shadow/shadow.js';
 
 /**
  * The messages between a cluster primary and its workers (node:cluster IPC, `serialization: 'advanced'`, so
@@ -22,13 +23,24 @@ export interface DecisionMessage {
   decision: Omit<ConsoleDecision, 'seq'>;
 }
 
+/** The shadow candidate as the primary hands it out (src/server/cluster-shadow.ts): every worker shadows the same one. */
+export interface ShadowSpec {
+  artifact: PolicyArtifact;
+  from: string;
+  /** ISO time. */
+  loadedAt: string;
+  loadedBy: string;
+}
+
 export type ToWorker =
-  | { type: 'mcp-authz:init'; config: Config; origins: Record<string, string>; active: RevisionSpec | null }
+  | { type: 'mcp-authz:init'; config: Config; origins: Record<string, string>; active: RevisionSpec | null; shadow: ShadowSpec | null }
   | { type: 'mcp-authz:sync'; active: RevisionSpec | null }
   | ({ type: 'mcp-authz:prepare' } & RevisionSpec)
   | { type: 'mcp-authz:abort'; key: string }
   | { type: 'mcp-authz:commit'; key: string | null }
   | { type: 'mcp-authz:metrics'; id: number }
+  | { type: 'mcp-authz:shadow'; id: number; candidate: ShadowSpec | null }
+  | { type: 'mcp-authz:shadow-report'; id: number }
   | { type: 'mcp-authz:shutdown' };
 
 export type FromWorker =
@@ -38,6 +50,8 @@ export type FromWorker =
   | { type: 'mcp-authz:committed'; key: string | null; ok: boolean; error?: string }
   | { type: 'mcp-authz:synced'; ok: boolean; error?: string }
   | { type: 'mcp-authz:metrics'; id: number; metrics: unknown[] }
+  | { type: 'mcp-authz:shadowed'; id: number; ok: boolean; error?: string }
+  | { type: 'mcp-authz:shadow-report'; id: number; report: ShadowReport }
   | { type: 'mcp-authz:stopped'; drained: boolean }
   /** A decision sampled for the console (src/server/cluster-console.ts gathers them). */
   | DecisionMessage;

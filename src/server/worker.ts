@@ -7,6 +7,7 @@ import { logDestination } from '../observability/log-destination.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { isMessage, type FromWorker, type ToWorker } from './protocol.js';
 import { WorkerRevisions } from './worker-revisions.js';
+import { shadowFromSpec } from './cluster-shadow.js';
 
 /**
  * A cluster worker: serves gRPC (the shared port) with its own check pipeline, decision cache, metrics registry and
@@ -51,6 +52,7 @@ export function runWorker(): void {
             worker: { store, decisions: (decision) => send({ type: 'mcp-authz:decision', decision }) },
             origin: (key) => origins[key] ?? key,
           });
+          await shadowFromSpec(app.shadow, m.shadow);
         } catch (err) {
           const e = err as Error;
           const authz = e instanceof AuthzError;
@@ -92,6 +94,14 @@ export function runWorker(): void {
           send({ type: 'mcp-authz:prepared', key: m.key, ok: false, error: (err as Error).message });
         }
         return;
+      case 'mcp-authz:shadow':
+        try {
+          await shadowFromSpec(app!.shadow, m.candidate);
+          send({ type: 'mcp-authz:shadowed', id: m.id, ok: true });
+        } catch (err) {
+          send({ type: 'mcp-authz:shadowed', id: m.id, ok: false, error: (err as Error).message });
+        }
+        return;
       case 'mcp-authz:abort':
         revisions?.abort(m.key);
         return;
@@ -118,6 +128,10 @@ export function runWorker(): void {
       void (app ? app.metrics.registry.getMetricsAsJSON() : Promise.resolve([])).then((metrics) =>
         send({ type: 'mcp-authz:metrics', id: m.id, metrics }),
       );
+      return;
+    }
+    if (m.type === 'mcp-authz:shadow-report') {
+      if (app) send({ type: 'mcp-authz:shadow-report', id: m.id, report: app.shadow.report() });
       return;
     }
     queue = queue.then(() => handle(m)).catch((err: Error) => logger.error({ err: err.message }, 'worker message failed'));

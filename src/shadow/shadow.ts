@@ -55,13 +55,6 @@ export interface ShadowReport {
   recent: ShadowDifference[];
 }
 
-/** Differences and counts gathered elsewhere (a cluster worker), merged into a report. */
-export interface ShadowTally {
-  checks: number;
-  dropped: { queue_full: number; rate_limit: number };
-  differences: ShadowDifference[];
-}
-
 export interface ShadowOptions {
   config: ShadowConfig;
   /** How the server validates a decision (check settings), for the candidate's result. */
@@ -69,8 +62,6 @@ export interface ShadowOptions {
   /** The decision log's redaction. */
   redactor: Redactor;
   registry: Registry;
-  /** Called with each difference recorded (a worker forwards it to the primary). */
-  onDifference?: (d: ShadowDifference) => void;
   /** Milliseconds (tests). Default Date.now. */
   now?: () => number;
   /** 0..1 (tests). Default Math.random. */
@@ -98,8 +89,6 @@ export interface Shadow {
   offer(outcome: CheckOutcome): string | undefined;
   /** The summary since the candidate was loaded. */
   report(): ShadowReport;
-  /** Merge counts and differences from a cluster worker into this report (the primary aggregates). */
-  merge(tally: ShadowTally): void;
   /** Resolves when every queued check has been evaluated. */
   idle(): Promise<void>;
 }
@@ -179,7 +168,6 @@ export function createShadow(opts: ShadowOptions): Shadow {
       input,
     };
     record(d);
-    opts.onDifference?.(d);
   }
 
   return {
@@ -241,17 +229,44 @@ export function createShadow(opts: ShadowOptions): Shadow {
         recent: [...tally.differences].reverse(),
       };
     },
-    merge(t) {
-      if (!current) return;
-      tally.checks += t.checks;
-      tally.dropped.queue_full += t.dropped.queue_full;
-      tally.dropped.rate_limit += t.dropped.rate_limit;
-      for (const d of t.differences) record({ ...d, seq: ++seq });
-    },
     idle() {
       if (!pumping && queue.length === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
+  };
+}
+
+/**
+ * One report from several (a cluster's workers, each shadowing the same candidate): counts summed, groups merged,
+ * the latest differences of all, newest first, at most `max`. The candidate is the primary's own record of it.
+ */
+export function combineReports(candidate: ShadowReport['candidate'], reports: ShadowReport[], max: number): ShadowReport {
+  const byKind: Partial<Record<DifferenceKind, number>> = {};
+  const groups = new Map<string, DifferenceGroup>();
+  for (const r of reports) {
+    for (const [k, n] of Object.entries(r.by_kind) as [DifferenceKind, number][]) byKind[k] = (byKind[k] ?? 0) + n;
+    for (const g of r.groups) {
+      const key = JSON.stringify([g.kind, g.tool, g.rule]);
+      const have = groups.get(key);
+      if (have) have.count += g.count;
+      else groups.set(key, { ...g });
+    }
+  }
+  const recent = reports
+    .flatMap((r) => r.recent)
+    .sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? 1 : -1))
+    .slice(0, max);
+  return {
+    candidate,
+    checks: reports.reduce((n, r) => n + r.checks, 0),
+    dropped: {
+      queue_full: reports.reduce((n, r) => n + r.dropped.queue_full, 0),
+      rate_limit: reports.reduce((n, r) => n + r.dropped.rate_limit, 0),
+    },
+    differences: reports.reduce((n, r) => n + r.differences, 0),
+    by_kind: Object.fromEntries(DIFFERENCE_KINDS.filter((k) => byKind[k] !== undefined).map((k) => [k, byKind[k]!])),
+    groups: [...groups.values()].sort((a, b) => b.count - a.count),
+    recent,
   };
 }
 
