@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { instantiateArtifact } from '../policy/engine.js';
 import { combineReports, type Shadow, type ShadowCandidate, type ShadowReport } from '../shadow/shadow.js';
-import { AuthzError } from '../shared/errors.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
 import type { FromWorker, ShadowSpec } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -43,7 +43,11 @@ export function clusterShadow(shadow: Shadow, pool: () => WorkerPool | undefined
       if (failures.length === 0) return;
       if (candidate) {
         await tell(specOf(shadow.candidate()));
-        throw new AuthzError('worker_prepare_failed', `not every worker could load the shadow candidate ${candidate.policy.revision}`, failures);
+        throw new AuthzError(
+          STARTUP_ERROR.worker_prepare_failed,
+          `not every worker could load the shadow candidate ${candidate.policy.revision}`,
+          failures,
+        );
       }
       logger.error({ failures }, 'a worker did not stop shadowing');
     },
