@@ -1,5 +1,5 @@
 import { REASON } from '../shared/errors.js';
-import { APPROVAL_HEADER } from '../shared/headers.js';
+import { APPROVAL_ID_HEADER } from '../shared/headers.js';
 import type { Decision, JsonObject, PolicyInput } from '../check/types.js';
 import type { Redactor } from '../observability/redact.js';
 import { approvalAsk } from './ask.js';
@@ -52,7 +52,7 @@ export function grantedDecision(d: Decision, a: Approval): Decision {
     kind: 'allow',
     reasonCode: REASON.approvalGranted,
     httpStatus: d.httpStatus,
-    headers: [{ key: APPROVAL_HEADER, value: a.id, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
+    headers: [{ key: APPROVAL_ID_HEADER, value: a.id, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
     requestHeadersToRemove: [],
     responseHeadersToAdd: [],
     queryParametersToSet: [],

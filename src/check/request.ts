@@ -5,6 +5,7 @@ import { protocolUpgrade } from './protocol-upgrade.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
 import { parseFormBody } from './opa-envoy-body.js';
 import { checkStandardHeaders } from '../mcp/standard-headers.js';
+import { PARTIAL_BODY_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from '../shared/headers.js';
 
 /**
  * `input.attributes` already in protojson form, set by a transport that reads the CheckRequest bytes itself
@@ -17,9 +18,6 @@ export const ATTRIBUTES_JSON: unique symbol = Symbol('mcp-authz.attributesJson')
  * or the gRPC transport's direct reading of it, which also carries `input.attributes` (ATTRIBUTES_JSON).
  */
 export type CheckRequestWire = CheckRequest__Output & { [ATTRIBUTES_JSON]?: () => JsonObject };
-
-/** Envoy sets this request header when the forwarded body was cut at max_request_bytes. */
-export const PARTIAL_BODY_HEADER = 'x-envoy-auth-partial-body';
 
 export interface RequestView {
   input: PolicyInput;
@@ -88,9 +86,9 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
     Object.assign(mcp, parsed.mcp);
     parsedBody = parsed.parsedBody;
   }
-  const sessionId = headers['mcp-session-id'];
+  const sessionId = headers[SESSION_ID_HEADER];
   if (sessionId !== undefined) mcp.session_id = sessionId;
-  const protocolVersion = headers['mcp-protocol-version'];
+  const protocolVersion = headers[PROTOCOL_VERSION_HEADER];
   if (protocolVersion !== undefined) mcp.protocol_version = protocolVersion;
   if (parsedBody !== undefined) {
     const headerError = checkStandardHeaders(mcp, headers);

@@ -6,10 +6,10 @@ import type { Value } from '../generated/proto/google/protobuf/Value.js';
 import type { Decision, HeaderEntry, Json, JsonObject } from './types.js';
 import { isMalformedBody } from './failure.js';
 import { separatorTwins } from './header-twins.js';
-import { APPROVAL_HEADER } from '../shared/headers.js';
+import { APPROVAL_ID_HEADER } from '../shared/headers.js';
 
 /** Headers only mcp-authz may set: removed from the upstream request on every allow (a client cannot forge them). */
-export const RESERVED_REQUEST_HEADERS: readonly string[] = [APPROVAL_HEADER];
+export const RESERVED_REQUEST_HEADERS: readonly string[] = [APPROVAL_ID_HEADER];
 
 const POLICY_ANSWERS: ReadonlySet<string> = new Set(['allowed', 'policy_denied', 'approval_required']);
 
@@ -70,7 +70,7 @@ export function toCheckResponse(decision: Decision, opts: ResponseOptions): Chec
   }
 
   const headers = [...decision.headers];
-  if (decision.approvalId) headers.push({ key: APPROVAL_HEADER, value: decision.approvalId, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' });
+  if (decision.approvalId) headers.push({ key: APPROVAL_ID_HEADER, value: decision.approvalId, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' });
   let body = decision.body;
   if (body === undefined) {
     body = denialBody(decision);

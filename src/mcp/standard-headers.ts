@@ -2,6 +2,7 @@ import { REASON } from '../shared/errors.js';
 import type { Json, JsonObject, McpError, McpInput, McpMessage } from './types.js';
 import { foldKey } from './fold-key.js';
 import { MCP_METHOD } from './methods.js';
+import { METHOD_HEADER, NAME_HEADER, PARAM_HEADER_PREFIX } from '../shared/headers.js';
 
 /**
  * MCP request metadata headers (2026-07-28, SEP-2243): `Mcp-Method`, `Mcp-Name`, `Mcp-Param-{Name}` mirror body
@@ -72,10 +73,10 @@ export function checkStandardHeaders(mcp: McpInput, headers: Record<string, stri
   for (const [rawName, value] of Object.entries(headers)) {
     if (typeof value !== 'string') continue;
     const name = rawName.toLowerCase().replaceAll('_', '-');
-    if (name === 'mcp-method') found.method.push(value);
-    else if (name === 'mcp-name') found.name.push(value);
-    else if (name.startsWith('mcp-param-') && name.length > 'mcp-param-'.length) {
-      const key = name.slice('mcp-param-'.length);
+    if (name === METHOD_HEADER) found.method.push(value);
+    else if (name === NAME_HEADER) found.name.push(value);
+    else if (name.startsWith(PARAM_HEADER_PREFIX) && name.length > PARAM_HEADER_PREFIX.length) {
+      const key = name.slice(PARAM_HEADER_PREFIX.length);
       found.params.set(key, [...(found.params.get(key) ?? []), value]);
     }
   }

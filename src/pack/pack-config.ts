@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HEADER_NAME } from '../shared/http-token.js';
-import { APPROVAL_HEADER, DECISION_HEADER } from '../shared/headers.js';
+import { APPROVAL_ID_HEADER, DECISION_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from '../shared/headers.js';
 import { FINDING_TYPES } from './finding-types.js';
 import { timeZoneNames } from '../shared/time-zone-names.js';
 
@@ -29,9 +29,9 @@ const RESERVED_HEADERS = new Set([
   'authorization',
   'cookie',
   DECISION_HEADER,
-  APPROVAL_HEADER,
-  'mcp-session-id',
-  'mcp-protocol-version',
+  APPROVAL_ID_HEADER,
+  SESSION_ID_HEADER,
+  PROTOCOL_VERSION_HEADER,
 ]);
 const headerName = z
   .string()

@@ -1,6 +1,6 @@
 import type { CheckSettings } from '../check/settings.js';
 import type { Config } from '../config/schema.js';
-import { APPROVAL_HEADER } from '../shared/headers.js';
+import { APPROVAL_ID_HEADER } from '../shared/headers.js';
 
 /**
  * The check settings every entry point shares (serve and the offline `check` command). `validHttpStatus` is the
@@ -24,7 +24,7 @@ export function checkSettings(cfg: Config, validHttpStatus: ReadonlySet<number>)
     // The approval header is only ever set by an approved grant (src/approvals): a client cannot forge it upstream.
     // Under compat: opa-envoy the plugin's policies ask for no approvals, and removals are only the decision's.
     response: {
-      managedHeaders: cfg.approvals.enabled && !opaEnvoyCompat(cfg) ? [...cfg.headers.managed, APPROVAL_HEADER] : cfg.headers.managed,
+      managedHeaders: cfg.approvals.enabled && !opaEnvoyCompat(cfg) ? [...cfg.headers.managed, APPROVAL_ID_HEADER] : cfg.headers.managed,
       opaEnvoy: opaEnvoyCompat(cfg),
     },
     opaEnvoy: opaEnvoyCompat(cfg),
