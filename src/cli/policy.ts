@@ -3,6 +3,7 @@ import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { HELP_FLAG, settingFlag } from './setting-flags.js';
 import { textTable } from './text-table.js';
 import { shadowCommand } from './policy-shadow.js';
+import { replayCommand } from './policy-replay.js';
 
 const ADMIN = SETTINGS.find((s) => s.flag === 'admin-addr')!;
 const ADMIN_DEFAULT = settingFlag(ADMIN).default ?? '127.0.0.1:8282';
@@ -10,13 +11,14 @@ const ADMIN_FLAG: FlagSpec = { ...settingFlag(ADMIN), help: "the running server'
 const POLICY_FLAGS: FlagSpec[] = [ADMIN_FLAG, HELP_FLAG];
 
 export function policyUsage(): string {
-  return `Usage: mcp-authz policy (list | reload | rollback REVISION | shadow …) [--admin-addr host:port]
+  return `Usage: mcp-authz policy (list | reload | rollback REVISION | shadow … | replay …) [--admin-addr host:port]
 
 Talk to a running server's policy admin API.
   list                 the remembered revisions: revision, source, load time, SHA-256, which is active
   reload               rebuild the policy from its source now (like SIGHUP)
   rollback REVISION    re-activate a remembered revision (by revision or a SHA-256 prefix of 8+ characters)
   shadow …             a candidate revision evaluated beside the active one (mcp-authz policy shadow --help)
+  replay …             offline: recorded decisions through the active policy and a candidate (policy replay --help)
 
 Flags:
 ${flagHelp(POLICY_FLAGS)}
@@ -57,6 +59,7 @@ function summaryLine(sub: string, ok: boolean, body: PolicyAnswer): string {
 
 /** `mcp-authz policy …`: exit 0 on success, 1 when the server refused, 3 on errors. */
 export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
+  if (argv[0] === 'replay') return replayCommand(argv.slice(1), env, out, err);
   if (argv[0] === 'shadow') return shadowCommand(argv.slice(1), env, ADMIN_FLAG, (given) => `http://${adminAddr(given, env)}/v1/policies`, out, err);
   const parsed = parseFlags(argv, POLICY_FLAGS);
   const [sub, arg, ...extra] = parsed.positionals;

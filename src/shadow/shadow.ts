@@ -87,6 +87,11 @@ export interface Shadow {
    * evaluates here and never throws.
    */
   offer(outcome: CheckOutcome): string | undefined;
+  /**
+   * Compare the candidate with an answer given elsewhere, now, bypassing sampling and the queue (offline replay:
+   * `mcp-authz policy replay`). Nothing happens without a candidate.
+   */
+  compare(input: PolicyInput, active: Answer, activeRevision: string | null): void;
   /** The summary since the candidate was loaded. */
   report(): ShadowReport;
   /** Resolves when every queued check has been evaluated. */
@@ -145,7 +150,7 @@ export function createShadow(opts: ShadowOptions): Shadow {
 
   function evaluateOne(item: Queued): void {
     if (item.candidate !== current) return; // discarded or replaced while queued
-    const answer = candidateAnswer(item.candidate.policy, item.input, opts.decision, config.eval_timeout_ms);
+    const answer = policyAnswer(item.candidate.policy, item.input, opts.decision, config.eval_timeout_ms);
     metrics.checks.inc();
     tally.checks++;
     const kind = differenceOf(item.active, answer);
@@ -207,6 +212,9 @@ export function createShadow(opts: ShadowOptions): Shadow {
       queue.push({ input: outcome.view.input, active: answerOf(outcome.decision), activeRevision: outcome.policy?.revision ?? null, candidate });
       pump();
       return candidate.policy.revision;
+    },
+    compare(input, active, activeRevision) {
+      if (current) evaluateOne({ input, active, activeRevision, candidate: current });
     },
     report() {
       const c = current;
@@ -270,8 +278,8 @@ export function combineReports(candidate: ShadowReport['candidate'], reports: Sh
   };
 }
 
-/** The candidate's answer to an input: its decision, or an `error` answer when it throws, times out or is invalid. */
-export function candidateAnswer(policy: Policy, input: unknown, decision: DecisionOptions, timeoutMs: number): Answer {
+/** A policy's answer to an input: its decision, or an `error` answer when it throws, times out or is invalid. */
+export function policyAnswer(policy: Policy, input: unknown, decision: DecisionOptions, timeoutMs: number): Answer {
   let resultSet: unknown;
   try {
     resultSet = policy.evaluate(input, timeoutMs);

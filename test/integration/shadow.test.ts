@@ -51,7 +51,7 @@ describe('shadow evaluation of a candidate revision', () => {
     await writeFile(join(dirs.broken, 'authz.rego'), 'package shadowtest\n\ndecision := {"allowed": true if {\n');
     await writeFile(join(dirs.invalid, 'authz.rego'), 'package shadowtest\n\ndecision := {"allowed": "yes"}\n');
     const config = join(base, 'config.yaml');
-    await writeFile(config, 'observability:\n  decision_log:\n    redact_fields: [arguments.token]\n');
+    await writeFile(config, 'observability:\n  decision_log:\n    log_input: true\n    redact_fields: [arguments.token]\n');
     s = await startTestServer({ policy: dirs.active, entrypoint: 'shadowtest/decision' }, config);
     admin = `http://127.0.0.1:${s.app.admin.port}/v1/policies`;
   }, 120_000);
@@ -223,5 +223,51 @@ describe('shadow evaluation of a candidate revision', () => {
     expect(discarded.stdout).toMatch(/^discarded /);
     expect(await cli('promote')).toMatchObject({ code: 1 });
     expect((await cli('load')).code).toBe(3);
+  });
+
+  it('replays recorded decision-log lines through the active policy and a candidate, offline', async () => {
+    const logged = s.decisions.length;
+    for (const url of ['https://example.com/r1', 'https://example.com/r2', 'https://httpbin.org/r3']) await s.client.check(fetchUrl(url));
+    await s.client.check(mcpCheckRequest(toolCall('get_weather', { city: 'Rome' })));
+    const file = join(base, 'decisions.log');
+    const lines = s.decisions.slice(logged).map((l) => JSON.stringify(l));
+    await writeFile(file, [...lines, JSON.stringify({ msg: 'policy_decision', decision: 'allow' }), '{"msg":"something else"}', ''].join('\n'));
+    const replay = (candidate: string, ...more: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          [
+            mainJs,
+            'policy',
+            'replay',
+            '--policy',
+            dirs.active,
+            '--entrypoint',
+            'shadowtest/decision',
+            '--candidate',
+            candidate,
+            '--decisions',
+            file,
+            ...more,
+          ],
+          { env: cleanEnv(), timeout: 60_000 },
+          (err, stdout, stderr) => done({ code: err ? Number((err as { code?: unknown }).code ?? 3) : 0, stdout, stderr }),
+        );
+      });
+    const tight = await replay(dirs.tight);
+    expect(tight.stderr).toBe('');
+    expect(tight.code).toBe(1);
+    expect(tight.stdout).toContain('replayed 4 decisions against active');
+    expect(tight.stdout).toContain('(skipped 1 without input, 1 not decision lines)');
+    expect(tight.stdout).toContain('checks 4, differences 2');
+    expect(tight.stdout).toMatch(/allow_to_deny\s+fetch_url\s+url_not_allowed\s+2/);
+    const json = JSON.parse((await replay(dirs.tight, '--json')).stdout);
+    expect(json.recent.map((d: any) => d.input.mcp.arguments.url).sort()).toEqual(['https://example.com/r1', 'https://example.com/r2']);
+    const same = await replay(dirs.active);
+    expect(same).toMatchObject({ code: 0 });
+    expect(same.stdout).toContain('checks 4, differences 0');
+    const broken = await replay(dirs.broken);
+    expect(broken.code).toBe(3);
+    expect(broken.stderr).toMatch(/\[policy_compile_failed\].*authz\.rego:\d+/s);
   });
 });
