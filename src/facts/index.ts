@@ -9,8 +9,8 @@ import { type WalkLimits, walkStrings } from './walk-strings.js';
 
 export { parseDocument, type DocumentFact, type DocumentFormat } from './documents.js';
 
-export { detectFindings, detectInString, type Finding, type FindingType, type FindingsResult } from './pii.js';
-export { extractUrlFacts, looksLikeUrl, urlFact, urlFacts, type AmbiguityCode, type UrlFact, type UrlFactsResult } from './url-facts.js';
+export { detectInString, type Finding, type FindingType } from './pii.js';
+export { looksLikeUrl, urlFact, urlFacts, type AmbiguityCode, type UrlFact } from './url-facts.js';
 export { classifyIp, type IpClass, type IpFacts } from './ip-class.js';
 export { DEFAULT_WALK_LIMITS, joinPath, walkStrings, type WalkLimits, type WalkOptions } from './walk-strings.js';
 export { isCardNumber, luhn } from './luhn.js';

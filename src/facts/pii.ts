@@ -1,5 +1,4 @@
 import { isCardNumber } from './luhn.js';
-import { type WalkOptions, walkStrings } from './walk-strings.js';
 import { FINDING_TYPES } from '../pack/finding-types.js';
 
 export { luhn } from './luhn.js';
@@ -159,26 +158,10 @@ export function detectInNumber(n: number): FindingType[] {
   return Number.isSafeInteger(n) && n >= 1e12 && isCardNumber(String(n)) ? ['credit_card'] : [];
 }
 
-export interface FindingsResult {
-  findings: Finding[];
-  /** A walk bound was hit: some strings were not inspected. */
-  truncated: boolean;
-}
-
-/** Collects findings from walk visits; shared by detectFindings and computeArgumentFacts. */
+/** Collects findings from the argument walk's visits (computeArgumentFacts). */
 export function findingsCollector(findings: Finding[]): (path: string, value: string | number, kind: 'string' | 'key' | 'number') => void {
   return (path, value, kind) => {
     const types = typeof value === 'number' ? detectInNumber(value) : detectInString(value);
     for (const type of types) findings.push(kind === 'key' ? { type, path, in_key: true } : { type, path });
   };
-}
-
-/**
- * PII and secret findings in a tool call's arguments: string values, object keys and numbers, at any depth.
- * Pure; never throws on JSON input; never includes a matched value.
- */
-export function detectFindings(args: unknown, opts: WalkOptions = {}): FindingsResult {
-  const findings: Finding[] = [];
-  const { truncated } = walkStrings(args, findingsCollector(findings), { keys: true, numbers: true, ...opts });
-  return { findings, truncated };
 }

@@ -3,7 +3,6 @@ import { splitAuthority, splitUri } from './rfc3986.js';
 import { hasIdnaMappedCharacters, INVISIBLE, isPlainDnsHost, normaliseRfcHost, stripHost } from './url-host.js';
 import { type UrlShape, urlShape, wrappedUrl } from './url-shape.js';
 import { isPublicTld } from './public-tld.js';
-import { type WalkOptions, walkStrings } from './walk-strings.js';
 
 export { looksLikeUrl } from './url-shape.js';
 
@@ -236,24 +235,4 @@ function factFromShape(raw: string, path: string, shape: UrlShape): UrlFact {
     ambiguity,
     public_tld: !ipFacts && isPublicTld(host),
   };
-}
-
-export interface UrlFactsResult {
-  urls: UrlFact[];
-  /** A walk bound was hit: some strings were not inspected. */
-  truncated: boolean;
-}
-
-/** URL facts for every URL string at any depth of a tool call's arguments. Pure; never throws on JSON input. */
-export function extractUrlFacts(args: unknown, opts: WalkOptions = {}): UrlFactsResult {
-  const urls: UrlFact[] = [];
-  const { truncated } = walkStrings(
-    args,
-    (path, value, kind) => {
-      if (kind !== 'string') return;
-      for (const fact of urlFacts(value as string, path)) urls.push(fact);
-    },
-    { ...opts, keys: false, numbers: false },
-  );
-  return { urls, truncated };
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../../../src/check/types.js';
 import { addArgumentFacts, addNow } from '../../../src/facts/enrich.js';
-import { computeArgumentFacts, detectFindings, extractUrlFacts } from '../../../src/facts/index.js';
+import { computeArgumentFacts } from '../../../src/facts/index.js';
 import { resolvePath } from './resolve-path.js';
 
 describe('computeArgumentFacts', () => {
@@ -26,14 +26,12 @@ describe('computeArgumentFacts', () => {
     ]);
   });
 
-  it('agrees with extractUrlFacts and detectFindings run separately', () => {
+  it('points every URL and finding at a value of the arguments', () => {
     const value = fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('123-45-6789', 'a@example.com', 'http://127.1/', 4111111111111111));
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), fc.array(value, { maxLength: 5 }), (v, extra) => {
         const args = { v, extra, nested: { extra } };
         const both = computeArgumentFacts(args);
-        expect(both.urls).toEqual(extractUrlFacts(args).urls);
-        expect(both.findings).toEqual(detectFindings(args).findings);
         for (const u of both.urls) {
           if (u.wrapped_in) expect(String(resolvePath(args, u.path))).toContain(u.raw);
           else expect(resolvePath(args, u.path)).toBe(u.raw);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractUrlFacts } from '../../../src/facts/url-facts.js';
+import { computeArgumentFacts } from '../../../src/facts/index.js';
 import { classifyIp, classifyLooseIp, isMetadataHost, METADATA_IPS } from '../../../src/facts/ip-class.js';
 
 describe('classifyIp (canonical WHATWG hosts)', () => {
@@ -95,7 +95,7 @@ describe('metadata endpoints of every major cloud, in every form', () => {
     ['IBM Cloud VPC', 'http://api.metadata.cloud.ibm.com/metadata/v1/instance'],
     ['OpenStack over IPv6', 'http://[fe80::a9fe:a9fe]/openstack/latest/meta_data.json'],
   ])('%s: %s', (_name, url) => {
-    const facts = extractUrlFacts({ url }).urls;
+    const facts = computeArgumentFacts({ url }).urls;
     expect(facts.length, url).toBeGreaterThan(0);
     expect(facts.every((f) => f.is_metadata)).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCardNumber, luhn } from '../../../src/facts/luhn.js';
-import { detectFindings, detectInNumber, detectInString, type FindingType } from '../../../src/facts/pii.js';
+import { computeArgumentFacts } from '../../../src/facts/index.js';
+import { detectInNumber, detectInString, type FindingType } from '../../../src/facts/pii.js';
 
 const MB = 1024 * 1024;
 
@@ -138,7 +139,8 @@ describe('detectInNumber', () => {
   ])('%d → %j', (n, types) => expect(detectInNumber(n)).toEqual(types));
 });
 
-describe('detectFindings', () => {
+// Findings as the check computes them: the one argument walk (computeArgumentFacts), documents included.
+describe('findings of the argument walk', () => {
   it('reports findings with their argument paths, in keys and numbers too, never the value', () => {
     const args = {
       customer: { ssn: '123-45-6789', notes: ['card 4111111111111111', 'fine'] },
@@ -147,7 +149,7 @@ describe('detectFindings', () => {
       index: { 'bob@example.com': { seen: true } },
       'x-y.z': ['Bearer abcdef0123456789'],
     };
-    const { findings, truncated } = detectFindings(args);
+    const { findings, truncated } = computeArgumentFacts(args);
     expect(truncated).toBe(false);
     expect(findings).toEqual([
       { type: 'ssn', path: 'customer.ssn' },
@@ -163,15 +165,13 @@ describe('detectFindings', () => {
 
   it('reports truncation', () => {
     const many = Array.from({ length: 100 }, () => '123-45-6789');
-    expect(detectFindings({ many }, { maxStrings: 10 }).truncated).toBe(true);
-    expect(detectFindings({ many }).findings).toHaveLength(100);
+    expect(computeArgumentFacts({ many }, { maxStrings: 10 }).truncated).toBe(true);
+    expect(computeArgumentFacts({ many }).findings).toHaveLength(100);
   });
 
   it('finds nothing in clean arguments', () => {
-    expect(detectFindings({ q: 'weather in Paris', days: 3, units: ['metric'], opts: { verbose: true } })).toEqual({
-      findings: [],
-      truncated: false,
-    });
+    const { findings, truncated } = computeArgumentFacts({ q: 'weather in Paris', days: 3, units: ['metric'], opts: { verbose: true } });
+    expect({ findings, truncated }).toEqual({ findings: [], truncated: false });
   });
 });
 

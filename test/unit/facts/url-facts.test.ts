@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { extractUrlFacts, looksLikeUrl, type UrlFact, urlFact } from '../../../src/facts/url-facts.js';
+import { computeArgumentFacts } from '../../../src/facts/index.js';
+import { looksLikeUrl, type UrlFact, urlFact } from '../../../src/facts/url-facts.js';
 import { resolvePath } from './resolve-path.js';
 
 /** Every row states host, ip, ip_class and ambiguous; `more` adds fields (ambiguity codes listed exactly). */
@@ -173,7 +174,7 @@ describe('URL facts', () => {
       count: 3,
       'https://key.example/': 'keys are not URLs',
     };
-    const { urls, truncated } = extractUrlFacts(args);
+    const { urls, truncated } = computeArgumentFacts(args);
     expect(truncated).toBe(false);
     expect(urls.map((u) => [u.path, u.host, u.ip_class])).toEqual([
       ['url', 'a.com', null],
@@ -185,10 +186,10 @@ describe('URL facts', () => {
 
   it('reports truncation from the walk bounds', () => {
     const urls = Array.from({ length: 30 }, (_, i) => `https://h${i}.example/`);
-    const r = extractUrlFacts({ urls }, { maxStrings: 10 });
+    const r = computeArgumentFacts({ urls }, { maxStrings: 10 });
     expect(r.truncated).toBe(true);
-    expect(r.urls).toHaveLength(10);
-    expect(extractUrlFacts({ urls }).truncated).toBe(false);
+    expect(r.urls).toHaveLength(9); // the key `urls` is the walk's first string (findings read keys)
+    expect(computeArgumentFacts({ urls }).truncated).toBe(false);
   });
 
   it('reads every generated web URL as WHATWG does, without ambiguity for plain ones', () => {
@@ -217,7 +218,7 @@ describe('URL facts', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), urlish, (value, s) => {
         const doc = { a: value, u: s, list: [value, { 'deep key': s }] };
-        const { urls } = extractUrlFacts(doc);
+        const { urls } = computeArgumentFacts(doc);
         for (const u of urls) {
           if (u.wrapped_in) expect(String(resolvePath(doc, u.path))).toContain(u.raw);
           else expect(resolvePath(doc, u.path)).toBe(u.raw);
