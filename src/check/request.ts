@@ -45,16 +45,6 @@ export function decodeRequest(req: CheckRequestWire): DecodedRequest {
   return { headers, method: (http.method ?? '').toUpperCase(), path: http.path ?? '', body: bodyView(http, headers) };
 }
 
-/**
- * CheckRequest → OPA input document. Pure and total: malformed bodies become `input.mcp.error`, never throws
- * for any decoded CheckRequest. The shape follows OPA's Envoy plugin (`attributes`, `parsed_path`,
- * `parsed_query`, `parsed_body`, `truncated_body`, `version`) so existing Envoy policies run unchanged;
- * `source_principal` and `mcp` are mcp-authz additions.
- */
-export function checkRequestToInput(req: CheckRequestWire, limits: BodyLimits): RequestView {
-  return buildInput(req, decodeRequest(req), limits);
-}
-
 export interface InputOptions {
   /**
    * `unparsed`: when the body parsed as JSON-RPC, leave its raw text (`attributes.request.http.body` / `rawBody`) out
@@ -66,7 +56,12 @@ export interface InputOptions {
   opaEnvoy?: boolean;
 }
 
-/** Input: the decoded request → the OPA input document (see checkRequestToInput). Pure and total. */
+/**
+ * Input: the decoded request → the OPA input document. Pure and total: malformed bodies become `input.mcp.error`,
+ * never throws for any decoded CheckRequest. The shape follows OPA's Envoy plugin (`attributes`, `parsed_path`,
+ * `parsed_query`, `parsed_body`, `truncated_body`, `version`) so existing Envoy policies run unchanged;
+ * `source_principal` and `mcp` are mcp-authz additions.
+ */
 export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limits: BodyLimits, opts: InputOptions = {}): RequestView {
   const { headers, method, path, body } = decoded;
   const http = req.attributes?.request?.http ?? {};

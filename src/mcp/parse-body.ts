@@ -13,8 +13,6 @@ export interface BodyLimits {
   maxBatch: number;
 }
 
-export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 1024 * 1024, maxDepth: 64, maxBatch: 64 };
-
 export interface BodyView {
   /** The body as text, or undefined when there is none. */
   text?: string;

@@ -3,12 +3,23 @@ import type { CheckSettings } from '../../src/check/settings.js';
 import { createDecisionCache, type DecisionCacheOptions } from '../../src/cache/decision-cache.js';
 import { loadDescriptors } from '../../src/envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../../src/envoy/http-status.js';
-import { DEFAULT_BODY_LIMITS } from '../../src/mcp/parse-body.js';
+import type { BodyLimits } from '../../src/mcp/parse-body.js';
+import { buildInput, type CheckRequestWire, decodeRequest, type RequestView } from '../../src/check/request.js';
+import { configSchema } from '../../src/config/schema.js';
+import { checkSettings } from '../../src/server/check-settings.js';
+
+/** The body limits of the server's default configuration, built as serve builds them (config → check settings). */
+export const DEFAULT_LIMITS: BodyLimits = checkSettings(configSchema.parse({}), new Set()).limits;
+
+/** CheckRequest → input document as the pipeline builds it: its decode stage, then its input stage. */
+export function inputOf(req: CheckRequestWire, limits: BodyLimits = DEFAULT_LIMITS): RequestView {
+  return buildInput(req, decodeRequest(req), limits);
+}
 
 /** Check settings as the server's defaults make them (the statuses Envoy accepts come from the real descriptors). */
 export function testSettings(overrides: Partial<CheckSettings> = {}): CheckSettings {
   return {
-    limits: DEFAULT_BODY_LIMITS,
+    limits: DEFAULT_LIMITS,
     malformed: 'deny',
     decision: { validHttpStatus: envoyHttpStatusCodes(loadDescriptors().packageDefinition), defaultDenyStatus: 403, defaultApprovalStatus: 403 },
     response: { managedHeaders: [] },

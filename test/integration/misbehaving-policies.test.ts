@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCheckPipeline } from '../../src/check/pipeline.js';
 import { loadDescriptors } from '../../src/envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../../src/envoy/http-status.js';
-import { DEFAULT_BODY_LIMITS } from '../../src/mcp/parse-body.js';
 import { buildWasmBundle } from '../../src/policy/opa-cli.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
 import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { repoRoot } from '../helpers/tools.js';
+import { DEFAULT_LIMITS } from '../helpers/pipeline.js';
 
 const dir = join(repoRoot, 'test/fixtures/policies/misbehaving');
 const entrypoints = ['never', 'string_decision', 'header_injection', 'allowed_as_string', 'bad_status', 'conflict', 'plain_allow'];
@@ -16,7 +16,7 @@ const entrypoints = ['never', 'string_decision', 'header_injection', 'allowed_as
 describe('misbehaving policies (real opa build output) always end as denials', () => {
   const policies = new Map<string, Policy>();
   const settings = {
-    limits: DEFAULT_BODY_LIMITS,
+    limits: DEFAULT_LIMITS,
     malformed: 'deny' as const,
     decision: { validHttpStatus: envoyHttpStatusCodes(loadDescriptors().packageDefinition), defaultDenyStatus: 403, defaultApprovalStatus: 403 },
     response: { managedHeaders: [] },

@@ -3,9 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, compileKeySpec, keyJson, type KeySpec } from '../../../src/cache/canonical-key.js';
 import { DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from '../../../src/cache/volatile-fields.js';
-import { checkRequestToInput } from '../../../src/check/request.js';
-import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
+import { DEFAULT_LIMITS, inputOf } from '../../helpers/pipeline.js';
 
 type J = null | boolean | number | string | J[] | { [k: string]: J };
 
@@ -199,7 +198,7 @@ function realInput(opts: {
   req.attributes.request.time = { seconds: opts.seconds, nanos: 0 };
   req.attributes.request.http.id = opts.streamId;
   req.attributes.source.address.socket_address.port_value = opts.port;
-  return checkRequestToInput(req, DEFAULT_BODY_LIMITS).input;
+  return inputOf(req, DEFAULT_LIMITS).input;
 }
 
 describe('volatile fields', () => {
@@ -285,7 +284,7 @@ describe('volatile fields', () => {
       a.source.labels = reorder(a.source.labels, seed);
       return req;
     };
-    const key = (req: any, spec: KeySpec) => keyJson(checkRequestToInput(req, DEFAULT_BODY_LIMITS).input, spec);
+    const key = (req: any, spec: KeySpec) => keyJson(inputOf(req, DEFAULT_LIMITS).input, spec);
     for (let seed = 1; seed < 6; seed++) {
       expect(key(shuffleMaps(wire(), seed), DEFAULTS)).toBe(key(wire(), DEFAULTS));
       expect(key(shuffleMaps(wire(), seed), NOTHING_VOLATILE)).toBe(key(wire(), NOTHING_VOLATILE));

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createDecisionCache } from '../../../src/cache/decision-cache.js';
 import { DEFAULT_VOLATILE_HEADERS, DEFAULT_VOLATILE_PATHS } from '../../../src/cache/volatile-fields.js';
 import { buildInput, type CheckRequestWire, decodeRequest } from '../../../src/check/request.js';
-import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
+import { DEFAULT_LIMITS } from '../../helpers/pipeline.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -170,7 +170,7 @@ describe('the decision cache key includes by default', () => {
           const seen = new Map<string, Record<string, unknown>>();
           for (const r of base.flatMap((b) => [b, twin(b, id), nearTwin(b, k)])) {
             const w = wire(r);
-            const input = buildInput(w, decodeRequest(w), DEFAULT_BODY_LIMITS, opts).input as unknown as Record<string, unknown>;
+            const input = buildInput(w, decodeRequest(w), DEFAULT_LIMITS, opts).input as unknown as Record<string, unknown>;
             const k = cache.key(policy, input as never);
             const view = comparable(input);
             const before = seen.get(k);
@@ -202,7 +202,7 @@ describe('the decision cache key includes by default', () => {
         port: 1,
         time: '1',
       });
-      return cache.key(policy, buildInput(w, decodeRequest(w), DEFAULT_BODY_LIMITS, { opaEnvoy: true }).input as never);
+      return cache.key(policy, buildInput(w, decodeRequest(w), DEFAULT_LIMITS, { opaEnvoy: true }).input as never);
     };
     expect(keyOf('{"method":"tools/call","params":{"name":"a"}}')).not.toBe(keyOf('{"method":"tools/call","params":{"name":"b"}}'));
   });

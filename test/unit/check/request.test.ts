@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildInput, checkRequestToInput, decodeRequest, parsePathAndQuery } from '../../../src/check/request.js';
-import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
+import { buildInput, decodeRequest, parsePathAndQuery } from '../../../src/check/request.js';
+import { DEFAULT_LIMITS, inputOf } from '../../helpers/pipeline.js';
 
 const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'fetch_url', arguments: { url: 'https://httpbin.org/get' } } };
 
@@ -8,10 +8,10 @@ function req(http: Record<string, unknown>, extra: Record<string, unknown> = {})
   return { attributes: { request: { http: { method: 'POST', path: '/mcp', headers: { 'content-type': 'application/json' }, ...http } }, ...extra } };
 }
 
-describe('checkRequestToInput', () => {
+describe('inputOf', () => {
   it('builds the OPA Envoy plugin shape plus input.mcp', () => {
     const body = JSON.stringify(call);
-    const { input } = checkRequestToInput(
+    const { input } = inputOf(
       req(
         {
           body,
@@ -24,7 +24,7 @@ describe('checkRequestToInput', () => {
           context_extensions: { some_key: 'v' },
         },
       ),
-      DEFAULT_BODY_LIMITS,
+      DEFAULT_LIMITS,
     );
     expect(input.version).toEqual({ encoding: 'protojson', ext_authz: 'v3' });
     expect(input.parsed_path).toEqual(['mcp']);
@@ -52,13 +52,13 @@ describe('checkRequestToInput', () => {
 
   it('reads raw_body when the gateway packs the body as bytes, base64 in attributes', () => {
     const raw = Buffer.from(JSON.stringify(call));
-    const { input } = checkRequestToInput(req({ raw_body: raw }), DEFAULT_BODY_LIMITS);
+    const { input } = inputOf(req({ raw_body: raw }), DEFAULT_LIMITS);
     expect(input.mcp?.tool).toBe('fetch_url');
     expect((input.attributes as any).request.http.rawBody).toBe(raw.toString('base64'));
   });
 
   it('raw_in_input unparsed: the raw body leaves the input only when it parsed (parsed_body and input.mcp carry it)', () => {
-    const unparsed = (r: ReturnType<typeof req>) => buildInput(r, decodeRequest(r), DEFAULT_BODY_LIMITS, { rawBody: 'unparsed' }).input;
+    const unparsed = (r: ReturnType<typeof req>) => buildInput(r, decodeRequest(r), DEFAULT_LIMITS, { rawBody: 'unparsed' }).input;
     const text = unparsed(req({ body: JSON.stringify(call) }));
     expect((text.attributes as any).request.http).not.toHaveProperty('body');
     expect(text.parsed_body).toEqual(call);
@@ -69,24 +69,19 @@ describe('checkRequestToInput', () => {
     expect((unparsed(req({ body: '{"jsonrpc":"1.0"}' })).attributes as any).request.http.body).toBe('{"jsonrpc":"1.0"}');
     expect((unparsed(req({ body: '{"a":' })).attributes as any).request.http.body).toBe('{"a":');
     // The default keeps it, as OPA's Envoy plugin does.
-    expect((checkRequestToInput(req({ body: JSON.stringify(call) }), DEFAULT_BODY_LIMITS).input.attributes as any).request.http.body).toBe(
-      JSON.stringify(call),
-    );
+    expect((inputOf(req({ body: JSON.stringify(call) }), DEFAULT_LIMITS).input.attributes as any).request.http.body).toBe(JSON.stringify(call));
   });
 
   it('reports invalid UTF-8 in raw bytes instead of replacing it', () => {
     const raw = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
-    const { input } = checkRequestToInput(req({ raw_body: raw }), DEFAULT_BODY_LIMITS);
+    const { input } = inputOf(req({ raw_body: raw }), DEFAULT_LIMITS);
     expect(input.mcp?.error?.code).toBe('body_invalid_utf8');
     expect(input.parsed_body).toBeUndefined();
   });
 
   it('never trusts a partial body (x-envoy-auth-partial-body: true)', () => {
     const body = JSON.stringify(call);
-    const { input } = checkRequestToInput(
-      req({ body, headers: { 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'true' } }),
-      DEFAULT_BODY_LIMITS,
-    );
+    const { input } = inputOf(req({ body, headers: { 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'true' } }), DEFAULT_LIMITS);
     expect(input.truncated_body).toBe(true);
     expect(input.parsed_body).toBeUndefined();
     expect(input.mcp?.error?.code).toBe('body_truncated');
@@ -95,22 +90,22 @@ describe('checkRequestToInput', () => {
 
   it('treats a body shorter than its content-length as truncated', () => {
     const body = JSON.stringify(call);
-    const { input } = checkRequestToInput(
+    const { input } = inputOf(
       req({ body, headers: { 'content-type': 'application/json', 'content-length': String(body.length + 10) } }),
-      DEFAULT_BODY_LIMITS,
+      DEFAULT_LIMITS,
     );
     expect(input.truncated_body).toBe(true);
   });
 
   it('rejects bodies over the size limit without parsing them', () => {
     const body = JSON.stringify({ ...call, params: { name: 'x', arguments: { blob: 'a'.repeat(2000) } } });
-    const { input } = checkRequestToInput(req({ body }), { ...DEFAULT_BODY_LIMITS, maxBytes: 1000 });
+    const { input } = inputOf(req({ body }), { ...DEFAULT_LIMITS, maxBytes: 1000 });
     expect(input.mcp?.error?.code).toBe('body_too_large');
     expect(input.parsed_body).toBeUndefined();
   });
 
   it('folds header_map into headers when Envoy sends only header_map', () => {
-    const { headers, input } = checkRequestToInput(
+    const { headers, input } = inputOf(
       req({
         headers: undefined,
         header_map: {
@@ -122,7 +117,7 @@ describe('checkRequestToInput', () => {
         },
         body: JSON.stringify(call),
       }),
-      DEFAULT_BODY_LIMITS,
+      DEFAULT_LIMITS,
     );
     expect(headers).toEqual({ 'content-type': 'application/json', 'x-a': '1,2' });
     expect((input.attributes as any).request.http.headers['x-a']).toBe('1,2');
@@ -130,13 +125,13 @@ describe('checkRequestToInput', () => {
   });
 
   it('leaves GET requests without a body unparsed', () => {
-    const { input } = checkRequestToInput(req({ method: 'GET', headers: { 'mcp-session-id': 'abc' } }), DEFAULT_BODY_LIMITS);
+    const { input } = inputOf(req({ method: 'GET', headers: { 'mcp-session-id': 'abc' } }), DEFAULT_LIMITS);
     expect(input.mcp).toEqual({ is_batch: false, session_id: 'abc' });
     expect(input.parsed_body).toBeUndefined();
   });
 
   it('converts metadata Structs and the request time to protojson', () => {
-    const { input } = checkRequestToInput(
+    const { input } = inputOf(
       {
         attributes: {
           request: { time: { seconds: '1700000000', nanos: 5000000 }, http: { method: 'GET', path: '/' } },
@@ -149,7 +144,7 @@ describe('checkRequestToInput', () => {
           },
         },
       },
-      DEFAULT_BODY_LIMITS,
+      DEFAULT_LIMITS,
     );
     expect((input.attributes as any).request.time).toBe('2023-11-14T22:13:20.005Z');
     expect((input.attributes as any).metadataContext.filterMetadata['envoy.filters.http.jwt_authn']).toEqual({ sub: 'u1', n: 3, l: [true] });

@@ -4,6 +4,7 @@ import { toCheckResponse } from '../../../src/check/response.js';
 import { failureDecision } from '../../../src/check/failure.js';
 import { validateDecision } from '../../../src/check/decision.js';
 import { REASON, type ReasonCode } from '../../../src/shared/errors.js';
+import { DEFAULT_LIMITS, inputOf } from '../../helpers/pipeline.js';
 
 const opts = { validHttpStatus: new Set([400, 403, 413, 429, 500, 503]), defaultDenyStatus: 403, defaultApprovalStatus: 403 };
 const mk = (raw: unknown) => {
@@ -90,8 +91,6 @@ describe('toCheckResponse', () => {
 describe('wire round trip through the real message types', () => {
   it('dynamic_metadata and request metadata Structs survive serialisation', async () => {
     const { loadDescriptors } = await import('../../../src/envoy/descriptors.js');
-    const { checkRequestToInput } = await import('../../../src/check/request.js');
-    const { DEFAULT_BODY_LIMITS } = await import('../../../src/mcp/parse-body.js');
     const { packageDefinition } = loadDescriptors();
     const resType = packageDefinition['envoy.service.auth.v3.CheckResponse'] as any;
     const res = toCheckResponse(mk({ allowed: false, dynamic_metadata: { mode: 'audit', would_deny: false, n: 2, l: ['a', { b: null }] } }), {
@@ -109,7 +108,7 @@ describe('wire round trip through the real message types', () => {
         request: { http: { method: 'GET', path: '/' } },
       },
     });
-    const { input } = checkRequestToInput(reqType.deserialize(wire), DEFAULT_BODY_LIMITS);
+    const { input } = inputOf(reqType.deserialize(wire), DEFAULT_LIMITS);
     expect((input.attributes as any).metadataContext.filterMetadata.jwt).toEqual({ sub: 'u1', n: 1 });
   });
 });

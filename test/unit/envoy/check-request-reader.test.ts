@@ -7,8 +7,8 @@ import { buildInput, type CheckRequestWire, decodeRequest, type InputOptions } f
 import { readCheckRequest } from '../../../src/envoy/check-request-reader.js';
 import { loadDescriptors } from '../../../src/envoy/descriptors.js';
 import { ProtoDecodeError } from '../../../src/envoy/proto-reader.js';
-import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { mcpCheckRequest } from '../../helpers/requests.js';
+import { DEFAULT_LIMITS } from '../../helpers/pipeline.js';
 
 // The oracle: the CheckRequest as grpc-js + proto-loader decode it today (the same serializer grpc clients use).
 const method = loadDescriptors().packageDefinition['envoy.service.auth.v3.Authorization'] as unknown as {
@@ -34,8 +34,8 @@ function expectSameReading(bytes: Buffer): void {
     const d1 = decodeRequest(expected);
     const d2 = decodeRequest(actual);
     expect(d2).toEqual(d1);
-    const v1 = buildInput(expected, d1, DEFAULT_BODY_LIMITS, opts);
-    const v2 = buildInput(actual, d2, DEFAULT_BODY_LIMITS, opts);
+    const v1 = buildInput(expected, d1, DEFAULT_LIMITS, opts);
+    const v2 = buildInput(actual, d2, DEFAULT_LIMITS, opts);
     expect(JSON.stringify(v2.input)).toBe(JSON.stringify(v1.input));
     expect(v2).toEqual(v1);
     expect(actual.attributes?.source?.principal).toBe(expected.attributes?.source?.principal);

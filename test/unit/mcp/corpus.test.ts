@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BODY_LIMITS, parseMcpBody } from '../../../src/mcp/parse-body.js';
+import { parseMcpBody } from '../../../src/mcp/parse-body.js';
 import { repoRoot } from '../../helpers/tools.js';
+import { DEFAULT_LIMITS } from '../../helpers/pipeline.js';
 
 interface Fixture {
   description: string;
@@ -27,7 +28,7 @@ describe('MCP parser fixture corpus', () => {
   it.each(fixtures)('$file', ({ file, fx }) => {
     const text = fx.body ?? JSON.stringify(fx.message);
     const contentType = fx.headers?.['content-type'] ?? 'application/json';
-    const { mcp, parsedBody } = parseMcpBody({ text, byteLength: Buffer.byteLength(text), truncated: false, contentType }, DEFAULT_BODY_LIMITS);
+    const { mcp, parsedBody } = parseMcpBody({ text, byteLength: Buffer.byteLength(text), truncated: false, contentType }, DEFAULT_LIMITS);
     const { error, batch_tools: batchTools, ...fields } = fx.expect;
     if (file.startsWith('reject-')) {
       expect(error, 'reject fixtures name the error code').toBeDefined();

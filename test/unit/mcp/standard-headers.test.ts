@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequestToInput } from '../../../src/check/request.js';
-import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { decodeHeaderValue, versionAtLeast } from '../../../src/mcp/standard-headers.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
+import { DEFAULT_LIMITS, inputOf } from '../../helpers/pipeline.js';
 
 const input = (message: unknown, headers: Record<string, string>) =>
-  checkRequestToInput(mcpCheckRequest(message, { headers }) as never, DEFAULT_BODY_LIMITS).input.mcp!;
+  inputOf(mcpCheckRequest(message, { headers }) as never, DEFAULT_LIMITS).input.mcp!;
 const V = { 'mcp-protocol-version': '2026-07-28' };
 
 describe('MCP 2026-07-28 standard headers (SEP-2243)', () => {

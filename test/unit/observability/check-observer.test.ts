@@ -3,16 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { createCheckPipeline, type CheckPipelineOptions } from '../../../src/check/pipeline.js';
 import type { CheckSettings } from '../../../src/check/settings.js';
 import type { Policy } from '../../../src/rego-wasm/opa-wasm.js';
-import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { createCheckRecorder, spanResult } from '../../../src/observability/check-observer.js';
 import { createDecisionLogger } from '../../../src/observability/decision-log.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { createTracing } from '../../../src/observability/tracing.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
 import { parseExposition, sampleValue } from './prom-text.js';
+import { DEFAULT_LIMITS } from '../../helpers/pipeline.js';
 
 const settings: CheckSettings = {
-  limits: DEFAULT_BODY_LIMITS,
+  limits: DEFAULT_LIMITS,
   malformed: 'deny',
   decision: { validHttpStatus: new Set([400, 403, 413, 415, 428, 500, 503]), defaultDenyStatus: 403, defaultApprovalStatus: 428 },
   response: { managedHeaders: [] },

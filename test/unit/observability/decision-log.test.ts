@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { checkRequestToInput, type CheckRequestWire } from '../../../src/check/request.js';
+import type { CheckRequestWire } from '../../../src/check/request.js';
 import { addArgumentFacts } from '../../../src/facts/enrich.js';
-import { DEFAULT_BODY_LIMITS } from '../../../src/mcp/parse-body.js';
 import { createDecisionLogger, sampled, type DecisionLoggerOptions, type DecisionRecord } from '../../../src/observability/decision-log.js';
 import { REDACTED } from '../../../src/observability/redact.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
+import { DEFAULT_LIMITS, inputOf as requestInput } from '../../helpers/pipeline.js';
 
 /** A destination that keeps every byte written to it. */
 function capture() {
@@ -54,7 +54,7 @@ function record(over: Partial<DecisionRecord> = {}): DecisionRecord {
 
 /** A real input document, as the pipeline builds it (facts included). */
 function inputOf(req: CheckRequestWire, identity?: unknown) {
-  const { input } = checkRequestToInput(req, DEFAULT_BODY_LIMITS);
+  const { input } = requestInput(req, DEFAULT_LIMITS);
   addArgumentFacts(input);
   if (identity) input.identity = identity;
   return input;
