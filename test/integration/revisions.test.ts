@@ -144,15 +144,25 @@ describe('revisions identify policy and data; kept as bytes; the watch sees only
 
     // A broken policy: one failed reload, and the log lines written about it trigger nothing more.
     await writeFile(join(tmp, 'policy', 'broken.rego'), 'package rev\nthis is not rego\n');
-    await until(async () => (await reloads()) === before + 1, 'the broken policy to be tried');
+    await until(async () => (await reloads()) > before, 'the broken policy to be tried');
+    // One write is a create and a change event; on a busy machine they may arrive apart and be tried twice. What
+    // matters: once the broken file has been tried, the log lines written about it trigger nothing more.
+    let tried = await reloads();
+    for (let stable = 0; stable < 5; ) {
+      await sleep(200);
+      const now = await reloads();
+      stable = now === tried ? stable + 1 : 0;
+      tried = now;
+    }
+    expect(tried - before).toBeLessThanOrEqual(2);
     for (let i = 0; i < 10; i++) {
       await appendFile(log, `policy reload failed ${i}\n`);
       await sleep(30);
     }
     await sleep(500);
-    expect(await reloads()).toBe(before + 1);
+    expect(await reloads()).toBe(tried);
     expect(code(await client.check(call('a')))).toBe(0);
     await rm(join(tmp, 'policy', 'broken.rego'));
-    await until(async () => (await reloads()) === before + 2, 'the fixed policy to be tried');
+    await until(async () => (await reloads()) > tried, 'the fixed policy to be tried');
   });
 });
