@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Decision, PolicyInput } from '../check/types.js';
 import type { Redactor } from '../observability/redact.js';
+import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
+import { fsCause } from '../shared/fs-cause.js';
 import { createApprovalMetrics } from './approval-metrics.js';
 import type { ApprovalsConfig } from './config.js';
 import { createApprovalGate } from './gate.js';
@@ -20,6 +23,8 @@ export interface ApproveRequest {
 
 export interface Approvals {
   store: ApprovalStore;
+  /** Where the approvals live: the SQLite file, or the Redis URL without its password (the startup line says it). */
+  location: string;
   /** The check-path step after the validated decision (see gate.ts). */
   gate(decision: Decision, input: PolicyInput, revision: string | undefined): Promise<Decision>;
   defaults: { uses: number; ttlSeconds: number; maxTtlSeconds: number };
@@ -34,15 +39,56 @@ export interface Approvals {
 
 const PRUNE_INTERVAL_MS = 3600_000;
 
-export const defaultSqlitePath = (): string => join(tmpdir(), 'mcp-authz', 'approvals.db');
+/** Ends every approvals_store_unavailable message of the SQLite store: what the user can do. */
+const SQLITE_WHAT_TO_DO = 'set approvals.sqlite.path (--approvals-db) to a file in a writable directory (a volume), or approvals.enabled: false';
 
-/** Open the configured store and wire the gate, metrics, audit log lines and webhook around it. */
-export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Registry; redactor: Redactor; logger: Logger }): Promise<Approvals> {
-  // ioredis is imported only for the redis store.
-  const store =
-    cfg.store === 'redis'
-      ? await (await import('./redis-store.js')).connectRedisStore(cfg.redis)
-      : openSqliteStore({ path: cfg.sqlite.path ?? defaultSqlitePath(), busyTimeoutMs: cfg.sqlite.busy_timeout_ms });
+/** Where a setting came from, with its key when that does not say it (`--approvals-db x (approvals.sqlite.path)`). */
+const named = (origin: string, key: string): string => (origin.includes(key) ? origin : `${origin} (${key})`);
+
+/**
+ * Open the configured store and wire the gate, metrics, audit log lines and webhook around it. A store that cannot
+ * be opened (a SQLite path that cannot be created or written, a Redis that does not answer PING) is a startup error,
+ * approvals_store_unavailable, naming the setting (`origin`, as the user set it) and the cause.
+ *
+ * With approvals.sqlite.path unset, the file is `approvals.db` in a new private directory under the OS temp directory
+ * (`/tmp/mcp-authz-XXXXXX/`), one per server (a cluster primary hands its path to its workers), removed at close:
+ * two servers on one host never share grants.
+ */
+export async function createApprovals(
+  cfg: ApprovalsConfig,
+  deps: { registry: Registry; redactor: Redactor; logger: Logger; origin?: (key: string) => string },
+): Promise<Approvals> {
+  const origin = deps.origin ?? ((key: string) => key);
+  let store: ApprovalStore;
+  let location: string;
+  let ownDir: string | undefined;
+  if (cfg.store === 'redis') {
+    // ioredis is imported only for the redis store; it is PINGed there (approvals_store_unavailable when it fails).
+    const redis = await import('./redis-store.js');
+    store = await redis.connectRedisStore(cfg.redis);
+    location = redis.redisUrlShown(cfg.redis.url);
+  } else {
+    let path = cfg.sqlite.path;
+    const setting =
+      path === undefined
+        ? `approvals.sqlite.path (unset: a private directory under ${tmpdir()})`
+        : named(origin('approvals.sqlite.path'), 'approvals.sqlite.path');
+    try {
+      if (path === undefined) {
+        try {
+          ownDir = mkdtempSync(join(tmpdir(), 'mcp-authz-'));
+        } catch (err) {
+          throw new Error(`cannot create a directory in ${tmpdir()}: ${fsCause(err)}`);
+        }
+        path = join(ownDir, 'approvals.db');
+      }
+      store = openSqliteStore({ path, busyTimeoutMs: cfg.sqlite.busy_timeout_ms });
+    } catch (err) {
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+      throw new AuthzError(STARTUP_ERROR.approvals_store_unavailable, `${setting}: ${(err as Error).message}; ${SQLITE_WHAT_TO_DO}`);
+    }
+    location = path;
+  }
   const metrics = createApprovalMetrics(deps.registry, store);
   const log = deps.logger.child({ component: 'approvals' });
   const notifier: Notifier | undefined = cfg.webhook.url
@@ -97,6 +143,7 @@ export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Re
   pruneTimer?.unref();
   return {
     store,
+    location,
     gate,
     defaults,
     async approve(id, req) {
@@ -142,6 +189,7 @@ export async function createApprovals(cfg: ApprovalsConfig, deps: { registry: Re
       clearInterval(pruneTimer);
       await notifier?.close();
       await store.close();
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
     },
   };
 }

@@ -8,7 +8,7 @@ export const approvalsConfigSchema = z
     store: z.enum(['sqlite', 'redis']).default('sqlite'),
     sqlite: z
       .object({
-        /** Default: <os tmpdir>/mcp-authz/approvals.db. Put it on a volume to keep approvals across pod restarts. */
+        /** Unset: approvals.db in a private directory per server under the OS temp directory, removed at exit. */
         path: z.string().min(1).optional(),
         busy_timeout_ms: z.number().int().min(0).max(60_000).default(2000),
       })
@@ -29,7 +29,8 @@ export const approvalsConfigSchema = z
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable, such as REDIS_PASSWORD')
           .optional(),
         key_prefix: z.string().min(1).default('mcp-authz:{approvals}:'),
-        command_timeout_ms: z.number().int().positive().max(60_000).default(1000),
+        /** Below the gateway's ext_authz timeout (0.5 s in manifests/istio), so a Redis outage is a 403, not a 503. */
+        command_timeout_ms: z.number().int().positive().max(60_000).default(200),
       })
       .strict()
       .prefault({}),

@@ -234,12 +234,20 @@ export async function connectRedisStore(cfg: RedisSettings, env: NodeJS.ProcessE
     keyPrefix: cfg.key_prefix,
     commandTimeoutMs: cfg.command_timeout_ms,
   });
+  // The connection's own error (ECONNREFUSED, a TLS failure) says more than the command's "max retries" one.
+  let connectionError: Error | undefined;
+  const onError = (err: Error): void => {
+    connectionError ??= err;
+  };
+  store.client.on('error', onError);
   try {
     await store.client.ping();
+    store.client.off('error', onError);
     return store;
   } catch (err) {
     await store.close().catch(() => undefined);
-    const msg = (err as Error).message;
+    const pingError = (err as Error).message;
+    const msg = /^(WRONGPASS|NOAUTH)/.test(pingError) || !connectionError ? pingError : connectionError.message;
     const where = `Redis at ${redisUrlShown(cfg.url)} (approvals.redis.url)`;
     const from = cfg.password_env !== undefined ? `the password from ${cfg.password_env} (approvals.redis.password_env)` : 'the password in the URL';
     const first = msg.split('\n')[0]!.slice(0, 200);

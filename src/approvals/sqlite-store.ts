@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { fsCause, makeDirectories } from '../shared/fs-cause.js';
 import { type ActionOutcome, type AskOutcome, asRead, type Change, onApprove, onAsk, onReject, onReopen } from './transitions.js';
 import { type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalStore, APPROVAL_STATUSES } from './types.js';
 
@@ -36,11 +37,8 @@ CREATE INDEX IF NOT EXISTS approval_events_id ON approval_events (approval_id, s
  * (read, compute the transition, write), so two workers can never take the same last grant use.
  */
 export function openSqliteStore(opts: SqliteStoreOptions): ApprovalStore {
-  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new DatabaseSync(opts.path, { timeout: opts.busyTimeoutMs });
-  if (opts.path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec(SCHEMA);
+  if (opts.path !== ':memory:') checkWritable(opts.path);
+  const db = openDatabase(opts);
 
   const q = {
     get: db.prepare('SELECT data FROM approvals WHERE id = ?'),
@@ -133,4 +131,50 @@ export function openSqliteStore(opts: SqliteStoreOptions): ApprovalStore {
       if (db.isOpen) db.close();
     },
   };
+}
+
+/** The file's directory exists (created when missing) and can be written; errors say why not, in words. */
+function checkWritable(path: string): void {
+  const dir = dirname(path);
+  makeDirectories(dir);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new Error(`cannot write in ${dir}: ${fsCause(err)}`);
+  }
+  // SQLite says only "unable to open database file"; opening it here first gives the OS's reason.
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (err) {
+    throw new Error(`cannot open ${path} for writing: ${fsCause(err)}`);
+  }
+}
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, _SNAPSHOT, _TIMEOUT). */
+const isBusy = (err: unknown): boolean => ((err as { errcode?: number }).errcode ?? 0) % 256 === 5;
+
+/**
+ * Open the file, switch it to WAL and create the schema. Some SQLITE_BUSY answers bypass the busy timeout (another
+ * process is switching a fresh file to WAL, or recovering its WAL index), so several processes opening one fresh
+ * file at once retry the whole step, for up to busy_timeout_ms (at least 2 s).
+ */
+function openDatabase(opts: SqliteStoreOptions): DatabaseSync {
+  const deadline = Date.now() + Math.max(opts.busyTimeoutMs, 2000);
+  for (let attempt = 1; ; attempt++) {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(opts.path, { timeout: opts.busyTimeoutMs });
+      if (opts.path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      db.exec(SCHEMA);
+      return db;
+    } catch (err) {
+      if (db?.isOpen) db.close();
+      if (isBusy(err) && Date.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(10 * attempt, 100));
+        continue;
+      }
+      throw new Error(`cannot open the SQLite file ${opts.path}: ${(err as Error).message}`);
+    }
+  }
 }

@@ -61,6 +61,13 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
 
   const workers = workerCount(config);
   const origin = loaded!.origin;
+  // Signals are handled from here on: one that arrives while the server starts (or right after its startup line)
+  // stops it once started, with the usual drain, instead of killing it by the default action.
+  let signalled: ((signal: string) => void) | undefined;
+  let early: string | undefined;
+  const onSignal = (signal: string) => () => (signalled ? signalled(signal) : (early ??= signal));
+  process.once('SIGTERM', onSignal('SIGTERM'));
+  process.once('SIGINT', onSignal('SIGINT'));
   // One process, or a cluster primary with its workers: started, then served the same way until a signal.
   let server: Pick<App, 'logger' | 'close'>;
   let shutdownFields: () => Record<string, unknown>;
@@ -83,7 +90,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    signalled = (signal: string): void => {
       if (stopping) return;
       stopping = true;
       server.logger.info({ signal, ...shutdownFields() }, 'shutting down');
@@ -92,7 +99,6 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
         resolve(0);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    if (early) signalled(early);
   });
 }

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { loadDescriptors } from '../envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../envoy/http-status.js';
 import { startGrpcServer, type GrpcServer } from '../envoy/server.js';
+import { routeGrpcLogs } from '../envoy/grpc-logs.js';
 import { connectionOptions } from '../envoy/connection-options.js';
 import { adminRoutes, opsRoutes } from '../admin/routes.js';
 import { startHttpServer, type HttpServer } from '../admin/http-server.js';
@@ -16,7 +17,7 @@ import { listening } from './listen-error.js';
 import { createIdentityResolver } from '../identity/resolve.js';
 import { createAppLogger } from '../observability/app-logger.js';
 import { createCheckRecorder } from '../observability/check-observer.js';
-import { logStarted } from './startup-log.js';
+import { approvalsStarted, logStarted } from './startup-log.js';
 import { createDecisionLogger, type DecisionLogger } from '../observability/decision-log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { logDestination } from '../observability/log-destination.js';
@@ -86,6 +87,7 @@ export async function startApp(cfg: Config, opts?: AppOptions): Promise<App>;
 export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App | WorkerApp> {
   const destination = logDestination(cfg.observability.log_format);
   const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
+  routeGrpcLogs(logger);
   const descriptors = loadDescriptors();
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools, remotePolicy: cfg.policy.bundle_url !== undefined });
   const dl = cfg.observability.decision_log;
@@ -104,7 +106,12 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
   // Optional subsystems are imported only when configured, so a server that does not use them never loads them.
   const approvals = cfg.approvals.enabled
-    ? await (await import('../approvals/approvals.js')).createApprovals(cfg.approvals, { registry: metrics.registry, redactor, logger })
+    ? await (await import('../approvals/approvals.js')).createApprovals(cfg.approvals, {
+        registry: metrics.registry,
+        redactor,
+        logger,
+        ...(opts.origin ? { origin: opts.origin } : {}),
+      })
     : undefined;
   const tracing: Tracing = await createTracing(opts.env ?? process.env); // the OpenTelemetry SDK is imported only when tracing is on
   const traced = tracingStatus(opts.env ?? process.env, tracing);
@@ -196,11 +203,51 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
   });
   const check = async (request: CheckRequestWire): Promise<CheckResponseWire> => (await pipeline.check(request)).response;
 
-  // A port that cannot be bound is a startup error naming its setting; what was already bound is closed first.
+  // A port that cannot be bound is a startup error naming its setting; what was already bound is closed first. Every
+  // port is bound before any answers: the HTTP ports first (not ready until gRPC serves), then gRPC.
   const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
-  const grpc = await listening(origin('grpc_addr'), () =>
-    startGrpcServer({ address: cfg.grpc_addr, descriptors, check, connection: connectionOptions(cfg.grpc) }),
-  );
+  let closing = false;
+  let grpcBound: GrpcServer | undefined;
+  let httpBound: HttpServer | undefined;
+  let adminBound: HttpServer | undefined;
+  try {
+    if (!opts.worker) {
+      httpBound = await listening(origin('http_addr'), () =>
+        startHttpServer(
+          cfg.http_addr,
+          opsRoutes({ ready: () => !closing && grpcBound !== undefined && store.current() !== undefined, metrics: () => metrics.text() }),
+        ),
+      );
+      adminBound = await listening(origin('admin_addr'), () =>
+        startAdminServer({
+          address: cfg.admin_addr,
+          auth: cfg.admin_auth,
+          policyRoutes: adminRoutes({
+            store,
+            reloader,
+            shadow: {
+              shadow,
+              load: candidateLoader(
+                { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages },
+                store,
+              ),
+              logger,
+            },
+          }),
+          logger,
+          ...(approvals ? { approvals } : {}),
+          ...(consoleDeps ? { console: consoleDeps } : {}),
+        }),
+      );
+    }
+    grpcBound = await listening(origin('grpc_addr'), () =>
+      startGrpcServer({ address: cfg.grpc_addr, descriptors, check, connection: connectionOptions(cfg.grpc) }),
+    );
+  } catch (err) {
+    await Promise.all([httpBound?.close(), adminBound?.close(), approvals?.close(), evaluator?.close()]);
+    throw err;
+  }
+  const grpc = grpcBound;
   grpc.setServing(store.current() !== undefined);
   store.onChange((p) => grpc.setServing(p !== undefined));
 
@@ -241,42 +288,12 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     };
   }
 
-  let closing = false;
-  let http: HttpServer | undefined;
-  let admin: HttpServer;
-  try {
-    http = await listening(origin('http_addr'), () =>
-      startHttpServer(cfg.http_addr, opsRoutes({ ready: () => !closing && store.current() !== undefined, metrics: () => metrics.text() })),
-    );
-    admin = await listening(origin('admin_addr'), () =>
-      startAdminServer({
-        address: cfg.admin_addr,
-        auth: cfg.admin_auth,
-        policyRoutes: adminRoutes({
-          store,
-          reloader,
-          shadow: {
-            shadow,
-            load: candidateLoader(
-              { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages },
-              store,
-            ),
-            logger,
-          },
-        }),
-        logger,
-        ...(approvals ? { approvals } : {}),
-        ...(consoleDeps ? { console: consoleDeps } : {}),
-      }),
-    );
-  } catch (err) {
-    await Promise.all([grpc.shutdown(0), http?.close(), approvals?.close(), evaluator?.close()]);
-    throw err;
-  }
-
+  // Bound above, with gRPC, in every process but a worker.
+  const http = httpBound!;
+  const admin = adminBound!;
   const updates = startPolicyUpdates(cfg, source, store, reloader, metrics, logger);
 
-  logStarted(logger, cfg, store, { grpc: grpc.port, http: http.port, admin: admin.port });
+  logStarted(logger, cfg, store, { grpc: grpc.port, http: http.port, admin: admin.port }, { approvals: approvalsStarted(approvals) });
 
   return {
     grpc,

@@ -24,13 +24,18 @@ const isDecision = (m: unknown): m is DecisionMessage =>
  */
 export async function startClusterConsole(
   cfg: Config,
-  deps: { store: PolicyStore; logger: Logger; registry: Registry },
+  deps: { store: PolicyStore; logger: Logger; registry: Registry; origin?: (key: string) => string },
 ): Promise<{ approvals?: Approvals; console?: ConsoleDeps; close(): Promise<void> }> {
   const dl = cfg.observability.decision_log;
   const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
   // Imported only when configured (as in a single process, src/server/app.ts).
   const approvals = cfg.approvals.enabled
-    ? await (await import('../approvals/approvals.js')).createApprovals(cfg.approvals, { registry: deps.registry, redactor, logger: deps.logger })
+    ? await (await import('../approvals/approvals.js')).createApprovals(cfg.approvals, {
+        registry: deps.registry,
+        redactor,
+        logger: deps.logger,
+        ...(deps.origin ? { origin: deps.origin } : {}),
+      })
     : undefined;
   let consoleDeps: ConsoleDeps | undefined;
   let identity: ReturnType<typeof createIdentityResolver> | undefined;

@@ -1,4 +1,4 @@
-import { logStarted } from './startup-log.js';
+import { approvalsStarted, logStarted } from './startup-log.js';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -78,13 +78,20 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
   if (source.kind !== 'remote') store.activate(await source.load());
   const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
 
+  // The approvals API and the console: the same approval store as the workers (opened here first, so a store that
+  // cannot be opened stops the start before any worker exists), decisions gathered from them.
+  const adminConsole = await startClusterConsole(cfg, { store, logger, registry: metrics.registry, origin });
+  // The workers open the file the primary opened (its private default directory, when the path is unset).
+  const location = adminConsole.approvals?.store.kind === 'sqlite' ? adminConsole.approvals.location : undefined;
+  const workerCfg: Config = location ? { ...cfg, approvals: { ...cfg.approvals, sqlite: { ...cfg.approvals.sqlite, path: location } } } : cfg;
+
   const pool = new WorkerPool({
     size: opts.workers,
     exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)),
     logger,
     initMessage: () => ({
       type: 'mcp-authz:init',
-      config: cfg,
+      config: workerCfg,
       origins: { grpc_addr: origin('grpc_addr') },
       active: policy.active(),
       shadow: shadows.spec(),
@@ -96,27 +103,17 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
   });
   policy.attach(pool);
   const clusterMetrics = createClusterMetrics(metrics, pool, logger);
-  try {
-    await pool.start();
-  } catch (err) {
-    await pool.stop(0);
-    // A worker's own startup error (e.g. address_in_use naming the flag) is the server's, as with one process.
-    if (err instanceof WorkerStartError)
-      throw err.fromAuthzError
-        ? new AuthzError(err.code, err.message, err.details)
-        : new AuthzError(STARTUP_ERROR.worker_start_failed, `a worker could not start: ${err.message}`, err.details);
-    throw err;
-  }
-
-  // The approvals API and the console: the same approval store as the workers, decisions gathered from them.
-  const adminConsole = await startClusterConsole(cfg, { store, logger, registry: metrics.registry });
   let closing = false;
   const ready = (): boolean => !closing && store.current() !== undefined && pool.readyCount() === pool.size();
-  let http: HttpServer | undefined;
-  let admin: HttpServer;
+  // Every port is bound before any serves: the HTTP ports here first (not ready until every worker is), then the
+  // workers' gRPC port. A port that cannot be bound stops the start with nothing answering meanwhile.
+  let httpBound: HttpServer | undefined;
+  let adminBound: HttpServer | undefined;
   try {
-    http = await listening(origin('http_addr'), () => startHttpServer(cfg.http_addr, opsRoutes({ ready, metrics: () => clusterMetrics.text() })));
-    admin = await listening(origin('admin_addr'), () =>
+    httpBound = await listening(origin('http_addr'), () =>
+      startHttpServer(cfg.http_addr, opsRoutes({ ready, metrics: () => clusterMetrics.text() })),
+    );
+    adminBound = await listening(origin('admin_addr'), () =>
       startAdminServer({
         address: cfg.admin_addr,
         auth: cfg.admin_auth,
@@ -138,14 +135,31 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
         ...adminConsole,
       }),
     );
+    await pool.start();
   } catch (err) {
-    await Promise.all([pool.stop(0), http?.close(), adminConsole.close()]);
+    await Promise.all([pool.stop(0), httpBound?.close(), adminBound?.close(), adminConsole.close()]);
+    // A worker's own startup error (e.g. address_in_use naming the flag) is the server's, as with one process.
+    if (err instanceof WorkerStartError)
+      throw err.fromAuthzError
+        ? new AuthzError(err.code, err.message, err.details)
+        : new AuthzError(STARTUP_ERROR.worker_start_failed, `a worker could not start: ${err.message}`, err.details);
     throw err;
   }
 
+  const http = httpBound;
+  const admin = adminBound;
   const updates = startPolicyUpdates(cfg, source, store, reloader, metrics, logger, (p) => policy.prepare(p));
 
-  logStarted(logger, cfg, store, { grpc: pool.port(), http: http.port, admin: admin.port }, { workers: opts.workers });
+  logStarted(
+    logger,
+    cfg,
+    store,
+    { grpc: pool.port(), http: http.port, admin: admin.port },
+    {
+      workers: opts.workers,
+      approvals: approvalsStarted(adminConsole.approvals),
+    },
+  );
 
   return {
     grpcPort: pool.port(),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Approvals } from '../approvals/approvals.js';
 import type { Config } from '../config/schema.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import { version } from '../shared/version.js';
@@ -40,4 +41,9 @@ export function logStarted(logger: Logger, cfg: Config, store: PolicyStore, port
     },
     'mcp-authz started',
   );
+}
+
+/** The startup line's `approvals`: which store holds them and where (`off` when approvals.enabled is false). */
+export function approvalsStarted(approvals: Approvals | undefined): { store: string; location: string } | 'off' {
+  return approvals ? { store: approvals.store.kind, location: approvals.location } : 'off';
 }
