@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
+import { keysAt, readConfigFile, unknownKeyHint } from './config-file.js';
 import { type Config, configSchema } from './schema.js';
 import { CONFIG_FLAG, SETTINGS, type Setting } from './settings.js';
 
@@ -36,19 +35,16 @@ export function loadConfigWithOrigins(src: ConfigSources): LoadedConfig {
   const origins = new Map<string, string>();
   let raw: Record<string, unknown> = structuredClone(src.defaults ?? {});
 
-  const file = (src.flags[CONFIG_FLAG.flag] as string | undefined) ?? src.env[CONFIG_FLAG.env];
+  const fromFlag = src.flags[CONFIG_FLAG.flag] as string | undefined;
+  const file = fromFlag ?? src.env[CONFIG_FLAG.env];
+  let fileKeys = new Map<string, string>();
   if (file) {
-    try {
-      const parsed: unknown = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true });
-      if (parsed !== null && parsed !== undefined) {
-        if (typeof parsed !== 'object' || Array.isArray(parsed)) problems.push(`${file}: the configuration must be a mapping`);
-        else {
-          raw = deepMerge(raw, parsed as Record<string, unknown>);
-          for (const key of leafKeys(parsed as Record<string, unknown>)) origins.set(key, `${file}: ${key}`);
-        }
-      }
-    } catch (err) {
-      problems.push(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}`);
+    const read = readConfigFile(file, fromFlag !== undefined ? `--${CONFIG_FLAG.flag} ${file}` : `${CONFIG_FLAG.env}=${file}`);
+    problems.push(...read.problems);
+    fileKeys = read.at;
+    if (read.value) {
+      raw = deepMerge(raw, read.value);
+      for (const key of leafKeys(read.value)) origins.set(key, `${read.at.get(key) ?? file}: ${key}`);
     }
   }
 
@@ -80,9 +76,21 @@ export function loadConfigWithOrigins(src: ConfigSources): LoadedConfig {
 
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${describe(issue.path)}: ${issue.message}`);
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        // Only a file can spell a key (flags and variables map to known ones): say where, and what was meant.
+        const prefix = issue.path.map(String).join('.');
+        const known = keysAt(configSchema, issue.path);
+        for (const key of issue.keys) {
+          const dotted = prefix ? `${prefix}.${key}` : key;
+          const where = fileKeys.get(dotted) ?? file ?? describe(issue.path);
+          problems.push(`${where}: ${dotted}: unknown key${unknownKeyHint(key, known, prefix ? `${prefix}.` : '')}`);
+        }
+      } else problems.push(`${describe(issue.path)}: ${issue.message}`);
+    }
   }
   if (problems.length > 0 || !result.success) {
+    if (file) sortByPosition(problems, file);
     throw new AuthzError(STARTUP_ERROR.config_invalid, 'invalid configuration', problems);
   }
   const config = result.data;
@@ -94,6 +102,16 @@ export function loadConfigWithOrigins(src: ConfigSources): LoadedConfig {
       return set.includes('=') || set.startsWith('--') ? set : `${set} (${String(at(config, key))})`;
     },
   };
+}
+
+/** The problems at `file:line:col` in the order of the file (stable; the others keep their place before them). */
+function sortByPosition(problems: string[], file: string): void {
+  const pos = (p: string): number => {
+    const m = p.startsWith(`${file}:`) ? /^(\d+):(\d+): /.exec(p.slice(file.length + 1)) : null;
+    return m ? Number(m[1]) * 1e6 + Number(m[2]) : -1;
+  };
+  const sorted = problems.map((p, i) => ({ p, i, at: pos(p) })).sort((a, b) => a.at - b.at || a.i - b.i);
+  problems.splice(0, problems.length, ...sorted.map((x) => x.p));
 }
 
 function leafKeys(obj: Record<string, unknown>, prefix = ''): string[] {

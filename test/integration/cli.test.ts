@@ -56,6 +56,48 @@ describe('mcp-authz CLI', () => {
     expect(r.stderr).toContain('MCP_AUTHZ_MAX_BODY_BYTES');
   });
 
+  it('names the file, line, column and key of every config file problem, with the key meant (issue 22 §4)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-cli-'));
+    const write = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const problems = (args: string[], env: Record<string, string> = {}): string[] => {
+      const r = runCli(['serve', ...args], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at |Unrecognized key|BAD_INDENT|^.*: ENOENT$/m);
+      return r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('  - '))
+        .map((l) => l.slice(4));
+    };
+    const typo = write('typo.yaml', 'grpc_adr: 127.0.0.1:0\nbody:\n  max_depth: 1\n  max_byte: 3\n  surprise: true\n');
+    expect(problems(['--config', typo])).toEqual([
+      `${typo}:1:1: grpc_adr: unknown key (did you mean grpc_addr?)`,
+      `${typo}:3:3: body.max_depth: Too small: expected number to be >=2`,
+      `${typo}:4:3: body.max_byte: unknown key (did you mean body.max_bytes?)`,
+      `${typo}:5:3: body.surprise: unknown key (the keys here: max_bytes, max_depth, max_batch, malformed, raw_in_input)`,
+    ]);
+    const indent = write('indent.yaml', 'body:\n  max_depth: 8\n max_batch: 2\n');
+    expect(problems(['--config', indent])).toEqual([
+      `${indent}:3:1: YAML syntax error: All mapping items must start at the same column (fix the file; docs/configuration.md shows the format)`,
+    ]);
+    const flow = write('flow.yaml', 'policy:\n  data: [a.json\n');
+    expect(problems(['--config', flow])[0]).toMatch(new RegExp(`^${flow}:3:1: YAML syntax error: Flow sequence .* end with a \\]`));
+    const list = write('list.yaml', '- grpc_addr: x\n');
+    expect(problems(['--config', list])).toEqual([`${list}:1:1: the configuration must be a mapping of keys (grpc_addr: …), not a list`]);
+    const missing = join(dir, 'nope.yaml');
+    expect(problems(['--config', missing])).toEqual([
+      `--config ${missing}: the config file ${missing} does not exist: give the path of a YAML config file (docs/configuration.md), or leave out --config to run on the defaults`,
+    ]);
+    expect(problems([], { MCP_AUTHZ_CONFIG: missing })[0]).toMatch(
+      /^MCP_AUTHZ_CONFIG=.*nope\.yaml: the config file .* leave out MCP_AUTHZ_CONFIG to run/,
+    );
+    expect(problems(['--config', dir])).toEqual([
+      `--config ${dir}: ${dir} is a directory: give the path of a YAML config file (docs/configuration.md)`,
+    ]);
+  });
+
   it('--policy compiles a Rego directory with the opa CLI at startup', async () => {
     const server = await startCli(['--policy', join(repoRoot, 'rego')]);
     const client = checkClient(`127.0.0.1:${server.grpcPort}`);
