@@ -52,8 +52,19 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
   const noCandidate = () => json(404, { error: 'no_candidate', message: 'no shadow candidate is loaded (mcp-authz policy shadow load PATH)' });
 
   return {
-    'GET /v1/policies/shadow': async () => json(200, await status()),
-    'GET /v1/policies/shadow/report': async () => json(200, { active: deps.store.current()?.revision ?? null, ...(await report()) }),
+    // `user`: the admin_auth user every action is recorded under (null: the caller names itself with "by").
+    'GET /v1/policies/shadow': async (_b, ctx) => json(200, { ...(await status()), user: ctx.user ?? null }),
+    'GET /v1/policies/shadow/report': async (_b, ctx) => {
+      const limit = ctx.query.get('limit');
+      if (limit !== null && !/^[1-9]\d{0,5}$/.test(limit)) return bad('limit must be an integer from 1 to 999999');
+      const r = await report();
+      return json(200, {
+        active: deps.store.current()?.revision ?? null,
+        ...r,
+        ...(limit !== null ? { recent: r.recent.slice(0, Number(limit)) } : {}),
+        user: ctx.user ?? null,
+      });
+    },
     'POST /v1/policies/shadow': async (body, ctx: RouteContext) => {
       const b = (body ?? {}) as { path?: unknown; revision?: unknown; by?: unknown };
       const by = actorOf(ctx, b.by);

@@ -150,6 +150,8 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
 
   const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
   const identity = createIdentityResolver(cfg.identity, { logger }); // key material (a JWKS file) is loaded here, once
+  // A candidate revision evaluated after the answer, off the decision path (docs/lifecycle.md#shadow-evaluation).
+  const shadow = createShadow({ config: cfg.shadow, decision: settings.decision, redactor, registry: metrics.registry });
   // The console's playground runs checks as `mcp-authz check` does: no cache, no approvals, no records.
   // A cluster worker only samples decisions for the primary's console (which runs the playground).
   let sampler: DecisionSampler | undefined;
@@ -160,11 +162,10 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
     ({ sampler, deps: consoleDeps } = (await import('../admin/console/console.js')).createConsole(cfg.console, {
       runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity }).check(request),
       policyFor: async (rev) => (rev ? store.instance(rev) : store.current()),
+      candidate: () => shadow.candidate()?.policy,
       redactor,
     }));
   }
-  // A candidate revision evaluated after the answer, off the decision path (docs/lifecycle.md#shadow-evaluation).
-  const shadow = createShadow({ config: cfg.shadow, decision: settings.decision, redactor, registry: metrics.registry });
   const recorder = createCheckRecorder(metrics, decisionLog);
   // Evaluation on this thread with its deadline kept (a slow one finishes on a thread that is stopped at it).
   const evaluator =

@@ -11,6 +11,7 @@ import { createIdentityResolver } from '../identity/resolve.js';
 import { createRedactor } from '../observability/redact.js';
 import { instantiateArtifact } from '../policy/engine.js';
 import type { PolicyStore } from '../policy/policy-store.js';
+import type { Policy } from '../rego-wasm/index.js';
 import type { ConsoleDeps } from '../admin/console/routes.js';
 import type { DecisionMessage } from './protocol.js';
 
@@ -24,7 +25,14 @@ const isDecision = (m: unknown): m is DecisionMessage =>
  */
 export async function startClusterConsole(
   cfg: Config,
-  deps: { store: PolicyStore; logger: Logger; registry: Registry; origin?: (key: string) => string },
+  deps: {
+    store: PolicyStore;
+    logger: Logger;
+    registry: Registry;
+    origin?: (key: string) => string;
+    /** The shadow candidate the primary loaded (the playground can check against it). */
+    candidate?: () => Policy | undefined;
+  },
 ): Promise<{ approvals?: Approvals; console?: ConsoleDeps; close(): Promise<void> }> {
   const dl = cfg.observability.decision_log;
   const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
@@ -47,6 +55,7 @@ export async function startClusterConsole(
     const c = (await import('../admin/console/console.js')).createConsole(cfg.console, {
       runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity: resolver }).check(request),
       policyFor: async (rev) => (rev ? deps.store.instance(rev, instantiateArtifact) : deps.store.current()),
+      ...(deps.candidate ? { candidate: deps.candidate } : {}),
       redactor,
     });
     consoleDeps = c.deps;

@@ -80,7 +80,13 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
 
   // The approvals API and the console: the same approval store as the workers (opened here first, so a store that
   // cannot be opened stops the start before any worker exists), decisions gathered from them.
-  const adminConsole = await startClusterConsole(cfg, { store, logger, registry: metrics.registry, origin });
+  const adminConsole = await startClusterConsole(cfg, {
+    store,
+    logger,
+    registry: metrics.registry,
+    origin,
+    candidate: () => shadow.candidate()?.policy,
+  });
   // The workers open the file the primary opened (its private default directory, when the path is unset).
   const location = adminConsole.approvals?.store.kind === 'sqlite' ? adminConsole.approvals.location : undefined;
   const workerCfg: Config = location ? { ...cfg, approvals: { ...cfg.approvals, sqlite: { ...cfg.approvals.sqlite, path: location } } } : cfg;

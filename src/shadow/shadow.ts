@@ -31,6 +31,8 @@ export interface ShadowDifference {
   candidate: Answer;
   /** The input document, redacted as the decision log redacts it. */
   input: unknown;
+  /** Which process evaluated it (pid), when several workers shadow one candidate. */
+  worker: number;
 }
 
 /** A count of differences of one kind, tool and rule (the candidate's rule, else the active one's). */
@@ -171,6 +173,7 @@ export function createShadow(opts: ShadowOptions): Shadow {
       active: scrubbed(item.active, secrets),
       candidate: scrubbed(answer, secrets),
       input,
+      worker: process.pid,
     };
     record(d);
   }

@@ -100,6 +100,21 @@ describe('shadow evaluation with --workers 2', () => {
     const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
     expect(text).toMatch(/^mcp_authz_shadow_checks_total 10$/m);
     expect(text).toMatch(/^mcp_authz_shadow_differences_total\{kind="allow_to_deny"\} 6$/m);
+    // Each difference has the pid of the worker that found it: both workers' are there.
+    expect(new Set(report.recent.map((d: any) => d.worker)).size).toBe(2);
+
+    // The primary's console playground checks a request against the candidate it loaded, and the active revision.
+    const body = JSON.stringify(toolCall('fetch_url', { url: 'https://example.com/playground' }));
+    const playground = async (extra: Record<string, unknown>) =>
+      (await (
+        await fetch(`${admin.replace('/v1/policies', '')}/v1/playground/check`, { method: 'POST', body: JSON.stringify({ body, ...extra }) })
+      ).json()) as any;
+    expect(await playground({ candidate: true })).toMatchObject({
+      decision: 'deny',
+      rule: 'url_not_allowed',
+      policy: { revision: loaded.body.candidate.revision },
+    });
+    expect(await playground({})).toMatchObject({ decision: 'allow', policy: { revision: loaded.body.active } });
   });
 
   it('promote activates the candidate on every worker (two-phase) and keeps the old revision', async () => {

@@ -16,6 +16,8 @@ export interface ConsoleOptions {
   runOne(request: CheckRequestWire, policy: Policy): Promise<CheckOutcome>;
   /** A remembered revision, or the active policy when undefined. */
   policyFor(revision: string | undefined): Promise<Policy | undefined>;
+  /** The shadow candidate, when one is loaded (the playground can check against it). */
+  candidate?: () => Policy | undefined;
   redactor: Redactor;
   /** Where sampled decisions go; default this process's ring (a cluster worker sends them to the primary). */
   sink?: (d: Omit<ConsoleDecision, 'seq'>) => void;
@@ -28,6 +30,7 @@ export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampl
   const playground = createPlayground({
     check: async (request, policy) => checkSummary(await opts.runOne(request, policy)),
     policyFor: opts.policyFor,
+    ...(opts.candidate ? { candidate: opts.candidate } : {}),
     runCases: async (dir, policy) => {
       let output = '';
       const sink = new Writable({

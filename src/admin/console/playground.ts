@@ -10,6 +10,8 @@ export interface PlaygroundOptions {
   check(request: CheckRequestWire, policy: Policy): Promise<unknown>;
   /** A remembered revision (or the active policy when undefined). */
   policyFor(revision: string | undefined): Promise<Policy | undefined>;
+  /** The shadow candidate, when one is loaded. */
+  candidate?: () => Policy | undefined;
   /** `mcp-authz check --cases DIR` against this policy: exit code and output. */
   runCases(dir: string, policy: Policy): Promise<{ code: number; output: string }>;
   /** Directory of suites, one sub-directory each. */
@@ -35,7 +37,8 @@ export function createPlayground(opts: PlaygroundOptions): Pick<ConsoleDeps, 'pl
   });
   return {
     async playground(req) {
-      const policy = await opts.policyFor(req.revision);
+      const policy = req.candidate ? opts.candidate?.() : await opts.policyFor(req.revision);
+      if (!policy && req.candidate) return { ok: false, status: 404, error: 'no_candidate', message: 'no shadow candidate is loaded (see Shadow)' };
       if (!policy) return noPolicy(req.revision);
       const request = requestForBody(req.body, req.headers, { ...(req.principal ? { principal: req.principal } : {}) });
       return { ok: true, result: await opts.check(request, policy) };

@@ -11,6 +11,8 @@ export interface PlaygroundRequest {
   principal?: string;
   /** A remembered revision; default the active one. */
   revision?: string;
+  /** Check against the shadow candidate instead (docs/lifecycle.md#shadow-evaluation); excludes `revision`. */
+  candidate?: boolean;
 }
 
 export interface ConsoleDeps {
@@ -88,17 +90,20 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
     'POST /v1/playground/check': async (body) => {
       const b = body as Partial<PlaygroundRequest> | undefined;
       if (!b || typeof b !== 'object' || typeof b.body !== 'string')
-        return bad('body must be {"body": "<MCP JSON-RPC text>", "headers": {...}, "principal": "...", "revision": "..."}');
+        return bad('body must be {"body": "<MCP JSON-RPC text>", "headers": {...}, "principal": "...", "revision": "..." or "candidate": true}');
       const headers = b.headers ?? {};
       if (typeof headers !== 'object' || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string'))
         return bad('headers must be an object of strings');
       if (b.principal !== undefined && typeof b.principal !== 'string') return bad('principal must be a string');
       if (b.revision !== undefined && typeof b.revision !== 'string') return bad('revision must be a string');
+      if (b.candidate !== undefined && typeof b.candidate !== 'boolean') return bad('candidate must be true or false');
+      if (b.candidate && b.revision) return bad('name a revision or the candidate, not both');
       const r = await deps.playground({
         body: b.body,
         headers,
         ...(b.principal ? { principal: b.principal } : {}),
         ...(b.revision ? { revision: b.revision } : {}),
+        ...(b.candidate ? { candidate: true } : {}),
       });
       return r.ok ? json(200, r.result) : json(r.status, { error: r.error, message: r.message });
     },

@@ -46,5 +46,11 @@ td.arguments { white-space: pre-wrap; max-width: 420px; }
 }
 td.actions { white-space: nowrap; word-break: normal; }
 td.actions button { margin-right: 6px; }
+label.inline { flex-direction: row; align-items: center; gap: 6px; }
+.badge.allow_to_deny, .badge.require_approval_to_deny { background: var(--deny); }
+.badge.deny_to_allow, .badge.require_approval_to_allow { background: var(--allow); }
+.badge.allow_to_require_approval, .badge.deny_to_require_approval { background: var(--approval); }
+.badge.rule, .badge.headers { background: var(--accent); }
+table.compare td:first-child { color: var(--muted); white-space: nowrap; }
 .confirm { border: 2px solid var(--approval); border-radius: 8px; padding: 12px; margin: 10px 0; background: #fffaeb; }
 `;

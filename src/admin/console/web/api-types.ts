@@ -2,9 +2,10 @@
 import type { Approval, ApprovalEvent } from '../../../approvals/types.js';
 import type { CheckSummary } from '../../../check/offline-check.js';
 import type { RevisionInfo } from '../../../policy/policy-store.js';
+import type { DifferenceGroup, ShadowDifference, ShadowReport } from '../../../shadow/shadow.js';
 import type { ConsoleDecision } from '../decision-feed.js';
 
-export type { Approval, ApprovalEvent, ConsoleDecision, RevisionInfo };
+export type { Approval, ApprovalEvent, ConsoleDecision, DifferenceGroup, RevisionInfo, ShadowDifference };
 
 /** GET /v1/approvals */
 export interface ApprovalList {
@@ -51,4 +52,27 @@ export interface SuiteResult {
   code: number;
   passed: boolean;
   output: string;
+}
+/** GET /v1/policies/shadow/report: the shadow candidate's differences since it was loaded. */
+export type ShadowReportView = ShadowReport & {
+  active: string | null;
+  /** The admin_auth user every action is recorded under; null without authentication. */
+  user: string | null;
+};
+/** POST /v1/policies/shadow: the status, or 422 {error: {code, message}}. */
+export interface ShadowStatus {
+  active: string | null;
+  candidate: ShadowReport['candidate'];
+  differences: number;
+}
+/** POST /v1/policies/shadow/promote */
+export interface ShadowPromoted {
+  active: string;
+  checks: number;
+  differences: number;
+}
+/** POST /v1/policies/shadow/discard */
+export interface ShadowDiscarded {
+  discarded: string;
+  active: string | null;
 }

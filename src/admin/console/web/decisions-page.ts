@@ -1,27 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConsoleDecision, DecisionList } from './api-types.js';
-import { api, Badge, fieldValue, html, openInPlayground, type PlaygroundPrefill, pretty, time } from './html.js';
+import { api, Badge, fieldValue, html, openInPlayground, type PlaygroundPrefill, pretty, requestFromInput, time } from './html.js';
 
 const KEEP = 500;
 
-/**
- * The request a recorded decision was made for, as the playground takes it: the body (the parsed body when the
- * raw one was left out of the log), the request headers without HTTP/2 pseudo-headers, the source principal and
- * the revision. Redacted values stay redacted (type a real token to try one).
- */
-export function playgroundRequest(d: ConsoleDecision): PlaygroundPrefill {
-  const input = (d.input ?? {}) as {
-    attributes?: { request?: { http?: { body?: unknown; headers?: Record<string, unknown> } }; source?: { principal?: unknown } };
-    parsed_body?: unknown;
-  };
-  const http = input.attributes?.request?.http;
-  const raw = typeof http?.body === 'string' && !http.body.startsWith('[omitted') ? http.body : undefined;
-  const body = raw ?? (input.parsed_body !== undefined ? JSON.stringify(input.parsed_body, null, 2) : '');
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(http?.headers ?? {})) if (!k.startsWith(':') && typeof v === 'string') headers[k] = v;
-  const principal = input.attributes?.source?.principal;
-  return { body, headers, ...(typeof principal === 'string' ? { principal } : {}), ...(d.revision ? { revision: d.revision } : {}) };
-}
+/** The request a recorded decision was made for, as the playground takes it. */
+export const playgroundRequest = (d: ConsoleDecision): PlaygroundPrefill => requestFromInput(d.input, d.revision);
 
 /** Live recent decisions (sampled by the server), newest first, with filters and a detail view. */
 export function DecisionsPage() {

@@ -19,7 +19,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   const data: unknown = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const e = data as { message?: string; error?: string };
+    // {error, message}, or a load failure's {error: {code, message}} (opa's file:line message).
+    const e = data as { message?: string; error?: string | { code?: string; message?: string } };
+    if (typeof e.error === 'object') throw new Error(`${e.error.message ?? 'failed'} (${e.error.code ?? res.status})`);
     throw new Error(e.message ?? e.error ?? `HTTP ${res.status}`);
   }
   return data as T;
@@ -32,12 +34,33 @@ export const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeStr
 export const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '-');
 export const pretty = (v: unknown) => JSON.stringify(v, null, 2);
 
-/** A request for the playground to open with (what the Decisions page hands it). */
+/** A request for the playground to open with (what the Decisions and Shadow pages hand it). */
 export interface PlaygroundPrefill {
   body: string;
   headers: Record<string, string>;
   principal?: string;
   revision?: string;
+  /** Also check it against the shadow candidate, side by side. */
+  compare?: boolean;
+}
+
+/**
+ * The request a recorded input document was built from, as the playground takes it: the body (the parsed body
+ * when the raw one was left out of the log), the request headers without HTTP/2 pseudo-headers, the source
+ * principal, and the revision that answered. Redacted values stay redacted (type a real token to try one).
+ */
+export function requestFromInput(recorded: unknown, revision: string | null): PlaygroundPrefill {
+  const input = (recorded ?? {}) as {
+    attributes?: { request?: { http?: { body?: unknown; headers?: Record<string, unknown> } }; source?: { principal?: unknown } };
+    parsed_body?: unknown;
+  };
+  const http = input.attributes?.request?.http;
+  const raw = typeof http?.body === 'string' && !http.body.startsWith('[omitted') ? http.body : undefined;
+  const body = raw ?? (input.parsed_body !== undefined ? JSON.stringify(input.parsed_body, null, 2) : '');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(http?.headers ?? {})) if (!k.startsWith(':') && typeof v === 'string') headers[k] = v;
+  const principal = input.attributes?.source?.principal;
+  return { body, headers, ...(typeof principal === 'string' ? { principal } : {}), ...(revision ? { revision } : {}) };
 }
 
 const PREFILL_KEY = 'mcp-authz-playground';

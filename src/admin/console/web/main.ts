@@ -5,11 +5,13 @@ import { DecisionsPage } from './decisions-page.js';
 import { html } from './html.js';
 import { PlaygroundPage } from './playground-page.js';
 import { PolicyPage } from './policy-page.js';
+import { ShadowPage } from './shadow-page.js';
 
 const PAGES: Record<string, { title: string; view: () => unknown }> = {
   decisions: { title: 'Decisions', view: () => html`<${DecisionsPage} />` },
   approvals: { title: 'Approvals', view: () => html`<${ApprovalsPage} />` },
   policy: { title: 'Policy', view: () => html`<${PolicyPage} />` },
+  shadow: { title: 'Shadow', view: () => html`<${ShadowPage} />` },
   playground: { title: 'Playground', view: () => html`<${PlaygroundPage} />` },
 };
 
