@@ -154,7 +154,8 @@ export function createDecisionCache<V extends object>(opts: DecisionCacheOptions
   // to argue about), and a Map lookup on a string costs less than hashing it with SHA-256. Its size is accounted.
   const key = (policy: PolicyIdentity & object, doc: KeyDocument): string => {
     // The raw body may be left out only when parsed_body stands for it: parsed JSON, whole, with no error. A null
-    // parsed_body (compat mode: a body the plugin does not parse) stands for nothing, so the body stays in the key.
+    // parsed_body (the opa-envoy compat profile: a body the plugin does not parse) stands for nothing, so the body
+    // stays in the key. Each compat profile keeps to this (src/check/profile.ts); the key never asks which one it is.
     const bodyParsed = doc.parsed_body !== undefined && doc.parsed_body !== null && doc.truncated_body !== true && doc.mcp?.error === undefined;
     return `${generationOf(policy)}${bodyParsed ? 'p' : 'r'}${keyJson(doc, bodyParsed ? parsedSpec : rawSpec)}`;
   };

@@ -6,10 +6,11 @@ import { approvalId } from './approval-id.js';
 import { interpretResult } from './decision.js';
 import { failureDecision, malformedDecision } from './failure.js';
 import { requestIds, withRequestIds, type JsonRpcId } from './per-request.js';
-import { buildInput, type CheckRequestWire, decodeRequest, type RequestView } from './request.js';
-import { opaEnvoyParseFailure, withDecisionId } from './opa-envoy.js';
+import type { CompatProfile } from './profile.js';
+import { mcpAuthzProfile } from './profiles/mcp-authz.js';
+import { buildInput, type CheckRequestWire, decodeRequest, type InputOptions, type RequestView } from './request.js';
 import type { ApprovalGate, Evaluator, IdentityResolver, Policy } from './ports.js';
-import { type CheckResponseWire, toCheckResponse } from './response.js';
+import type { CheckResponseWire } from './response.js';
 import type { CheckSettings } from './settings.js';
 import { createStages, type Stages, type StageTimings } from './stage.js';
 import type { Decision } from './types.js';
@@ -45,7 +46,7 @@ export interface CheckOutcome {
   timings: StageTimings;
   /** Check start to response, seconds. */
   durationSeconds: number;
-  /** `compat: opa-envoy`: the decision_id sent in the dynamic metadata (the decision log uses the same). */
+  /** The decision_id the compat profile sent in the dynamic metadata (opa-envoy; the decision log uses the same). */
   decisionId?: string;
   /** The candidate revision that shadows this check (src/shadow), when it was sampled: the decision log's `shadow`. */
   shadow?: string;
@@ -98,11 +99,14 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
   const { settings, cache, identity, startSpan, record } = opts;
   const evaluate: Evaluator<P> = opts.evaluate ?? evaluateInProcess;
   const now = opts.now ?? Date.now;
+  // The compat profile (check/profile.ts), and the input options it finishes the document with: fixed per pipeline.
+  const profile: CompatProfile = settings.profile ?? mcpAuthzProfile;
+  const inputOptions: InputOptions = settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput, profile } : { profile };
 
   const respond = (t: Stages, decision: Decision, r: Omit<Result, 'response' | 'decision'>): Result => ({
     ...r,
     decision,
-    response: t.stage('respond', () => toCheckResponse(decision, settings.response)),
+    response: t.stage('respond', () => profile.respond(decision, settings.response)),
   });
   const fail = (t: Stages, decision: Decision, r: Omit<Result, 'response' | 'decision' | 'cache'>, status: CacheStatus = 'off'): Result =>
     respond(t, decision, { ...r, cache: status });
@@ -110,23 +114,18 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
   async function run(request: CheckRequestWire, policy: P | undefined, t: Stages): Promise<Result> {
     const decoded = t.stage('decode', () => decodeRequest(request));
     if (!decoded.method) return fail(t, failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), {});
-    const view = t.stage('input', () =>
-      buildInput(request, decoded, settings.limits, {
-        ...(settings.rawBodyInInput ? { rawBody: settings.rawBodyInInput } : {}),
-        ...(settings.opaEnvoy ? { opaEnvoy: true } : {}),
-      }),
-    );
+    const view = t.stage('input', () => buildInput(request, decoded, settings.limits, inputOptions));
     const input = view.input;
     const mcpError = input.mcp?.error;
     if (mcpError && REFUSED_ALWAYS.has(mcpError.code))
       // A form upstreams read differently, or an upgrade: refused in every mode (docs/input.md), never to the policy.
       return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
-    if (settings.opaEnvoy) {
-      // As OPA's Envoy plugin: a body it cannot parse is answered 400 here; everything else goes to the policy.
-      const parseFailure = opaEnvoyParseFailure(view);
-      if (parseFailure) return { ...parseFailure, view, cache: 'off', ...(policy ? { policy } : {}) };
-    } else if (mcpError && settings.malformed === 'deny')
-      return fail(t, malformedDecision(mcpError, input.mcp), { view, ...(policy ? { policy } : {}) });
+    // The profile's own refusals: mcp-authz's a malformed body (`body.malformed: deny`), opa-envoy's one it cannot parse.
+    const refusal = profile.refuse(view, settings.malformed);
+    if (refusal) {
+      const r = { view, ...(policy ? { policy } : {}) };
+      return refusal.response ? { decision: refusal.decision, response: refusal.response, ...r, cache: 'off' } : fail(t, refusal.decision, r);
+    }
     if (!policy) return fail(t, failureDecision(REASON.policyNotLoaded, 'no policy is loaded yet'), { view });
     addNow(input, now());
 
@@ -173,7 +172,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
         lookup.key,
         deepFreeze({
           decision: validated,
-          response: decision === validated ? result.response : toCheckResponse(validated, settings.response),
+          response: decision === validated ? result.response : profile.respond(validated, settings.response),
           ids: requestIds(input.mcp),
         }),
       );
@@ -212,7 +211,8 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
       } catch (err) {
         result = fail(t, failureDecision(REASON.internalError, `internal error: ${(err as Error).message}`), policy ? { policy } : {});
       }
-      if (settings.opaEnvoy) result = { ...result, ...withDecisionId(result.response) };
+      const identified = profile.withDecisionId(result.response);
+      if (identified) result = { ...result, ...identified };
       const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
       if (opts.shadow) {
         try {

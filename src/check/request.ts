@@ -3,7 +3,9 @@ import type { Json, JsonObject, McpInput, PolicyInput } from './types.js';
 import { attributesToJson } from './protojson.js';
 import { protocolUpgrade } from './protocol-upgrade.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
-import { parseFormBody } from './opa-envoy-body.js';
+import type { CompatProfile } from './profile.js';
+import { mcpAuthzProfile } from './profiles/mcp-authz.js';
+import { opaEnvoyProfile } from './profiles/opa-envoy.js';
 import { checkStandardHeaders } from '../mcp/standard-headers.js';
 import { PARTIAL_BODY_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER } from '../shared/headers.js';
 
@@ -25,8 +27,8 @@ export interface RequestView {
   headers: Record<string, string>;
   method: string;
   path: string;
-  /** `compat: opa-envoy`: why the body could not be parsed as OPA's Envoy plugin parses it (it answers 400). */
-  opaEnvoyParseError?: string;
+  /** Why the body could not be parsed as the compat profile parses it (opa-envoy: a form body), for its `refuse`. */
+  profileParseError?: string;
 }
 
 /** What the rest of the check reads from the wire request: headers, method, path and the body bytes as text. */
@@ -52,7 +54,9 @@ export interface InputOptions {
    * Default `always`, as OPA's Envoy plugin.
    */
   rawBody?: 'always' | 'unparsed';
-  /** `compat: opa-envoy`: parsed_body as OPA's Envoy plugin builds it (form bodies; null when unparsed). */
+  /** The compat profile that finishes the document (check/profile.ts, CheckSettings.profile). Default mcp-authz's own. */
+  profile?: CompatProfile;
+  /** Without `profile`: `true` for the opa-envoy profile (parsed_body as OPA's Envoy plugin builds it), as `compat` says it. */
   opaEnvoy?: boolean;
 }
 
@@ -103,34 +107,8 @@ export function buildInput(req: CheckRequestWire, decoded: DecodedRequest, limit
   };
   const principal = req.attributes?.source?.principal;
   if (principal) input.source_principal = principal;
-  if (opts.opaEnvoy) return opaEnvoyBody({ input, headers, method, path }, body);
-  if (parsedBody === undefined) delete input.parsed_body;
-  else if (opts.rawBody === 'unparsed' && !mcp.error) {
-    const h = (attributes.request as Record<string, unknown> | undefined)?.http as Record<string, unknown> | undefined;
-    if (h) {
-      delete h.body;
-      delete h.rawBody;
-    }
-  }
-  return { input, headers, method, path };
-}
-
-/**
- * `compat: opa-envoy`: `parsed_body` as the plugin builds it. Form bodies (urlencoded, multipart) are parsed into
- * `{name: [values]}`; anything unparsed is `null`, never absent; a form body it cannot parse is recorded for the
- * pipeline, which answers 400 as the plugin does.
- */
-function opaEnvoyBody(view: RequestView, body: BodyView): RequestView {
-  const input = view.input;
-  // The plugin parses JSON only for a content type containing application/json (not application/*+json).
-  if (!(view.headers['content-type'] ?? '').toLowerCase().includes('application/json')) delete input.parsed_body;
-  if (input.parsed_body === undefined && body.text !== undefined && !body.truncated) {
-    const form = parseFormBody(view.headers['content-type'] ?? '', body.text);
-    if (form && 'error' in form) view.opaEnvoyParseError = form.error;
-    else if (form) input.parsed_body = form.value;
-  }
-  input.parsed_body ??= null;
-  return view;
+  const profile = opts.profile ?? (opts.opaEnvoy ? opaEnvoyProfile : mcpAuthzProfile);
+  return profile.input({ input, headers, method, path }, body, opts);
 }
 
 function collectHeaders(http: NonNullable<NonNullable<NonNullable<CheckRequestWire['attributes']>['request']>['http']>): Record<string, string> {

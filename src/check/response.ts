@@ -11,8 +11,6 @@ import { APPROVAL_ID_HEADER } from '../shared/headers.js';
 /** Headers only mcp-authz may set: removed from the upstream request on every allow (a client cannot forge them). */
 export const RESERVED_REQUEST_HEADERS: readonly string[] = [APPROVAL_ID_HEADER];
 
-const POLICY_ANSWERS: ReadonlySet<string> = new Set(['allowed', 'policy_denied', 'approval_required']);
-
 /** google.rpc.Code values used in CheckResponse.status. */
 export const GRPC_OK = 0;
 export const GRPC_PERMISSION_DENIED = 7;
@@ -23,8 +21,6 @@ export interface ResponseOptions {
    * a client can never forge it (the ones it sets are overwritten).
    */
   managedHeaders: readonly string[];
-  /** Answer as OPA's Envoy plugin does (docs/opa-envoy-compat.md). */
-  opaEnvoy?: boolean;
 }
 
 /**
@@ -41,13 +37,11 @@ type WireValue = Value;
 type WireStruct = Struct;
 
 /**
- * Decision → CheckResponse. Pure. The status is ALWAYS set: OK only for an allow, PERMISSION_DENIED for
- * everything else (Envoy treats an unset status as an allow). Every header carries an explicit append_action.
+ * Decision → CheckResponse, as mcp-authz answers (a compat profile may answer otherwise: src/check/profile.ts). Pure.
+ * The status is ALWAYS set: OK only for an allow, PERMISSION_DENIED for everything else (Envoy treats an unset
+ * status as an allow). Every header carries an explicit append_action.
  */
 export function toCheckResponse(decision: Decision, opts: ResponseOptions): CheckResponseWire {
-  // Server-side failures keep mcp-authz's answer (the plugin answers those with a gRPC error, which fails open or
-  // closed depending on the gateway's failure_mode_allow): a denial with its code.
-  if (opts.opaEnvoy && POLICY_ANSWERS.has(decision.reasonCode)) return opaEnvoyResponse(decision, opts);
   const metadata = decision.dynamicMetadata ? { dynamic_metadata: toStruct(decision.dynamicMetadata) } : {};
   if (decision.allowed && decision.kind === 'allow') {
     const setNames = new Set(decision.headers.map((h) => h.key.toLowerCase()));
@@ -98,39 +92,6 @@ function staticRemovals(opts: ResponseOptions): readonly string[] {
   return names;
 }
 
-/**
- * `compat: opa-envoy`: the CheckResponse OPA's Envoy plugin builds (internal/internal.go, check). A bare boolean
- * gets only the status; an object decision its fields as given: a denial without `body` has an empty body and no
- * added content-type, no status message, no header removals but the decision's (and `headers.managed`). Each
- * header still carries an explicit append_action. The pipeline adds `decision_id` to the dynamic metadata.
- */
-function opaEnvoyResponse(decision: Decision, opts: ResponseOptions): CheckResponseWire {
-  const metadata = decision.dynamicMetadata ? { dynamic_metadata: toStruct(decision.dynamicMetadata) } : {};
-  const allowed = decision.allowed && decision.kind === 'allow';
-  const status = { code: allowed ? GRPC_OK : GRPC_PERMISSION_DENIED };
-  if (decision.bare) return { status, ...metadata };
-  if (allowed) {
-    const setNames = new Set(decision.headers.map((h) => h.key.toLowerCase()));
-    const removals = [...new Set([...decision.requestHeadersToRemove, ...opts.managedHeaders.filter((h) => !setNames.has(h.toLowerCase()))])];
-    return {
-      status,
-      ok_response: {
-        headers: decision.headers.map(wireHeader),
-        headers_to_remove: removals,
-        response_headers_to_add: decision.responseHeadersToAdd.map(wireHeader),
-        query_parameters_to_set: decision.queryParametersToSet,
-        query_parameters_to_remove: decision.queryParametersToRemove,
-      },
-      ...metadata,
-    };
-  }
-  return {
-    status,
-    denied_response: { status: { code: decision.httpStatus as StatusCode }, headers: decision.headers.map(wireHeader), body: decision.body ?? '' },
-    ...metadata,
-  };
-}
-
 /** The standard denial body: `{"error":"policy_denied","rule":…,"message":…}` (or the failure's error class). */
 export function denialBody(decision: Decision): string {
   const error =
@@ -158,7 +119,7 @@ function statusMessage(d: Decision): string {
   return `${d.reasonCode}${rule}`;
 }
 
-const wireHeader = (h: HeaderEntry): WireHeader => ({ header: { key: h.key, value: h.value }, append_action: h.appendAction });
+export const wireHeader = (h: HeaderEntry): WireHeader => ({ header: { key: h.key, value: h.value }, append_action: h.appendAction });
 
 /** Plain JSON object → google.protobuf.Struct in proto-loader's keepCase form. */
 export function toStruct(obj: JsonObject): WireStruct {

@@ -1,5 +1,6 @@
 import type { BodyLimits } from '../mcp/parse-body.js';
 import type { DecisionOptions } from './decision.js';
+import type { CompatProfile } from './profile.js';
 import type { ResponseOptions } from './response.js';
 
 /** What the pure steps of a check need from the configuration (src/server/check-settings.ts builds it from the config). */
@@ -11,6 +12,6 @@ export interface CheckSettings {
   rawBodyInInput?: 'always' | 'unparsed';
   decision: DecisionOptions;
   response: ResponseOptions;
-  /** Answer as OPA's Envoy plugin does (docs/opa-envoy-compat.md): `compat: opa-envoy`, or `auto` with an envoy/… entrypoint. */
-  opaEnvoy?: boolean;
+  /** The compat profile (check/profile.ts, docs/opa-envoy-compat.md): chosen from `compat`. Default mcp-authz's own. */
+  profile?: CompatProfile;
 }
