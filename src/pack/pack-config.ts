@@ -253,10 +253,23 @@ function registryKnown(registry: string | undefined, known: Set<string>, path: (
 
 /** Every problem in `data.mcp_authz`, each with its path; empty when valid (or absent). */
 export function validatePackConfig(value: unknown): string[] {
+  return packConfigIssues(value).map((i) => i.text);
+}
+
+/**
+ * The problems of the pack's data, each with the path under data.mcp_authz it is about (an unknown key's own path,
+ * so the file that wrote it can be named) and its text (`data.mcp_authz.approved_hosts: …`).
+ */
+export function packConfigIssues(value: unknown): { path: PropertyKey[]; text: string }[] {
   if (value === undefined) return [];
   const r = packConfigSchema.safeParse(value);
   if (r.success) return [];
-  return r.error.issues.map((i) => `data.mcp_authz${i.path.map(pathPart).join('')}: ${i.message}`);
+  return r.error.issues.flatMap((i) => {
+    const at = `data.mcp_authz${i.path.map(pathPart).join('')}`;
+    // One problem per unknown key: each may come from another --data file.
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...i.path, k], text: `${at}: Unrecognized key: ${JSON.stringify(k)}` }));
+    return [{ path: i.path, text: `${at}: ${i.message}` }];
+  });
 }
 
 const pathPart = (p: PropertyKey): string =>

@@ -98,6 +98,41 @@ describe('mcp-authz CLI', () => {
     ]);
   });
 
+  it('names the --data file that holds a bad guardrails key, and says what --bundle and --data take (issue 22 §4)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-cli-'));
+    const good = join(dir, 'hosts.json');
+    writeFileSync(good, JSON.stringify({ mcp_authz: { approved_hosts: ['example.com'] } }));
+    const bad = join(dir, 'extra.yaml');
+    writeFileSync(bad, 'mcp_authz:\n  aproved_hosts: [x.com]\n');
+    const other = join(dir, 'other.json');
+    writeFileSync(other, JSON.stringify({ mcp_authz: { bogus: 1 } }));
+    const serve = (args: string[]) => runCli(['serve', '--workers', '1', ...args]);
+
+    let r = serve(['--data', good, '--data', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`[data_invalid]: --data ${bad}: the guardrails configuration (data.mcp_authz) is invalid`);
+    expect(r.stderr).toContain('data.mcp_authz: Unrecognized key: "aproved_hosts"');
+    expect(r.stderr).not.toContain('default-bundle.tar.gz');
+    expect(r.stderr).not.toContain(good);
+
+    // Two files with a bad key each: each problem names its file.
+    r = serve(['--data', bad, '--data', good, '--data', other]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--data ${bad}, --data ${other}: the guardrails configuration (data.mcp_authz) is invalid`);
+    expect(r.stderr).toContain(`  - --data ${bad}: data.mcp_authz: Unrecognized key: "aproved_hosts"`);
+    expect(r.stderr).toContain(`  - --data ${other}: data.mcp_authz: Unrecognized key: "bogus"`);
+
+    r = serve(['--bundle', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `mcp-authz: cannot start [bundle_unreadable]: --bundle ${dir}: is a directory; --bundle takes a bundle file (opa build -t wasm … gives bundle.tar.gz, or a policy.wasm): for a directory of .rego files use --policy ${dir}`,
+    );
+    r = serve(['--data', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`[data_unreadable]: --data ${dir}: is a directory; --data takes a JSON or YAML file`);
+    expect(r.stderr).not.toMatch(/EISDIR|\n\s+at /);
+  });
+
   it('--policy compiles a Rego directory with the opa CLI at startup', async () => {
     const server = await startCli(['--policy', join(repoRoot, 'rego')]);
     const client = checkClient(`127.0.0.1:${server.grpcPort}`);
