@@ -34,6 +34,8 @@ const WARM = Number(process.env.BENCH_WARMUP ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const WORKERS = process.env.BENCH_WORKERS;
 const POLICY = 'bench/compare/envoy_authz.rego';
+/** The shadow candidate of `authz-nocache-shadow`: the same policy with one approved host fewer (the request still allowed). */
+const CANDIDATE = 'bench/compare/candidate/envoy_authz.rego';
 const ENTRYPOINT = 'envoy/authz/allow';
 
 /** Every scenario: which server, with what. `data` is the ghz data file. */
@@ -44,6 +46,14 @@ const ALL = {
   'peer-zipf': { server: 'peer', log: false, data: 'bench/request-zipf.json', what: 'opa-envoy-plugin, Zipf mix, logs off' },
   'authz-nocache': { server: 'authz', cache: false, log: false, data: 'bench/request.json', what: 'mcp-authz, cache off, logs off' },
   'authz-nocache-log': { server: 'authz', cache: false, log: true, data: 'bench/request.json', what: 'mcp-authz, cache off, decision logs on' },
+  'authz-nocache-shadow': {
+    server: 'authz',
+    cache: false,
+    log: false,
+    shadow: true,
+    data: 'bench/request.json',
+    what: 'mcp-authz, cache off, logs off, a shadow candidate on every check (sample 100%)',
+  },
   'authz-hit': { server: 'authz', cache: true, log: false, data: 'bench/request.json', what: 'mcp-authz, 100% cache hits, logs off' },
   'authz-hit-log': {
     server: 'authz',
@@ -75,6 +85,12 @@ const RATIOS = [
   ['defaults (serve, no flags) / peer with console logs', 'authz-defaults', 'peer-log', ''],
   ['uncached / bare grpc-js', 'authz-nocache', 'bare', ''],
   ['Zipf mix, logs off: mcp-authz (cache on) / peer', 'authz-zipf', 'peer-zipf', ''],
+  [
+    'shadow cost, uncached: a candidate on every check / none',
+    'authz-nocache-shadow',
+    'authz-nocache',
+    'CPU ≤ 1.1 × (none + the candidate evaluation)',
+  ],
   ['decision-log cost, uncached: mcp-authz logs on / off', 'authz-nocache-log', 'authz-nocache', ''],
   ['decision-log cost, cache hits: mcp-authz logs on / off', 'authz-hit-log', 'authz-hit', ''],
 ];
@@ -117,6 +133,8 @@ run('node', ['bench/make-zipf.mjs']);
 const work = mkdtempSync(join(tmpdir(), 'mcp-authz-compare-'));
 const bundle = join(work, 'bundle.tar.gz');
 run('opa', ['build', '-t', 'wasm', '-e', ENTRYPOINT, '-o', bundle, POLICY]);
+const candidateBundle = join(work, 'candidate.tar.gz');
+run('opa', ['build', '-t', 'wasm', '-e', ENTRYPOINT, '-o', candidateBundle, CANDIDATE]);
 
 const stamp = new Date()
   .toISOString()
@@ -172,7 +190,9 @@ async function startServer(name, spec) {
     // BENCH_EVAL_TIMEOUT_MS=0 evaluates on the serving thread (no deadline) for comparison; default: the config default.
     const evalTimeout =
       process.env.BENCH_EVAL_TIMEOUT_MS !== undefined ? `policy:\n  eval_timeout_ms: ${Number(process.env.BENCH_EVAL_TIMEOUT_MS)}\n` : '';
-    writeFileSync(cfg, `${evalTimeout}cache:\n  enabled: ${spec.cache}\nobservability:\n  decision_log:\n    enabled: ${spec.log}\n`);
+    // Shadowing every check: no per-second bound below the load, a queue that does not drop at this load.
+    const shadow = spec.shadow ? 'shadow:\n  sample_rate: 1\n  max_per_second: 1000000\n  queue_size: 100000\n' : '';
+    writeFileSync(cfg, `${evalTimeout}${shadow}cache:\n  enabled: ${spec.cache}\nobservability:\n  decision_log:\n    enabled: ${spec.log}\n`);
     cmd = 'node';
     args = [
       'dist/main.js',
@@ -213,12 +233,23 @@ async function startServer(name, spec) {
         if (w) info = { workers: Number(w[1]) };
         const h = text.match(/"http_port":(\d+)/);
         if (h) spec = { ...spec, httpPort: Number(h[1]) };
+        const a = text.match(/"admin_port":(\d+)/);
+        if (a) spec = { ...spec, adminPort: Number(a[1]) };
         break;
       }
     }
     await sleep(100);
   }
   if (!port || Date.now() >= deadline) throw new Error(`${name} did not start:\n${readFileSync(log, 'utf8').slice(0, 4000)}`);
+  if (spec.shadow) {
+    // The candidate is loaded as an operator loads it (POST /v1/policies/shadow, as `mcp-authz policy shadow load`).
+    const r = await fetch(`http://127.0.0.1:${spec.adminPort}/v1/policies/shadow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: candidateBundle, by: 'bench' }),
+    });
+    if (!r.ok) throw new Error(`${name}: loading the shadow candidate answered ${r.status}: ${await r.text()}`);
+  }
   return { child, port, log, info, httpPort: spec.httpPort };
 }
 
@@ -284,6 +315,9 @@ async function measure(name) {
     if (r.mb > peak.mb) peak = r;
     // The share of checks answered from the decision cache (mcp-authz /metrics), so "100% hits" is a measurement.
     let cache_hit_ratio = NaN;
+    // authz-nocache-shadow: the share of checks the candidate evaluated (mcp_authz_shadow_checks_total), so "every
+    // check" is a measurement too.
+    let shadow_share = NaN;
     if (srv.httpPort) {
       const text = await fetch(`http://127.0.0.1:${srv.httpPort}/metrics`).then(
         (x) => x.text(),
@@ -294,12 +328,15 @@ async function measure(name) {
           .split('\n')
           .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
           .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      const shadowed = sum('mcp_authz_shadow_checks_total');
+      if (spec.shadow) shadow_share = shadowed / (max.count + half.count + WARM + 2);
       const hits = sum('mcp_authz_decision_cache_hits_total');
       const misses = sum('mcp_authz_decision_cache_misses_total');
       if (hits + misses > 0) cache_hit_ratio = hits / (hits + misses);
     }
     return {
       cache_hit_ratio,
+      shadow_share,
       rps: max.rps,
       cpu_us,
       p50_ms: max.p50_ms,
@@ -358,13 +395,13 @@ lines.push(
   '',
 );
 lines.push(
-  '| scenario | what | max rps | server CPU µs/check | p50 ms | p99 ms | p99 ms @50% | peak RSS MB (processes) | RSS MB per process | cache hits | errors |',
+  '| scenario | what | max rps | server CPU µs/check | p50 ms | p99 ms | p99 ms @50% | peak RSS MB (processes) | RSS MB per process | cache hits | shadowed | errors |',
 );
-lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const s of scenarios) {
   const r = results[s];
   lines.push(
-    `| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.cpu_us, 0)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${f(r.rss_mb / r.processes, 0)} | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${r.errors} |`,
+    `| ${s} | ${ALL[s].what} | ${Math.round(r.rps)} | ${f(r.cpu_us, 0)} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${f(r.half_p99_ms)} | ${f(r.rss_mb, 0)} (${r.processes}) | ${f(r.rss_mb / r.processes, 0)} | ${Number.isFinite(r.cache_hit_ratio) ? `${(r.cache_hit_ratio * 100).toFixed(0)}%` : '-'} | ${Number.isFinite(r.shadow_share) ? `${(r.shadow_share * 100).toFixed(0)}%` : '-'} | ${r.errors} |`,
   );
 }
 lines.push('', 'Ratios within the run (numerator / denominator; rps above 1 is better; CPU per check, latency and RSS below 1 are better):', '');

@@ -100,9 +100,12 @@ export interface Shadow {
   idle(): Promise<void>;
 }
 
+/** How long one event-loop turn works the queue before live checks run again (ms). */
+const SLICE_MS = 0.5;
+
 /**
  * Shadow evaluation, off the decision path: `offer` only copies references into a bounded queue; the queue is
- * worked one check per event-loop turn (setImmediate), each with the candidate's own deadline, so live checks
+ * worked a slice at a time (at most SLICE_MS per event-loop turn, setImmediate), each with the candidate's own deadline, so live checks
  * interleave with it and a slow candidate is cut off, never waited for.
  */
 export function createShadow(opts: ShadowOptions): Shadow {
@@ -129,8 +132,13 @@ export function createShadow(opts: ShadowOptions): Shadow {
     if (pumping) return;
     pumping = true;
     setImmediate(function step() {
-      const item = queue.shift();
-      if (item) evaluateOne(item);
+      // A slice of work per event-loop turn: one check per turn falls behind a loaded server (a turn answers many
+      // checks), and queued inputs then live long enough to be promoted and collected as old objects.
+      const until = performance.now() + SLICE_MS;
+      do {
+        const item = queue.shift();
+        if (item) evaluateOne(item);
+      } while (queue.length > 0 && performance.now() < until);
       if (queue.length > 0) setImmediate(step);
       else {
         pumping = false;
