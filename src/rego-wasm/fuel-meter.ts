@@ -12,7 +12,7 @@
  * does not know refuses the module (the load fails, the policy is not served), and the result is validated by
  * WebAssembly.compile like any module.
  */
-import { functionNames, nameSection, Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
+import { functionNames, funcTypes, type Import, imports, nameSection, Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
 
 /** The builtin id the metered module passes to `opa_builtin0` when it runs out of fuel. */
 export const FUEL_BUILTIN_ID = 0x3fff_ffff;
@@ -45,44 +45,21 @@ export function meterFuel(wasm: Uint8Array): { wasm: Uint8Array; stats: MeterSta
   if (!importSec || !codeSec) throw new FuelMeterError('no import or code section');
 
   // Imports: the index of env.opa_builtin0, and how many globals are imported (the new global's index follows them).
-  let importedFuncs = 0;
-  let importedGlobals = 0;
-  let refill = -1;
-  let refillType = -1;
-  {
-    const r = new Reader(wasm, importSec.start);
-    const n = r.u32();
-    for (let i = 0; i < n; i++) {
-      const mod = r.name();
-      const field = r.name();
-      const kind = wasm[r.p++]!;
-      if (kind === 0) {
-        const type = r.u32();
-        if (mod === 'env' && field === 'opa_builtin0') [refill, refillType] = [importedFuncs, type];
-        importedFuncs++;
-      } else if (kind === 1) {
-        r.p++;
-        const flags = r.u32();
-        r.u32();
-        if (flags & 1) r.u32();
-      } else if (kind === 2) {
-        const flags = r.u32();
-        r.u32();
-        if (flags & 1) r.u32();
-      } else if (kind === 3) {
-        r.p += 2;
-        importedGlobals++;
-      } else throw new FuelMeterError(`import kind ${kind}`);
-    }
+  let entries: Import[];
+  try {
+    entries = imports(wasm, importSec);
+  } catch (err) {
+    throw new FuelMeterError((err as Error).message);
   }
+  const funcImports = entries.filter((i) => i.kind === 'func');
+  const importedFuncs = funcImports.length;
+  const importedGlobals = entries.filter((i) => i.kind === 'global').length;
+  const refill = funcImports.findIndex((i) => i.module === 'env' && i.field === 'opa_builtin0');
+  const refillType = refill < 0 ? -1 : funcImports[refill]!.type!;
   if (refill < 0) throw new FuelMeterError('it does not import env.opa_builtin0');
-  if (
-    !isBuiltin0Type(
-      wasm,
-      secs.find((s) => s.id === 1),
-      refillType,
-    )
-  )
+  const typeSec = secs.find((s) => s.id === 1);
+  const refillSig = typeSec ? funcTypes(wasm, typeSec)?.[refillType] : undefined;
+  if (refillSig?.params.join() !== '127,127' || refillSig.results.join() !== '127')
     throw new FuelMeterError('env.opa_builtin0 is not (i32, i32) -> i32');
 
   // The global section with the fuel appended (or a new one, after the sections that precede it).
@@ -152,19 +129,6 @@ function planned(name: string | undefined): boolean {
 }
 
 /** Whether type `index` of the type section is `(i32, i32) -> i32`, the type of OPA's opa_builtin0 (id, context). */
-function isBuiltin0Type(wasm: Uint8Array, typeSec: { start: number } | undefined, index: number): boolean {
-  if (!typeSec) return false;
-  const r = new Reader(wasm, typeSec.start);
-  const n = r.u32();
-  for (let i = 0; i < n; i++) {
-    if (wasm[r.p++] !== 0x60) return false;
-    const params = [...r.bytes(r.u32())];
-    const results = [...r.bytes(r.u32())];
-    if (i === index) return params.join() === '127,127' && results.join() === '127';
-  }
-  return false;
-}
-
 /**
  * One function body with the meter at its entry and after each loop's block type. A function with no loop and no
  * call is returned as it is: it runs in time bounded by its size, and every cycle (a loop, or recursion through

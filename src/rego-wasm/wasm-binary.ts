@@ -94,6 +94,64 @@ export function splice(wasm: Uint8Array, from: number, to: number, parts: readon
   return out;
 }
 
+/** A function type of the type section: its parameter and result value types (0x7f is i32). */
+export interface FuncType {
+  params: number[];
+  results: number[];
+}
+
+/** The type section's function types, by type index; undefined when an entry is not a function type. */
+export function funcTypes(wasm: Uint8Array, typeSec: Section): FuncType[] | undefined {
+  const r = new Reader(wasm, typeSec.start);
+  const n = r.u32();
+  const out: FuncType[] = [];
+  for (let i = 0; i < n; i++) {
+    if (wasm[r.p++] !== 0x60) return undefined;
+    const params = [...r.bytes(r.u32())];
+    const results = [...r.bytes(r.u32())];
+    out.push({ params, results });
+  }
+  return out;
+}
+
+/** One entry of the import section; `type` is a function's type index, `minPages` a memory's minimum. */
+export interface Import {
+  module: string;
+  field: string;
+  kind: 'func' | 'table' | 'memory' | 'global';
+  type?: number;
+  minPages?: number;
+}
+
+/** The import section's entries, in order (function indices count imported functions first). */
+export function imports(wasm: Uint8Array, importSec: Section): Import[] {
+  const r = new Reader(wasm, importSec.start);
+  const n = r.u32();
+  const out: Import[] = [];
+  for (let i = 0; i < n; i++) {
+    const module = r.name();
+    const field = r.name();
+    const kind = wasm[r.p++]!;
+    if (kind === 0) out.push({ module, field, kind: 'func', type: r.u32() });
+    else if (kind === 1) {
+      r.p++; // element type
+      const flags = r.u32();
+      r.u32();
+      if (flags & 1) r.u32();
+      out.push({ module, field, kind: 'table' });
+    } else if (kind === 2) {
+      const flags = r.u32();
+      const minPages = r.u32();
+      if (flags & 1) r.u32();
+      out.push({ module, field, kind: 'memory', minPages });
+    } else if (kind === 3) {
+      r.p += 2; // value type, mutability
+      out.push({ module, field, kind: 'global' });
+    } else throw new Error(`import kind ${kind}`);
+  }
+  return out;
+}
+
 /** The `name` custom section, if the module has one. */
 export const nameSection = (wasm: Uint8Array, secs: readonly Section[]): Section | undefined =>
   secs.find((s) => s.id === 0 && new Reader(wasm, s.start).name() === 'name');

@@ -5,7 +5,7 @@
  * own `opa_builtinN` import with an id of ours. Function indices and every call site stay as they are.
  */
 
-import { functionNames, nameSection, Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
+import { functionNames, funcTypes as readFuncTypes, type Import, imports, nameSection, Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
 
 export interface NativeOverride {
   builtin: string;
@@ -37,46 +37,23 @@ export function redirectNatives(
 
   // Function names (name section, subsection 1), by name.
   const names = new Map([...functionNames(wasm, nameSec)].map(([idx, name]) => [name, idx]));
-  // Types: param and result lists.
-  const types: { params: number[]; results: number[] }[] = [];
-  {
-    const r = new Reader(wasm, typeSec.start);
-    const n = r.u32();
-    for (let i = 0; i < n; i++) {
-      r.p++; // 0x60
-      const params = [...r.bytes(r.u32())];
-      const results = [...r.bytes(r.u32())];
-      types.push({ params, results });
-    }
+  const types = readFuncTypes(wasm, typeSec);
+  let entries: Import[];
+  try {
+    entries = imports(wasm, importSec);
+  } catch {
+    return { wasm, ids, memoryMinPages };
   }
-  // Imports: count imported functions, find opa_builtin0..4.
+  if (!types) return { wasm, ids, memoryMinPages };
+  // Imports: count imported functions, find opa_builtin0..4, and the memory's minimum.
   let importedFuncs = 0;
   const builtinImport = new Map<number, number>(); // arity → function index
-  {
-    const r = new Reader(wasm, importSec.start);
-    const n = r.u32();
-    for (let i = 0; i < n; i++) {
-      const mod = r.name();
-      const field = r.name();
-      const kind = wasm[r.p++]!;
-      if (kind === 0) {
-        r.u32();
-        const m = /^opa_builtin([0-4])$/.exec(field);
-        if (mod === 'env' && m) builtinImport.set(Number(m[1]), importedFuncs);
-        importedFuncs++;
-      } else if (kind === 1) {
-        r.p++;
-        const flags = r.u32();
-        r.u32();
-        if (flags & 1) r.u32();
-      } else if (kind === 2) {
-        const flags = r.u32();
-        memoryMinPages = r.u32();
-        if (flags & 1) r.u32();
-      } else if (kind === 3) {
-        r.p += 2;
-      } else return { wasm, ids, memoryMinPages };
-    }
+  for (const i of entries) {
+    if (i.kind === 'memory') memoryMinPages = i.minPages!;
+    if (i.kind !== 'func') continue;
+    const m = /^opa_builtin([0-4])$/.exec(i.field);
+    if (i.module === 'env' && m) builtinImport.set(Number(m[1]), importedFuncs);
+    importedFuncs++;
   }
   // Active data segments must fit the memory the host provides: count the pages they reach.
   const dataSec = find(11);
