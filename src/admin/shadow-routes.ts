@@ -31,8 +31,8 @@ const actorRequired = () =>
   });
 
 /**
- * The shadow candidate's admin API, beside /v1/policies: load a candidate (a path on the server's machine or a
- * remembered revision), its status and report, promote it (the normal activation: two-phase across workers, the
+ * The shadow candidate's admin API, beside /v1/policies: load a candidate (a path on the server's machine, a bundle
+ * URL or a remembered revision), its status and report, promote it (the normal activation: two-phase across workers, the
  * old revision kept for rollback) or discard it. Loads, promotions and discards are logged with who did them.
  */
 export function shadowRoutes(deps: ShadowDeps): Routes {
@@ -66,23 +66,29 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
       });
     },
     'POST /v1/policies/shadow': async (body, ctx: RouteContext) => {
-      const b = (body ?? {}) as { path?: unknown; revision?: unknown; by?: unknown };
+      const b = (body ?? {}) as { path?: unknown; url?: unknown; revision?: unknown; by?: unknown };
       const by = actorOf(ctx, b.by);
       if (!by) return actorRequired();
-      const path = typeof b.path === 'string' && b.path ? b.path : undefined;
-      const revision = typeof b.revision === 'string' && b.revision ? b.revision : undefined;
-      if ((path === undefined) === (revision === undefined))
-        return bad('body must be {"path": "<policy dir or bundle file>"} or {"revision": "<revision or sha256 prefix>"}, and "by"');
+      const given = (['path', 'url', 'revision'] as const).flatMap((k) => (typeof b[k] === 'string' && b[k] ? [[k, b[k] as string] as const] : []));
+      if (given.length !== 1)
+        return bad(
+          'body must be {"path": "<policy dir or bundle file>"}, {"url": "<http(s) URL of an opa build bundle>"} or {"revision": "<revision or sha256 prefix>"}, and "by"',
+        );
+      const [kind, value] = given[0]!;
+      if (kind === 'url' && !/^https?:\/\//i.test(value)) return bad('url must be an http:// or https:// URL');
+      const spec: CandidateSpec = kind === 'path' ? { path: value } : kind === 'url' ? { url: value } : { revision: value };
+      // Logged without a query string (a signed URL carries its secret there).
+      const named = kind === 'url' ? value.replace(/[?#].*$/s, '') : value;
       let loaded: { policy: Policy; from: string } | undefined;
       let candidate: ShadowCandidate | undefined;
       try {
-        loaded = await deps.load(path !== undefined ? { path } : { revision: revision! });
+        loaded = await deps.load(spec);
         if (loaded) candidate = { policy: loaded.policy, from: loaded.from, loadedAt: new Date(), loadedBy: by };
         if (candidate) await deps.onCandidate?.(candidate);
       } catch (err) {
         const e = err as Error;
         const code = e instanceof AuthzError ? e.code : 'policy_load_failed';
-        logger.warn({ by, from: path ?? revision, code, err: e.message }, 'shadow candidate refused; the active revision is untouched');
+        logger.warn({ by, from: named, code, err: e.message }, 'shadow candidate refused; the active revision is untouched');
         return json(422, { error: { code, message: e.message }, active: deps.store.current()?.revision ?? null });
       }
       if (!candidate) return json(404, { error: 'revision_not_found', revisions: deps.store.list().map((r) => r.revision) });

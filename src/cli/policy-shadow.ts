@@ -11,6 +11,7 @@ export function shadowFlags(admin: FlagSpec): FlagSpec[] {
   return [
     admin,
     { name: 'revision', type: 'string', value: 'REV', help: 'load: a remembered revision (or a SHA-256 prefix of 8+ characters) instead of a PATH' },
+    { name: 'url', type: 'string', value: 'URL', help: 'load: an opa build bundle the server downloads (http or https) instead of a PATH' },
     { name: 'by', type: 'string', value: 'NAME', help: 'who acts (default: $USER@host); the authenticated user when admin_auth is on' },
     { name: 'json', type: 'boolean', help: 'status and report: print the admin API answer as JSON' },
     HELP_FLAG,
@@ -18,10 +19,11 @@ export function shadowFlags(admin: FlagSpec): FlagSpec[] {
 }
 
 export function shadowUsage(admin: FlagSpec): string {
-  return `Usage: mcp-authz policy shadow (load PATH | load --revision REV | status | report | promote | discard) [flags]
+  return `Usage: mcp-authz policy shadow (load PATH | load --url URL | load --revision REV | status | report | promote | discard) [flags]
 
 A candidate revision evaluated beside the active one on live traffic, after each answer; it never decides a request.
   load PATH        compile a policy directory or read a bundle file (on the server's machine) as the candidate
+  load --url URL   a bundle the server downloads as it downloads --bundle-url bundles
   load --revision REV   a remembered revision as the candidate
   status           the candidate, checks evaluated, differences by kind
   report           the differences since the candidate was loaded, grouped by kind, tool and rule, then the latest
@@ -92,8 +94,10 @@ export async function shadowCommand(
   }
   const problems = [...parsed.problems];
   if (!SUBCOMMANDS.includes(sub)) problems.push(`unknown subcommand "${sub}"`);
-  if (sub === 'load' && !arg === (f.revision === undefined)) problems.push('load needs a PATH or --revision REV (one of them)');
+  if (sub === 'load' && [arg, f.revision, f.url].filter((v) => v !== undefined).length !== 1)
+    problems.push('load needs a PATH, --url URL or --revision REV (one of them)');
   if (sub !== 'load' && f.revision !== undefined) problems.push('--revision is for load');
+  if (sub !== 'load' && f.url !== undefined) problems.push('--url is for load');
   if (extra.length || (sub !== 'load' && arg)) problems.push('too many arguments');
   if (problems.length) {
     err.write(`mcp-authz policy shadow: ${problems.join('; ')}\n\n${shadowUsage(admin)}\n`);
@@ -106,7 +110,7 @@ export async function shadowCommand(
   if (sub === 'report') url = `${base}/report`;
   else if (sub === 'load') {
     // A path is the server's: resolved here, so `load ./policy` means this directory when the server runs beside.
-    const body = arg ? { path: resolve(arg), by } : { revision: f.revision, by };
+    const body = arg ? { path: resolve(arg), by } : f.url !== undefined ? { url: f.url, by } : { revision: f.revision, by };
     Object.assign(init, { method: 'POST', body: JSON.stringify(body) });
   } else if (sub === 'promote' || sub === 'discard') {
     url = `${base}/${sub}`;

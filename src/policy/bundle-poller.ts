@@ -306,3 +306,34 @@ function describeFetchError(err: unknown, safeUrl: string, timeoutMs: number): E
   const cause = e?.cause?.code ?? e?.cause?.message;
   return new BundlePollError('network', `GET ${safeUrl}: ${e?.message ?? String(err)}${cause ? ` (${cause})` : ''}`);
 }
+
+/** What fetchBundleOnce needs: the poller's URL, timeout, size bound and token options. */
+export type BundleFetchOptions = Pick<BundlePollerOptions, 'url' | 'timeoutMs' | 'maxBytes' | 'bearerToken' | 'bearerTokenFile' | 'fetchImpl'>;
+
+/**
+ * One download of a bundle, exactly as the poller makes one (the same request, timeout, size bound while streaming,
+ * refusals of credentials in the URL and of https→http redirects, and the same errors): the bytes and the URL
+ * without its query string. Throws BundlePollError when the download fails, RangeError for a URL it refuses.
+ */
+export async function fetchBundleOnce(opts: BundleFetchOptions): Promise<{ bytes: Buffer; url: string; etag?: string }> {
+  let got: { bytes: Buffer; url: string; etag?: string } | undefined;
+  let failure: Error | undefined;
+  const poller = createBundlePoller({
+    ...opts,
+    minDelaySeconds: 1,
+    maxDelaySeconds: 1,
+    onBundle: async (bytes, info) => {
+      got = { bytes, ...info };
+    },
+    onError: (err) => {
+      failure = err;
+    },
+  });
+  try {
+    await poller.pollNow(); // never started: no next poll is scheduled
+  } finally {
+    poller.stop();
+  }
+  if (got) return got;
+  throw failure ?? new BundlePollError('network', `GET ${opts.url}: no bundle`);
+}

@@ -36,7 +36,7 @@ import { type ConsoleDecision, createDecisionSampler, type DecisionSampler } fro
 import type { ConsoleDeps } from '../admin/console/routes.js';
 import { createRedactor } from '../observability/redact.js';
 import { createShadow, type Shadow } from '../shadow/shadow.js';
-import { candidateLoader } from '../shadow/candidate-source.js';
+import { shadowCandidateLoader } from './shadow-candidate.js';
 
 export interface App {
   grpc: GrpcServer;
@@ -228,10 +228,7 @@ export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App 
             reloader,
             shadow: {
               shadow,
-              load: candidateLoader(
-                { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages },
-                store,
-              ),
+              load: shadowCandidateLoader(cfg, store),
               logger,
             },
           }),

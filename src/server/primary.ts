@@ -22,7 +22,7 @@ import { createClusterMetrics } from './cluster-metrics.js';
 import { WorkerPool, WorkerStartError } from './worker-pool.js';
 import { clusterShadow } from './cluster-shadow.js';
 import { createShadow } from '../shadow/shadow.js';
-import { candidateLoader } from '../shadow/candidate-source.js';
+import { shadowCandidateLoader } from './shadow-candidate.js';
 import { createRedactor } from '../observability/redact.js';
 import { checkSettings } from './check-settings.js';
 import { loadDescriptors } from '../envoy/descriptors.js';
@@ -128,10 +128,7 @@ export async function startPrimary(cfg: Config, opts: { workers: number; logger?
           reloader,
           shadow: {
             shadow,
-            load: candidateLoader(
-              { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages },
-              store,
-            ),
+            load: shadowCandidateLoader(cfg, store),
             onCandidate: (c) => shadows.onCandidate(c),
             report: () => shadows.report(),
             logger,

@@ -152,6 +152,7 @@ export const STARTUP_ERROR = {
   policy_missing: 'policy_missing',
   bundle_unreadable: 'bundle_unreadable',
   bundle_invalid: 'bundle_invalid',
+  bundle_download_failed: 'bundle_download_failed',
   policy_invalid: 'policy_invalid',
   policy_compile_failed: 'policy_compile_failed',
   opa_not_found: 'opa_not_found',

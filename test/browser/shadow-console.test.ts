@@ -4,10 +4,13 @@
 // promoted; a remembered revision is loaded and discarded, a broken one is refused with opa's file:line.
 // Screenshots go to build/screenshots (docs/images with UPDATE_SCREENSHOTS=1).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWasmBundle } from '../../src/policy/opa-cli.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { repoRoot } from '../helpers/tools.js';
@@ -38,6 +41,8 @@ let server: TestServer;
 let browser: Browser;
 let page: Page;
 let base: string;
+let bundles: Server;
+let bundleOrigin: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'mcp-authz-shadow-console-'));
@@ -49,6 +54,11 @@ beforeAll(async () => {
   const config = join(tmp, 'config.yaml');
   await writeFile(config, 'observability:\n  decision_log:\n    log_input: true\n    redact_fields: [arguments.token]\n');
   server = await startTestServer({ policy: dirs.active, entrypoint: 'shadowtest/decision' }, config);
+  // A bundle server on loopback with the tightened policy, opa-built.
+  const tight = await buildWasmBundle(dirs.tight, 'shadowtest/decision');
+  bundles = createServer((req, res) => (req.url === '/tight.tar.gz' ? res.writeHead(200).end(tight) : res.writeHead(404).end()));
+  await new Promise<void>((r) => bundles.listen(0, '127.0.0.1', r));
+  bundleOrigin = `http://127.0.0.1:${(bundles.address() as AddressInfo).port}`;
   base = `http://127.0.0.1:${server.app.admin.port}`;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -72,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await new Promise((r) => (bundles ? bundles.close(r) : r(undefined)));
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -207,6 +218,25 @@ describe('console Shadow page (Chromium)', () => {
       .poll(() => page.locator('#shadow-message').textContent(), POLL)
       .toMatch(/^load failed: .*authz\.rego:\d+.*\(policy_compile_failed\)$/s);
     expect(server.app.shadow.candidate()).toBeUndefined();
+    await page.locator('#no-candidate').waitFor();
+
+    // From a bundle URL the server downloads; a URL that answers 404 is refused with the downloader's message.
+    await page.fill('input[name=candidate-url]', `${bundleOrigin}/missing.tar.gz`);
+    await page.getByRole('button', { name: 'Load URL…' }).click();
+    await page.getByRole('dialog', { name: 'load shadow candidate' }).getByRole('button', { name: 'Load as alice' }).click();
+    await expect
+      .poll(() => page.locator('#shadow-message').textContent(), POLL)
+      .toBe(`load failed: GET ${bundleOrigin}/missing.tar.gz: HTTP 404 (http_status) (bundle_download_failed)`);
+    await page.fill('input[name=candidate-url]', `${bundleOrigin}/tight.tar.gz`);
+    await page.getByRole('button', { name: 'Load URL…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'load shadow candidate' });
+    expect(await dialog.textContent()).toContain(`${bundleOrigin}/tight.tar.gz`);
+    await dialog.getByRole('button', { name: 'Load as alice' }).click();
+    await page.locator('#candidate-revision').waitFor();
+    expect(await page.locator('#shadow-candidate').textContent()).toContain(`from${bundleOrigin}/tight.tar.gz`);
+    expect(server.app.shadow.candidate()).toMatchObject({ from: `${bundleOrigin}/tight.tar.gz`, loadedBy: 'alice' });
+    await page.getByRole('button', { name: 'Discard…' }).click();
+    await page.getByRole('dialog', { name: 'discard shadow candidate' }).getByRole('button', { name: 'Discard as alice' }).click();
     await page.locator('#no-candidate').waitFor();
   });
 });

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildWasmBundle } from '../../src/policy/opa-cli.js';
+import { candidateLoader } from '../../src/shadow/candidate-source.js';
 import { cleanEnv, mainJs } from '../helpers/cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
@@ -51,7 +55,15 @@ describe('shadow evaluation of a candidate revision', () => {
     await writeFile(join(dirs.broken, 'authz.rego'), 'package shadowtest\n\ndecision := {"allowed": true if {\n');
     await writeFile(join(dirs.invalid, 'authz.rego'), 'package shadowtest\n\ndecision := {"allowed": "yes"}\n');
     const config = join(base, 'config.yaml');
-    await writeFile(config, 'observability:\n  decision_log:\n    log_input: true\n    redact_fields: [arguments.token]\n');
+    // bundle_poll bounds a candidate's download as they bound the server's own; its token is for policy.bundle_url's
+    // origin only (none here), so a candidate URL never gets it.
+    await writeFile(
+      config,
+      [
+        'observability:\n  decision_log:\n    log_input: true\n    redact_fields: [arguments.token]',
+        'policy:\n  bundle_poll:\n    max_bytes: 4000000\n    timeout_seconds: 2\n    bearer_token: poll-token-not-for-candidates\n',
+      ].join('\n'),
+    );
     s = await startTestServer({ policy: dirs.active, entrypoint: 'shadowtest/decision' }, config);
     admin = `http://127.0.0.1:${s.app.admin.port}/v1/policies`;
   }, 120_000);
@@ -270,4 +282,101 @@ describe('shadow evaluation of a candidate revision', () => {
     expect(broken.code).toBe(3);
     expect(broken.stderr).toMatch(/\[policy_compile_failed\].*authz\.rego:\d+/s);
   });
+
+  it('loads a candidate from a bundle URL as the server downloads --bundle-url bundles, with their limits and errors', async () => {
+    // A real HTTP server on loopback serving an opa-built bundle of the tightened policy, and some bad answers.
+    const tightBundle = await buildWasmBundle(dirs.tight, 'shadowtest/decision');
+    const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
+    const http: Server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', headers: req.headers });
+      const path = (req.url ?? '').split('?')[0];
+      if (path === '/tight.tar.gz') res.writeHead(200, { 'content-type': 'application/gzip', etag: '"t1"' }).end(tightBundle);
+      else if (path === '/huge.tar.gz') res.writeHead(200).end(Buffer.alloc(5_000_000, 1));
+      else if (path === '/garbage.tar.gz') res.writeHead(200).end('this is not a bundle');
+      else if (path === '/slow.tar.gz')
+        res.writeHead(200).write('x'); // never ends: the timeout cuts it
+      else res.writeHead(404).end('no such bundle');
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    try {
+      const active = s.app.policy()!.revision;
+      const r = await post('/shadow', { url: `${origin}/tight.tar.gz?sig=secret-signature`, by: 'frank' });
+      expect(r.status).toBe(200);
+      // Shown and logged without the query string (a signed URL's secret is there).
+      expect(r.body.candidate).toMatchObject({ from: `${origin}/tight.tar.gz`, loaded_by: 'frank' });
+      expect(JSON.stringify(r.body)).not.toContain('secret-signature');
+      expect(seen.at(-1)!.url).toBe('/tight.tar.gz?sig=secret-signature');
+      expect(seen.every((x) => x.headers.authorization === undefined)).toBe(true);
+      expect(code(await s.client.check(fetchUrl('https://example.com/url')))).toBe(0);
+      expect(code(await s.client.check(fetchUrl('https://httpbin.org/url')))).toBe(0);
+      await s.app.shadow.idle();
+      const report = await get('/shadow/report');
+      expect(report).toMatchObject({ checks: 2, differences: 1, by_kind: { allow_to_deny: 1 } });
+      expect(report.recent[0].input.mcp.arguments.url).toBe('https://example.com/url');
+
+      // Refusals: the downloader's errors as bundle_download_failed (422), a bad body as the bundle reader's; the
+      // candidate loaded before stays, and so does the active revision.
+      const refused = async (url: string) => {
+        const x = await post('/shadow', { url, by: 'frank' });
+        expect(x.status).toBe(422);
+        expect(x.body.active).toBe(active);
+        return x.body.error as { code: string; message: string };
+      };
+      expect(await refused(`${origin}/missing.tar.gz`)).toEqual({
+        code: 'bundle_download_failed',
+        message: `GET ${origin}/missing.tar.gz: HTTP 404 (http_status)`,
+      });
+      expect(await refused(`${origin}/huge.tar.gz`)).toEqual({
+        code: 'bundle_download_failed',
+        message: `GET ${origin}/huge.tar.gz: bundle larger than 4000000 bytes; refused (too_large)`,
+      });
+      expect(await refused(`${origin}/slow.tar.gz`)).toEqual({
+        code: 'bundle_download_failed',
+        message: `GET ${origin}/slow.tar.gz: no complete response within 2000 ms (timeout)`,
+      });
+      expect((await refused(`http://user:pw@127.0.0.1:1/x.tar.gz`)).message).toBe('credentials in the URL are refused; use a bearer token');
+      const garbage = await refused(`${origin}/garbage.tar.gz`);
+      expect(garbage.code).toBe('bundle_unreadable');
+      expect(garbage.message).toContain(`${origin}/garbage.tar.gz: not a readable bundle tarball`);
+      expect(await post('/shadow', { url: 'ftp://127.0.0.1/x', by: 'frank' })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+      expect(await post('/shadow', { url: `${origin}/tight.tar.gz`, path: dirs.tight, by: 'frank' })).toMatchObject({ status: 400 });
+      expect(s.app.policy()!.revision).toBe(active);
+      expect((await get('/shadow')).candidate.from).toBe(`${origin}/tight.tar.gz`);
+      await post('/shadow/discard', { by: 'frank' });
+
+      // The CLI: policy shadow load --url.
+      const cli = (...args: string[]) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+          execFile(
+            process.execPath,
+            [mainJs, 'policy', 'shadow', ...args, '--admin-addr', `127.0.0.1:${s.app.admin.port}`, '--by', 'gina'],
+            { env: cleanEnv(), timeout: 60_000 },
+            (err, stdout, stderr) => done({ code: err ? Number((err as { code?: unknown }).code ?? 3) : 0, stdout, stderr }),
+          );
+        });
+      const loaded = await cli('load', '--url', `${origin}/tight.tar.gz`);
+      expect(loaded.code).toBe(0);
+      expect(loaded.stdout).toContain(`from ${origin}/tight.tar.gz`);
+      expect(loaded.stdout).toContain('by gina');
+      const missing = await cli('load', '--url', `${origin}/missing.tar.gz`);
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toBe(`load failed: GET ${origin}/missing.tar.gz: HTTP 404 (http_status) (bundle_download_failed)\n`);
+      const both = await cli('load', dirs.tight, '--url', `${origin}/tight.tar.gz`);
+      expect(both.code).toBe(3);
+      expect(both.stderr).toContain('load needs a PATH, --url URL or --revision REV (one of them)');
+      expect((await cli('discard')).code).toBe(0);
+
+      // The poll token goes to policy.bundle_url's origin (here: this one) and nowhere else.
+      const common = { dataFiles: [], entrypoint: 'shadowtest/decision', maxMemoryPages: 2048 };
+      const remote = { timeoutMs: 2000, maxBytes: 4_000_000, bearerToken: 'poll-token' };
+      await candidateLoader(common, s.app.store, { ...remote, tokenOrigin: origin })({ url: `${origin}/tight.tar.gz` });
+      expect(seen.at(-1)!.headers.authorization).toBe('Bearer poll-token');
+      await candidateLoader(common, s.app.store, { ...remote, tokenOrigin: 'https://bundles.example.com' })({ url: `${origin}/tight.tar.gz` });
+      expect(seen.at(-1)!.headers.authorization).toBeUndefined();
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
+  }, 60_000);
 });

@@ -14,7 +14,7 @@ import { api, Badge, dateTime, fieldValue, html, openInPlayground, pretty, reque
 /** Differences fetched per poll (the newest; the counts and groups cover all since the load). */
 const LIMIT = 200;
 
-type Load = { path: string } | { revision: string };
+type Load = { path: string } | { url: string } | { revision: string };
 type Confirm = { action: 'load'; spec: Load } | { action: 'promote' } | { action: 'discard' };
 
 /** `allow_to_deny` → `allow → deny`. */
@@ -26,7 +26,7 @@ const keyOf = (d: ShadowDifference) => `${d.worker}-${d.seq}`;
 /**
  * The shadow candidate (docs/lifecycle.md#shadow-evaluation): its differences with the active revision, live
  * (polled every second), grouped by kind, tool and rule, each with the redacted request and both answers and a way
- * into the playground with both revisions; load a candidate (a path on the server or a remembered revision),
+ * into the playground with both revisions; load a candidate (a path on the server, a bundle URL or a remembered revision),
  * promote or discard it, each behind a confirmation and under a name (the admin_auth user, else the one typed here).
  */
 export function ShadowPage() {
@@ -35,6 +35,7 @@ export function ShadowPage() {
   const [group, setGroup] = useState<DifferenceGroup | null>(null);
   const [selected, setSelected] = useState<ShadowDifference | null>(null);
   const [path, setPath] = useState('');
+  const [url, setUrl] = useState('');
   const [revision, setRevision] = useState('');
   const [actor, setActor] = useState(localStorage.getItem('mcp-authz-approver') ?? '');
   const [confirm, setConfirm] = useState<Confirm | null>(null);
@@ -98,7 +99,7 @@ export function ShadowPage() {
       <dl>
         ${
           confirm.action === 'load'
-            ? html`<dt>from</dt><dd class="mono">${'path' in confirm.spec ? confirm.spec.path : `revision ${confirm.spec.revision}`}</dd>
+            ? html`<dt>from</dt><dd class="mono">${'path' in confirm.spec ? confirm.spec.path : 'url' in confirm.spec ? confirm.spec.url : `revision ${confirm.spec.revision}`}</dd>
               ${c && html`<dt>replaces</dt><dd>candidate <span class="mono">${c.revision}</span>: its ${report!.differences} differences are forgotten</dd>`}`
             : html`<dt>candidate</dt><dd class="mono">${c?.revision} (${c?.from})</dd>
               <dt>differences</dt><dd>${report!.differences} in ${report!.checks} checks${Object.entries(report!.by_kind).map(([k, n]) => ` · ${kindLabel(k)} ${n}`)}</dd>`
@@ -136,6 +137,8 @@ export function ShadowPage() {
         }
         <label>policy directory or bundle file on the server<input name="candidate-path" size="40" value=${path} onInput=${(e: Event) => setPath(fieldValue(e))} /></label>
         <button disabled=${!path.trim()} onClick=${() => setConfirm({ action: 'load', spec: { path: path.trim() } })}>Load path…</button>
+        <label>or a bundle URL the server downloads<input name="candidate-url" size="40" value=${url} placeholder="https://…/bundle.tar.gz" onInput=${(e: Event) => setUrl(fieldValue(e))} /></label>
+        <button disabled=${!url.trim()} onClick=${() => setConfirm({ action: 'load', spec: { url: url.trim() } })}>Load URL…</button>
         <label>or a remembered revision
           <select name="candidate-revision" value=${revision} onChange=${(e: Event) => setRevision(fieldValue(e))}>
             <option value="">choose…</option>
