@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { type App, startApp } from '../server/app.js';
+import { type Server, startServer } from '../server/app.js';
 import { at, type LoadedConfig, loadConfigWithOrigins } from '../config/load.js';
-import { startPrimary } from '../server/primary.js';
+import { servingRole } from '../server/roles.js';
 import { workerCount } from '../server/worker-count.js';
 import { SETTINGS } from '../config/settings.js';
 import { AuthzError } from '../shared/errors.js';
@@ -68,18 +68,10 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
   const onSignal = (signal: string) => () => (signalled ? signalled(signal) : (early ??= signal));
   process.once('SIGTERM', onSignal('SIGTERM'));
   process.once('SIGINT', onSignal('SIGINT'));
-  // One process, or a cluster primary with its workers: started, then served the same way until a signal.
-  let server: Pick<App, 'logger' | 'close'>;
-  let shutdownFields: () => Record<string, unknown>;
+  // One process, or a cluster primary with its workers: one composition root in either role, served the same way.
+  let server: Server;
   try {
-    if (workers > 1) {
-      server = await startPrimary(config, { workers, origin });
-      shutdownFields = () => ({ workers });
-    } else {
-      const app = await startApp(config, { origin });
-      server = app;
-      shutdownFields = () => ({ in_flight: app.grpc.inFlight() });
-    }
+    server = await startServer(servingRole(workers), config, { workers, origin });
   } catch (err) {
     if (err instanceof AuthzError) {
       process.stderr.write(`mcp-authz: cannot start [${err.code}]: ${err.message}\n`);
@@ -93,7 +85,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<num
     signalled = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      server.logger.info({ signal, ...shutdownFields() }, 'shutting down');
+      server.logger.info({ signal, ...server.shutdownFields() }, 'shutting down');
       void server.close().then((drained) => {
         server.logger.info({ drained }, 'stopped');
         resolve(0);

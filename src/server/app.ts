@@ -1,63 +1,97 @@
 import type { Logger } from 'pino';
-import { type CachedDecision, createCheckPipeline } from '../check/pipeline.js';
+import type { CachedDecision } from '../check/pipeline.js';
 import type { CheckRequestWire } from '../check/request.js';
 import type { CheckResponseWire } from '../check/response.js';
 import type { CheckSettings } from '../check/settings.js';
 import { checkSettings } from './check-settings.js';
-import { createDecisionCache, type DecisionCache } from '../cache/decision-cache.js';
+import type { DecisionCache } from '../cache/decision-cache.js';
 import type { Config } from '../config/schema.js';
 import { loadDescriptors } from '../envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../envoy/http-status.js';
-import { startGrpcServer, type GrpcServer } from '../envoy/server.js';
+import type { GrpcServer } from '../envoy/server.js';
 import { routeGrpcLogs } from '../envoy/grpc-logs.js';
-import { connectionOptions } from '../envoy/connection-options.js';
-import { adminRoutes, opsRoutes } from '../admin/routes.js';
-import { startHttpServer, type HttpServer } from '../admin/http-server.js';
-import { listening } from './listen-error.js';
-import { createIdentityResolver } from '../identity/resolve.js';
-import { createAppLogger } from '../observability/app-logger.js';
-import { createCheckRecorder } from '../observability/check-observer.js';
+import type { HttpServer } from '../admin/http-server.js';
+import { createIdentityResolver, type IdentityResolver } from '../identity/resolve.js';
 import { approvalsStarted, logStarted } from './startup-log.js';
-import { createDecisionLogger, type DecisionLogger } from '../observability/decision-log.js';
+import type { DecisionLogger } from '../observability/decision-log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { logDestination } from '../observability/log-destination.js';
-import { createTracing, type CheckSpan, type Tracing, tracingStatus } from '../observability/tracing.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { BundlePoller } from '../policy/bundle-poller.js';
-import { startPolicyUpdates } from '../policy/policy-updates.js';
-import type { Policy } from '../rego-wasm/index.js';
-import { createDeadlineEvaluator } from '../rego-wasm/index.js';
-import { instantiateArtifact } from '../policy/engine.js';
-import { policySource } from '../policy/policy-source.js';
-import { PolicyStore } from '../policy/policy-store.js';
-import { PolicyReloader } from '../policy/reloader.js';
+import { type PolicyUpdates, startPolicyUpdates } from '../policy/policy-updates.js';
+import type { DeadlineEvaluator, Policy } from '../rego-wasm/index.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { PolicyReloader } from '../policy/reloader.js';
 import type { Approvals } from '../approvals/approvals.js';
-import { startAdminServer } from '../admin/admin-server.js';
-import { type ConsoleDecision, createDecisionSampler, type DecisionSampler } from '../admin/console/decision-feed.js';
-import type { ConsoleDeps } from '../admin/console/routes.js';
-import { createRedactor } from '../observability/redact.js';
+import type { ConsoleDecision } from '../admin/console/decision-feed.js';
 import { createShadow, type Shadow } from '../shadow/shadow.js';
-import { shadowCandidateLoader } from './shadow-candidate.js';
+import { shadowFromSpec } from './cluster-shadow.js';
+import type { RevisionSpec, ShadowSpec } from './protocol.js';
+import { ROLES, type Role } from './roles.js';
+import type { WorkerRevisions } from './worker-revisions.js';
+import { buildLogger } from './parts/logger.js';
+import { buildDecisionLog } from './parts/decision-log.js';
+import { buildTracing } from './parts/tracing.js';
+import { buildPolicy } from './parts/policy.js';
+import { buildRedactor } from './parts/redactor.js';
+import { buildApprovals } from './parts/approvals.js';
+import { buildConsole, type ConsoleParts } from './parts/console.js';
+import { buildCache } from './parts/cache.js';
+import { buildEvaluator } from './parts/evaluator.js';
+import { buildChecks } from './parts/checks.js';
+import { buildWorkers, type Workers } from './parts/workers.js';
+import { listenAdmin, listenGrpc, listenOps } from './parts/listeners.js';
 
-export interface App {
+/** What every role's server has; the parts a role lacks are absent (src/server/roles.ts). */
+export interface Server {
+  role: Role;
+  logger: Logger;
+  metrics: Metrics;
+  store: PolicyStore;
+  /** The shadow candidate (docs/lifecycle.md#shadow-evaluation). */
+  shadow: Shadow;
+  settings: CheckSettings;
+  policy(): Policy | undefined;
+  /** Answers checks: the gRPC server. */
+  grpc?: GrpcServer;
+  /** Answer one CheckRequest exactly as the gRPC handler does (metrics, logs, traces included). */
+  check?(request: CheckRequestWire): Promise<CheckResponseWire>;
+  cache?: DecisionCache<CachedDecision>;
+  /** Owns the policy: the ops HTTP and admin listeners, the reloader, the remote bundle poller. */
+  http?: HttpServer;
+  admin?: HttpServer;
+  reloader?: PolicyReloader;
+  poller?: BundlePoller;
+  /** The approval loop (approvals.enabled). */
+  approvals?: Approvals;
+  /** A worker's side of the two-phase policy change. */
+  revisions?: WorkerRevisions;
+  /** What the "shutting down" line says of this server (checks in flight, or workers). */
+  shutdownFields(): Record<string, unknown>;
+  /** Drain and stop. Resolves true when all in-flight checks finished within the grace period. */
+  close(): Promise<boolean>;
+}
+
+/** The single process (`--workers 1`): answers checks and owns the policy. */
+export interface App extends Server {
   grpc: GrpcServer;
   http: HttpServer;
   admin: HttpServer;
-  store: PolicyStore;
   reloader: PolicyReloader;
-  cache?: DecisionCache<CachedDecision>;
-  poller?: BundlePoller;
-  metrics: Metrics;
-  /** The approval loop (approvals.enabled). */
-  approvals?: Approvals;
-  /** The shadow candidate (docs/lifecycle.md#shadow-evaluation). */
-  shadow: Shadow;
-  policy(): Policy | undefined;
-  /** Answer one CheckRequest exactly as the gRPC handler does (metrics, logs, traces included). */
   check(request: CheckRequestWire): Promise<CheckResponseWire>;
-  settings: CheckSettings;
-  logger: Logger;
-  /** Drain and stop. Resolves true when all in-flight checks finished within the grace period. */
-  close(): Promise<boolean>;
+}
+
+/** The cluster primary: owns the policy and the workers, answers no check. */
+export interface PrimaryServer extends Server {
+  http: HttpServer;
+  admin: HttpServer;
+  reloader: PolicyReloader;
+}
+
+/** A cluster worker: answers checks from the revisions the primary hands it. */
+export interface WorkerServer extends Server {
+  grpc: GrpcServer;
+  revisions: WorkerRevisions;
+  check(request: CheckRequestWire): Promise<CheckResponseWire>;
 }
 
 export interface AppOptions {
@@ -68,258 +102,222 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** Names the setting a config value came from (`--http-addr 127.0.0.1:8181`), for startup errors. */
   origin?: (key: string) => string;
-  /**
-   * A node:cluster worker (src/server/worker.ts): serve gRPC from `store`, which the cluster primary fills. No
-   * policy loading, HTTP listeners, watcher, poller or SIGHUP handler here: the primary owns them.
-   */
-  worker?: { store: PolicyStore /** Sampled decisions for the primary's console. */; decisions?: (d: Omit<ConsoleDecision, 'seq'>) => void };
 }
 
-/** A cluster worker's app: gRPC only (the primary serves HTTP and the admin API). */
-export type WorkerApp = Omit<App, 'http' | 'admin' | 'poller'>;
+export interface ServerOptions extends AppOptions {
+  /** A primary: how many workers it runs. */
+  workers?: number;
+  /** A worker: what the primary handed it in its init message, and where its sampled decisions go (the primary's console). */
+  fromPrimary?: { active: RevisionSpec | null; shadow: ShadowSpec | null; decisions(d: Omit<ConsoleDecision, 'seq'>): void };
+}
+
+/** The single process, as `serve --workers 1` starts it (and the tests and benchmarks). */
+export function startApp(cfg: Config, opts: AppOptions = {}): Promise<App> {
+  return startServer('single', cfg, opts);
+}
 
 /**
- * The composition root: config → descriptors → policy store → cache → check pipeline → gRPC, ops HTTP and admin
- * HTTP servers. Expensive setup happens here, once; the per-check path only runs the pipeline.
+ * The composition root, one for every role (src/server/roles.ts): the single process, the cluster primary and a
+ * worker are the same wiring with parts switched on or off, and each part is built here once, by its builder
+ * (src/server/parts/). Expensive setup happens here, once; the per-check path only runs the pipeline. The phases,
+ * in order:
+ *
+ * 1. observability: the app log, metrics; where checks are answered, the decision log and tracing;
+ * 2. policy: the store, and the owner's source, reloader and startup load (a worker's: the primary's revision);
+ * 3. shared parts: check settings, redactor, approvals, identity, shadow, console;
+ * 4. checks: decision cache, evaluation deadline, check pipeline;
+ * 5. workers (a primary);
+ * 6. listen: every port is bound before any serves: ops HTTP and admin first (not ready until checks are
+ *    served), then gRPC, or the workers (which bind the shared gRPC port);
+ * 7. serve: policy updates (file watch, SIGHUP, bundle polling) and the startup line.
+ *
+ * A phase that fails ends the start in one place: what was opened is closed and the error (a startup error naming
+ * its setting, for the CLI) is thrown.
  */
-export async function startApp(cfg: Config, opts: AppOptions & { worker: { store: PolicyStore } }): Promise<WorkerApp>;
-export async function startApp(cfg: Config, opts?: AppOptions): Promise<App>;
-export async function startApp(cfg: Config, opts: AppOptions = {}): Promise<App | WorkerApp> {
-  const destination = logDestination(cfg.observability.log_format);
-  const logger = opts.logger ?? createAppLogger({ level: cfg.observability.log_level, ...(destination ? { destination } : {}) });
-  routeGrpcLogs(logger);
-  const descriptors = loadDescriptors();
-  const metrics = createMetrics({ knownTools: cfg.observability.known_tools, remotePolicy: cfg.policy.bundle_url !== undefined });
-  const dl = cfg.observability.decision_log;
-  const decisionLog = dl.enabled
-    ? (opts.decisionLog ??
-      createDecisionLogger({
-        redactFields: dl.redact_fields,
-        allowSampleRate: dl.allow_sample_rate,
-        logInput: dl.log_input,
-        // The upstream-verified JWT payload header carries claims: never log it.
-        ...(cfg.identity.jwt.payload_header ? { redactHeaders: [cfg.identity.jwt.payload_header] } : {}),
-        ...(destination ? { destination } : {}),
-      }))
-    : undefined;
-  // The decision log's redaction, shared by approvals (recorded arguments) and the console (inputs shown).
-  const redactor = createRedactor(dl.redact_fields, { extraHeaders: cfg.identity.jwt.payload_header ? [cfg.identity.jwt.payload_header] : [] });
-  // Optional subsystems are imported only when configured, so a server that does not use them never loads them.
-  const approvals = cfg.approvals.enabled
-    ? await (await import('../approvals/approvals.js')).createApprovals(cfg.approvals, {
-        registry: metrics.registry,
-        redactor,
-        logger,
-        ...(opts.origin ? { origin: opts.origin } : {}),
-      })
-    : undefined;
-  const tracing: Tracing = await createTracing(opts.env ?? process.env); // the OpenTelemetry SDK is imported only when tracing is on
-  const traced = tracingStatus(opts.env ?? process.env, tracing);
-  logger[traced.level]({ tracing: traced.fields }, traced.msg);
-  const source = policySource(cfg);
-  const store = opts.worker?.store ?? new PolicyStore(cfg.policy.keep_revisions, instantiateArtifact);
-  store.onChange((p) => {
-    if (p) metrics.setPolicy(p.revision, p.source, p.artifact.dataJson);
-  });
-  // Reloads happen only after startup (files, SIGHUP, admin API); the startup load below is not one.
-  const reloader = new PolicyReloader({ store, load: source.load, logger, onResult: (ok) => metrics.recordReload(ok) });
-
-  // A local policy that cannot load at startup is a startup error (the CLI reports it). A remote one arrives later:
-  // until then the server is NOT_SERVING and denies every check with policy_not_loaded.
-  if (source.kind !== 'remote' && !opts.worker) store.activate(await source.load());
-
-  const cache = cfg.cache.enabled
-    ? createDecisionCache<CachedDecision>({
-        maxEntries: cfg.cache.max_entries,
-        maxBytes: cfg.cache.max_bytes,
-        sizeOf: cachedDecisionBytes,
-        ttlMs: Math.round(cfg.cache.ttl_seconds * 1000),
-        nondeterministicTtlMs: Math.round(cfg.cache.nondeterministic_ttl_seconds * 1000),
-        ...(cfg.cache.volatile_headers ? { volatileHeaders: cfg.cache.volatile_headers } : {}),
-        ...(cfg.cache.volatile_paths ? { volatilePaths: cfg.cache.volatile_paths.map((p) => p.split('.')) } : {}),
-        onEviction: () => metrics.recordCacheEviction(),
-      })
-    : undefined;
-  if (cache)
-    metrics.setCacheSizeSource(
-      () => cache.size(),
-      () => cache.bytes(),
-    );
-  // Entries are keyed by the policy object, so a reload or rollback misses by construction; clearing frees memory.
-  store.onChange(() => cache?.clear());
-
-  const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
-  const identity = createIdentityResolver(cfg.identity, { logger }); // key material (a JWKS file) is loaded here, once
-  // A candidate revision evaluated after the answer, off the decision path (docs/lifecycle.md#shadow-evaluation).
-  const shadow = createShadow({ config: cfg.shadow, decision: settings.decision, redactor, registry: metrics.registry });
-  // The console's playground runs checks as `mcp-authz check` does: no cache, no approvals, no records.
-  // A cluster worker only samples decisions for the primary's console (which runs the playground).
-  let sampler: DecisionSampler | undefined;
-  let consoleDeps: ConsoleDeps | undefined;
-  if (cfg.console.enabled && opts.worker?.decisions) {
-    sampler = createDecisionSampler({ perSecond: cfg.console.sample_per_second, redactor, sink: opts.worker.decisions });
-  } else if (cfg.console.enabled) {
-    ({ sampler, deps: consoleDeps } = (await import('../admin/console/console.js')).createConsole(cfg.console, {
-      runOne: (request, policy) => createCheckPipeline({ settings, policy: () => policy, identity }).check(request),
-      policyFor: async (rev) => (rev ? store.instance(rev) : store.current()),
-      candidate: () => shadow.candidate()?.policy,
-      redactor,
-    }));
-  }
-  const recorder = createCheckRecorder(metrics, decisionLog);
-  // Evaluation on this thread with its deadline kept (a slow one finishes on a thread that is stopped at it).
-  const evaluator =
-    cfg.policy.eval_timeout_ms > 0
-      ? createDeadlineEvaluator({
-          timeoutMs: cfg.policy.eval_timeout_ms,
-          onRestart: (i) => {
-            metrics.recordEvalRestart(i.reason);
-            logger.error(
-              { reason: i.reason, revision: i.revision ?? null, err: i.error, eval_timeout_ms: cfg.policy.eval_timeout_ms },
-              'policy evaluation stopped',
-            );
-          },
-        })
-      : undefined;
-  if (evaluator) {
-    const current = store.current();
-    if (current) evaluator.prepare(current);
-    store.onChange((p) => p && evaluator.prepare(p));
-  }
-  const pipeline = createCheckPipeline<CheckSpan, Policy>({
-    settings,
-    policy: () => store.current(),
-    identity,
-    ...(evaluator ? { evaluate: (policy: Policy, input: unknown) => evaluator.evaluate(policy, input) } : {}),
-    ...(cache ? { cache } : {}),
-    ...(approvals ? { approve: approvals.gate } : {}),
-    shadow: (outcome) => shadow.offer(outcome),
-    ...(tracing.enabled ? { startSpan: (headers: Record<string, string>) => tracing.startCheck(headers) } : {}),
-    record: sampler
-      ? (outcome, span) => {
-          recorder(outcome, span);
-          sampler.offer(outcome, span?.traceId);
-        }
-      : recorder,
-  });
-  const check = async (request: CheckRequestWire): Promise<CheckResponseWire> => (await pipeline.check(request)).response;
-
-  // A port that cannot be bound is a startup error naming its setting; what was already bound is closed first. Every
-  // port is bound before any answers: the HTTP ports first (not ready until gRPC serves), then gRPC.
+export function startServer(role: 'single', cfg: Config, opts?: ServerOptions): Promise<App>;
+export function startServer(role: 'primary', cfg: Config, opts: ServerOptions & { workers: number }): Promise<PrimaryServer>;
+export function startServer(
+  role: 'worker',
+  cfg: Config,
+  opts: ServerOptions & { fromPrimary: NonNullable<ServerOptions['fromPrimary']> },
+): Promise<WorkerServer>;
+export function startServer(role: Role, cfg: Config, opts?: ServerOptions): Promise<Server>;
+export async function startServer(role: Role, cfg: Config, opts: ServerOptions = {}): Promise<Server> {
+  const { checks, ownsPolicy, runsWorkers } = ROLES[role];
+  const env = opts.env ?? process.env;
   const origin = opts.origin ?? ((key: string) => `${key} ${String(cfg[key as 'grpc_addr'])}`);
   let closing = false;
-  let grpcBound: GrpcServer | undefined;
-  let httpBound: HttpServer | undefined;
-  let adminBound: HttpServer | undefined;
-  try {
-    if (!opts.worker) {
-      httpBound = await listening(origin('http_addr'), () =>
-        startHttpServer(
-          cfg.http_addr,
-          opsRoutes({ ready: () => !closing && grpcBound !== undefined && store.current() !== undefined, metrics: () => metrics.text() }),
-        ),
-      );
-      adminBound = await listening(origin('admin_addr'), () =>
-        startAdminServer({
-          address: cfg.admin_addr,
-          auth: cfg.admin_auth,
-          policyRoutes: adminRoutes({
-            store,
-            reloader,
-            shadow: {
-              shadow,
-              load: shadowCandidateLoader(cfg, store),
-              logger,
-            },
-          }),
-          logger,
-          ...(approvals ? { approvals } : {}),
-          ...(consoleDeps ? { console: consoleDeps } : {}),
-        }),
-      );
-    }
-    grpcBound = await listening(origin('grpc_addr'), () =>
-      startGrpcServer({ address: cfg.grpc_addr, descriptors, check, connection: connectionOptions(cfg.grpc) }),
-    );
-  } catch (err) {
-    await Promise.all([httpBound?.close(), adminBound?.close(), approvals?.close(), evaluator?.close()]);
-    throw err;
-  }
-  const grpc = grpcBound;
-  grpc.setServing(store.current() !== undefined);
-  store.onChange((p) => grpc.setServing(p !== undefined));
+  let identity: IdentityResolver | undefined;
+  let approvals: Approvals | undefined;
+  let consoleParts: ConsoleParts | undefined;
+  let evaluator: DeadlineEvaluator | undefined;
+  let tracing: Tracing | undefined;
+  let workers: Workers | undefined;
+  let grpc: GrpcServer | undefined;
+  let http: HttpServer | undefined;
+  let admin: HttpServer | undefined;
+  let updates: PolicyUpdates | undefined;
+
+  // phase 1: observability
+  const { logger, destination } = buildLogger(role, cfg, opts.logger);
+  if (checks) routeGrpcLogs(logger);
+  const descriptors = loadDescriptors();
+  const metrics = createMetrics({ knownTools: cfg.observability.known_tools, remotePolicy: cfg.policy.bundle_url !== undefined });
+  const decisionLog = checks ? buildDecisionLog(cfg, destination, opts.decisionLog) : undefined;
 
   /**
-   * Stop answering checks and let go of what they use: NOT_SERVING while still answering (health checkers such as
-   * Envoy stop sending before the port closes), the drain delay, the gRPC shutdown within the grace period, then the
-   * policies, identity, evaluator, decision log, tracing (in parallel with what `alsoClose` starts then) and approvals.
+   * Let go of what checks and the admin API use, once checks stopped (or the start failed): identity, evaluator,
+   * decision log, then the HTTP listeners with tracing, and the approval store last.
    */
-  const drainChecks = async (alsoClose: () => Promise<unknown>[] = () => []): Promise<boolean> => {
-    grpc.drain();
-    if (cfg.shutdown.drain_delay_seconds > 0) {
-      logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
-      await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
-    }
-    const drained = await grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
-    store.clear();
-    identity.close();
+  const release = async (): Promise<void> => {
+    consoleParts?.close();
+    identity?.close();
     await evaluator?.close();
     await decisionLog?.flush();
-    await Promise.all([...alsoClose(), tracing.shutdown()]);
+    await Promise.all([http?.close(), admin?.close(), tracing?.shutdown()]);
     await approvals?.close();
-    return drained;
   };
 
-  if (opts.worker) {
-    return {
-      grpc,
-      store,
-      reloader,
-      ...(cache ? { cache } : {}),
-      metrics,
-      shadow,
-      check,
-      policy: () => store.current(),
+  try {
+    if (checks) tracing = await buildTracing(env, logger);
+
+    // phase 2: policy
+    const policy = await buildPolicy(role, cfg, { logger, metrics, ...(opts.fromPrimary ? { fromPrimary: opts.fromPrimary.active } : {}) });
+    const { store } = policy;
+
+    // phase 3: shared parts
+    const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
+    const redactor = buildRedactor(cfg);
+    approvals = await buildApprovals(cfg, { registry: metrics.registry, redactor, logger, origin });
+    // Key material (a JWKS file) is loaded here, once: for the checks, or for the console's playground.
+    if (checks || (ownsPolicy && cfg.console.enabled)) identity = createIdentityResolver(cfg.identity, { logger });
+    // A candidate revision evaluated after the answer, off the decision path; a primary only records which one.
+    const shadow = createShadow({ config: cfg.shadow, decision: settings.decision, redactor, registry: metrics.registry });
+    if (opts.fromPrimary) await shadowFromSpec(shadow, opts.fromPrimary.shadow);
+    consoleParts = await buildConsole(role, cfg, {
       settings,
-      logger,
-      close: () => drainChecks(),
+      ...(identity ? { identity } : {}),
+      store,
+      shadow,
+      redactor,
+      ...(opts.fromPrimary ? { toPrimary: opts.fromPrimary.decisions } : {}),
+    });
+
+    // phase 4: checks
+    const cache = checks ? buildCache(cfg, { metrics, store }) : undefined;
+    if (checks) evaluator = buildEvaluator(cfg, { metrics, logger, store });
+    const check =
+      checks && tracing && identity
+        ? buildChecks({
+            settings,
+            store,
+            identity,
+            metrics,
+            tracing,
+            shadow,
+            ...(decisionLog ? { decisionLog } : {}),
+            ...(evaluator ? { evaluator } : {}),
+            ...(cache ? { cache } : {}),
+            ...(approvals ? { approvals } : {}),
+            ...(consoleParts.sampler ? { sampler: consoleParts.sampler } : {}),
+          })
+        : undefined;
+
+    // phase 5: workers
+    if (runsWorkers)
+      workers = buildWorkers(cfg, {
+        size: opts.workers!,
+        logger,
+        metrics,
+        cluster: policy.cluster!,
+        shadow,
+        origin,
+        ...(approvals ? { approvals } : {}),
+      });
+
+    // phase 6: listen
+    const w = workers;
+    const serving = (): boolean => (w ? w.allReady() : grpc !== undefined);
+    if (ownsPolicy) {
+      http = await listenOps(cfg, origin, {
+        ready: () => !closing && store.current() !== undefined && serving(),
+        metrics: w ? () => w.metrics.text() : () => metrics.text(),
+      });
+      admin = await listenAdmin(cfg, origin, {
+        store,
+        reloader: policy.reloader!,
+        shadow,
+        ...(w ? { shadowCluster: { onCandidate: (c) => w.shadow.onCandidate(c), report: () => w.shadow.report() } } : {}),
+        logger,
+        ...(approvals ? { approvals } : {}),
+        ...(consoleParts.deps ? { console: consoleParts.deps } : {}),
+      });
+    }
+    if (check) {
+      const g = await listenGrpc(cfg, origin, { descriptors, check });
+      grpc = g;
+      g.setServing(store.current() !== undefined);
+      store.onChange((p) => g.setServing(p !== undefined));
+    }
+    await w?.start();
+
+    // phase 7: serve
+    if (ownsPolicy) {
+      updates = startPolicyUpdates(cfg, policy.source!, store, policy.reloader!, metrics, logger, policy.prepare);
+      logStarted(
+        logger,
+        cfg,
+        store,
+        { grpc: w ? w.port() : grpc!.port, http: http!.port, admin: admin!.port },
+        { ...(w ? { workers: w.size() } : {}), approvals: approvalsStarted(approvals) },
+      );
+    }
+
+    /**
+     * Stop answering checks and let go of what they use: NOT_SERVING while still answering (health checkers such as
+     * Envoy stop sending before the port closes), the drain delay, the gRPC shutdown within the grace period (a
+     * primary: every worker does this), then the policies and every other part.
+     */
+    const drain = async (): Promise<boolean> => {
+      if (w) return w.stop((cfg.shutdown.drain_delay_seconds + cfg.shutdown.grace_seconds) * 1000);
+      if (!grpc) return true;
+      grpc.drain();
+      if (cfg.shutdown.drain_delay_seconds > 0) {
+        logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
+        await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
+      }
+      return grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
     };
+
+    return {
+      role,
+      logger,
+      metrics,
+      store,
+      shadow,
+      settings,
+      policy: () => store.current(),
+      ...(grpc ? { grpc } : {}),
+      ...(check ? { check } : {}),
+      ...(cache ? { cache } : {}),
+      ...(http ? { http } : {}),
+      ...(admin ? { admin } : {}),
+      ...(policy.reloader ? { reloader: policy.reloader } : {}),
+      ...(updates?.poller ? { poller: updates.poller } : {}),
+      ...(approvals ? { approvals } : {}),
+      ...(policy.revisions ? { revisions: policy.revisions } : {}),
+      shutdownFields: () => (w ? { workers: w.size() } : { in_flight: grpc?.inFlight() ?? 0 }),
+      async close() {
+        closing = true;
+        updates?.stop();
+        const drained = await drain();
+        store.clear();
+        await release();
+        return drained;
+      },
+    };
+  } catch (err) {
+    await release();
+    throw err;
   }
-
-  // Bound above, with gRPC, in every process but a worker.
-  const http = httpBound!;
-  const admin = adminBound!;
-  const updates = startPolicyUpdates(cfg, source, store, reloader, metrics, logger);
-
-  logStarted(logger, cfg, store, { grpc: grpc.port, http: http.port, admin: admin.port }, { approvals: approvalsStarted(approvals) });
-
-  return {
-    grpc,
-    http,
-    admin,
-    store,
-    reloader,
-    ...(cache ? { cache } : {}),
-    ...(updates.poller ? { poller: updates.poller } : {}),
-    metrics,
-    ...(approvals ? { approvals } : {}),
-    shadow,
-    check,
-    policy: () => store.current(),
-    settings,
-    logger,
-    async close() {
-      closing = true;
-      updates.stop();
-      return drainChecks(() => [http.close(), admin.close()]);
-    },
-  };
-}
-
-/**
- * Bytes a cache entry holds, estimated: its decision and response as JSON (UTF-16 in memory, so 2 bytes a
- * character) plus a fixed allowance for the objects around them. Computed once per stored entry (misses only).
- */
-function cachedDecisionBytes(entry: CachedDecision): number {
-  return 2 * (JSON.stringify(entry.decision).length + JSON.stringify(entry.response).length) + 512;
 }

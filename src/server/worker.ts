@@ -1,12 +1,8 @@
-import cluster from 'node:cluster';
 import type { Logger } from 'pino';
-import { startApp, type WorkerApp } from './app.js';
+import { startServer, type WorkerServer } from './app.js';
 import { AuthzError } from '../shared/errors.js';
 import { createAppLogger } from '../observability/app-logger.js';
-import { logDestination } from '../observability/log-destination.js';
-import { PolicyStore } from '../policy/policy-store.js';
 import { isMessage, type FromWorker, type ToWorker } from './protocol.js';
-import { WorkerRevisions } from './worker-revisions.js';
 import { shadowFromSpec } from './cluster-shadow.js';
 
 /**
@@ -18,8 +14,8 @@ export function runWorker(): void {
   const send = (m: FromWorker): void => {
     if (process.connected) process.send!(m);
   };
-  let app: WorkerApp | undefined;
-  let revisions: WorkerRevisions | undefined;
+  let app: WorkerServer | undefined;
+  // Until the worker role is started with its config (src/server/app.ts builds its logger).
   let logger: Logger = createAppLogger();
   let stopping: Promise<void> | undefined;
 
@@ -34,25 +30,13 @@ export function runWorker(): void {
   const handle = async (m: ToWorker): Promise<void> => {
     switch (m.type) {
       case 'mcp-authz:init': {
-        const cfg = m.config;
-        const destination = logDestination(cfg.observability.log_format);
-        logger = createAppLogger({
-          base: { service: 'mcp-authz', worker: cluster.worker?.id },
-          level: cfg.observability.log_level,
-          ...(destination ? { destination } : {}),
-        });
-        // Only the serving revision is live here; the primary keeps the history for rollback.
-        const store = new PolicyStore(1);
-        revisions = new WorkerRevisions(store);
         const origins = m.origins;
         try {
-          await revisions.sync(m.active);
-          app = await startApp(cfg, {
-            logger,
-            worker: { store, decisions: (decision) => send({ type: 'mcp-authz:decision', decision }) },
+          app = await startServer('worker', m.config, {
+            fromPrimary: { active: m.active, shadow: m.shadow, decisions: (decision) => send({ type: 'mcp-authz:decision', decision }) },
             origin: (key) => origins[key] ?? key,
           });
-          await shadowFromSpec(app.shadow, m.shadow);
+          logger = app.logger;
         } catch (err) {
           const e = err as Error;
           const authz = e instanceof AuthzError;
@@ -75,7 +59,7 @@ export function runWorker(): void {
       }
       case 'mcp-authz:sync':
         try {
-          await revisions!.sync(m.active);
+          await app!.revisions.sync(m.active);
           send({ type: 'mcp-authz:synced', ok: true });
         } catch (err) {
           logger.error({ err: (err as Error).message, serving: app?.policy()?.revision ?? null }, 'policy sync failed; keeping the last good policy');
@@ -84,7 +68,7 @@ export function runWorker(): void {
         return;
       case 'mcp-authz:prepare':
         try {
-          await revisions!.prepare(m.key, m.artifact);
+          await app!.revisions.prepare(m.key, m.artifact);
           send({ type: 'mcp-authz:prepared', key: m.key, ok: true });
         } catch (err) {
           logger.error(
@@ -103,11 +87,11 @@ export function runWorker(): void {
         }
         return;
       case 'mcp-authz:abort':
-        revisions?.abort(m.key);
+        app?.revisions.abort(m.key);
         return;
       case 'mcp-authz:commit':
         try {
-          revisions!.commit(m.key);
+          app!.revisions.commit(m.key);
           send({ type: 'mcp-authz:committed', key: m.key, ok: true });
         } catch (err) {
           send({ type: 'mcp-authz:committed', key: m.key, ok: false, error: (err as Error).message });
