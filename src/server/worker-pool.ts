@@ -152,6 +152,9 @@ export class WorkerPool {
     const worker = cluster.fork();
     const member: Member = { worker, ready: false, startedAt: Date.now(), stopping: false };
     this.members.set(worker.id, member);
+    // A message to a worker that is exiting (e.g. the shutdown sent to every worker after one failed to start) fails
+    // with EPIPE on its channel; with no listener that error would kill the primary. Its exit is handled below.
+    worker.on('error', (err: Error) => this.opts.logger.debug({ worker: worker.id, err: err.message }, 'worker channel error'));
     const timeoutMs = this.opts.startTimeoutMs ?? 60_000;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
