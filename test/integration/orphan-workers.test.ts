@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startCli } from '../helpers/cli.js';
+import { cleanEnv, mainJs, runCliAsync, startCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/tools.js';
 
 // Workers never outlive their primary (issue 22 §4): killed with SIGKILL, the primary cannot tell them anything,
 // and each worker exits by itself when its IPC channel closes ('disconnect').
@@ -20,6 +24,30 @@ function children(ppid: number): number[] {
   }
   return out;
 }
+
+/** Pids whose environment holds `ORPHAN_PROBE=<mark>`: a server and its workers, wherever they were reparented. */
+function marked(mark: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/environ`, 'latin1').split('\0').includes(`ORPHAN_PROBE=${mark}`)) out.push(Number(e));
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+  return out;
+}
+
+async function untilNone(mark: string, ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  while (marked(mark).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const left = marked(mark);
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  return left;
+}
+
+const ADDRS = ['--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'];
 
 const alive = (pid: number): boolean => {
   try {
@@ -43,5 +71,44 @@ describe('workers whose primary is gone', () => {
     const left = workers.filter(alive);
     for (const pid of left) process.kill(pid, 'SIGKILL');
     expect(left).toEqual([]);
+  });
+
+  it('a fatal startup error stops the primary and every worker it forked (the gRPC address taken)', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const mark = randomUUID();
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const r = await runCliAsync(
+        ['serve', '--workers', '2', '--grpc-addr', `127.0.0.1:${port}`, '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'],
+        { ORPHAN_PROBE: mark },
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('[address_in_use]');
+      expect(await untilNone(mark, 30_000)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('SIGTERM to the primary while its workers start: it stops them and exits (the `timeout` of the report)', async () => {
+    const mark = randomUUID();
+    const child = spawn(process.execPath, [mainJs, 'serve', '--workers', '2', ...ADDRS], {
+      cwd: repoRoot,
+      env: cleanEnv({ ORPHAN_PROBE: mark, MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // As soon as both workers exist (they are still loading the policy and binding), before the startup line if we can.
+    const deadline = Date.now() + 60_000;
+    while (marked(mark).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const forked = marked(mark).filter((p) => p !== child.pid);
+    expect(forked).toHaveLength(2);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('"msg":"stopped"');
+    expect(await untilNone(mark, 30_000)).toEqual([]);
   });
 });
