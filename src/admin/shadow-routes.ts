@@ -16,8 +16,8 @@ export interface ShadowDeps {
   load: (spec: CandidateSpec) => Promise<{ policy: Policy; from: string } | undefined>;
   /** A cluster primary: start or stop shadowing on every worker first (throws when one cannot). */
   onCandidate?: (candidate: ShadowCandidate | undefined) => Promise<void>;
-  /** A cluster primary: the workers' reports combined. Default: this process's. */
-  report?: () => Promise<ShadowReport>;
+  /** A cluster primary: the workers' reports combined, `recent` at most `limit` (0: counts only). Default: this process's. */
+  report?: (limit?: number) => Promise<ShadowReport>;
   logger: Logger;
 }
 
@@ -37,9 +37,9 @@ const actorRequired = () =>
  */
 export function shadowRoutes(deps: ShadowDeps): Routes {
   const { shadow, logger } = deps;
-  const report = deps.report ?? (async () => shadow.report());
+  const report = deps.report ?? (async (limit?: number) => shadow.report(limit));
   const status = async () => {
-    const r = await report();
+    const r = await report(0); // counts only
     return {
       active: deps.store.current()?.revision ?? null,
       candidate: r.candidate,
@@ -57,13 +57,8 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
     'GET /v1/policies/shadow/report': async (_b, ctx) => {
       const limit = ctx.query.get('limit');
       if (limit !== null && !/^[1-9]\d{0,5}$/.test(limit)) return bad('limit must be an integer from 1 to 999999');
-      const r = await report();
-      return json(200, {
-        active: deps.store.current()?.revision ?? null,
-        ...r,
-        ...(limit !== null ? { recent: r.recent.slice(0, Number(limit)) } : {}),
-        user: ctx.user ?? null,
-      });
+      const r = await report(limit !== null ? Number(limit) : undefined);
+      return json(200, { active: deps.store.current()?.revision ?? null, ...r, user: ctx.user ?? null });
     },
     'POST /v1/policies/shadow': async (body, ctx: RouteContext) => {
       const b = (body ?? {}) as { path?: unknown; url?: unknown; revision?: unknown; by?: unknown };
@@ -101,7 +96,7 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
       if (!by) return actorRequired();
       const candidate = shadow.candidate();
       if (!candidate) return noCandidate();
-      const r = await report();
+      const r = await report(0);
       try {
         await deps.reloader.activate(candidate.policy, 'shadow promote', { by, checks: r.checks, differences: r.differences });
       } catch (err) {
@@ -124,7 +119,7 @@ export function shadowRoutes(deps: ShadowDeps): Routes {
       const by = actorOf(ctx, (body as { by?: unknown } | undefined)?.by);
       if (!by) return actorRequired();
       if (!shadow.candidate()) return noCandidate();
-      const r = await report();
+      const r = await report(0);
       const dropped = shadow.discard()!;
       await deps.onCandidate?.(undefined);
       logger.info({ by, candidate: dropped.policy.revision, checks: r.checks, differences: r.differences }, 'shadow candidate discarded');

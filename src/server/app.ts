@@ -247,7 +247,7 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
         store,
         reloader: policy.reloader!,
         shadow,
-        ...(w ? { shadowCluster: { onCandidate: (c) => w.shadow.onCandidate(c), report: () => w.shadow.report() } } : {}),
+        ...(w ? { shadowCluster: { onCandidate: (c) => w.shadow.onCandidate(c), report: (limit) => w.shadow.report(limit) } } : {}),
         logger,
         ...(approvals ? { approvals } : {}),
         ...(consoleParts.deps ? { console: consoleParts.deps } : {}),

@@ -51,15 +51,22 @@ export function clusterShadow(shadow: Shadow, pool: () => WorkerPool | undefined
       }
       logger.error({ failures }, 'a worker did not stop shadowing');
     },
-    async report(): Promise<ShadowReport> {
-      const own = shadow.report();
+    /** The workers' reports combined; each sends at most `limit` of its latest differences (0: counts only). */
+    async report(limit = maxDifferences): Promise<ShadowReport> {
+      const own = shadow.report(0);
       const p = pool();
       if (!p || !own.candidate) return own;
       const workers = p.workers();
       const replies = await Promise.allSettled(
         workers.map((w) => {
           const id = p.requestId();
-          return p.request<Reported>(w, { type: 'mcp-authz:shadow-report', id }, 'mcp-authz:shadow-report', (r) => r.id === id, REPORT_TIMEOUT_MS);
+          return p.request<Reported>(
+            w,
+            { type: 'mcp-authz:shadow-report', id, limit },
+            'mcp-authz:shadow-report',
+            (r) => r.id === id,
+            REPORT_TIMEOUT_MS,
+          );
         }),
       );
       const reports: ShadowReport[] = [];
@@ -73,7 +80,7 @@ export function clusterShadow(shadow: Shadow, pool: () => WorkerPool | undefined
           reports.push(r.value.report);
         else logger.warn({ worker: workers[i]!.id }, 'worker left out of this shadow report');
       });
-      return combineReports(own.candidate, reports, maxDifferences);
+      return combineReports(own.candidate, reports, Math.min(limit, maxDifferences));
     },
   };
 }

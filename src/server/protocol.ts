@@ -40,7 +40,7 @@ export type ToWorker =
   | { type: 'mcp-authz:commit'; key: string | null }
   | { type: 'mcp-authz:metrics'; id: number }
   | { type: 'mcp-authz:shadow'; id: number; candidate: ShadowSpec | null }
-  | { type: 'mcp-authz:shadow-report'; id: number }
+  | { type: 'mcp-authz:shadow-report'; id: number; limit?: number }
   | { type: 'mcp-authz:shutdown' };
 
 export type FromWorker =

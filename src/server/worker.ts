@@ -115,7 +115,7 @@ export function runWorker(): void {
       return;
     }
     if (m.type === 'mcp-authz:shadow-report') {
-      if (app) send({ type: 'mcp-authz:shadow-report', id: m.id, report: app.shadow.report() });
+      if (app) send({ type: 'mcp-authz:shadow-report', id: m.id, report: app.shadow.report(m.limit) });
       return;
     }
     queue = queue.then(() => handle(m)).catch((err: Error) => logger.error({ err: err.message }, 'worker message failed'));

@@ -94,8 +94,8 @@ export interface Shadow {
    * `mcp-authz policy replay`). Nothing happens without a candidate.
    */
   compare(input: PolicyInput, active: Answer, activeRevision: string | null): void;
-  /** The summary since the candidate was loaded. */
-  report(): ShadowReport;
+  /** The summary since the candidate was loaded; `recent` at most `limit` (default: every kept difference). */
+  report(limit?: number): ShadowReport;
   /** Resolves when every queued check has been evaluated. */
   idle(): Promise<void>;
 }
@@ -227,7 +227,7 @@ export function createShadow(opts: ShadowOptions): Shadow {
     compare(input, active, activeRevision) {
       if (current) evaluateOne({ input, active, activeRevision, candidate: current });
     },
-    report() {
+    report(limit = config.max_differences) {
       const c = current;
       return {
         candidate: c
@@ -245,7 +245,7 @@ export function createShadow(opts: ShadowOptions): Shadow {
         differences: tally.total,
         by_kind: Object.fromEntries(DIFFERENCE_KINDS.filter((k) => tally.counts.has(k)).map((k) => [k, tally.counts.get(k)!])),
         groups: [...tally.groups.values()].map((g) => ({ ...g })).sort((a, b) => b.count - a.count),
-        recent: [...tally.differences].reverse(),
+        recent: limit > 0 ? tally.differences.slice(-limit).reverse() : [],
       };
     },
     idle() {

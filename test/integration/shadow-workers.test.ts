@@ -102,6 +102,11 @@ describe('shadow evaluation with --workers 2', () => {
     expect(text).toMatch(/^mcp_authz_shadow_differences_total\{kind="allow_to_deny"\} 6$/m);
     // Each difference has the pid of the worker that found it: both workers' are there.
     expect(new Set(report.recent.map((d: any) => d.worker)).size).toBe(2);
+    // ?limit=N: each worker sends at most N differences, the combined report the newest N; the counts stay whole.
+    const limited = await get('/shadow/report?limit=2');
+    expect(limited).toMatchObject({ checks: 10, differences: 6, groups: report.groups });
+    expect(limited.recent).toEqual(report.recent.slice(0, 2));
+    expect((await get('/shadow')).recent).toBeUndefined();
 
     // The primary's console playground checks a request against the candidate it loaded, and the active revision.
     const body = JSON.stringify(toolCall('fetch_url', { url: 'https://example.com/playground' }));
