@@ -1,7 +1,5 @@
-import type { Logger } from 'pino';
 import { startServer, type WorkerServer } from './app.js';
 import { AuthzError } from '../shared/errors.js';
-import { createAppLogger } from '../observability/app-logger.js';
 import { isMessage, type FromWorker, type ToWorker } from './protocol.js';
 import { shadowFromSpec } from './cluster-shadow.js';
 
@@ -15,8 +13,6 @@ export function runWorker(): void {
     if (process.connected) process.send!(m);
   };
   let app: WorkerServer | undefined;
-  // Until the worker role is started with its config (src/server/app.ts builds its logger).
-  let logger: Logger = createAppLogger();
   let stopping: Promise<void> | undefined;
 
   const stop = (): Promise<void> =>
@@ -36,7 +32,6 @@ export function runWorker(): void {
             fromPrimary: { active: m.active, shadow: m.shadow, decisions: (decision) => send({ type: 'mcp-authz:decision', decision }) },
             origin: (key) => origins[key] ?? key,
           });
-          logger = app.logger;
         } catch (err) {
           const e = err as Error;
           const authz = e instanceof AuthzError;
@@ -62,7 +57,10 @@ export function runWorker(): void {
           await app!.revisions.sync(m.active);
           send({ type: 'mcp-authz:synced', ok: true });
         } catch (err) {
-          logger.error({ err: (err as Error).message, serving: app?.policy()?.revision ?? null }, 'policy sync failed; keeping the last good policy');
+          app!.logger.error(
+            { err: (err as Error).message, serving: app?.policy()?.revision ?? null },
+            'policy sync failed; keeping the last good policy',
+          );
           send({ type: 'mcp-authz:synced', ok: false, error: (err as Error).message });
         }
         return;
@@ -71,7 +69,7 @@ export function runWorker(): void {
           await app!.revisions.prepare(m.key, m.artifact);
           send({ type: 'mcp-authz:prepared', key: m.key, ok: true });
         } catch (err) {
-          logger.error(
+          app!.logger.error(
             { err: (err as Error).message, serving: app?.policy()?.revision ?? null },
             'policy prepare failed; keeping the last good policy',
           );
@@ -118,7 +116,10 @@ export function runWorker(): void {
       if (app) send({ type: 'mcp-authz:shadow-report', id: m.id, report: app.shadow.report(m.limit) });
       return;
     }
-    queue = queue.then(() => handle(m)).catch((err: Error) => logger.error({ err: err.message }, 'worker message failed'));
+    // The worker role's log (src/server/app.ts builds it); before that role started there is none: one line on stderr.
+    const failed = (err: Error): void =>
+      void (app ? app.logger.error({ err: err.message }, 'worker message failed') : process.stderr.write(`mcp-authz worker: ${err.message}\n`));
+    queue = queue.then(() => handle(m)).catch(failed);
   });
   // Drain on a signal sent to the whole process group (Ctrl-C), or when the primary is gone.
   process.on('SIGTERM', () => void stop());
