@@ -25,8 +25,13 @@ export interface ConsoleOptions {
 
 /** The console's state (the ring of recent decisions and its sampler) and the dependencies of its routes. */
 export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampler: DecisionSampler; deps: ConsoleDeps } {
-  const ring = new DecisionRing(cfg.buffer_size);
-  const sampler = createDecisionSampler({ perSecond: cfg.sample_per_second, redactor: opts.redactor, sink: opts.sink ?? ((d) => ring.add(d)) });
+  const ring = new DecisionRing(cfg.buffer_size, cfg.buffer_max_bytes);
+  const sampler = createDecisionSampler({
+    perSecond: cfg.sample_per_second,
+    redactor: opts.redactor,
+    inputMaxBytes: cfg.input_max_bytes,
+    sink: opts.sink ?? ((d) => ring.add(d)),
+  });
   const playground = createPlayground({
     check: async (request, policy) => checkSummary(await opts.runOne(request, policy)),
     policyFor: opts.policyFor,

@@ -23,8 +23,10 @@ export interface ConsoleDecision {
   approved_by: string | null;
   matched_rules: string[];
   duration_us: number;
-  /** The input document, redacted like the decision log. */
+  /** The input document, redacted like the decision log, and truncated to console.input_max_bytes. */
   input: unknown;
+  /** The input was larger than console.input_max_bytes: its long strings are cut (or it is only described). */
+  input_truncated: boolean;
   /** Which process answered (pid), when several workers feed one console. */
   worker: number;
 }
@@ -51,6 +53,8 @@ export interface DecisionSampler {
 export function createDecisionSampler(opts: {
   perSecond: number;
   redactor: Redactor;
+  /** console.input_max_bytes: larger inputs are kept truncated. */
+  inputMaxBytes: number;
   sink: (d: Omit<ConsoleDecision, 'seq'>) => void;
 }): DecisionSampler {
   let second = 0;
@@ -70,7 +74,7 @@ export function createDecisionSampler(opts: {
       }
       used++;
       try {
-        opts.sink(toConsoleDecision(o, traceId ?? null, now, opts.redactor));
+        opts.sink(toConsoleDecision(o, traceId ?? null, now, opts.redactor, opts.inputMaxBytes));
       } catch {
         // the console must never break a check
       }
@@ -79,9 +83,16 @@ export function createDecisionSampler(opts: {
   };
 }
 
-export function toConsoleDecision(o: FeedOutcome, traceId: string | null, now: number, redactor: Redactor): Omit<ConsoleDecision, 'seq'> {
+export function toConsoleDecision(
+  o: FeedOutcome,
+  traceId: string | null,
+  now: number,
+  redactor: Redactor,
+  inputMaxBytes: number,
+): Omit<ConsoleDecision, 'seq'> {
   const d = o.decision;
   const input = o.view?.input;
+  const kept = input === undefined ? { value: null, truncated: false } : truncateInput(redactor.redactInput(input), inputMaxBytes);
   const mcp = input?.mcp;
   const md = d.dynamicMetadata as { matched_rules?: unknown } | undefined;
   const agent = (input?.identity as { agent?: unknown } | undefined)?.agent;
@@ -101,7 +112,8 @@ export function toConsoleDecision(o: FeedOutcome, traceId: string | null, now: n
     approved_by: d.approvedBy ?? null,
     matched_rules: Array.isArray(md?.matched_rules) ? md.matched_rules.filter((r): r is string => typeof r === 'string') : [],
     duration_us: Math.round(o.durationSeconds * 1e6),
-    input: input === undefined ? null : redactor.redactInput(input),
+    input: kept.value,
+    input_truncated: kept.truncated,
     worker: process.pid,
   };
 }
@@ -113,16 +125,64 @@ export interface DecisionFilter {
   rule?: string;
 }
 
-/** The recent decisions: a bounded ring buffer, newest last. */
+/**
+ * An input as the console keeps it: as it is when its JSON is at most `maxBytes`, else with every string longer
+ * than a limit cut (`…[N more characters]`), the limit halved until it fits; an input that still does not fit (many
+ * short values) is replaced by a description of its size.
+ */
+export function truncateInput(value: unknown, maxBytes: number): { value: unknown; truncated: boolean } {
+  const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '');
+  const bytes = size(value);
+  if (bytes <= maxBytes) return { value, truncated: false };
+  const cut = (v: unknown, limit: number): unknown => {
+    if (typeof v === 'string') return v.length > limit ? `${v.slice(0, limit)}…[${v.length - limit} more characters]` : v;
+    if (Array.isArray(v)) return v.map((x) => cut(x, limit));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cut(x, limit)]));
+    return v;
+  };
+  for (let limit = Math.max(64, Math.floor(maxBytes / 8)); limit >= 16; limit = Math.floor(limit / 2)) {
+    const smaller = cut(value, limit);
+    if (size(smaller) <= maxBytes) return { value: smaller, truncated: true };
+  }
+  return { value: { truncated: `the redacted input is ${bytes} bytes, more than console.input_max_bytes (${maxBytes})` }, truncated: true };
+}
+
+/** The bytes a kept decision is counted as: twice its JSON (strings are UTF-16 in memory), plus 512 for the objects. */
+export function decisionBytes(d: ConsoleDecision): number {
+  return 2 * JSON.stringify(d).length + 512;
+}
+
+/** The recent decisions: a ring buffer bounded by count and by bytes (the oldest go first), newest last. */
 export class DecisionRing {
   private items: ConsoleDecision[] = [];
+  private sizes: number[] = [];
+  private held = 0;
   private next = 1;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   add(d: Omit<ConsoleDecision, 'seq'>): void {
-    this.items.push({ ...d, seq: this.next++ });
-    if (this.items.length > this.capacity) this.items.splice(0, this.items.length - this.capacity);
+    const item = { ...d, seq: this.next++ };
+    const n = decisionBytes(item);
+    this.items.push(item);
+    this.sizes.push(n);
+    this.held += n;
+    let drop = 0;
+    let freed = 0;
+    while (drop < this.items.length && (this.items.length - drop > this.capacity || this.held - freed > this.maxBytes)) freed += this.sizes[drop++]!;
+    if (drop > 0) {
+      this.items.splice(0, drop);
+      this.sizes.splice(0, drop);
+      this.held -= freed;
+    }
+  }
+
+  /** The bytes the kept decisions are counted as (decisionBytes), at most console.buffer_max_bytes. */
+  bytes(): number {
+    return this.held;
   }
 
   get(seq: number): ConsoleDecision | undefined {

@@ -79,7 +79,7 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
       };
       // The list omits inputs (they can be large); the detail route has them.
       const decisions = deps.ring.list(filter).map(({ input: _input, ...rest }) => rest);
-      return json(200, { decisions, latest: deps.ring.latest(), size: deps.ring.size(), dropped: deps.dropped() });
+      return json(200, { decisions, latest: deps.ring.latest(), size: deps.ring.size(), bytes: deps.ring.bytes(), dropped: deps.dropped() });
     },
     'GET /v1/decisions/:seq': (_b, ctx) => {
       const d = /^\d+$/.test(ctx.params.seq!) ? deps.ring.get(Number(ctx.params.seq)) : undefined;

@@ -46,7 +46,15 @@ export async function buildConsole(
   if (!cfg.console.enabled) return { close: () => undefined };
   if (!ownsPolicy) {
     const sink = deps.toPrimary ?? (() => undefined);
-    return { sampler: createDecisionSampler({ perSecond: cfg.console.sample_per_second, redactor: deps.redactor, sink }), close: () => undefined };
+    return {
+      sampler: createDecisionSampler({
+        perSecond: cfg.console.sample_per_second,
+        redactor: deps.redactor,
+        inputMaxBytes: cfg.console.input_max_bytes,
+        sink,
+      }),
+      close: () => undefined,
+    };
   }
   const identity = deps.identity!;
   const c = (await import('../../admin/console/console.js')).createConsole(cfg.console, {

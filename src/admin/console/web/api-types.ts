@@ -31,6 +31,8 @@ export interface DecisionList {
   decisions: ConsoleDecision[];
   latest: number;
   size: number;
+  /** The bytes the kept decisions are counted as (at most console.buffer_max_bytes). */
+  bytes: number;
   dropped: number;
 }
 /** GET /v1/policies */
