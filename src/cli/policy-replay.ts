@@ -12,12 +12,18 @@ import { candidateLoader } from '../shadow/candidate-source.js';
 import { shadowConfigSchema } from '../shadow/config.js';
 import { createShadow, policyAnswer } from '../shadow/shadow.js';
 import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
+import { adminHeaders } from './admin-client.js';
 import { type FlagSpec, flagHelp, parseFlags } from './args.js';
 import { HELP_FLAG, POLICY_FLAGS } from './dry-run.js';
 import { reportText } from './policy-shadow.js';
 
 export const REPLAY_FLAGS: FlagSpec[] = [
   ...POLICY_FLAGS,
+  {
+    name: 'from-console',
+    type: 'boolean',
+    help: "instead of --decisions: the console's buffer of recent decisions, from the running server's admin API (--admin-addr)",
+  },
   { name: 'candidate', type: 'string', value: 'PATH', help: 'the candidate: a policy directory (compiled with opa) or a bundle file' },
   {
     name: 'decisions',
@@ -29,8 +35,8 @@ export const REPLAY_FLAGS: FlagSpec[] = [
   HELP_FLAG,
 ];
 
-export function replayUsage(): string {
-  return `Usage: mcp-authz policy replay --candidate PATH --decisions FILE [policy flags] [--json]
+export function replayUsage(admin?: FlagSpec): string {
+  return `Usage: mcp-authz policy replay --candidate PATH (--decisions FILE | --from-console [--admin-addr host:port]) [policy flags] [--json]
 
 Offline: every recorded decision (a decision-log line with its input) is evaluated again by the active policy
 (--bundle or --policy, else the embedded default) and by the candidate, and the differences are reported as
@@ -38,25 +44,34 @@ Offline: every recorded decision (a decision-log line with its input) is evaluat
 skipped.
 
 Flags:
-${flagHelp(REPLAY_FLAGS)}
+${flagHelp(admin ? [...REPLAY_FLAGS, admin] : REPLAY_FLAGS)}
 
 Exit status: 0 no differences, 1 differences found, 3 error (no line with an input, a policy that does not load).`;
 }
 
 /** `mcp-authz policy replay`: the shadow report over yesterday's decisions, for CI. */
-export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const parsed = parseFlags(argv, REPLAY_FLAGS);
+export async function replayCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  admin?: FlagSpec,
+  /** The admin API's base URL (http://host:port) for --from-console. */
+  adminBase?: (given: string | undefined) => string,
+): Promise<number> {
+  const parsed = parseFlags(argv, admin ? [...REPLAY_FLAGS, admin] : REPLAY_FLAGS);
   const f = parsed.flags;
   if (f.help) {
-    out.write(`${replayUsage()}\n`);
+    out.write(`${replayUsage(admin)}\n`);
     return 0;
   }
   const problems = [...parsed.problems];
   if (parsed.positionals.length) problems.push(`unexpected argument(s): ${parsed.positionals.join(' ')}`);
   if (typeof f.candidate !== 'string') problems.push('give --candidate PATH');
-  if (typeof f.decisions !== 'string') problems.push('give --decisions FILE');
+  if ((typeof f.decisions === 'string') === Boolean(f['from-console'])) problems.push('give --decisions FILE or --from-console (one of them)');
+  if (f['admin-addr'] !== undefined && !f['from-console']) problems.push('--admin-addr is for --from-console');
   if (problems.length) {
-    err.write(`mcp-authz policy replay: ${problems.join('; ')}\n\n${replayUsage()}\n`);
+    err.write(`mcp-authz policy replay: ${problems.join('; ')}\n\n${replayUsage(admin)}\n`);
     return 3;
   }
   try {
@@ -69,7 +84,15 @@ export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv, out:
     const common = { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages };
     const path = resolve(f.candidate as string);
     const loaded = (await candidateLoader(common, new PolicyStore(1))({ path }))!;
-    const text = f.decisions === '-' ? readFileSync(0, 'utf8') : readFileSync(f.decisions as string, 'utf8');
+    const fromConsole = f['from-console']
+      ? `${(adminBase ?? (() => 'http://127.0.0.1:8282'))(f['admin-addr'] as string | undefined)}/v1/decisions/export`
+      : undefined;
+    const source = fromConsole ? `the console's buffer (${fromConsole})` : (f.decisions as string);
+    const text = fromConsole
+      ? await consoleBuffer(fromConsole, env)
+      : f.decisions === '-'
+        ? readFileSync(0, 'utf8')
+        : readFileSync(f.decisions as string, 'utf8');
 
     // The inputs were redacted when they were logged; a timeout is the server's deadline, not the shadow's.
     const timeoutMs = cfg.policy.eval_timeout_ms || 60_000;
@@ -102,7 +125,7 @@ export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv, out:
     }
     if (replayed === 0) {
       err.write(
-        `mcp-authz policy replay: no decision line with an input in ${f.decisions} (${withoutInput} without input, ${notDecisions} not decision lines): log with observability.decision_log.log_input: true\n`,
+        `mcp-authz policy replay: no decision line with an input in ${source} (${withoutInput} without input, ${notDecisions} not decision lines): log with observability.decision_log.log_input: true\n`,
       );
       return 3;
     }
@@ -119,4 +142,26 @@ export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv, out:
     err.write(`mcp-authz policy replay: ${msg}\n`);
     return 3;
   }
+}
+
+/** The console's recent decisions as decision-log lines (GET /v1/decisions/export), with the CLI's admin credentials. */
+async function consoleBuffer(url: string, env: NodeJS.ProcessEnv): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: adminHeaders(env), signal: AbortSignal.timeout(60_000) });
+  } catch (e) {
+    throw new Error(`cannot reach the admin API at ${url}: ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let why = `HTTP ${res.status}`;
+    try {
+      const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+      why = `${String(body.message ?? body.error ?? why)} (HTTP ${res.status})`;
+    } catch {
+      // not JSON: the status says enough
+    }
+    throw new Error(`${url}: ${why}${res.status === 404 ? ' (is the console enabled? console.enabled)' : ''}`);
+  }
+  return text;
 }

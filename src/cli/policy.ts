@@ -59,7 +59,7 @@ function summaryLine(sub: string, ok: boolean, body: PolicyAnswer): string {
 
 /** `mcp-authz policy …`: exit 0 on success, 1 when the server refused, 3 on errors. */
 export async function policyCommand(argv: string[], env: NodeJS.ProcessEnv, out = process.stdout, err = process.stderr): Promise<number> {
-  if (argv[0] === 'replay') return replayCommand(argv.slice(1), env, out, err);
+  if (argv[0] === 'replay') return replayCommand(argv.slice(1), env, out, err, ADMIN_FLAG, (given) => `http://${adminAddr(given, env)}`);
   if (argv[0] === 'shadow') return shadowCommand(argv.slice(1), env, ADMIN_FLAG, (given) => `http://${adminAddr(given, env)}/v1/policies`, out, err);
   const parsed = parseFlags(argv, POLICY_FLAGS);
   const [sub, arg, ...extra] = parsed.positionals;

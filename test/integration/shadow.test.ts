@@ -379,4 +379,50 @@ describe('shadow evaluation of a candidate revision', () => {
       await new Promise((r) => http.close(r));
     }
   }, 60_000);
+
+  it("replays the console's buffer of recent decisions (policy replay --from-console)", async () => {
+    await s.client.check(fetchUrl('https://example.com/console-replay'));
+    await s.client.check(fetchUrl('https://httpbin.org/console-replay'));
+    // The buffer as decision-log lines, oldest first, with their redacted inputs.
+    const res = await fetch(`http://127.0.0.1:${s.app.admin.port}/v1/decisions/export`);
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const lines = (await res.text())
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBe((await (await fetch(`http://127.0.0.1:${s.app.admin.port}/v1/decisions?limit=1`)).json()).size);
+    expect(lines.at(-1)).toMatchObject({
+      msg: 'policy_decision',
+      decision: 'allow',
+      tool: 'fetch_url',
+      input: { mcp: { arguments: { url: 'https://httpbin.org/console-replay' } } },
+    });
+    expect(JSON.stringify(lines)).not.toContain('sekrit-token-1');
+    // What the candidate would deny: fetch_url calls to example.com, which only the active revision allows.
+    const expected = lines.filter((l) => String(l.input?.mcp?.arguments?.url ?? '').startsWith('https://example.com/')).length;
+    expect(expected).toBeGreaterThan(0);
+
+    const replay = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          [mainJs, 'policy', 'replay', '--policy', dirs.active, '--entrypoint', 'shadowtest/decision', '--candidate', dirs.tight, ...args],
+          { env: cleanEnv(), timeout: 60_000 },
+          (err, stdout, stderr) => done({ code: err ? Number((err as { code?: unknown }).code ?? 3) : 0, stdout, stderr }),
+        );
+      });
+    const r = await replay('--from-console', '--admin-addr', `127.0.0.1:${s.app.admin.port}`, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ replayed: lines.length, differences: expected, by_kind: { allow_to_deny: expected } });
+    expect(report.groups).toEqual([{ kind: 'allow_to_deny', tool: 'fetch_url', rule: 'url_not_allowed', count: expected }]);
+    // One source only; a server that does not answer is an error (3) that says where it looked.
+    const both = await replay('--from-console', '--decisions', '-');
+    expect(both.code).toBe(3);
+    expect(both.stderr).toContain('give --decisions FILE or --from-console (one of them)');
+    const away = await replay('--from-console', '--admin-addr', '127.0.0.1:1');
+    expect(away.code).toBe(3);
+    expect(away.stderr).toContain('mcp-authz policy replay: cannot reach the admin API at http://127.0.0.1:1/v1/decisions/export');
+  });
 });

@@ -81,6 +81,30 @@ export function consoleRoutes(deps: ConsoleDeps): Routes {
       const decisions = deps.ring.list(filter).map(({ input: _input, ...rest }) => rest);
       return json(200, { decisions, latest: deps.ring.latest(), size: deps.ring.size(), bytes: deps.ring.bytes(), dropped: deps.dropped() });
     },
+    // The buffer as decision-log lines (NDJSON, oldest first), for `mcp-authz policy replay --from-console`.
+    'GET /v1/decisions/export': () => ({
+      status: 200,
+      contentType: 'application/x-ndjson; charset=utf-8',
+      body: deps.ring
+        .list({ limit: Math.max(1, deps.ring.size()) })
+        .reverse()
+        .map((d) =>
+          JSON.stringify({
+            msg: 'policy_decision',
+            time: d.time,
+            decision: d.decision,
+            reason_code: d.reason_code,
+            rule: d.rule,
+            policy: d.revision,
+            mcp_method: d.mcp_method,
+            tool: d.tool,
+            agent: d.agent,
+            input: d.input,
+          }),
+        )
+        .map((line) => `${line}\n`)
+        .join(''),
+    }),
     'GET /v1/decisions/:seq': (_b, ctx) => {
       const d = /^\d+$/.test(ctx.params.seq!) ? deps.ring.get(Number(ctx.params.seq)) : undefined;
       return d
