@@ -38,8 +38,9 @@ import { buildConsole, type ConsoleParts } from './parts/console.js';
 import { buildCache } from './parts/cache.js';
 import { buildEvaluator } from './parts/evaluator.js';
 import { buildChecks } from './parts/checks.js';
-import { buildWorkers, type Workers } from './parts/workers.js';
+import { buildWorkers } from './parts/workers.js';
 import { listenAdmin, listenGrpc, listenOps } from './parts/listeners.js';
+import { drainChecks } from './parts/drain.js';
 
 /** What every role's server has; the parts a role lacks are absent (src/server/roles.ts). */
 export interface Server {
@@ -152,7 +153,6 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
   let consoleParts: ConsoleParts | undefined;
   let evaluator: DeadlineEvaluator | undefined;
   let tracing: Tracing | undefined;
-  let workers: Workers | undefined;
   let grpc: GrpcServer | undefined;
   let http: HttpServer | undefined;
   let admin: HttpServer | undefined;
@@ -224,19 +224,11 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
         : undefined;
 
     // phase 5: workers
-    if (runsWorkers)
-      workers = buildWorkers(cfg, {
-        size: opts.workers!,
-        logger,
-        metrics,
-        cluster: policy.cluster!,
-        shadow,
-        origin,
-        ...(approvals ? { approvals } : {}),
-      });
+    const w = runsWorkers
+      ? buildWorkers(cfg, { size: opts.workers!, logger, metrics, cluster: policy.cluster!, shadow, origin, ...(approvals ? { approvals } : {}) })
+      : undefined;
 
     // phase 6: listen
-    const w = workers;
     const serving = (): boolean => (w ? w.allReady() : grpc !== undefined);
     if (ownsPolicy) {
       http = await listenOps(cfg, origin, {
@@ -273,21 +265,8 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
       );
     }
 
-    /**
-     * Stop answering checks and let go of what they use: NOT_SERVING while still answering (health checkers such as
-     * Envoy stop sending before the port closes), the drain delay, the gRPC shutdown within the grace period (a
-     * primary: every worker does this), then the policies and every other part.
-     */
-    const drain = async (): Promise<boolean> => {
-      if (w) return w.stop((cfg.shutdown.drain_delay_seconds + cfg.shutdown.grace_seconds) * 1000);
-      if (!grpc) return true;
-      grpc.drain();
-      if (cfg.shutdown.drain_delay_seconds > 0) {
-        logger.info({ drain_delay_seconds: cfg.shutdown.drain_delay_seconds, in_flight: grpc.inFlight() }, 'draining: NOT_SERVING, still answering');
-        await new Promise((r) => setTimeout(r, cfg.shutdown.drain_delay_seconds * 1000));
-      }
-      return grpc.shutdown(cfg.shutdown.grace_seconds * 1000);
-    };
+    // The checks stop first (a primary's workers each drain), then the parts they use.
+    const drain = (): Promise<boolean> => (w ? w.stop() : grpc ? drainChecks(grpc, cfg.shutdown, logger) : Promise.resolve(true));
 
     return {
       role,

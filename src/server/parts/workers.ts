@@ -21,8 +21,8 @@ export interface Workers {
   allReady(): boolean;
   /** Fork every worker and wait until all serve; a worker's own startup error is the server's, as with one process. */
   start(): Promise<void>;
-  /** Drain every worker (each within `graceMs`); true if all drained. */
-  stop(graceMs: number): Promise<boolean>;
+  /** Drain every worker (each within `shutdown.drain_delay_seconds` and `grace_seconds`, src/server/parts/drain.ts); true if all drained. */
+  stop(): Promise<boolean>;
 }
 
 /**
@@ -82,6 +82,6 @@ export function buildWorkers(
         throw err;
       }
     },
-    stop: (graceMs) => pool.stop(graceMs),
+    stop: () => pool.stop((cfg.shutdown.drain_delay_seconds + cfg.shutdown.grace_seconds) * 1000),
   };
 }
