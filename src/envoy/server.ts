@@ -18,7 +18,8 @@ export interface GrpcServer {
   drain(): void;
   /**
    * Report NOT_SERVING, end health Watch streams, stop accepting new calls (GOAWAY), wait for in-flight ones up
-   * to `graceMs`, then force-close. Resolves true when everything drained in time.
+   * to `graceMs`, then force-close; checks whose client has gone are waited for within the same `graceMs`.
+   * Resolves true when everything drained in time.
    */
   shutdown(graceMs: number): Promise<boolean>;
 }
@@ -56,10 +57,29 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ...opts.connection,
   });
   let inFlight = 0;
+  /** Resolved when no check is being answered (shutdown waits for checks whose client has gone, too). */
+  let idle: (() => void)[] = [];
   transport.addRawUnary(
     CHECK_PATH,
-    checkBytesHandler(opts.check, (d) => (inFlight += d)),
+    checkBytesHandler(opts.check, (d) => {
+      inFlight += d;
+      if (inFlight === 0 && idle.length > 0) {
+        for (const r of idle) r();
+        idle = [];
+      }
+    }),
   );
+  /** True once no check is in flight, false when `ms` passed first. */
+  const checksDone = (ms: number): Promise<boolean> =>
+    inFlight === 0
+      ? Promise.resolve(true)
+      : new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+          idle.push(() => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        });
   const health = addHealth(transport, [AUTHORIZATION_SERVICE]);
   addReflection(transport, opts.descriptors.setBytes);
 
@@ -75,11 +95,16 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       draining = true;
       health.setStatus('NOT_SERVING');
     },
-    shutdown: (graceMs) => {
+    shutdown: async (graceMs) => {
       draining = true;
       health.setStatus('NOT_SERVING');
       health.endWatches();
-      return transport.shutdown(graceMs);
+      const until = Date.now() + graceMs;
+      const closed = await transport.shutdown(graceMs);
+      // A check whose client has gone (deadline, reset, closed connection) holds no stream the transport waits
+      // for, but is still being decided: it finishes (and is logged) before the evaluator and the log close.
+      const finished = await checksDone(until - Date.now());
+      return closed && finished;
     },
   };
 }
