@@ -46,6 +46,8 @@ td.arguments { white-space: pre-wrap; max-width: 420px; }
 }
 td.actions { white-space: nowrap; word-break: normal; }
 td.actions button { margin-right: 6px; }
+.card .row + .row { margin-top: 8px; }
+.card h2.sub { margin-top: 14px; }
 label.inline { flex-direction: row; align-items: center; gap: 6px; }
 .badge.allow_to_deny, .badge.require_approval_to_deny { background: var(--deny); }
 .badge.deny_to_allow, .badge.require_approval_to_allow { background: var(--allow); }

@@ -135,10 +135,18 @@ export function ShadowPage() {
             ? html`<span>acting as <strong>${report.user}</strong> (admin authentication)</span>`
             : html`<label>your name (required)<input name="actor" value=${actor} placeholder="your name" onInput=${(e: Event) => setActor(fieldValue(e))} /></label>`
         }
+        ${c && html`<button class="primary" onClick=${() => setConfirm({ action: 'promote' })}>Promote…</button><button class="danger" onClick=${() => setConfirm({ action: 'discard' })}>Discard…</button>`}
+      </div>
+      <h2 class="sub">Load a candidate</h2>
+      <div class="row">
         <label>policy directory or bundle file on the server<input name="candidate-path" size="40" value=${path} onInput=${(e: Event) => setPath(fieldValue(e))} /></label>
         <button disabled=${!path.trim()} onClick=${() => setConfirm({ action: 'load', spec: { path: path.trim() } })}>Load path…</button>
+      </div>
+      <div class="row">
         <label>or a bundle URL the server downloads<input name="candidate-url" size="40" value=${url} placeholder="https://…/bundle.tar.gz" onInput=${(e: Event) => setUrl(fieldValue(e))} /></label>
         <button disabled=${!url.trim()} onClick=${() => setConfirm({ action: 'load', spec: { url: url.trim() } })}>Load URL…</button>
+      </div>
+      <div class="row">
         <label>or a remembered revision
           <select name="candidate-revision" value=${revision} onChange=${(e: Event) => setRevision(fieldValue(e))}>
             <option value="">choose…</option>
@@ -146,7 +154,6 @@ export function ShadowPage() {
           </select>
         </label>
         <button disabled=${!revision} onClick=${() => setConfirm({ action: 'load', spec: { revision } })}>Load revision…</button>
-        ${c && html`<button class="primary" onClick=${() => setConfirm({ action: 'promote' })}>Promote…</button><button class="danger" onClick=${() => setConfirm({ action: 'discard' })}>Discard…</button>`}
       </div>
       ${message && html`<p class="muted" id="shadow-message">${message}</p>`}
       ${error && html`<p class="error-text">${error}</p>`}
