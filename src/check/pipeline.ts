@@ -73,6 +73,11 @@ export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan, P e
    * the input and returns the candidate's revision when it sampled the check. Must not throw (errors are swallowed).
    */
   shadow?: (outcome: CheckOutcome) => string | undefined;
+  /**
+   * Whether another reader of this check's input needs the facts although the policy does not (the shadow
+   * candidate, when it can read them): facts are computed when the policy or this says so. Default: no other reader.
+   */
+  factsAlsoFor?: () => boolean;
   /** Wall clock in ms for `input.now` (tests). Default Date.now. */
   now?: () => number;
 }
@@ -144,7 +149,10 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     }
     const status: CacheStatus = lookup ? lookup.status : 'off';
 
-    t.stage('facts', () => addArgumentFacts(input, declarationsOf(policy.artifact)));
+    // Facts only when something can read them (policy.readsFacts: false only when provably not; docs/input.md).
+    t.stage('facts', () => {
+      if (policy.readsFacts !== false || opts.factsAlsoFor?.()) addArgumentFacts(input, declarationsOf(policy.artifact));
+    });
     let resultSet: unknown;
     try {
       resultSet = await t.stage('evaluate', () => evaluate(policy, input));

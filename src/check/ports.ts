@@ -15,6 +15,11 @@ export interface Policy {
   dataSha256: string;
   /** True when the policy calls a non-deterministic builtin: its decisions are cached only briefly, if at all. */
   nondeterministic: boolean;
+  /**
+   * False when the compiled policy provably cannot read the facts (`input.mcp.urls`, `findings`, `documents`,
+   * `facts_truncated`; rego-wasm/facts-reach.ts): the check then does not compute them. Absent: it can.
+   */
+  readsFacts?: boolean;
   /** What the policy was built from; the check reads the data document (its declared documents, src/facts). */
   artifact?: { dataJson?: string };
   /** Evaluate the entrypoint; returns OPA's raw result set. Throws on evaluation failure. */

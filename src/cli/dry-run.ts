@@ -81,6 +81,8 @@ export async function dryRunPipeline(f: Flags, env: NodeJS.ProcessEnv, nowMs?: n
     settings: checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition)),
     policy: () => policy,
     identity,
+    // The CLI shows the whole input document (`mcp-authz input`, `check`): with the facts, whatever the policy reads.
+    factsAlsoFor: () => true,
     ...(nowMs !== undefined ? { now: () => nowMs } : {}),
   });
   return { check: (req) => pipeline.check(req), close: () => identity.close() };

@@ -172,7 +172,7 @@ function meterBody(r: Reader, meter: Uint8Array, stats: MeterStats, fn: number):
 }
 
 /** Step over the immediates of the instruction `op` (MVP, sign extension, saturating truncation, bulk memory, reference types, tail calls). */
-function skipImmediates(r: Reader, op: number, fn: number, at: number): void {
+export function skipImmediates(r: Reader, op: number, fn: number, at: number): void {
   if (op <= 0x01 || op === 0x05 || op === 0x0b || op === 0x0f || op === 0x1a || op === 0x1b || op === 0xd1) return;
   if (op >= 0x45 && op <= 0xc4) return; // numeric operators, sign extension: no immediates
   if (op >= 0x28 && op <= 0x3e) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
 import { Deadline, DeadlineExceeded } from './deadline.js';
+import { policyReadsFacts } from './facts-reach.js';
 import { PolicyLoadError } from './policy-load-error.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
 import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
@@ -23,6 +24,8 @@ export interface Policy {
   requiredBuiltins: string[];
   /** True when the policy calls a non-deterministic builtin (time.now_ns, uuid.*, rand.*): never cache it. */
   nondeterministic: boolean;
+  /** False when the module provably cannot read the facts (facts-reach.ts): checks then do not compute them. */
+  readsFacts?: boolean;
   /** The guardrails pack's default mode from its data (`mcp_authz.mode`), for the startup log. */
   mode: 'enforce' | 'audit';
   /** What it was built from, as bytes: an evaluation worker or a rollback instantiates it again from these. */
@@ -125,6 +128,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     loadedAt: new Date(),
     requiredBuiltins: required,
     nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
+    readsFacts: policyReadsFacts(opts.wasm),
     mode: (opts.data.mcp_authz as { mode?: string } | undefined)?.mode === 'audit' ? 'audit' : 'enforce',
     artifact: { wasm: opts.wasm, dataJson, entrypoint: opts.entrypoint, source: opts.source, revision, sha256, maxMemoryPages: opts.maxMemoryPages },
     evaluate(input: unknown, budgetMs?: number): unknown {

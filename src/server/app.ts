@@ -220,6 +220,8 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
             ...(cache ? { cache } : {}),
             ...(approvals ? { approvals } : {}),
             ...(consoleParts.sampler ? { sampler: consoleParts.sampler } : {}),
+            // Logged inputs (which `policy replay` evaluates again) and the console's keep the facts (docs/input.md).
+            factsAlways: (decisionLog !== undefined && cfg.observability.decision_log.log_input) || cfg.console.enabled,
           })
         : undefined;
 

@@ -31,6 +31,8 @@ export function buildChecks(deps: {
   cache?: DecisionCache<CachedDecision>;
   approvals?: Approvals;
   sampler?: DecisionSampler;
+  /** Compute the input facts whatever the policy reads (another reader shows or keeps the input). */
+  factsAlways?: boolean;
 }): (request: CheckRequestWire) => Promise<CheckResponseWire> {
   const { evaluator, cache, approvals, sampler, tracing, shadow } = deps;
   const recorder = createCheckRecorder(deps.metrics, deps.decisionLog);
@@ -42,6 +44,12 @@ export function buildChecks(deps: {
     ...(cache ? { cache } : {}),
     ...(approvals ? { approve: approvals.gate } : {}),
     shadow: (outcome) => shadow.offer(outcome),
+    // Facts when the policy can read them (pipeline), or another reader of the input: the shadow candidate, if it can.
+    factsAlsoFor: () => {
+      if (deps.factsAlways) return true;
+      const candidate = shadow.candidate();
+      return candidate !== undefined && candidate.policy.readsFacts !== false;
+    },
     ...(tracing.enabled ? { startSpan: (headers: Record<string, string>) => tracing.startCheck(headers) } : {}),
     record: sampler
       ? (outcome, span) => {

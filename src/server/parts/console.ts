@@ -58,7 +58,8 @@ export async function buildConsole(
   }
   const identity = deps.identity!;
   const c = (await import('../../admin/console/console.js')).createConsole(cfg.console, {
-    runOne: (request, policy) => createCheckPipeline({ settings: deps.settings, policy: () => policy, identity }).check(request),
+    runOne: (request, policy) =>
+      createCheckPipeline({ settings: deps.settings, policy: () => policy, identity, factsAlsoFor: () => true }).check(request),
     policyFor: async (rev) => (rev ? deps.store.instance(rev, instantiateArtifact) : deps.store.current()),
     candidate: () => deps.shadow.candidate()?.policy,
     redactor: deps.redactor,
