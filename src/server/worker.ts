@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { startServer, type WorkerServer } from './app.js';
 import { AuthzError } from '../shared/errors.js';
 import { isMessage, type FromWorker, type ToWorker } from './protocol.js';
@@ -124,6 +125,14 @@ export function runWorker(): void {
   // Drain on a signal sent to the whole process group (Ctrl-C), or when the primary is gone.
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
+  // node:cluster exits a worker at once when its channel closes unasked (the primary died), dropping the calls it is
+  // answering, unless the disconnect was expected: it is, here, and the worker drains as on SIGTERM instead.
+  const self = cluster.worker;
+  self?.once('disconnect', () => {
+    self.exitedAfterDisconnect = true;
+    if (!stopping) app?.logger.warn({ in_flight: app.grpc?.inFlight() ?? 0 }, 'the primary is gone; draining');
+    void stop();
+  });
   process.on('disconnect', () => void stop());
   // Reloads are the primary's: a SIGHUP sent to the whole process group must not kill a worker (its default action).
   process.on('SIGHUP', () => undefined);

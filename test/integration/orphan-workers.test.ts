@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadDescriptors } from '../../src/envoy/descriptors.js';
+import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
+import { buildBundleFile } from '../helpers/server.js';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, mainJs, runCliAsync, startCli } from '../helpers/cli.js';
@@ -111,4 +117,40 @@ describe('workers whose primary is gone', () => {
     expect(stdout).toContain('"msg":"stopped"');
     expect(await untilNone(mark, 30_000)).toEqual([]);
   });
+
+  it('a worker whose primary is killed finishes the checks it is answering before it exits (docs/workers.md)', async () => {
+    // About 200 ms of evaluation per check; ten on one connection (one worker) queue on its evaluation thread.
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-authz-orphan-drain-'));
+    mkdirSync(join(dir, 'policy'));
+    writeFileSync(
+      join(dir, 'policy', 'policy.rego'),
+      'package drain\n\nimport rego.v1\n\nr := numbers.range(1, 700)\n\nfound if {\n  some x in r\n  some y in r\n  x * y == 7\n  x > 7\n}\n\nallow if not found\n',
+    );
+    const { file } = await buildBundleFile(join(dir, 'policy'), 'drain/allow');
+    const mark = randomUUID();
+    const s = await startCli(['--workers', '2', '--bundle', file, '--entrypoint', 'drain/allow', '--shutdown-grace', '30'], { ORPHAN_PROBE: mark });
+    const pkg = grpc.loadPackageDefinition(loadDescriptors().packageDefinition) as any;
+    const client = new pkg.envoy.service.auth.v3.Authorization(`127.0.0.1:${s.grpcPort}`, grpc.credentials.createInsecure());
+    try {
+      // A different URL each time: no cache hit, every check is evaluated.
+      let n = 0;
+      const check = () =>
+        new Promise<{ ok: boolean; code?: number; err?: string }>((resolve) =>
+          client.Check(mcpCheckRequest(toolCall('fetch_url', { url: `https://example.com/${n++}` })), (e: grpc.ServiceError | null, res: any) =>
+            resolve(e ? { ok: false, err: `${e.code} ${e.details}` } : { ok: true, code: res.status?.code ?? 0 }),
+          ),
+        );
+      expect(await check()).toEqual({ ok: true, code: 0 }); // connected to a worker, policy warm
+      const inFlight = Array.from({ length: 10 }, () => check());
+      await new Promise((r) => setTimeout(r, 300));
+      s.child.kill('SIGKILL');
+      const results = await Promise.all(inFlight);
+      expect(results).toEqual(Array.from({ length: 10 }, () => ({ ok: true, code: 0 })));
+      expect(await untilNone(mark, 60_000)).toEqual([]);
+    } finally {
+      client.close();
+      await s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
