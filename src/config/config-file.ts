@@ -40,6 +40,10 @@ export function readConfigFile(file: string, from: string): ConfigFile {
   if (doc.errors.length > 0) {
     // The first error is the one to fix; what follows it is often the same mistake seen again.
     const e = doc.errors[0]!;
+    if (e.code === 'DUPLICATE_KEY') {
+      const key = (/^["']?([^"':\n]*)/.exec(text.slice(e.pos[0]))?.[1] ?? '').trim();
+      return { at, problems: [`${where(e.pos[0])}: ${key || 'a key'} is set twice in the same mapping (keep one)`] };
+    }
     return { at, problems: [`${where(e.pos[0])}: YAML syntax error: ${e.message} (fix the file; docs/configuration.md shows the format)`] };
   }
   const value: unknown = doc.toJS();
@@ -99,11 +103,24 @@ const objectShape = (s: z.ZodType): Record<string, z.ZodType> | undefined => {
   return d.type === 'object' ? d.shape : undefined;
 };
 
-/** What to say about an unknown key `key` among `known`: ` (did you mean grpc_addr?)`, or the keys allowed there. */
-export function unknownKeyHint(key: string, known: readonly string[], prefix: string): string {
+/** Every key path of an object schema, dotted (`body.max_depth`), sections included. */
+export function keyPaths(schema: z.ZodType, prefix = ''): string[] {
+  const shape = objectShape(unwrap(schema));
+  if (!shape) return [];
+  return Object.entries(shape).flatMap(([k, v]) => [`${prefix}${k}`, ...keyPaths(v, `${prefix}${k}.`)]);
+}
+
+/**
+ * What to say about an unknown key `key` among `known` (the keys at its place, under `prefix`): ` (did you mean
+ * grpc_addr?)`; else the key of that name in another section (`max_depth` at the top: `body.max_depth`); else the
+ * keys allowed there. `all`: every key path (keyPaths).
+ */
+export function unknownKeyHint(key: string, known: readonly string[], prefix: string, all: readonly string[] = []): string {
   if (known.length === 0) return '';
   const best = closest(key, [...known]);
   const limit = Math.max(2, Math.floor(best.length / 3));
   if (distance(key, best) <= limit || best.startsWith(key) || key.startsWith(best)) return ` (did you mean ${prefix}${best}?)`;
+  const elsewhere = all.filter((p) => p.endsWith(`.${key}`));
+  if (elsewhere.length > 0 && elsewhere.length <= 3) return ` (did you mean ${elsewhere.join(' or ')}? it belongs in that section)`;
   return known.length <= 16 ? ` (the keys here: ${known.join(', ')})` : ' (docs/configuration.md lists the keys)';
 }

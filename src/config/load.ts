@@ -1,5 +1,5 @@
 import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
-import { keysAt, readConfigFile, unknownKeyHint } from './config-file.js';
+import { keyPaths, keysAt, readConfigFile, unknownKeyHint } from './config-file.js';
 import { type Config, configSchema } from './schema.js';
 import { CONFIG_FLAG, SETTINGS, type Setting } from './settings.js';
 
@@ -84,7 +84,7 @@ export function loadConfigWithOrigins(src: ConfigSources): LoadedConfig {
         for (const key of issue.keys) {
           const dotted = prefix ? `${prefix}.${key}` : key;
           const where = fileKeys.get(dotted) ?? file ?? describe(issue.path);
-          problems.push(`${where}: ${dotted}: unknown key${unknownKeyHint(key, known, prefix ? `${prefix}.` : '')}`);
+          problems.push(`${where}: ${dotted}: unknown key${unknownKeyHint(key, known, prefix ? `${prefix}.` : '', keyPaths(configSchema))}`);
         }
       } else problems.push(`${describe(issue.path)}: ${issue.message}`);
     }

@@ -84,6 +84,12 @@ describe('mcp-authz CLI', () => {
     ]);
     const flow = write('flow.yaml', 'policy:\n  data: [a.json\n');
     expect(problems(['--config', flow])[0]).toMatch(new RegExp(`^${flow}:3:1: YAML syntax error: Flow sequence .* end with a \\]`));
+    const misplaced = write('misplaced.yaml', 'max_depth: 8\nbody:\n  max_batch: 2\n');
+    expect(problems(['--config', misplaced])).toEqual([
+      `${misplaced}:1:1: max_depth: unknown key (did you mean body.max_depth? it belongs in that section)`,
+    ]);
+    const twice = write('twice.yaml', 'grpc_addr: 127.0.0.1:0\ngrpc_addr: 127.0.0.1:1\n');
+    expect(problems(['--config', twice])).toEqual([`${twice}:2:1: grpc_addr is set twice in the same mapping (keep one)`]);
     const list = write('list.yaml', '- grpc_addr: x\n');
     expect(problems(['--config', list])).toEqual([`${list}:1:1: the configuration must be a mapping of keys (grpc_addr: …), not a list`]);
     const missing = join(dir, 'nope.yaml');
