@@ -4,8 +4,8 @@
  * §4). Every fact lives under `input.mcp`, so a policy can reach one only (a) through the key "mcp", or (b) through
  * the input document as a whole value. The rule, conservative (any doubt answers true):
  *
- * - The input document may be used only as the object of a lookup with a constant string key other than "mcp"
- *   (`input.attributes`: `local.get input; i32.const K; call opa_value_get`, where K is the address of a string
+ * - The input document may be used only as the object of a lookup with a constant string key, other than "mcp"
+ *   for the facts (`input.attributes`: `local.get input; i32.const K; call opa_value_get`, where K is the address of a string
  *   value that OPA's compiler wrote in the data section), or be passed as the first argument of a function compiled
  *   from the Rego (`g0.…`), whose own first parameter (the input) is held to the same rule. Any other use (iterating
  *   it: `some k; input[k]`; a key computed at run time: `input[data.k]`; a builtin: `walk(input, …)`,
@@ -23,14 +23,25 @@ import { functionNames, funcTypes, imports, nameSection, Reader, type Section, s
 const CONST_STRING = 8;
 
 export function policyReadsFacts(wasm: Uint8Array): boolean {
+  const keys = inputRootKeys(wasm);
+  return keys === undefined || keys.has('mcp');
+}
+
+/**
+ * The keys of the input document's root that the policy can read, when it reads the root only through the
+ * constant-key lookups described above: then every other key of the root is never read, and the evaluation may be
+ * given the input without them (opa-wasm.ts). Undefined: the policy may read any part of the input.
+ */
+export function inputRootKeys(wasm: Uint8Array): ReadonlySet<string> | undefined {
   try {
-    return !provablyFactFree(wasm);
+    const keys = new Set<string>();
+    return rootReadOnlyByConstants(wasm, keys) ? keys : undefined;
   } catch {
-    return true;
+    return undefined;
   }
 }
 
-function provablyFactFree(wasm: Uint8Array): boolean {
+function rootReadOnlyByConstants(wasm: Uint8Array, keys: Set<string>): boolean {
   const secs = sections(wasm);
   const dataSec = secs.find((s) => s.id === 11);
   if (!dataSec) return false;
@@ -46,12 +57,15 @@ function provablyFactFree(wasm: Uint8Array): boolean {
     return new TextDecoder('utf-8', { fatal: true }).decode(memory.subarray(ptr, ptr + len));
   };
   const safeKey = (addr: number): boolean => {
+    let key: string | undefined;
     try {
-      const key = constantKey(addr);
-      return key !== undefined && key !== 'mcp';
+      key = constantKey(addr);
     } catch {
       return false;
     }
+    if (key === undefined) return false;
+    keys.add(key);
+    return true;
   };
   const nameSec = nameSection(wasm, secs);
   const importSec = secs.find((s) => s.id === 2);
@@ -160,7 +174,7 @@ function inputUsesAllowed(
     if (ins.op !== 0x20 || ins.imm !== input) continue;
     const next = code[i + 1];
     const after = code[i + 2];
-    // input.<constant other than mcp>: local.get input; i32.const K; call opa_value_get
+    // input.<constant string>: local.get input; i32.const K; call opa_value_get
     if (next?.op === 0x41 && after?.op === 0x10 && valueGet(after.imm) && safeKey(next.imm)) continue;
     // f(input, operands…): a run of local.get / i32.const operands, then a call of a planned function taking exactly them.
     let j = i + 1;

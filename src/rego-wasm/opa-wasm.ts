@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
 import { Deadline, DeadlineExceeded } from './deadline.js';
-import { policyReadsFacts } from './facts-reach.js';
+import { inputRootKeys } from './facts-reach.js';
 import { PolicyLoadError } from './policy-load-error.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
 import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
@@ -117,6 +117,9 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   const dataJson = JSON.stringify(opts.data);
   const dataSha256 = createHash('sha256').update(dataJson).digest('hex');
   const revision = opts.revision || `sha256:${sha256.slice(0, 12)}`;
+  // The input's root keys the policy can read (facts-reach.ts): the module is given only those (less JSON to write and parse).
+  const rootKeys = inputRootKeys(opts.wasm);
+  const project = rootKeys ? projection([...rootKeys]) : undefined;
 
   return {
     revision,
@@ -128,14 +131,14 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     loadedAt: new Date(),
     requiredBuiltins: required,
     nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
-    readsFacts: policyReadsFacts(opts.wasm),
+    readsFacts: rootKeys === undefined || rootKeys.has('mcp'),
     mode: (opts.data.mcp_authz as { mode?: string } | undefined)?.mode === 'audit' ? 'audit' : 'enforce',
     artifact: { wasm: opts.wasm, dataJson, entrypoint: opts.entrypoint, source: opts.source, revision, sha256, maxMemoryPages: opts.maxMemoryPages },
     evaluate(input: unknown, budgetMs?: number): unknown {
       try {
         builtins.startEvaluation();
         deadline.start(budgetMs);
-        return loaded.evaluate(input, entrypointId);
+        return loaded.evaluate(project ? project(input) : input, entrypointId);
       } catch (err) {
         // The instance may be anywhere in its work (a heap half updated): the next evaluation gets a fresh one.
         loaded = instantiate();
@@ -157,6 +160,19 @@ export function instantiateArtifact(a: PolicyArtifact): Promise<Policy> {
     sha256: a.sha256,
     maxMemoryPages: a.maxMemoryPages,
   });
+}
+
+/**
+ * The input with only the root keys a policy can read. Only a plain object is projected (another value is given as
+ * it is); a key absent from the input stays absent, so `input.x` stays undefined where it was.
+ */
+function projection(keys: readonly string[]): (input: unknown) => unknown {
+  return (input) => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input) || (input as { toJSON?: unknown }).toJSON !== undefined) return input;
+    const out: Record<string, unknown> = {};
+    for (const k of keys) if (Object.hasOwn(input, k)) out[k] = (input as Record<string, unknown>)[k];
+    return out;
+  };
 }
 
 /** opa-wasm throws strings and plain objects as well as Errors. */

@@ -62,9 +62,25 @@ export function instantiatePolicy(
 
   const cString = (addr: number): string => {
     const bytes = new Uint8Array(memory.buffer);
-    let end = addr;
-    while (end < bytes.length && bytes[end] !== 0) end++;
-    return decoder.decode(bytes.subarray(addr, end));
+    const end = bytes.indexOf(0, addr);
+    return decoder.decode(bytes.subarray(addr, end < 0 ? bytes.length : end));
+  };
+  const growTo = (end: number): void => {
+    const delta = end - memory.buffer.byteLength;
+    if (delta > 0) memory.grow(Math.ceil(delta / 65536));
+  };
+  const copyIn = (bytes: Uint8Array, addr: number): number => {
+    growTo(addr + bytes.byteLength);
+    new Uint8Array(memory.buffer).set(bytes, addr);
+    return bytes.byteLength;
+  };
+  // The input's JSON text encoded as UTF-8 straight into the module's memory (no intermediate buffer); when the
+  // free memory may be too small, it grows to the exact UTF-8 length first.
+  const writeIn = (text: string, addr: number): number => {
+    if (memory.buffer.byteLength - addr < text.length * 3) growTo(addr + Buffer.byteLength(text, 'utf8'));
+    const { read, written } = encoder.encodeInto(text, new Uint8Array(memory.buffer, addr));
+    if (read !== text.length) throw new Error('the input does not fit in the policy memory');
+    return written;
   };
   const dumpText = (addr: number): string => cString(exports!.opa_json_dump(addr));
   const loadText = (text: string): number => {
@@ -135,12 +151,8 @@ export function instantiatePolicy(
       let inputAddr = 0;
       let inputLen = 0;
       if (input !== undefined) {
-        const bytes = input instanceof Uint8Array ? input : encoder.encode(JSON.stringify(input));
         inputAddr = dataHeapPtr;
-        inputLen = bytes.byteLength;
-        const delta = inputAddr + inputLen - memory.buffer.byteLength;
-        if (delta > 0) memory.grow(Math.ceil(delta / 65536));
-        new Uint8Array(memory.buffer).set(bytes, inputAddr);
+        inputLen = input instanceof Uint8Array ? copyIn(input, inputAddr) : writeIn(JSON.stringify(input), inputAddr);
       }
       return cString(e.opa_eval(0, entrypoint, dataAddr, inputAddr, inputLen, dataHeapPtr + inputLen, 0));
     }

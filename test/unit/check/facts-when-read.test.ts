@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckPipelineOptions, createCheckPipeline } from '../../../src/check/pipeline.js';
 import type { CheckRequestWire } from '../../../src/check/request.js';
 import { readWasmBundle } from '../../../src/policy/bundle.js';
-import { policyReadsFacts } from '../../../src/rego-wasm/facts-reach.js';
+import { inputRootKeys, policyReadsFacts } from '../../../src/rego-wasm/facts-reach.js';
 import { loadWasmPolicy, type Policy } from '../../../src/rego-wasm/opa-wasm.js';
 import { testSettings } from '../../helpers/pipeline.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
@@ -140,6 +140,47 @@ describe('facts are computed only for a policy that can read them', () => {
     const o = await check(policy, withEmail);
     expect(o.decision.allowed).toBe(true);
     expect(o.view?.input.mcp?.urls).toHaveLength(1);
+  });
+
+  it('the module is given only the root keys the policy can read, and decides as with the whole input', async () => {
+    expect([...(inputRootKeys(compare.artifact.wasm) ?? [])].sort()).toEqual(['attributes', 'parsed_body']);
+    for (const name of Object.keys(READERS)) {
+      const keys = inputRootKeys(readers.get(name)!.artifact.wasm);
+      if (keys) expect(keys.has('mcp')).toBe(true); // a static reader of input.mcp…; the dynamic ones read the whole input
+    }
+    expect(inputRootKeys(readers.get('walk(input)')!.artifact.wasm)).toBeUndefined();
+    expect(inputRootKeys(readers.get('some k; input[k] (no "mcp")')!.artifact.wasm)).toBeUndefined();
+    expect(inputRootKeys(readers.get('keys from data (no "mcp", no "findings")')!.artifact.wasm)).toBeUndefined();
+    // Keys present, absent and nested, read from several rules and a function: "mcp" as a value is not a key.
+    const rego = [
+      'package t',
+      'default allow := false',
+      'path_ok if input.parsed_path == ["mcp"]',
+      'principal(x) := x.principal',
+      'allow if {',
+      '	path_ok',
+      '	not input.identity',
+      '	input.version.ext_authz == "v3"',
+      '	startswith(principal(input.attributes.source), "spiffe://")',
+      '	input.parsed_body.params.name == "fetch_url"',
+      '}',
+      '',
+    ].join('\n');
+    const policy = await build('keys', rego, 't/allow');
+    expect(policy.readsFacts).toBe(false);
+    expect([...(inputRootKeys(policy.artifact.wasm) ?? [])].sort()).toEqual(['attributes', 'identity', 'parsed_body', 'parsed_path', 'version']);
+    const ok = await check(policy, withEmail);
+    expect(ok.decision.allowed).toBe(true);
+    // The input the check built keeps every key; only the module's copy is smaller.
+    expect(Object.keys(ok.view!.input)).toEqual(expect.arrayContaining(['mcp', 'parsed_query', 'truncated_body', 'now']));
+    const other = mcpCheckRequest(toolCall('fetch_url', { url: 'https://docs.example.com/a' }), { path: '/other' }) as unknown as CheckRequestWire;
+    expect((await check(policy, other)).decision.allowed).toBe(false);
+    const withIdentity = await createCheckPipeline({
+      settings: testSettings(),
+      policy: () => policy,
+      identity: { resolve: async () => ({ agent: 'a' }) as never },
+    }).check(withEmail);
+    expect(withIdentity.decision.allowed).toBe(false);
   });
 
   it('a policy without the marks of a compiled module is assumed to read them', async () => {
