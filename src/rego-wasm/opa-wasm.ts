@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createHostBuiltins, NONDETERMINISTIC_BUILTINS, REFUSAL_REASONS } from './builtins/index.js';
 import { Deadline, DeadlineExceeded } from './deadline.js';
-import { inputRootKeys } from './facts-reach.js';
+import { inputReads, type ReadNode, readsFacts } from './facts-reach.js';
 import { PolicyLoadError } from './policy-load-error.js';
 import { missingBuiltins, requiredHostBuiltins } from './required-builtins.js';
 import { compilePolicyModule, instantiatePolicy, type WasmPolicyInstance } from './wasm-runtime.js';
@@ -117,9 +117,9 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
   const dataJson = JSON.stringify(opts.data);
   const dataSha256 = createHash('sha256').update(dataJson).digest('hex');
   const revision = opts.revision || `sha256:${sha256.slice(0, 12)}`;
-  // The input's root keys the policy can read (facts-reach.ts): the module is given only those (less JSON to write and parse).
-  const rootKeys = inputRootKeys(opts.wasm);
-  const project = rootKeys ? projection([...rootKeys]) : undefined;
+  // What of the input the policy can read (facts-reach.ts): the module is given only that (less JSON to write and parse).
+  const reads = inputReads(opts.wasm);
+  const project = reads ? (input: unknown) => (isPlainObject(input) ? prune(reads, input) : input) : undefined;
 
   return {
     revision,
@@ -131,7 +131,7 @@ export async function loadWasmPolicy(opts: LoadOptions): Promise<Policy> {
     loadedAt: new Date(),
     requiredBuiltins: required,
     nondeterministic: required.some((b: string) => NONDETERMINISTIC_BUILTINS.has(b)),
-    readsFacts: rootKeys === undefined || rootKeys.has('mcp'),
+    readsFacts: readsFacts(reads),
     mode: (opts.data.mcp_authz as { mode?: string } | undefined)?.mode === 'audit' ? 'audit' : 'enforce',
     artifact: { wasm: opts.wasm, dataJson, entrypoint: opts.entrypoint, source: opts.source, revision, sha256, maxMemoryPages: opts.maxMemoryPages },
     evaluate(input: unknown, budgetMs?: number): unknown {
@@ -162,17 +162,19 @@ export function instantiateArtifact(a: PolicyArtifact): Promise<Policy> {
   });
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && (v as { toJSON?: unknown }).toJSON === undefined;
+
 /**
- * The input with only the root keys a policy can read. Only a plain object is projected (another value is given as
- * it is); a key absent from the input stays absent, so `input.x` stays undefined where it was.
+ * The part of a value a policy can read: below a node that is not a leaf, a plain object keeps only the keys the
+ * policy looks up (each pruned in turn); a leaf, or any other value (an array, a string), is kept whole. A key absent
+ * from the input stays absent, so `input.x` stays undefined where it was.
  */
-function projection(keys: readonly string[]): (input: unknown) => unknown {
-  return (input) => {
-    if (input === null || typeof input !== 'object' || Array.isArray(input) || (input as { toJSON?: unknown }).toJSON !== undefined) return input;
-    const out: Record<string, unknown> = {};
-    for (const k of keys) if (Object.hasOwn(input, k)) out[k] = (input as Record<string, unknown>)[k];
-    return out;
-  };
+function prune(node: ReadNode, value: unknown): unknown {
+  if (node.leaf || !isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, child] of node.children) if (Object.hasOwn(value, k)) out[k] = prune(child, value[k]);
+  return out;
 }
 
 /** opa-wasm throws strings and plain objects as well as Errors. */

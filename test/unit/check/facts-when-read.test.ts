@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckPipelineOptions, createCheckPipeline } from '../../../src/check/pipeline.js';
 import type { CheckRequestWire } from '../../../src/check/request.js';
 import { readWasmBundle } from '../../../src/policy/bundle.js';
-import { inputRootKeys, policyReadsFacts } from '../../../src/rego-wasm/facts-reach.js';
+import { inputReads, policyReadsFacts, type ReadNode } from '../../../src/rego-wasm/facts-reach.js';
+
+/** A read tree as plain JSON: `*` for a value read whole. */
+const shape = (n: ReadNode | undefined): unknown =>
+  n === undefined ? undefined : n.leaf ? '*' : Object.fromEntries([...n.children].map(([k, c]) => [k, shape(c)]));
 import { loadWasmPolicy, type Policy } from '../../../src/rego-wasm/opa-wasm.js';
 import { testSettings } from '../../helpers/pipeline.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
@@ -134,23 +138,37 @@ describe('facts are computed only for a policy that can read them', () => {
     expect(o.view?.input.mcp?.findings).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email' })]));
   });
 
-  it('reading input.mcp at all (input.mcp.tool) counts as reading them: the rule is conservative', async () => {
-    const policy = await build('tool-only', 'package t\n\ndefault allow := false\n\nallow if input.mcp.tool == "fetch_url"\n', 't/allow');
-    expect(policy.readsFacts).toBe(true);
-    const o = await check(policy, withEmail);
+  it('a policy reading other members of input.mcp (input.mcp.tool) is not given them; one reading input.mcp.batch is', async () => {
+    const tool = await build('tool-only', 'package t\n\ndefault allow := false\n\nallow if input.mcp.tool == "fetch_url"\n', 't/allow');
+    expect(tool.readsFacts).toBe(false);
+    expect(shape(inputReads(tool.artifact.wasm))).toEqual({ mcp: { tool: '*' } });
+    const o = await check(tool, withEmail);
     expect(o.decision.allowed).toBe(true);
-    expect(o.view?.input.mcp?.urls).toHaveLength(1);
+    expect(o.view?.input.mcp).not.toHaveProperty('urls');
+    const batch = await build('batch', 'package t\n\ndefault allow := false\n\nallow if input.mcp.batch[_].findings[_].type == "email"\n', 't/allow');
+    expect(batch.readsFacts).toBe(true);
+    const req = mcpCheckRequest([toolCall('fetch_url', { note: 'ops@example.com' }, 1), toolCall('fetch_url', {}, 2)]) as unknown as CheckRequestWire;
+    const b = await check(batch, req);
+    expect(b.view?.input.mcp?.batch?.[0]?.findings).toEqual([expect.objectContaining({ type: 'email' })]);
+    expect(b.decision.allowed).toBe(true);
   });
 
-  it('the module is given only the root keys the policy can read, and decides as with the whole input', async () => {
-    expect([...(inputRootKeys(compare.artifact.wasm) ?? [])].sort()).toEqual(['attributes', 'parsed_body']);
-    for (const name of Object.keys(READERS)) {
-      const keys = inputRootKeys(readers.get(name)!.artifact.wasm);
-      if (keys) expect(keys.has('mcp')).toBe(true); // a static reader of input.mcp…; the dynamic ones read the whole input
+  it('the module is given only the parts of the input the policy can read, and decides as with the whole input', async () => {
+    expect(shape(inputReads(compare.artifact.wasm))).toEqual({
+      attributes: { request: { http: { method: '*' } }, source: { principal: '*' } },
+      parsed_body: { jsonrpc: '*', method: '*', params: { name: '*', arguments: { url: '*' } } },
+    });
+    expect(shape(inputReads(readers.get('static')!.artifact.wasm))).toEqual({ mcp: { findings: '*' } });
+    expect(shape(inputReads(readers.get('some k; input.mcp[k]')!.artifact.wasm))).toEqual({ mcp: '*' });
+    for (const name of [
+      'walk(input)',
+      'some k; input[k] (no "mcp")',
+      'keys from data (no "mcp", no "findings")',
+      'json.marshal(input)',
+      'the input assigned',
+    ]) {
+      expect(inputReads(readers.get(name)!.artifact.wasm), name).toBeUndefined();
     }
-    expect(inputRootKeys(readers.get('walk(input)')!.artifact.wasm)).toBeUndefined();
-    expect(inputRootKeys(readers.get('some k; input[k] (no "mcp")')!.artifact.wasm)).toBeUndefined();
-    expect(inputRootKeys(readers.get('keys from data (no "mcp", no "findings")')!.artifact.wasm)).toBeUndefined();
     // Keys present, absent and nested, read from several rules and a function: "mcp" as a value is not a key.
     const rego = [
       'package t',
@@ -168,7 +186,13 @@ describe('facts are computed only for a policy that can read them', () => {
     ].join('\n');
     const policy = await build('keys', rego, 't/allow');
     expect(policy.readsFacts).toBe(false);
-    expect([...(inputRootKeys(policy.artifact.wasm) ?? [])].sort()).toEqual(['attributes', 'identity', 'parsed_body', 'parsed_path', 'version']);
+    expect(shape(inputReads(policy.artifact.wasm))).toEqual({
+      parsed_path: '*',
+      identity: '*',
+      version: { ext_authz: '*' },
+      attributes: { source: '*' }, // given to a function: read whole
+      parsed_body: { params: { name: '*' } },
+    });
     const ok = await check(policy, withEmail);
     expect(ok.decision.allowed).toBe(true);
     // The input the check built keeps every key; only the module's copy is smaller.
