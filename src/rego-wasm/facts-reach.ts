@@ -15,7 +15,7 @@
  * - A module without a name section, without `eval`, or with anything this reading does not recognise reads all.
  */
 import { skipImmediates } from './fuel-meter.js';
-import { functionNames, funcTypes, imports, nameSection, Reader, type Section, sections } from './wasm-binary.js';
+import { dataSegments, functionNames, funcTypes, imports, nameSection, Reader, type Section, sections } from './wasm-binary.js';
 
 /** The type byte of the constant strings OPA's compiler writes in the data section: {type, pad, len: u32, ptr: u32}. */
 const CONST_STRING = 8;
@@ -156,7 +156,7 @@ function decode(wasm: Uint8Array, start: number, end: number, fn: number): Instr
     skipImmediates(b, op, fn, at);
     let imm = -1;
     if (op === 0x10 || (op >= 0x20 && op <= 0x22)) imm = new Reader(wasm, immAt).u32();
-    else if (op === 0x41) imm = sleb32(wasm, immAt);
+    else if (op === 0x41) imm = new Reader(wasm, immAt).s32();
     else if (op === 0x28) {
       const m = new Reader(wasm, immAt);
       m.u32(); // align
@@ -241,36 +241,16 @@ function readsOfFunction(code: Instr[], kind: 'eval' | 'param', root: ReadNode, 
   return !root.leaf;
 }
 
-function sleb32(b: Uint8Array, at: number): number {
-  let result = 0;
-  let shift = 0;
-  let byte: number;
-  do {
-    byte = b[at++]!;
-    result |= (byte & 0x7f) << shift;
-    shift += 7;
-  } while (byte & 0x80 && shift < 35);
-  if (shift < 32 && byte & 0x40) result |= ~0 << shift;
-  return result;
-}
-
 /** Linear memory as the active data segments initialise it (`i32.const` offsets into memory 0); else undefined. */
 function memoryImage(wasm: Uint8Array, dataSec: Section): Uint8Array | undefined {
-  const r = new Reader(wasm, dataSec.start);
-  const count = r.u32();
-  const segments: { offset: number; bytes: Uint8Array }[] = [];
+  const segments = dataSegments(wasm, dataSec);
   let size = 0;
-  for (let i = 0; i < count; i++) {
-    if (r.u32() !== 0 || wasm[r.p++] !== 0x41) return undefined; // only active segments of memory 0 at a constant
-    const offset = sleb32(wasm, r.p);
-    r.skipLeb();
-    if (wasm[r.p++] !== 0x0b || offset < 0) return undefined;
-    const bytes = r.bytes(r.u32());
-    segments.push({ offset, bytes });
-    size = Math.max(size, offset + bytes.length);
+  for (const s of segments) {
+    if (s.offset === undefined || s.offset < 0) return undefined; // only active segments of memory 0 at a constant
+    size = Math.max(size, s.offset + s.bytes.length);
   }
   if (size > 64 * 1024 * 1024) return undefined;
   const memory = new Uint8Array(size);
-  for (const s of segments) memory.set(s.bytes, s.offset);
+  for (const s of segments) memory.set(s.bytes, s.offset!);
   return memory;
 }

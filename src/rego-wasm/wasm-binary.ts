@@ -29,6 +29,20 @@ export class Reader {
       if ((byte & 0x80) === 0) return result;
     }
   }
+  /** A signed LEB128 integer of at most 32 bits (an `i32.const` immediate). */
+  s32(): number {
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (this.p >= this.b.length) throw new Error('unexpected end of the module');
+      byte = this.b[this.p++]!;
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80 && shift < 35);
+    if (shift < 32 && byte & 0x40) result |= ~0 << shift;
+    return result;
+  }
   /** Step over one LEB128 integer of any size or sign. */
   skipLeb(): void {
     while (this.p < this.b.length && (this.b[this.p++]! & 0x80) !== 0);
@@ -148,6 +162,38 @@ export function imports(wasm: Uint8Array, importSec: Section): Import[] {
       r.p += 2; // value type, mutability
       out.push({ module, field, kind: 'global' });
     } else throw new Error(`import kind ${kind}`);
+  }
+  return out;
+}
+
+/**
+ * One segment of the data section: `offset` is where an active segment of memory 0 starts when its offset is an
+ * `i32.const` (undefined for a passive segment, another memory, or an offset computed otherwise).
+ */
+export interface DataSegment {
+  offset: number | undefined;
+  bytes: Uint8Array;
+}
+
+/** The data section's segments, in order. */
+export function dataSegments(wasm: Uint8Array, dataSec: Section): DataSegment[] {
+  const r = new Reader(wasm, dataSec.start);
+  const n = r.u32();
+  const out: DataSegment[] = [];
+  for (let i = 0; i < n; i++) {
+    const flags = r.u32();
+    let offset: number | undefined;
+    if (flags === 0 || flags === 2) {
+      const memory = flags === 2 ? r.u32() : 0;
+      if (wasm[r.p] === 0x41) {
+        r.p++;
+        const at = r.s32();
+        if (wasm[r.p] === 0x0b && memory === 0) offset = at;
+      }
+      while (wasm[r.p] !== 0x0b) r.p++; // the rest of the offset expression
+      r.p++;
+    }
+    out.push({ offset, bytes: r.bytes(r.u32()) });
   }
   return out;
 }

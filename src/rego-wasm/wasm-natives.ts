@@ -5,7 +5,19 @@
  * own `opa_builtinN` import with an id of ours. Function indices and every call site stay as they are.
  */
 
-import { functionNames, funcTypes as readFuncTypes, type Import, imports, nameSection, Reader, sections, sleb, splice, uleb } from './wasm-binary.js';
+import {
+  dataSegments,
+  functionNames,
+  funcTypes as readFuncTypes,
+  type Import,
+  imports,
+  nameSection,
+  Reader,
+  sections,
+  sleb,
+  splice,
+  uleb,
+} from './wasm-binary.js';
 
 export interface NativeOverride {
   builtin: string;
@@ -57,26 +69,8 @@ export function redirectNatives(
   }
   // Active data segments must fit the memory the host provides: count the pages they reach.
   const dataSec = find(11);
-  if (dataSec) {
-    const r = new Reader(wasm, dataSec.start);
-    const n = r.u32();
-    for (let i = 0; i < n; i++) {
-      const flags = r.u32();
-      let offset = -1;
-      if (flags === 0 || flags === 2) {
-        if (flags === 2) r.u32();
-        if (wasm[r.p] === 0x41) {
-          r.p++;
-          offset = Number(BigInt.asIntN(32, BigInt(r.u32())));
-          // i32.const takes a signed LEB; OPA's offsets are small and positive
-        }
-        while (wasm[r.p] !== 0x0b) r.p++;
-        r.p++;
-      }
-      const size = r.u32();
-      r.p += size;
-      if (offset >= 0) memoryMinPages = Math.max(memoryMinPages, Math.ceil((offset + size) / 65536));
-    }
+  for (const d of dataSec ? dataSegments(wasm, dataSec) : []) {
+    if (d.offset !== undefined && d.offset >= 0) memoryMinPages = Math.max(memoryMinPages, Math.ceil((d.offset + d.bytes.length) / 65536));
   }
   const funcTypes: number[] = [];
   {
