@@ -5,10 +5,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check as checkCli } from '../../src/cli/check.js';
 import { actionFirewallAlwaysOpen, check, PAYMENT_AGENT, payment } from '../helpers/approvals.js';
+import { launchChromium, newTestPage } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { repoRoot } from '../helpers/tools.js';
 
@@ -27,23 +28,8 @@ beforeAll(async () => {
   data = await actionFirewallAlwaysOpen(tmp);
   server = await startTestServer({ data: [data] });
   base = `http://127.0.0.1:${server.app.admin.port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
-  page.on('pageerror', (err) => {
-    throw err;
-  });
+  browser = await launchChromium();
+  page = await newTestPage(browser, { width: 1360, height: 820 });
   await mkdir(shots, { recursive: true });
 });
 afterAll(async () => {

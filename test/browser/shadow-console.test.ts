@@ -8,10 +8,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWasmBundle } from '../../src/policy/opa-cli.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
+import { launchChromium, newTestPage } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { repoRoot } from '../helpers/tools.js';
 
@@ -60,23 +61,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => bundles.listen(0, '127.0.0.1', r));
   bundleOrigin = `http://127.0.0.1:${(bundles.address() as AddressInfo).port}`;
   base = `http://127.0.0.1:${server.app.admin.port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('pageerror', (err) => {
-    throw err;
-  });
+  browser = await launchChromium();
+  page = await newTestPage(browser, { width: 1360, height: 900 });
   await mkdir(shots, { recursive: true });
 }, 120_000);
 afterAll(async () => {

@@ -15,7 +15,7 @@ const shape = (n: ReadNode | undefined): unknown =>
 import { loadWasmPolicy, type Policy } from '../../../src/rego-wasm/opa-wasm.js';
 import { testSettings } from '../../helpers/pipeline.js';
 import { mcpCheckRequest, toolCall } from '../../helpers/requests.js';
-import { repoRoot, toolPath } from '../../helpers/tools.js';
+import { buildDefaultPolicy, repoRoot, toolPath } from '../../helpers/tools.js';
 
 const run = promisify(execFile);
 
@@ -72,20 +72,7 @@ describe('facts are computed only for a policy that can read them', () => {
     }
     compare = await build('compare', await readFile(join(repoRoot, 'bench/compare/envoy_authz.rego'), 'utf8'), 'envoy/authz/allow');
     const packOut = join(tmp, 'pack.tar.gz');
-    await run(toolPath('opa'), [
-      'build',
-      '-t',
-      'wasm',
-      '-e',
-      'mcp/authz/decision',
-      '--ignore',
-      '*_test.rego',
-      '--ignore',
-      'examples',
-      '-o',
-      packOut,
-      join(repoRoot, 'rego'),
-    ]);
+    await buildDefaultPolicy(packOut);
     const bundle = await readWasmBundle(await readFile(packOut), 'mcp/authz/decision', packOut);
     pack = await loadWasmPolicy({
       wasm: bundle.wasm,

@@ -12,7 +12,7 @@ import { loadWasmPolicy, type Policy } from '../../../src/rego-wasm/opa-wasm.js'
 import { instantiatePolicy } from '../../../src/rego-wasm/wasm-runtime.js';
 import { nameSection, sections, splice } from '../../../src/rego-wasm/wasm-binary.js';
 import { redirectNatives } from '../../../src/rego-wasm/wasm-natives.js';
-import { repoRoot, toolPath } from '../../helpers/tools.js';
+import { buildDefaultPolicy, toolPath } from '../../helpers/tools.js';
 
 const run = promisify(execFile);
 
@@ -25,20 +25,7 @@ describe('fuel metering of opa-built modules', () => {
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'mcp-authz-fuel-'));
     const out = join(tmp, 'default.tar.gz');
-    await run(toolPath('opa'), [
-      'build',
-      '-t',
-      'wasm',
-      '-e',
-      'mcp/authz/decision',
-      '--ignore',
-      '*_test.rego',
-      '--ignore',
-      'examples',
-      '-o',
-      out,
-      join(repoRoot, 'rego'),
-    ]);
+    await buildDefaultPolicy(out);
     defaultWasm = (await readWasmBundle(await readFile(out), 'mcp/authz/decision', out)).wasm;
     // Two nested loops of input.n iterations each: n = 3 answers at once, n = 100000 runs for hours.
     const file = join(tmp, 'slow.rego');
