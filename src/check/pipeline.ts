@@ -50,6 +50,19 @@ export interface CheckOutcome {
   decisionId?: string;
   /** The candidate revision that shadows this check (src/shadow), when it was sampled: the decision log's `shadow`. */
   shadow?: string;
+  /** The input facts were computed (the policy or another reader of the input needed them); see completeFacts. */
+  facts?: true;
+}
+
+/**
+ * Add the input facts to a check's input when the check did not compute them (the policy cannot read them, or the
+ * answer came from the cache): for a reader that shows the input after the answer, such as the console's sampler,
+ * which copies a few decisions a second. The decision is not changed.
+ */
+export function completeFacts(o: CheckOutcome): void {
+  if (o.facts || !o.view || !o.policy) return;
+  addArgumentFacts(o.view.input, declarationsOf(o.policy.artifact));
+  o.facts = true;
 }
 
 export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan, P extends Policy = Policy> {
@@ -150,9 +163,11 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     const status: CacheStatus = lookup ? lookup.status : 'off';
 
     // Facts only when something can read them (policy.readsFacts: false only when provably not; docs/input.md).
+    const facts = policy.readsFacts !== false || opts.factsAlsoFor?.() === true;
     t.stage('facts', () => {
-      if (policy.readsFacts !== false || opts.factsAlsoFor?.()) addArgumentFacts(input, declarationsOf(policy.artifact));
+      if (facts) addArgumentFacts(input, declarationsOf(policy.artifact));
     });
+    const evaluated = facts ? { view, policy, facts: true as const } : { view, policy };
     let resultSet: unknown;
     try {
       resultSet = await t.stage('evaluate', () => evaluate(policy, input));
@@ -163,16 +178,16 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
       return fail(
         t,
         failureDecision(code, timedOut ? (err as Error).message : `policy evaluation failed: ${(err as Error).message}`),
-        { view, policy },
+        evaluated,
         status,
       );
     }
     const interpreted = t.stage('decide', () => interpretResult(resultSet, settings.decision));
-    if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), { view, policy }, status);
+    if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), evaluated, status);
     const validated = interpreted.decision;
 
     const decision = await approval(t, perRequest(validated, view, undefined), view, policy);
-    const result = respond(t, decision, { view, policy, cache: status });
+    const result = respond(t, decision, { ...evaluated, cache: status });
     if (lookup?.status === 'miss') {
       // Shared from now on: frozen, so no check can alter another check's answer.
       cache!.store(

@@ -220,8 +220,9 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
             ...(cache ? { cache } : {}),
             ...(approvals ? { approvals } : {}),
             ...(consoleParts.sampler ? { sampler: consoleParts.sampler } : {}),
-            // Logged inputs (which `policy replay` evaluates again) and the console's keep the facts (docs/input.md).
-            factsAlways: (decisionLog !== undefined && cfg.observability.decision_log.log_input) || cfg.console.enabled,
+            // Logged inputs (which `policy replay` evaluates again) keep the facts (docs/input.md); the console's
+            // sampler adds them to the few inputs it copies (completeFacts).
+            factsAlways: decisionLog !== undefined && cfg.observability.decision_log.log_input,
           })
         : undefined;
 

@@ -21,16 +21,19 @@ export interface ConsoleOptions {
   redactor: Redactor;
   /** Where sampled decisions go; default this process's ring (a cluster worker sends them to the primary). */
   sink?: (d: Omit<ConsoleDecision, 'seq'>) => void;
+  /** Completes a sampled outcome before it is copied (its input facts, when the check did not compute them). */
+  complete?: (o: CheckOutcome) => void;
 }
 
 /** The console's state (the ring of recent decisions and its sampler) and the dependencies of its routes. */
-export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampler: DecisionSampler; deps: ConsoleDeps } {
+export function createConsole(cfg: ConsoleConfig, opts: ConsoleOptions): { sampler: DecisionSampler<CheckOutcome>; deps: ConsoleDeps } {
   const ring = new DecisionRing(cfg.buffer_size, cfg.buffer_max_bytes);
-  const sampler = createDecisionSampler({
+  const sampler = createDecisionSampler<CheckOutcome>({
     perSecond: cfg.sample_per_second,
     redactor: opts.redactor,
     inputMaxBytes: cfg.input_max_bytes,
     sink: opts.sink ?? ((d) => ring.add(d)),
+    ...(opts.complete ? { complete: opts.complete } : {}),
   });
   const playground = createPlayground({
     check: async (request, policy) => checkSummary(await opts.runOne(request, policy)),

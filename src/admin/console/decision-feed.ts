@@ -39,9 +39,9 @@ export interface FeedOutcome {
   durationSeconds: number;
 }
 
-export interface DecisionSampler {
+export interface DecisionSampler<O extends FeedOutcome = FeedOutcome> {
   /** Called for every check. Costs a clock read and a counter when the second's budget is spent. */
-  offer(o: FeedOutcome, traceId?: string | null): void;
+  offer(o: O, traceId?: string | null): void;
   /** Decisions not copied because the budget was spent. */
   dropped(): number;
 }
@@ -50,13 +50,18 @@ export interface DecisionSampler {
  * Samples the live view so it never slows the check path: at most `perSecond` decisions per second are copied
  * (redacted) and handed to `sink`; the others cost one comparison. The budget resets each wall-clock second.
  */
-export function createDecisionSampler(opts: {
+export function createDecisionSampler<O extends FeedOutcome = FeedOutcome>(opts: {
   perSecond: number;
   redactor: Redactor;
   /** console.input_max_bytes: larger inputs are kept truncated. */
   inputMaxBytes: number;
   sink: (d: Omit<ConsoleDecision, 'seq'>) => void;
-}): DecisionSampler {
+  /**
+   * Work done for a sampled outcome only, before it is copied (the input facts the check did not need: the console
+   * shows them, and computing them on every check would cost every check a walk of its arguments).
+   */
+  complete?: (o: O) => void;
+}): DecisionSampler<O> {
   let second = 0;
   let used = 0;
   let dropped = 0;
@@ -74,6 +79,7 @@ export function createDecisionSampler(opts: {
       }
       used++;
       try {
+        opts.complete?.(o);
         opts.sink(toConsoleDecision(o, traceId ?? null, now, opts.redactor, opts.inputMaxBytes));
       } catch {
         // the console must never break a check

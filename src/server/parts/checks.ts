@@ -1,4 +1,4 @@
-import { type CachedDecision, createCheckPipeline } from '../../check/pipeline.js';
+import { type CachedDecision, type CheckOutcome, createCheckPipeline } from '../../check/pipeline.js';
 import type { CheckRequestWire } from '../../check/request.js';
 import type { CheckResponseWire } from '../../check/response.js';
 import type { CheckSettings } from '../../check/settings.js';
@@ -30,7 +30,7 @@ export function buildChecks(deps: {
   evaluator?: DeadlineEvaluator;
   cache?: DecisionCache<CachedDecision>;
   approvals?: Approvals;
-  sampler?: DecisionSampler;
+  sampler?: DecisionSampler<CheckOutcome>;
   /** Compute the input facts whatever the policy reads (another reader shows or keeps the input). */
   factsAlways?: boolean;
 }): (request: CheckRequestWire) => Promise<CheckResponseWire> {

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createCheckPipeline } from '../../check/pipeline.js';
+import { type CheckOutcome, completeFacts, createCheckPipeline } from '../../check/pipeline.js';
 import type { CheckSettings } from '../../check/settings.js';
 import type { Config } from '../../config/schema.js';
 import type { IdentityResolver } from '../../identity/resolve.js';
@@ -14,7 +14,7 @@ import { ROLES, type Role } from '../roles.js';
 
 export interface ConsoleParts {
   /** Samples this process's decisions (a role that answers checks). */
-  sampler?: DecisionSampler;
+  sampler?: DecisionSampler<CheckOutcome>;
   /** The console's routes (the role that serves the admin API). */
   deps?: ConsoleDeps;
   close(): void;
@@ -47,11 +47,12 @@ export async function buildConsole(
   if (!ownsPolicy) {
     const sink = deps.toPrimary ?? (() => undefined);
     return {
-      sampler: createDecisionSampler({
+      sampler: createDecisionSampler<CheckOutcome>({
         perSecond: cfg.console.sample_per_second,
         redactor: deps.redactor,
         inputMaxBytes: cfg.console.input_max_bytes,
         sink,
+        complete: completeFacts,
       }),
       close: () => undefined,
     };
@@ -63,6 +64,7 @@ export async function buildConsole(
     policyFor: async (rev) => (rev ? deps.store.instance(rev, instantiateArtifact) : deps.store.current()),
     candidate: () => deps.shadow.candidate()?.policy,
     redactor: deps.redactor,
+    complete: completeFacts,
   });
   if (!runsWorkers) return { ...(checks ? { sampler: c.sampler } : {}), deps: c.deps, close: () => undefined };
   const ring = c.deps.ring;

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CheckPipelineOptions, createCheckPipeline } from '../../../src/check/pipeline.js';
+import { type CheckOutcome, type CheckPipelineOptions, completeFacts, createCheckPipeline } from '../../../src/check/pipeline.js';
+import { type ConsoleDecision, createDecisionSampler } from '../../../src/admin/console/decision-feed.js';
+import { createRedactor } from '../../../src/observability/redact.js';
 import type { CheckRequestWire } from '../../../src/check/request.js';
 import { readWasmBundle } from '../../../src/policy/bundle.js';
 import { inputReads, policyReadsFacts, type ReadNode } from '../../../src/rego-wasm/facts-reach.js';
@@ -123,6 +125,35 @@ describe('facts are computed only for a policy that can read them', () => {
   it('another reader of the input (the shadow candidate, logged inputs, the CLI) gets them with any policy', async () => {
     const o = await check(compare, withEmail, { factsAlsoFor: () => true });
     expect(o.view?.input.mcp?.findings).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email' })]));
+  });
+
+  it("the console's sampler adds them to the inputs it samples only, after the answer", async () => {
+    const got: Omit<ConsoleDecision, 'seq'>[] = [];
+    const sampler = createDecisionSampler<CheckOutcome>({
+      perSecond: 1,
+      redactor: createRedactor([]),
+      inputMaxBytes: 1 << 20,
+      sink: (d) => got.push(d),
+      complete: completeFacts,
+    });
+    const sampled = await check(compare, withEmail);
+    const notSampled = await check(compare, withEmail);
+    expect(sampled.facts).toBeUndefined();
+    expect(sampled.view?.input.mcp).not.toHaveProperty('findings');
+    // Both in the same second with a budget of one a second (unless the second turns between them: then both are taken).
+    sampler.offer(sampled);
+    sampler.offer(notSampled);
+    const input = got[0]?.input as { mcp?: { findings?: unknown; urls?: unknown } };
+    expect(input.mcp?.findings).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email' })]));
+    expect(input.mcp?.urls).toEqual([expect.objectContaining({ host: 'docs.example.com' })]);
+    expect(sampled.facts).toBe(true);
+    if (got.length === 1) expect(notSampled.view?.input.mcp).not.toHaveProperty('findings');
+    // A check that computed them is not walked again.
+    const pk = await check(pack, withEmail);
+    expect(pk.facts).toBe(true);
+    const before = pk.view?.input.mcp?.findings;
+    completeFacts(pk);
+    expect(pk.view?.input.mcp?.findings).toBe(before);
   });
 
   it('a policy reading other members of input.mcp (input.mcp.tool) is not given them; one reading input.mcp.batch is', async () => {
