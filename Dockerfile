@@ -2,7 +2,9 @@
 # mcp-authz image, in three stages:
 #   policy   the official OPA image compiles rego/ to the embedded WebAssembly bundle (as scripts/build.sh does);
 #   build    Node 24 compiles the TypeScript, adds the bundle, then drops the dev dependencies;
-#   runtime  Node 24 slim, uid 65532, nothing written at run time (run it with a read-only root filesystem).
+#   runtime  Node 24 slim, uid 65532, read-only root filesystem; the one thing it writes is the approvals' SQLite
+#            file, by default in a private directory under /tmp (so: --read-only --tmpfs /tmp), or in a volume on
+#            /var/lib/mcp-authz (--approvals-db /var/lib/mcp-authz/approvals.db), see docs/docker.md.
 # Build: docker build -t mcp-authz .   Smoke test: scripts/docker-smoke.sh (fails where no Docker engine runs).
 # No registry reachable: scripts/docker-base-standins.sh builds labelled stand-ins for the two base images (docs/docker.md).
 # test/deploy/dockerfile.test.ts checks this file; test/deploy/image-build.test.ts replays its stages without Docker.
@@ -35,7 +37,9 @@ RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 # 3. Runtime. Debian slim rather than distroless: dist/main.js starts with `#!/usr/bin/env node`, and the
 #    Deployment's preStop hook runs `sleep`. npm, npx, corepack and yarn are removed: nothing installs at run
 #    time. uid 65532 gets a passwd entry (no home, no shell). Node runs as PID 1 and handles SIGTERM itself
-#    (drain, then exit 0); it starts no child processes, so no init is needed.
+#    (drain, then exit 0); it starts no child processes, so no init is needed. /var/lib/mcp-authz is made here,
+#    empty and owned by 65532, so that a named volume mounted there (which copies the directory's owner and mode
+#    when it is first used) is writable for the approvals' SQLite file.
 FROM node:24.22.3-bookworm-slim AS runtime
 LABEL org.opencontainers.image.title="mcp-authz" \
       org.opencontainers.image.description="Envoy ext_authz gRPC server for MCP tool calls, Rego compiled to WebAssembly" \
@@ -45,6 +49,7 @@ RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /us
            /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
  && groupadd --gid 65532 nonroot \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nonroot \
+ && install -d -o 65532 -g 65532 -m 0700 /var/lib/mcp-authz \
  && ln -s /app/dist/main.js /usr/local/bin/mcp-authz
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

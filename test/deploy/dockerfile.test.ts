@@ -102,6 +102,17 @@ describe('Dockerfile', () => {
     expect(steps(build, 'RUN').some((r) => r.args.join(' ').includes(`chmod 0755 ${pkg.bin['mcp-authz']}`))).toBe(true);
   });
 
+  it('makes /var/lib/mcp-authz owned by 65532, where docs/docker.md mounts the approvals volume', () => {
+    // A named volume mounted there first copies the directory's owner and mode: without it the volume is root's
+    // and the approvals' SQLite file cannot be created (approvals_store_unavailable, EACCES).
+    const run = steps(runtime, 'RUN')
+      .map((r) => r.args.join(' '))
+      .join('\n');
+    expect(run).toMatch(/install -d -o 65532 -g 65532 -m 0700 \/var\/lib\/mcp-authz(\s|$)/);
+    const doc = readFileSync(join(repoRoot, 'docs/docker.md'), 'utf8');
+    expect(doc).toContain('-v mcp-authz-state:/var/lib/mcp-authz mcp-authz --approvals-db /var/lib/mcp-authz/approvals.db');
+  });
+
   it('copies only the built package into the image, and never ADDs anything remote', () => {
     const copies = steps(runtime, 'COPY');
     expect(copies.every((c) => c.fromStage === 'build')).toBe(true);

@@ -16,7 +16,8 @@ const exec = promisify(execFile);
  *   - RUN in exec form runs the program with `/opa` mapped to the local opa (same pinned version) and absolute
  *     paths mapped into the stage directory; RUN in shell form runs with bash when it only uses relative paths
  *     (the build stage); the runtime stage's RUN, which edits the base image (removes npm, adds the user), is
- *     replayed only for its `ln -s`, and any other command there is refused.
+ *     replayed only for its `ln -s` and `install -d` (the directory, not its owner), and any other command there is
+ *     refused.
  * The base images themselves are not reproduced: the host's Node (same major) stands in for node:24.
  */
 export interface ReplayedImage {
@@ -133,12 +134,17 @@ async function run(
   }
   const command = shellArgs.join(' ');
   if (stage.name === 'runtime') {
-    // This RUN changes the base image (npm removed, user added) and links the CLI: only the link is replayed.
+    // This RUN changes the base image (npm removed, user added), makes the state directory and links the CLI: only
+    // the directory and the link are replayed.
     for (const part of command.split('&&').map((p) => p.trim())) {
       const link = /^ln -s (\/\S+) (\/\S+)$/.exec(part);
+      // The state directory: made with its mode; its owner (65532) is not replayed (chown needs root).
+      const dir = /^install -d -o \d+ -g \d+ -m (0[0-7]{3}) (\/\S+)$/.exec(part);
       if (link) {
         mkdirSync(dirname(inRoot(link[2]!)), { recursive: true });
         symlinkSync(inRoot(link[1]!), inRoot(link[2]!));
+      } else if (dir) {
+        mkdirSync(inRoot(dir[2]!), { recursive: true, mode: Number.parseInt(dir[1]!, 8) });
       } else if (!/^(rm -rf \/(usr\/local|opt)\/|groupadd |useradd )/.test(part)) {
         throw new Error(`${here}: cannot replay "${part}"`);
       }
