@@ -23,11 +23,11 @@ if (inProcess) {
   const { policySource } = await import('../dist/policy/policy-source.js');
   const { createCheckPipeline } = await import('../dist/check/pipeline.js');
   const { checkSettings } = await import('../dist/server/check-settings.js');
-  const { envoyHttpStatusCodes } = await import('../dist/envoy/http-status.js');
+  const { loadDescriptorSet } = await import('../dist/envoy/descriptor-set.js');
   const { createIdentityResolver } = await import('../dist/identity/resolve.js');
   const cfg = loadConfig({ flags: { config: configFile, policy: policyDir, entrypoint: 'fuzz/decision' }, env: {} });
   const policy = await policySource(cfg).load();
-  const settings = checkSettings(cfg, envoyHttpStatusCodes(packageDefinition));
+  const settings = checkSettings(cfg, loadDescriptorSet().httpStatusCodes);
   const pipeline = createCheckPipeline({ settings, policy: () => policy, identity: createIdentityResolver(cfg.identity) });
   send = (req, cb) =>
     pipeline.check(req).then(

@@ -19,7 +19,7 @@ import { loadConfig } from '../dist/config/load.js';
 import { readCheckRequest } from '../dist/envoy/check-request-reader.js';
 import { writeCheckResponse } from '../dist/envoy/check-response-writer.js';
 import { loadDescriptors } from '../dist/envoy/descriptors.js';
-import { envoyHttpStatusCodes } from '../dist/envoy/http-status.js';
+import { loadDescriptorSet } from '../dist/envoy/descriptor-set.js';
 import { createIdentityResolver } from '../dist/identity/resolve.js';
 import { createCheckRecorder } from '../dist/observability/check-observer.js';
 import { createDecisionLogger } from '../dist/observability/decision-log.js';
@@ -36,7 +36,7 @@ const wire = args.includes('--wire');
 // MCP_AUTHZ_* variables apply as in serve (e.g. MCP_AUTHZ_BUNDLE and MCP_AUTHZ_ENTRYPOINT for another policy).
 const cfg = loadConfig({ flags: {}, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MCP_AUTHZ_'))) });
 const policy = await policySource(cfg).load();
-const settings = checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition));
+const settings = checkSettings(cfg, loadDescriptorSet().httpStatusCodes);
 const cache =
   mode === 'hit'
     ? createDecisionCache({

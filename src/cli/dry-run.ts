@@ -4,8 +4,7 @@ import type { CheckRequestWire } from '../check/request.js';
 import { checkSettings } from '../server/check-settings.js';
 import { loadConfig } from '../config/load.js';
 import { AuthzError, STARTUP_ERROR } from '../shared/errors.js';
-import { loadDescriptors } from '../envoy/descriptors.js';
-import { envoyHttpStatusCodes } from '../envoy/http-status.js';
+import { loadDescriptorSet } from '../envoy/descriptor-set.js';
 import { createIdentityResolver } from '../identity/resolve.js';
 import { policySource } from '../policy/policy-source.js';
 import type { FlagSpec } from './args.js';
@@ -74,11 +73,11 @@ export async function dryRunPipeline(f: Flags, env: NodeJS.ProcessEnv, nowMs?: n
   for (const s of POLICY_FLAGS) if (f[s.name] !== undefined) flags[s.name] = f[s.name] as string | string[];
   const cfg = loadConfig({ flags, env });
   if (cfg.policy.bundle_url) throw new AuthzError(STARTUP_ERROR.config_invalid, 'check works offline: use --bundle or --policy, not a bundle URL');
-  const descriptors = loadDescriptors();
+  const descriptors = loadDescriptorSet();
   const policy = await policySource(cfg).load();
   const identity = createIdentityResolver(cfg.identity);
   const pipeline = createCheckPipeline({
-    settings: checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition)),
+    settings: checkSettings(cfg, descriptors.httpStatusCodes),
     policy: () => policy,
     identity,
     // The CLI shows the whole input document (`mcp-authz input`, `check`): with the facts, whatever the policy reads.

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load.js';
-import { loadDescriptors } from '../envoy/descriptors.js';
-import { envoyHttpStatusCodes } from '../envoy/http-status.js';
+import { loadDescriptorSet } from '../envoy/descriptor-set.js';
 import { createRedactor } from '../observability/redact.js';
 import { policySource } from '../policy/policy-source.js';
 import { PolicyStore } from '../policy/policy-store.js';
@@ -79,7 +78,7 @@ export async function replayCommand(
     for (const s of POLICY_FLAGS) if (f[s.name] !== undefined) flags[s.name] = f[s.name] as string | string[];
     const cfg = loadConfig({ flags, env });
     if (cfg.policy.bundle_url) throw new AuthzError(STARTUP_ERROR.config_invalid, 'replay works offline: use --bundle or --policy, not a bundle URL');
-    const settings = checkSettings(cfg, envoyHttpStatusCodes(loadDescriptors().packageDefinition));
+    const settings = checkSettings(cfg, loadDescriptorSet().httpStatusCodes);
     const active = await policySource(cfg).load();
     const common = { dataFiles: cfg.policy.data, entrypoint: cfg.policy.entrypoint, maxMemoryPages: cfg.policy.max_memory_pages };
     const path = resolve(f.candidate as string);

@@ -36,6 +36,7 @@ export type RawUnaryHandler = (message: Buffer) => Promise<Buffer>;
 export class GrpcTransport {
   private readonly raw = new Map<string, RawUnaryHandler>();
   private readonly methods = new Map<string, { def: MethodDefinition; fn: MethodImplementation }>();
+  private readonly lazy = new Map<string, () => void>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly server: http2.Http2Server;
   private closing = false;
@@ -64,6 +65,22 @@ export class GrpcTransport {
       const fn = impl[name] ?? (def.originalName ? impl[def.originalName] : undefined);
       if (fn) this.methods.set(def.path, { def, fn });
     }
+  }
+
+  /**
+   * Services registered on their first call: `install` (synchronous) adds them with addService when a call to one
+   * of `paths` first arrives, so what they load (reflection: protobufjs, grpc-js) stays out of a server nobody
+   * inspects. An install that throws leaves the paths UNIMPLEMENTED.
+   */
+  addLazyService(paths: readonly string[], install: () => void): void {
+    let done = false;
+    const once = (): void => {
+      if (done) return;
+      done = true;
+      for (const p of paths) this.lazy.delete(p);
+      install();
+    };
+    for (const p of paths) this.lazy.set(p, once);
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -163,6 +180,13 @@ export class GrpcTransport {
     }
     const path = one(headers[HTTP2_HEADER_PATH]) ?? '';
     const raw = this.raw.get(path);
+    if (!raw && this.lazy.has(path)) {
+      try {
+        this.lazy.get(path)!();
+      } catch {
+        // not installed: the path answers UNIMPLEMENTED below
+      }
+    }
     const method = raw ? undefined : this.methods.get(path);
 
     let timer: NodeJS.Timeout | undefined;

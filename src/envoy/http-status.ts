@@ -1,10 +1,52 @@
-import type { PackageDefinition } from '@grpc/proto-loader';
+import { ProtoReader, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
 
-/** The HTTP status codes Envoy accepts in a DeniedHttpResponse (values of envoy.type.v3.StatusCode, except 0). */
-export function envoyHttpStatusCodes(pkg: PackageDefinition): Set<number> {
-  const def = pkg['envoy.type.v3.StatusCode'] as unknown as { type?: { value?: { number?: number }[] } } | undefined;
+const PACKAGE = 'envoy.type.v3';
+const ENUM = 'StatusCode';
+
+/**
+ * The HTTP status codes Envoy accepts in a DeniedHttpResponse: the values of envoy.type.v3.StatusCode, except 0,
+ * read from the FileDescriptorSet the server serves (descriptor.proto: FileDescriptorSet.file = 1;
+ * FileDescriptorProto.package = 2, enum_type = 5; EnumDescriptorProto.name = 1, value = 2;
+ * EnumValueDescriptorProto.number = 2). Reading the set's bytes needs no protobuf runtime: the server loads none
+ * for its own messages (src/envoy/descriptor-set.ts).
+ */
+export function envoyHttpStatusCodes(descriptorSet: Uint8Array): Set<number> {
   const codes = new Set<number>();
-  for (const v of def?.type?.value ?? []) if (typeof v.number === 'number' && v.number > 0) codes.add(v.number);
-  if (codes.size === 0) throw new Error('envoy.type.v3.StatusCode missing from the descriptor set');
+  const set = new ProtoReader(Buffer.from(descriptorSet.buffer, descriptorSet.byteOffset, descriptorSet.byteLength));
+  while (!set.done()) {
+    const tag = set.tag();
+    if (tag !== ((1 << 3) | WIRE_LEN)) {
+      set.skip(tag & 7);
+      continue;
+    }
+    const file = set.sub();
+    let pkg = '';
+    const enums: ProtoReader[] = [];
+    while (!file.done()) {
+      const t = file.tag();
+      if (t === ((2 << 3) | WIRE_LEN)) pkg = file.string();
+      else if (t === ((5 << 3) | WIRE_LEN)) enums.push(file.sub());
+      else file.skip(t & 7);
+    }
+    if (pkg !== PACKAGE) continue;
+    for (const e of enums) {
+      let name = '';
+      const numbers: number[] = [];
+      while (!e.done()) {
+        const t = e.tag();
+        if (t === ((1 << 3) | WIRE_LEN)) name = e.string();
+        else if (t === ((2 << 3) | WIRE_LEN)) {
+          const value = e.sub();
+          while (!value.done()) {
+            const v = value.tag();
+            if (v === ((2 << 3) | WIRE_VARINT)) numbers.push(value.int32());
+            else value.skip(v & 7);
+          }
+        } else e.skip(t & 7);
+      }
+      if (name === ENUM) for (const n of numbers) if (n > 0) codes.add(n);
+    }
+  }
+  if (codes.size === 0) throw new Error(`${PACKAGE}.${ENUM} missing from the descriptor set`);
   return codes;
 }

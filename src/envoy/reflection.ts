@@ -1,5 +1,12 @@
-import { ReflectionService } from '@grpc/reflection';
+import { createRequire } from 'node:module';
+import type { ReflectionService } from '@grpc/reflection';
 import type { GrpcTransport } from './grpc-transport.js';
+
+/** The methods reflection serves (v1 and v1alpha), known before @grpc/reflection is loaded. */
+export const REFLECTION_PATHS = [
+  '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+  '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
+] as const;
 
 /**
  * Split a FileDescriptorSet (field 1: repeated bytes `file`) into its FileDescriptorProto buffers.
@@ -37,7 +44,16 @@ export function splitDescriptorSet(set: Uint8Array): Buffer[] {
  */
 export function addReflection(server: Pick<GrpcTransport, 'addService'>, descriptorSet: Uint8Array): void {
   const fileDescriptorProtos = splitDescriptorSet(descriptorSet);
+  const { ReflectionService: Reflection } = createRequire(import.meta.url)('@grpc/reflection') as { ReflectionService: typeof ReflectionService };
   // ReflectionService indexes files and discovers services from them; the key is arbitrary.
-  const reflection = new ReflectionService({ 'mcp-authz.descriptors': { fileDescriptorProtos } } as never);
+  const reflection = new Reflection({ 'mcp-authz.descriptors': { fileDescriptorProtos } } as never);
   reflection.addToServer(server as unknown as Parameters<ReflectionService['addToServer']>[0]);
+}
+
+/**
+ * Reflection installed on its first call: @grpc/reflection (with protobufjs and grpc-js, about 25 MB of RSS) is
+ * loaded when a client such as `grpcurl list` first asks, not at startup.
+ */
+export function addLazyReflection(server: Pick<GrpcTransport, 'addService' | 'addLazyService'>, descriptorSet: Uint8Array): void {
+  server.addLazyService(REFLECTION_PATHS, () => addReflection(server, descriptorSet));
 }

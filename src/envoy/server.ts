@@ -1,6 +1,6 @@
-import type { Descriptors } from './descriptors.js';
+import type { DescriptorSet } from './descriptor-set.js';
 import { addHealth } from './health.js';
-import { addReflection } from './reflection.js';
+import { addLazyReflection } from './reflection.js';
 import { type CheckHandler, checkBytesHandler } from './authorization.js';
 import { GrpcTransport, type TransportOptions } from './grpc-transport.js';
 
@@ -26,7 +26,7 @@ export interface GrpcServer {
 
 export interface GrpcServerOptions {
   address: string;
-  descriptors: Descriptors;
+  descriptors: Pick<DescriptorSet, 'setBytes'>;
   check: CheckHandler;
   /** Largest CheckRequest accepted, bytes (Envoy's max_request_bytes plus headers; default 4 MiB). */
   maxReceiveBytes?: number;
@@ -81,7 +81,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
           });
         });
   const health = addHealth(transport, [AUTHORIZATION_SERVICE]);
-  addReflection(transport, opts.descriptors.setBytes);
+  addLazyReflection(transport, opts.descriptors.setBytes);
 
   const { host, port } = hostPort(opts.address);
   const bound = await transport.listen(host, port);

@@ -6,10 +6,8 @@ import type { CheckSettings } from '../check/settings.js';
 import { checkSettings } from './check-settings.js';
 import type { DecisionCache } from '../cache/decision-cache.js';
 import type { Config } from '../config/schema.js';
-import { loadDescriptors } from '../envoy/descriptors.js';
-import { envoyHttpStatusCodes } from '../envoy/http-status.js';
+import { loadDescriptorSet } from '../envoy/descriptor-set.js';
 import type { GrpcServer } from '../envoy/server.js';
-import { routeGrpcLogs } from '../envoy/grpc-logs.js';
 import type { HttpServer } from '../admin/http-server.js';
 import { createIdentityResolver, type IdentityResolver } from '../identity/resolve.js';
 import { approvalsStarted, logStarted } from './startup-log.js';
@@ -160,8 +158,7 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
 
   // phase 1: observability
   const { logger, destination } = buildLogger(role, cfg, opts.logger);
-  if (checks) routeGrpcLogs(logger);
-  const descriptors = loadDescriptors();
+  const descriptors = loadDescriptorSet();
   const metrics = createMetrics({ knownTools: cfg.observability.known_tools, remotePolicy: cfg.policy.bundle_url !== undefined });
   const decisionLog = checks ? buildDecisionLog(cfg, destination, opts.decisionLog) : undefined;
 
@@ -186,7 +183,7 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
     const { store } = policy;
 
     // phase 3: shared parts
-    const settings = checkSettings(cfg, envoyHttpStatusCodes(descriptors.packageDefinition));
+    const settings = checkSettings(cfg, descriptors.httpStatusCodes);
     const redactor = buildRedactor(cfg);
     approvals = await buildApprovals(cfg, { registry: metrics.registry, redactor, logger, origin });
     // Key material (a JWKS file) is loaded here, once: for the checks, or for the console's playground.

@@ -1,8 +1,7 @@
 import type { CachedDecision } from '../../src/check/pipeline.js';
 import type { CheckSettings } from '../../src/check/settings.js';
 import { createDecisionCache, type DecisionCacheOptions } from '../../src/cache/decision-cache.js';
-import { loadDescriptors } from '../../src/envoy/descriptors.js';
-import { envoyHttpStatusCodes } from '../../src/envoy/http-status.js';
+import { loadDescriptorSet } from '../../src/envoy/descriptor-set.js';
 import type { BodyLimits } from '../../src/mcp/parse-body.js';
 import { buildInput, type CheckRequestWire, decodeRequest, type RequestView } from '../../src/check/request.js';
 import { configSchema } from '../../src/config/schema.js';
@@ -21,7 +20,7 @@ export function testSettings(overrides: Partial<CheckSettings> = {}): CheckSetti
   return {
     limits: DEFAULT_LIMITS,
     malformed: 'deny',
-    decision: { validHttpStatus: envoyHttpStatusCodes(loadDescriptors().packageDefinition), defaultDenyStatus: 403, defaultApprovalStatus: 403 },
+    decision: { validHttpStatus: loadDescriptorSet().httpStatusCodes, defaultDenyStatus: 403, defaultApprovalStatus: 403 },
     response: { managedHeaders: [] },
     ...overrides,
   };

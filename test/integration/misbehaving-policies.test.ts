@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCheckPipeline } from '../../src/check/pipeline.js';
-import { loadDescriptors } from '../../src/envoy/descriptors.js';
-import { envoyHttpStatusCodes } from '../../src/envoy/http-status.js';
+import { loadDescriptorSet } from '../../src/envoy/descriptor-set.js';
 import { buildWasmBundle } from '../../src/policy/opa-cli.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
 import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
@@ -18,7 +17,7 @@ describe('misbehaving policies (real opa build output) always end as denials', (
   const settings = {
     limits: DEFAULT_LIMITS,
     malformed: 'deny' as const,
-    decision: { validHttpStatus: envoyHttpStatusCodes(loadDescriptors().packageDefinition), defaultDenyStatus: 403, defaultApprovalStatus: 403 },
+    decision: { validHttpStatus: loadDescriptorSet().httpStatusCodes, defaultDenyStatus: 403, defaultApprovalStatus: 403 },
     response: { managedHeaders: [] },
   };
 

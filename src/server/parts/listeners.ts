@@ -9,7 +9,7 @@ import { startHttpServer, type HttpServer } from '../../admin/http-server.js';
 import { adminRoutes, type OpsDeps, opsRoutes } from '../../admin/routes.js';
 import type { ShadowDeps } from '../../admin/shadow-routes.js';
 import { connectionOptions } from '../../envoy/connection-options.js';
-import type { Descriptors } from '../../envoy/descriptors.js';
+import type { DescriptorSet } from '../../envoy/descriptor-set.js';
 import { startGrpcServer, type GrpcServer } from '../../envoy/server.js';
 import type { PolicyStore } from '../../policy/policy-store.js';
 import type { PolicyReloader } from '../../policy/reloader.js';
@@ -63,7 +63,7 @@ export function listenAdmin(
 export function listenGrpc(
   cfg: Config,
   origin: Origin,
-  deps: { descriptors: Descriptors; check: (request: CheckRequestWire) => Promise<CheckResponseWire> },
+  deps: { descriptors: DescriptorSet; check: (request: CheckRequestWire) => Promise<CheckResponseWire> },
 ): Promise<GrpcServer> {
   return listening(origin('grpc_addr'), () =>
     startGrpcServer({ address: cfg.grpc_addr, descriptors: deps.descriptors, check: deps.check, connection: connectionOptions(cfg.grpc) }),
