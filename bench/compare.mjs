@@ -1,7 +1,8 @@
 // Side-by-side load benchmark, all in ONE run on the same machine, with ghz:
 //   bare   a bare grpc-js Check server that always answers OK (bench/bare-server.mjs): the ceiling
 //   peer   opa-envoy-plugin (OPA's Envoy plugin), used when it is on PATH (or OPA_ENVOY_PLUGIN=/path/to/binary)
-//   authz  mcp-authz (dist/main.js serve), with its default worker count unless BENCH_WORKERS is set
+//   authz  mcp-authz (dist/main.js serve), with its default worker count unless BENCH_WORKERS is set, and node's
+//          flags as bin/mcp-authz and the image give them (--max-semi-space-size=4; BENCH_AUTHZ_NODE_FLAGS replaces them)
 // Same ~2 KB tools/call CheckRequest (bench/request.json) and the same opa-envoy-compatible Rego
 // (bench/compare/envoy_authz.rego, entrypoint envoy/authz/allow) for both policy servers. Everything binds to
 // 127.0.0.1. Decision logs go to a file for both servers (peer: decision_logs.console=true).
@@ -33,6 +34,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const WARM = Number(process.env.BENCH_WARMUP ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const WORKERS = process.env.BENCH_WORKERS;
+const AUTHZ_NODE_FLAGS = (process.env.BENCH_AUTHZ_NODE_FLAGS ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
 const POLICY = 'bench/compare/envoy_authz.rego';
 /** The shadow candidate of `authz-nocache-shadow`: the same policy with one approved host fewer (the request still allowed). */
 const CANDIDATE = 'bench/compare/candidate/envoy_authz.rego';
@@ -195,6 +197,7 @@ async function startServer(name, spec) {
     writeFileSync(cfg, `${evalTimeout}${shadow}cache:\n  enabled: ${spec.cache}\nobservability:\n  decision_log:\n    enabled: ${spec.log}\n`);
     cmd = 'node';
     args = [
+      ...AUTHZ_NODE_FLAGS,
       'dist/main.js',
       'serve',
       ...(spec.defaults ? [] : ['--config', cfg]),
