@@ -98,6 +98,11 @@ export interface CheckPipelineOptions<S extends PipelineSpan = PipelineSpan, P e
 export interface CheckPipeline {
   /** One Check. Total: every failure ends as a PERMISSION_DENIED response with a reason code, never a rejection. */
   check(request: CheckRequestWire): Promise<CheckOutcome>;
+  /**
+   * The same check, answered in the same call when no stage waits (the serving path): the outcome itself, or a
+   * promise of it when a token is verified, the evaluation runs on the evaluation thread or an approval is looked up.
+   */
+  checkNow(request: CheckRequestWire): CheckOutcome | Promise<CheckOutcome>;
 }
 
 type Result = Omit<CheckOutcome, 'timings' | 'durationSeconds'>;
@@ -129,7 +134,9 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
   const fail = (t: Stages, decision: Decision, r: Omit<Result, 'response' | 'decision' | 'cache'>, status: CacheStatus = 'off'): Result =>
     respond(t, decision, { ...r, cache: status });
 
-  async function run(request: CheckRequestWire, policy: P | undefined, t: Stages): Promise<Result> {
+  // Each stage returns a value, or a promise only when it really waits (a token to verify, an evaluation on the
+  // evaluation thread, an approval to look up): a check with nothing to wait for runs start to end in one call.
+  function run(request: CheckRequestWire, policy: P | undefined, t: Stages): Result | Promise<Result> {
     const decoded = t.stage('decode', () => decodeRequest(request));
     if (!decoded.method) return fail(t, failureDecision(REASON.requestInvalid, 'the CheckRequest carries no HTTP request attributes'), {});
     const view = t.stage('input', () => buildInput(request, decoded, settings.limits, inputOptions));
@@ -148,17 +155,30 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     addNow(input, now());
 
     if (identity) {
-      input.identity = await t.stage('identity', () =>
+      const resolved = t.stage('identity', () =>
         identity.resolve({ headers: view.headers, path: view.path, ...(input.source_principal ? { sourcePrincipal: input.source_principal } : {}) }),
       );
+      if (resolved instanceof Promise)
+        return resolved.then((id) => {
+          input.identity = id;
+          return lookUp(view, policy, t);
+        });
+      input.identity = resolved;
     }
+    return lookUp(view, policy, t);
+  }
 
+  /** From the cache key on: a hit, or facts → evaluate → decide → (store). */
+  function lookUp(view: RequestView, policy: P, t: Stages): Result | Promise<Result> {
+    const input = view.input;
     const lookup = cache ? t.stage('cache', () => cache.lookup(policy, input)) : undefined;
     if (lookup?.status === 'hit') {
       const cached = lookup.value;
-      const decision = await approval(t, perRequest(cached.decision, view, cached.ids), view, policy);
-      if (decision === cached.decision) return { view, policy, cache: 'hit', decision, response: cached.response };
-      return respond(t, decision, { view, policy, cache: 'hit' });
+      return after(approval(t, perRequest(cached.decision, view, cached.ids), view, policy), (decision) =>
+        decision === cached.decision
+          ? { view, policy, cache: 'hit', decision, response: cached.response }
+          : respond(t, decision, { view, policy, cache: 'hit' }),
+      );
     }
     const status: CacheStatus = lookup ? lookup.status : 'off';
 
@@ -168,10 +188,7 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
       if (facts) addArgumentFacts(input, declarationsOf(policy.artifact));
     });
     const evaluated = facts ? { view, policy, facts: true as const } : { view, policy };
-    let resultSet: unknown;
-    try {
-      resultSet = await t.stage('evaluate', () => evaluate(policy, input));
-    } catch (err) {
+    const evaluationFailed = (err: unknown): Result => {
       // An evaluation stopped at its deadline (rego-wasm/evaluator.ts PolicyTimeoutError) has its own code.
       const timedOut = (err as { code?: unknown }).code === REASON.policyTimeout;
       const code = timedOut ? REASON.policyTimeout : REASON.policyEvalError;
@@ -181,26 +198,35 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
         evaluated,
         status,
       );
+    };
+    const decide = (resultSet: unknown): Result | Promise<Result> => {
+      const interpreted = t.stage('decide', () => interpretResult(resultSet, settings.decision));
+      if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), evaluated, status);
+      const validated = interpreted.decision;
+      return after(approval(t, perRequest(validated, view, undefined), view, policy), (decision) => {
+        const result = respond(t, decision, { ...evaluated, cache: status });
+        if (lookup?.status === 'miss') {
+          // Shared from now on: frozen, so no check can alter another check's answer.
+          cache!.store(
+            policy,
+            lookup.key,
+            deepFreeze({
+              decision: validated,
+              response: decision === validated ? result.response : profile.respond(validated, settings.response),
+              ids: requestIds(input.mcp),
+            }),
+          );
+        }
+        return result;
+      });
+    };
+    let resultSet: unknown;
+    try {
+      resultSet = t.stage('evaluate', () => evaluate(policy, input));
+    } catch (err) {
+      return evaluationFailed(err);
     }
-    const interpreted = t.stage('decide', () => interpretResult(resultSet, settings.decision));
-    if (!interpreted.ok) return fail(t, failureDecision(interpreted.code, interpreted.message), evaluated, status);
-    const validated = interpreted.decision;
-
-    const decision = await approval(t, perRequest(validated, view, undefined), view, policy);
-    const result = respond(t, decision, { ...evaluated, cache: status });
-    if (lookup?.status === 'miss') {
-      // Shared from now on: frozen, so no check can alter another check's answer.
-      cache!.store(
-        policy,
-        lookup.key,
-        deepFreeze({
-          decision: validated,
-          response: decision === validated ? result.response : profile.respond(validated, settings.response),
-          ids: requestIds(input.mcp),
-        }),
-      );
-    }
-    return result;
+    return resultSet instanceof Promise ? resultSet.then(decide, evaluationFailed) : decide(resultSet);
   }
 
   /**
@@ -222,21 +248,18 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     return d;
   }
 
-  return {
-    async check(request) {
-      const started = process.hrtime.bigint();
-      const span = startSpan?.(request.attributes?.request?.http?.headers ?? {});
-      const t = createStages(span ? (name) => span.child(name) : undefined);
-      const policy = opts.policy();
-      let result: Result;
-      try {
-        result = await run(request, policy, t);
-      } catch (err) {
-        result = fail(t, failureDecision(REASON.internalError, `internal error: ${(err as Error).message}`), policy ? { policy } : {});
-      }
+  function checkNow(request: CheckRequestWire): CheckOutcome | Promise<CheckOutcome> {
+    const started = performance.now();
+    const span = startSpan?.(request.attributes?.request?.http?.headers ?? {});
+    const t = createStages(span ? (name) => span.child(name) : undefined);
+    const policy = opts.policy();
+    const internal = (err: unknown): Result =>
+      fail(t, failureDecision(REASON.internalError, `internal error: ${(err as Error).message}`), policy ? { policy } : {});
+    const finish = (answered: Result): CheckOutcome => {
+      let result = answered;
       const identified = profile.withDecisionId(result.response);
       if (identified) result = { ...result, ...identified };
-      const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 };
+      const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: (performance.now() - started) / 1e3 };
       if (opts.shadow) {
         try {
           const candidate = opts.shadow(outcome);
@@ -253,8 +276,25 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
         }
       }
       return outcome;
-    },
+    };
+    let result: Result | Promise<Result>;
+    try {
+      result = run(request, policy, t);
+    } catch (err) {
+      result = internal(err);
+    }
+    return result instanceof Promise ? result.then(finish, (err: unknown) => finish(internal(err))) : finish(result);
+  }
+
+  return {
+    checkNow,
+    check: async (request) => checkNow(request),
   };
+}
+
+/** `f` of a value now, or of a promise's value when it settles. */
+function after<T, R>(value: T | Promise<T>, f: (v: T) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }
 
 function deepFreeze<T>(value: T): T {

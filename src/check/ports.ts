@@ -35,7 +35,7 @@ export type Evaluator<P extends Policy = Policy> = (policy: P, input: PolicyInpu
 
 /** Resolves `input.identity` (JWT, SPIFFE, payload header). */
 export interface IdentityResolver {
-  resolve(req: IdentityRequest): Promise<Identity>;
+  resolve(req: IdentityRequest): Identity | Promise<Identity>;
 }
 
 /**

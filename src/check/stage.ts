@@ -16,27 +16,34 @@ export interface Stages {
   readonly timings: StageTimings;
 }
 
-/** The stage helper of one check. `span` is undefined when tracing is off (then no span work is done at all). */
+/**
+ * The stage helper of one check. `span` is undefined when tracing is off (then no span work is done at all). Times
+ * are read with performance.now(), a double: process.hrtime.bigint() allocated two BigInts per stage, a tenth of
+ * the garbage of a check under load.
+ */
 export function createStages(span: ChildSpanStarter | undefined): Stages {
   const timings: StageTimings = {};
   return {
     timings,
     stage<T>(name: StageName, fn: () => T): T {
       const end = span?.(name);
-      const t0 = process.hrtime.bigint();
-      const done = (): void => {
-        timings[name] = Number(process.hrtime.bigint() - t0) / 1e9;
-        end?.();
-      };
+      const t0 = performance.now();
       let result: T;
       try {
         result = fn();
       } catch (err) {
-        done();
+        timings[name] = (performance.now() - t0) / 1e3;
+        end?.();
         throw err;
       }
-      if (result instanceof Promise) return result.finally(done) as T;
-      done();
+      if (result instanceof Promise) {
+        return result.finally(() => {
+          timings[name] = (performance.now() - t0) / 1e3;
+          end?.();
+        }) as T;
+      }
+      timings[name] = (performance.now() - t0) / 1e3;
+      end?.();
       return result;
     },
   };

@@ -5,7 +5,8 @@ import { writeCheckResponse } from './check-response-writer.js';
 import { frameInPlace, GrpcError, STATUS } from './grpc-protocol.js';
 import { ProtoDecodeError } from './proto-reader.js';
 
-export type CheckHandler = (request: CheckRequestWire) => Promise<CheckResponseWire>;
+/** Answers one check: the response itself when nothing waits, else a promise of it. */
+export type CheckHandler = (request: CheckRequestWire) => CheckResponseWire | Promise<CheckResponseWire>;
 
 /** A fixed denial for the unreachable case where the pipeline itself throws. */
 const LAST_RESORT: CheckResponseWire = {
@@ -17,13 +18,23 @@ const LAST_RESORT: CheckResponseWire = {
   },
 };
 
+/** The framed CheckResponse; one that cannot be written is replaced by the last-resort denial. */
+function framed(response: CheckResponseWire): Buffer {
+  try {
+    return frameInPlace(writeCheckResponse(response, true));
+  } catch {
+    return frameInPlace(writeCheckResponse(LAST_RESORT, true));
+  }
+}
+
 /**
- * envoy.service.auth.v3.Authorization/Check over raw bytes: CheckRequest bytes → handler → framed CheckResponse.
- * Every call the pipeline answers is OK with a CheckResponse (denials and failures are PERMISSION_DENIED inside
- * it); bytes that are not a CheckRequest are INTERNAL, as grpc-js answered a message it could not decode.
+ * envoy.service.auth.v3.Authorization/Check over raw bytes: CheckRequest bytes → handler → framed CheckResponse,
+ * in the same call when the handler answers at once. Every call the pipeline answers is OK with a CheckResponse
+ * (denials and failures are PERMISSION_DENIED inside it; a handler that throws or rejects gets the last-resort
+ * denial); bytes that are not a CheckRequest throw INTERNAL, as grpc-js answered a message it could not decode.
  */
-export function checkBytesHandler(handler: CheckHandler, onInFlight?: (delta: 1 | -1) => void): (message: Buffer) => Promise<Buffer> {
-  return async (message) => {
+export function checkBytesHandler(handler: CheckHandler, onInFlight?: (delta: 1 | -1) => void): (message: Buffer) => Buffer | Promise<Buffer> {
+  return (message) => {
     let request: CheckRequestWire;
     try {
       request = readCheckRequest(message);
@@ -32,18 +43,25 @@ export function checkBytesHandler(handler: CheckHandler, onInFlight?: (delta: 1 
       throw err;
     }
     onInFlight?.(1);
-    let response: CheckResponseWire;
+    let answer: CheckResponseWire | Promise<CheckResponseWire>;
     try {
-      response = await handler(request);
+      answer = handler(request);
     } catch {
-      response = LAST_RESORT;
-    } finally {
-      onInFlight?.(-1);
+      answer = LAST_RESORT;
     }
-    try {
-      return frameInPlace(writeCheckResponse(response, true));
-    } catch {
-      return frameInPlace(writeCheckResponse(LAST_RESORT, true));
+    if (answer instanceof Promise) {
+      return answer.then(
+        (response) => {
+          onInFlight?.(-1);
+          return framed(response);
+        },
+        () => {
+          onInFlight?.(-1);
+          return framed(LAST_RESORT);
+        },
+      );
     }
+    onInFlight?.(-1);
+    return framed(answer);
   };
 }

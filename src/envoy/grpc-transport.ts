@@ -24,8 +24,11 @@ export interface TransportOptions {
   maxConcurrentStreams: number;
 }
 
-/** A unary method over raw bytes: one request message in, one framed response message out (the Check path). */
-export type RawUnaryHandler = (message: Buffer) => Promise<Buffer>;
+/**
+ * A unary method over raw bytes: one request message in, one framed response message out (the Check path), in the
+ * same call or as a promise. A throw or a rejection ends the call with its GrpcError's code, else INTERNAL.
+ */
+export type RawUnaryHandler = (message: Buffer) => Buffer | Promise<Buffer>;
 
 /**
  * A gRPC server on node:http2 (nghttp2 does all HTTP/2 framing, flow control, SETTINGS, PING and GOAWAY):
@@ -249,10 +252,17 @@ export class GrpcTransport {
         return;
       }
       if (raw) {
-        raw(received).then(
-          (framed) => out.unary(framed),
-          (err: unknown) => out.finish(err instanceof GrpcError ? err.code : STATUS.INTERNAL, (err as Error).message ?? 'internal error'),
-        );
+        const failed = (err: unknown): void =>
+          out.finish(err instanceof GrpcError ? err.code : STATUS.INTERNAL, (err as Error)?.message ?? 'internal error');
+        let framed: Buffer | Promise<Buffer>;
+        try {
+          framed = raw(received);
+        } catch (err) {
+          failed(err);
+          return;
+        }
+        if (framed instanceof Promise) framed.then((f) => out.unary(f), failed);
+        else out.unary(framed);
         return;
       }
       call = new GrpcCall(out, def!);

@@ -45,8 +45,8 @@ export interface IdentityRequest {
 }
 
 export interface IdentityResolver {
-  /** Never throws and never rejects. */
-  resolve(req: IdentityRequest): Promise<Identity>;
+  /** Never throws and never rejects; an Identity, not a promise, when no token is verified (jwt disabled). */
+  resolve(req: IdentityRequest): Identity | Promise<Identity>;
   close(): void;
 }
 
@@ -107,29 +107,37 @@ export function createIdentityResolver(config: IdentityConfig, opts: { now?: () 
     return id.workload && 'service_account' in id.workload ? `spiffe://${id.workload.trust_domain}${id.workload.path}` : undefined;
   }
 
+  /** Fail closed: whatever went wrong, nobody is verified. */
+  const failed = (id: Identity): Identity => ({
+    verified: false,
+    error: { code: 'internal_error', message: 'the identity could not be established' },
+    roles: [],
+    scopes: [],
+    ...(id.workload ? { workload: id.workload } : {}),
+  });
+
   return {
-    async resolve(req) {
+    // Synchronous unless a token is verified (jwt.enabled): a check with nothing to await stays on one path.
+    resolve(req) {
       const id: Identity = { verified: false, roles: [], scopes: [] };
       try {
         const headers = req.headers ?? {};
         if (typeof req.sourcePrincipal === 'string' && req.sourcePrincipal !== '') id.workload = workloadOf(req.sourcePrincipal);
-        if (jwt.enabled) {
-          const r = await userToken(headers);
-          if (r.ok) setUser(id, r.payload, r.source);
-          else id.error = { code: r.code, message: r.message };
-        }
-        const agent = agentOf(headers, id);
-        if (agent !== undefined) id.agent = agent;
-        return id;
-      } catch {
-        // Fail closed: whatever went wrong, nobody is verified.
-        return {
-          verified: false,
-          error: { code: 'internal_error', message: 'the identity could not be established' },
-          roles: [],
-          scopes: [],
-          ...(id.workload ? { workload: id.workload } : {}),
+        const withAgent = (): Identity => {
+          const agent = agentOf(headers, id);
+          if (agent !== undefined) id.agent = agent;
+          return id;
         };
+        if (!jwt.enabled) return withAgent();
+        return userToken(headers)
+          .then((r) => {
+            if (r.ok) setUser(id, r.payload, r.source);
+            else id.error = { code: r.code, message: r.message };
+            return withAgent();
+          })
+          .catch(() => failed(id));
+      } catch {
+        return failed(id);
       }
     },
     close() {

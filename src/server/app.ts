@@ -277,7 +277,7 @@ export async function startServer(role: Role, cfg: Config, opts: ServerOptions =
       settings,
       policy: () => store.current(),
       ...(grpc ? { grpc } : {}),
-      ...(check ? { check } : {}),
+      ...(check ? { check: async (request: CheckRequestWire) => check(request) } : {}),
       ...(cache ? { cache } : {}),
       ...(http ? { http } : {}),
       ...(admin ? { admin } : {}),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalId } from '../../src/check/approval-id.js';
 import { createCheckPipeline, type CheckOutcome, type Evaluator } from '../../src/check/pipeline.js';
 import { loadConfig } from '../../src/config/load.js';
+import { identityConfigSchema } from '../../src/identity/config.js';
 import { createIdentityResolver } from '../../src/identity/resolve.js';
 import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
 import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
@@ -155,5 +156,35 @@ describe('check pipeline with the decision cache', () => {
     fail = false;
     const ok = await pipeline.check(allowed(1));
     expect([ok.cache, ok.response.status!.code]).toEqual(['miss', 0]);
+  });
+
+  it('answers in the same call when nothing waits (checkNow), and as a promise only when a stage does', async () => {
+    const { pipeline } = cached();
+    const miss = pipeline.checkNow(denied(1));
+    expect(miss).not.toBeInstanceOf(Promise);
+    expect((miss as CheckOutcome).cache).toBe('miss');
+    const hit = pipeline.checkNow(denied(2));
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect([(hit as CheckOutcome).cache, body(hit as CheckOutcome).id]).toEqual(['hit', 2]);
+    // check() gives the same answer, always as a promise.
+    const through = pipeline.check(denied(3));
+    expect(through).toBeInstanceOf(Promise);
+    expect([(await through).cache, body(await through).id]).toEqual(['hit', 3]);
+
+    // A stage that waits: an asynchronous evaluator, a token to verify (jwt enabled).
+    const slow = cached({ evaluate: async (p, input) => p.evaluate(input) }).pipeline.checkNow(allowed(1));
+    expect(slow).toBeInstanceOf(Promise);
+    expect((await slow).response.status!.code).toBe(0);
+    const jwt = createCheckPipeline({
+      settings: testSettings(),
+      policy: () => policy,
+      identity: createIdentityResolver(
+        identityConfigSchema.parse({
+          jwt: { enabled: true, hs_secret: 'a-test-secret-of-32-characters-or-more', algorithms: ['HS256'], issuers: ['iss'], audiences: ['aud'] },
+        }),
+      ),
+    }).checkNow(allowed(1));
+    expect(jwt).toBeInstanceOf(Promise);
+    expect((await jwt).view!.input.identity).toMatchObject({ verified: false, error: { code: 'token_missing' } });
   });
 });

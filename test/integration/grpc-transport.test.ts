@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDescriptors } from '../../src/envoy/descriptors.js';
-import { frame } from '../../src/envoy/grpc-protocol.js';
+import { frame, GrpcError } from '../../src/envoy/grpc-protocol.js';
 import { GrpcTransport } from '../../src/envoy/grpc-transport.js';
 import { findTool } from '../../src/shared/tool-path.js';
 import { checkClient } from '../helpers/grpc-client.js';
@@ -348,6 +348,11 @@ describe('GrpcTransport limits on its own', () => {
     transport.addRawUnary('/t.T/Fail', async () => {
       throw new Error('boom');
     });
+    // Answered in the same call (the Check path when nothing waits), and a synchronous throw with its own code.
+    transport.addRawUnary('/t.T/ZerosNow', (m) => frame(Buffer.alloc(m.readUInt16BE(0))));
+    transport.addRawUnary('/t.T/FailNow', () => {
+      throw new GrpcError(grpc.status.INVALID_ARGUMENT, 'refused now');
+    });
     const port = await transport.listen('127.0.0.1', 0);
     const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const call = (path: string, body: Buffer) =>
@@ -372,6 +377,9 @@ describe('GrpcTransport limits on its own', () => {
         details: 'Received message larger than max (2000 vs. 1024)',
       });
       expect(await call('/t.T/Fail', Buffer.alloc(1))).toMatchObject({ code: grpc.status.INTERNAL, details: 'boom' });
+      expect(await call('/t.T/ZerosNow', size(300))).toMatchObject({ code: 0, bytes: Buffer.alloc(300) });
+      expect(await call('/t.T/ZerosNow', size(2000))).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+      expect(await call('/t.T/FailNow', Buffer.alloc(1))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'refused now' });
     } finally {
       client.close();
       expect(await transport.shutdown(5000)).toBe(true);

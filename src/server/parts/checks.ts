@@ -33,7 +33,7 @@ export function buildChecks(deps: {
   sampler?: DecisionSampler<CheckOutcome>;
   /** Compute the input facts whatever the policy reads (another reader shows or keeps the input). */
   factsAlways?: boolean;
-}): (request: CheckRequestWire) => Promise<CheckResponseWire> {
+}): (request: CheckRequestWire) => CheckResponseWire | Promise<CheckResponseWire> {
   const { evaluator, cache, approvals, sampler, tracing, shadow } = deps;
   const recorder = createCheckRecorder(deps.metrics, deps.decisionLog);
   const pipeline = createCheckPipeline<CheckSpan, Policy>({
@@ -58,5 +58,8 @@ export function buildChecks(deps: {
         }
       : recorder,
   });
-  return async (request) => (await pipeline.check(request)).response;
+  return (request) => {
+    const outcome = pipeline.checkNow(request);
+    return outcome instanceof Promise ? outcome.then((o) => o.response) : outcome.response;
+  };
 }

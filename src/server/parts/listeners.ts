@@ -63,7 +63,7 @@ export function listenAdmin(
 export function listenGrpc(
   cfg: Config,
   origin: Origin,
-  deps: { descriptors: DescriptorSet; check: (request: CheckRequestWire) => Promise<CheckResponseWire> },
+  deps: { descriptors: DescriptorSet; check: (request: CheckRequestWire) => CheckResponseWire | Promise<CheckResponseWire> },
 ): Promise<GrpcServer> {
   return listening(origin('grpc_addr'), () =>
     startGrpcServer({ address: cfg.grpc_addr, descriptors: deps.descriptors, check: deps.check, connection: connectionOptions(cfg.grpc) }),
