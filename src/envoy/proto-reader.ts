@@ -59,7 +59,16 @@ export class ProtoReader {
   }
 
   bool(): boolean {
-    return this.varint64() !== 0n;
+    // Any set bit of the (up to 10-byte) varint makes it true; no BigInt is built.
+    const buf = this.buf;
+    let set = false;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new ProtoDecodeError('truncated varint');
+      const b = buf[this.pos++]!;
+      if ((b & 0x7f) !== 0) set = true;
+      if (b < 0x80) return set;
+    }
+    throw new ProtoDecodeError('varint longer than 10 bytes');
   }
 
   /** A varint as a 64-bit unsigned BigInt (int64 fields are rare here: sizes and timestamps). */
@@ -75,8 +84,21 @@ export class ProtoReader {
     throw new ProtoDecodeError('varint longer than 10 bytes');
   }
 
-  /** int64 as its decimal string (proto-loader `longs: String`). */
+  /**
+   * int64 as its decimal string (proto-loader `longs: String`). A varint of up to 7 bytes (below 2^49: every
+   * timestamp and size a CheckRequest carries) is read with plain numbers; a longer one, negative values among
+   * them, through BigInt.
+   */
   int64String(): string {
+    const buf = this.buf;
+    const start = this.pos;
+    let n = 0;
+    for (let i = 0, mul = 1; i < 7 && this.pos < this.end; i++, mul *= 128) {
+      const b = buf[this.pos++]!;
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) return String(n);
+    }
+    this.pos = start;
     return BigInt.asIntN(64, this.varint64()).toString();
   }
 
@@ -89,42 +111,48 @@ export class ProtoReader {
 
   /** A length-delimited field's extent: [start, end) in `buf`, with the reader moved past it. */
   span(): [number, number] {
-    const len = this.uint32();
-    const start = this.pos;
-    if (len > this.end - start) throw new ProtoDecodeError('length-delimited field past the end of its message');
-    this.pos = start + len;
-    return [start, start + len];
+    const start = this.lengthDelimited();
+    return [start, this.pos];
   }
 
   /** A string field: UTF-8 decoded as Node decodes it (invalid sequences become U+FFFD, as protobufjs reads them). */
   string(): string {
-    const [s, e] = this.span();
-    return this.buf.toString('utf8', s, e);
+    const start = this.lengthDelimited();
+    return this.buf.toString('utf8', start, this.pos);
   }
 
   /** A bytes field, as a view over the message buffer (no copy). */
   bytes(): Buffer {
-    const [s, e] = this.span();
-    return this.buf.subarray(s, e);
+    const start = this.lengthDelimited();
+    return this.buf.subarray(start, this.pos);
   }
 
   /** A reader over an embedded message. */
   sub(): ProtoReader {
-    const [s, e] = this.span();
-    return new ProtoReader(this.buf, s, e);
+    const start = this.lengthDelimited();
+    return new ProtoReader(this.buf, start, this.pos);
+  }
+
+  /** Read a length prefix and move past the field; returns where its contents start (they end at `pos`). */
+  private lengthDelimited(): number {
+    const len = this.uint32();
+    const start = this.pos;
+    if (len > this.end - start) throw new ProtoDecodeError('length-delimited field past the end of its message');
+    this.pos = start + len;
+    return start;
   }
 
   /** Skip a field of wire type `wire` (an unknown field). Groups are skipped whole. */
   skip(wire: number, depth = 0): void {
     switch (wire) {
       case WIRE_VARINT:
-        this.varint64();
+        this.bool();
         return;
       case WIRE_I64:
         this.advance(8);
         return;
       case WIRE_LEN:
-        this.span();
+        this.lengthDelimited();
         return;
       case WIRE_I32:
         this.advance(4);

@@ -64,13 +64,20 @@ export function versionAtLeast(version: string | undefined, from: string): boole
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The name starts with "mcp" in any case (the prefix of Mcp-Method, Mcp-Name and Mcp-Param-*), read without copying it. */
+function startsWithMcp(name: string): boolean {
+  return name.length > 3 && (name.charCodeAt(0) | 0x20) === 0x6d && (name.charCodeAt(1) | 0x20) === 0x63 && (name.charCodeAt(2) | 0x20) === 0x70;
+}
+
 /**
  * Validate the mirrored headers against the parsed body and expose them as `mcp.headers`. Returns the error to
  * set on `input.mcp` (also when the body was a batch a 2025-06-18+ client may not send), or undefined.
  */
 export function checkStandardHeaders(mcp: McpInput, headers: Record<string, string>): McpError | undefined {
   const found: { method: string[]; name: string[]; params: Map<string, string[]> } = { method: [], name: [], params: new Map() };
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const rawName in headers) {
+    if (!Object.hasOwn(headers, rawName) || !startsWithMcp(rawName)) continue; // every mirrored header starts with "mcp"
+    const value = headers[rawName];
     if (typeof value !== 'string') continue;
     const name = rawName.toLowerCase().replaceAll('_', '-');
     if (name === METHOD_HEADER) found.method.push(value);

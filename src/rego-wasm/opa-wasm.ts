@@ -173,7 +173,10 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 function prune(node: ReadNode, value: unknown): unknown {
   if (node.leaf || !isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, child] of node.children) if (Object.hasOwn(value, k)) out[k] = prune(child, value[k]);
+  // forEach, not for-of: no [key, value] array per child on every check.
+  node.children.forEach((child, k) => {
+    if (Object.hasOwn(value, k)) out[k] = prune(child, value[k]);
+  });
   return out;
 }
 
