@@ -6,7 +6,8 @@
 // slope near 0.
 //
 //   node bench/soak-workers.mjs [checks=1000000] [workers=2]      (npm run build and scripts/install-tools.sh --bench first)
-//   SOAK_CHUNK=100000 SOAK_CONNECTIONS=4 SOAK_C=32   SOAK_NODE_OPTIONS='--max-semi-space-size=8'  (V8 flags for the server and its workers)
+//   SOAK_CHUNK=100000 SOAK_CONNECTIONS=4 SOAK_C=32   SOAK_NODE_OPTIONS='--max-semi-space-size=8'  (V8 flags for the server and its
+//   workers; default --max-semi-space-size=4, as bin/mcp-authz and the image start the primary; SOAK_NODE_OPTIONS= for node's defaults)
 //   SOAK_IDLE_MS=3000: after each chunk, RSS is read again after this long without load (V8 shrinks its heap when idle)
 // Output: JSON on stdout, saved as bench/results/soak-workers-<stamp>.json.
 import { spawn } from 'node:child_process';
@@ -25,7 +26,7 @@ const chunk = Math.min(Number(process.env.SOAK_CHUNK ?? 100_000), total);
 const C = Number(process.env.SOAK_C ?? 32);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 4);
 const IDLE_MS = Number(process.env.SOAK_IDLE_MS ?? 3000);
-const NODE_OPTIONS = process.env.SOAK_NODE_OPTIONS ?? '';
+const NODE_OPTIONS = process.env.SOAK_NODE_OPTIONS ?? '--max-semi-space-size=4';
 
 await new Promise((resolve, reject) =>
   spawn('node', ['bench/make-zipf.mjs'], { stdio: 'inherit' }).once('exit', (c) => (c === 0 ? resolve() : reject(new Error('make-zipf failed')))),

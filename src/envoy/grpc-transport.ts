@@ -4,6 +4,16 @@ import { GrpcError, isGrpcContentType, MessageReader, parseTimeout, STATUS } fro
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH } = http2.constants;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const ignore = (): void => undefined;
+
+/** A connection's calls in flight, for its idle limit: counted where each stream opens and closes (onStream). */
+interface SessionCalls {
+  active: number;
+  /** A stream opened: the connection is not idle. */
+  opened(): void;
+  /** A stream closed: the last one arms the idle limit. */
+  closed(): void;
+}
 
 export interface TransportOptions {
   /** Largest request message accepted, bytes: larger ones are RESOURCE_EXHAUSTED before they are buffered. */
@@ -40,7 +50,7 @@ export class GrpcTransport {
   private readonly raw = new Map<string, RawUnaryHandler>();
   private readonly methods = new Map<string, { def: MethodDefinition; fn: MethodImplementation }>();
   private readonly lazy = new Map<string, () => void>();
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly sessions = new Map<http2.Http2Session, SessionCalls>();
   private readonly server: http2.Http2Server;
   private closing = false;
 
@@ -105,11 +115,11 @@ export class GrpcTransport {
   shutdown(graceMs: number): Promise<boolean> {
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const s of this.sessions) s.close();
+    for (const s of this.sessions.keys()) s.close();
     if (this.sessions.size === 0) return closed.then(() => true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        for (const s of this.sessions) s.destroy();
+        for (const s of this.sessions.keys()) s.destroy();
         resolve(false);
       }, graceMs);
       void closed.then(() => {
@@ -126,22 +136,24 @@ export class GrpcTransport {
       session.close();
       return;
     }
-    this.sessions.add(session);
-    session.on('error', () => undefined);
-    let active = 0;
+    session.on('error', ignore);
     let idle: NodeJS.Timeout | undefined;
     const armIdle = (): void => {
       if (o.maxIdleMs > 0) idle = setTimeout(() => session.close(), o.maxIdleMs);
     };
     armIdle();
-    session.on('stream', (stream) => {
-      active++;
-      if (idle) clearTimeout(idle);
-      idle = undefined;
-      stream.once('close', () => {
-        if (--active === 0 && !session.closed) armIdle();
-      });
-    });
+    const calls: SessionCalls = {
+      active: 0,
+      opened() {
+        this.active++;
+        if (idle) clearTimeout(idle);
+        idle = undefined;
+      },
+      closed() {
+        if (--this.active === 0 && !session.closed) armIdle();
+      },
+    };
+    this.sessions.set(session, calls);
     let ping: NodeJS.Timeout | undefined;
     if (o.keepaliveTimeMs > 0) {
       ping = setInterval(() => {
@@ -170,7 +182,21 @@ export class GrpcTransport {
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-    stream.on('error', () => undefined);
+    stream.on('error', ignore);
+    // One 'close' listener per stream does both: the connection's idle accounting and ending the call.
+    const calls = stream.session ? this.sessions.get(stream.session) : undefined;
+    calls?.opened();
+    let out: Responder | undefined;
+    let call: GrpcCall | undefined;
+    stream.once('close', () => {
+      calls?.closed();
+      // The client went away (RST_STREAM, a closed connection) or the stream ended: stop, tell a streaming call.
+      out?.abandon();
+      if (call && !call.cancelled) {
+        call.cancelled = true;
+        call.emit('cancelled');
+      }
+    });
     if (headers[HTTP2_HEADER_METHOD] !== 'POST') {
       stream.respond({ [HTTP2_HEADER_STATUS]: 405, allow: 'POST' }, { endStream: true });
       stream.resume();
@@ -193,16 +219,7 @@ export class GrpcTransport {
     const method = raw ? undefined : this.methods.get(path);
 
     let timer: NodeJS.Timeout | undefined;
-    let call: GrpcCall | undefined;
-    const out = new Responder(stream, this.opts.maxSendBytes, () => timer && clearTimeout(timer));
-    // The client went away (RST_STREAM, a closed connection) or the stream ended: stop, tell a streaming call.
-    stream.once('close', () => {
-      out.abandon();
-      if (call && !call.cancelled) {
-        call.cancelled = true;
-        call.emit('cancelled');
-      }
-    });
+    out = new Responder(stream, this.opts.maxSendBytes, () => timer && clearTimeout(timer));
 
     if (!raw && !method) {
       out.finish(STATUS.UNIMPLEMENTED, `The server does not implement the method ${path}`);
