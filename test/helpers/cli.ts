@@ -5,6 +5,9 @@ import { repoRoot } from './tools.js';
 
 export const mainJs = join(repoRoot, 'dist', 'main.js');
 
+/** `serve`'s three listeners on free loopback ports. */
+export const LOOPBACK_ADDRESSES = ['--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0'] as const;
+
 function requireBuild(): void {
   if (!existsSync(mainJs)) throw new Error('dist/main.js is missing: run `npm run build` (npm test does it first)');
 }
@@ -41,17 +44,13 @@ export interface RunningServer {
 /** Start `mcp-authz serve` as a user would and wait for its startup line. */
 export async function startCli(args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
   requireBuild();
-  const child = spawn(
-    process.execPath,
-    [mainJs, 'serve', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--admin-addr', '127.0.0.1:0', ...args],
-    {
-      cwd: repoRoot,
-      // No drain delay unless a test asks for one (production default: 5 s of NOT_SERVING before the port closes), and
-      // a generous evaluation deadline (production: 100 ms) so a busy machine never turns a check into policy_timeout.
-      env: cleanEnv({ MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0', MCP_AUTHZ_EVAL_TIMEOUT_MS: '10000', ...env }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [mainJs, 'serve', ...LOOPBACK_ADDRESSES, ...args], {
+    cwd: repoRoot,
+    // No drain delay unless a test asks for one (production default: 5 s of NOT_SERVING before the port closes), and
+    // a generous evaluation deadline (production: 100 ms) so a busy machine never turns a check into policy_timeout.
+    env: cleanEnv({ MCP_AUTHZ_SHUTDOWN_DRAIN_DELAY: '0', MCP_AUTHZ_EVAL_TIMEOUT_MS: '10000', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

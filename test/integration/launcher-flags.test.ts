@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WORKER_SEMI_SPACE_MB } from '../../src/server/worker-flags.js';
+import { LOOPBACK_ADDRESSES } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/tools.js';
 
 const flag = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;
@@ -13,22 +14,10 @@ afterEach(() => {
 
 /** Start `bin/mcp-authz serve --workers 1` as a user does; the node it execs is the same process: its command line. */
 async function launcherCommandLine(env: NodeJS.ProcessEnv): Promise<string[]> {
-  const child = spawn(
-    'bash',
-    [
-      join(repoRoot, 'bin/mcp-authz'),
-      'serve',
-      '--workers',
-      '1',
-      '--grpc-addr',
-      '127.0.0.1:0',
-      '--http-addr',
-      '127.0.0.1:0',
-      '--admin-addr',
-      '127.0.0.1:0',
-    ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn('bash', [join(repoRoot, 'bin/mcp-authz'), 'serve', '--workers', '1', ...LOOPBACK_ADDRESSES], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let out = '';
