@@ -18,8 +18,8 @@ export interface Stages {
 
 /**
  * The stage helper of one check. `span` is undefined when tracing is off (then no span work is done at all). Times
- * are read with performance.now(), a double: process.hrtime.bigint() allocated two BigInts per stage, a tenth of
- * the garbage of a check under load.
+ * are read with performance.now(), a double: process.hrtime.bigint() allocated two BigInts per stage (with the
+ * closure that read them, 3% of what a check allocated under load, by the sampling heap profiler).
  */
 export function createStages(span: ChildSpanStarter | undefined): Stages {
   const timings: StageTimings = {};

@@ -8,7 +8,6 @@ const ignore = (): void => undefined;
 
 /** A connection's calls in flight, for its idle limit: counted where each stream opens and closes (onStream). */
 interface SessionCalls {
-  active: number;
   /** A stream opened: the connection is not idle. */
   opened(): void;
   /** A stream closed: the last one arms the idle limit. */
@@ -86,10 +85,8 @@ export class GrpcTransport {
    * inspects. An install that throws leaves the paths UNIMPLEMENTED.
    */
   addLazyService(paths: readonly string[], install: () => void): void {
-    let done = false;
+    // The first call of any of the paths removes them all, so install runs once.
     const once = (): void => {
-      if (done) return;
-      done = true;
       for (const p of paths) this.lazy.delete(p);
       install();
     };
@@ -142,15 +139,15 @@ export class GrpcTransport {
       if (o.maxIdleMs > 0) idle = setTimeout(() => session.close(), o.maxIdleMs);
     };
     armIdle();
+    let active = 0;
     const calls: SessionCalls = {
-      active: 0,
       opened() {
-        this.active++;
+        active++;
         if (idle) clearTimeout(idle);
         idle = undefined;
       },
       closed() {
-        if (--this.active === 0 && !session.closed) armIdle();
+        if (--active === 0 && !session.closed) armIdle();
       },
     };
     this.sessions.set(session, calls);
@@ -209,9 +206,10 @@ export class GrpcTransport {
     }
     const path = one(headers[HTTP2_HEADER_PATH]) ?? '';
     const raw = this.raw.get(path);
-    if (!raw && this.lazy.has(path)) {
+    const install = raw ? undefined : this.lazy.get(path);
+    if (install) {
       try {
-        this.lazy.get(path)!();
+        install();
       } catch {
         // not installed: the path answers UNIMPLEMENTED below
       }

@@ -5,21 +5,14 @@ const ENUM = 'StatusCode';
 
 /**
  * The HTTP status codes Envoy accepts in a DeniedHttpResponse: the values of envoy.type.v3.StatusCode, except 0,
- * read from the FileDescriptorSet the server serves (descriptor.proto: FileDescriptorSet.file = 1;
- * FileDescriptorProto.package = 2, enum_type = 5; EnumDescriptorProto.name = 1, value = 2;
- * EnumValueDescriptorProto.number = 2). Reading the set's bytes needs no protobuf runtime: the server loads none
- * for its own messages (src/envoy/descriptor-set.ts).
+ * read from the FileDescriptorProtos the server serves (descriptor.proto: FileDescriptorProto.package = 2,
+ * enum_type = 5; EnumDescriptorProto.name = 1, value = 2; EnumValueDescriptorProto.number = 2). Reading them needs
+ * no protobuf runtime: the server loads none for its own messages (src/envoy/descriptor-set.ts).
  */
-export function envoyHttpStatusCodes(descriptorSet: Uint8Array): Set<number> {
+export function envoyHttpStatusCodes(files: readonly Buffer[]): Set<number> {
   const codes = new Set<number>();
-  const set = new ProtoReader(Buffer.from(descriptorSet.buffer, descriptorSet.byteOffset, descriptorSet.byteLength));
-  while (!set.done()) {
-    const tag = set.tag();
-    if (tag !== ((1 << 3) | WIRE_LEN)) {
-      set.skip(tag & 7);
-      continue;
-    }
-    const file = set.sub();
+  for (const bytes of files) {
+    const file = new ProtoReader(bytes);
     let pkg = '';
     const enums: ProtoReader[] = [];
     while (!file.done()) {

@@ -26,7 +26,7 @@ export interface GrpcServer {
 
 export interface GrpcServerOptions {
   address: string;
-  descriptors: Pick<DescriptorSet, 'setBytes'>;
+  descriptors: Pick<DescriptorSet, 'files'>;
   check: CheckHandler;
   /** Largest CheckRequest accepted, bytes (Envoy's max_request_bytes plus headers; default 4 MiB). */
   maxReceiveBytes?: number;
@@ -81,7 +81,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
           });
         });
   const health = addHealth(transport, [AUTHORIZATION_SERVICE]);
-  addLazyReflection(transport, opts.descriptors.setBytes);
+  addLazyReflection(transport, opts.descriptors.files);
 
   const { host, port } = hostPort(opts.address);
   const bound = await transport.listen(host, port);

@@ -1,8 +1,7 @@
 import { type CachedDecision, type CheckOutcome, createCheckPipeline } from '../../check/pipeline.js';
-import type { CheckRequestWire } from '../../check/request.js';
-import type { CheckResponseWire } from '../../check/response.js';
 import type { CheckSettings } from '../../check/settings.js';
 import type { DecisionCache } from '../../cache/decision-cache.js';
+import type { CheckHandler } from '../../envoy/authorization.js';
 import type { Approvals } from '../../approvals/approvals.js';
 import type { DecisionSampler } from '../../admin/console/decision-feed.js';
 import type { IdentityResolver } from '../../identity/resolve.js';
@@ -33,7 +32,7 @@ export function buildChecks(deps: {
   sampler?: DecisionSampler<CheckOutcome>;
   /** Compute the input facts whatever the policy reads (another reader shows or keeps the input). */
   factsAlways?: boolean;
-}): (request: CheckRequestWire) => CheckResponseWire | Promise<CheckResponseWire> {
+}): CheckHandler {
   const { evaluator, cache, approvals, sampler, tracing, shadow } = deps;
   const recorder = createCheckRecorder(deps.metrics, deps.decisionLog);
   const pipeline = createCheckPipeline<CheckSpan, Policy>({

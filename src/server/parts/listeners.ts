@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { Approvals } from '../../approvals/approvals.js';
-import type { CheckRequestWire } from '../../check/request.js';
-import type { CheckResponseWire } from '../../check/response.js';
 import type { Config } from '../../config/schema.js';
 import { startAdminServer } from '../../admin/admin-server.js';
 import type { ConsoleDeps } from '../../admin/console/routes.js';
 import { startHttpServer, type HttpServer } from '../../admin/http-server.js';
 import { adminRoutes, type OpsDeps, opsRoutes } from '../../admin/routes.js';
 import type { ShadowDeps } from '../../admin/shadow-routes.js';
+import type { CheckHandler } from '../../envoy/authorization.js';
 import { connectionOptions } from '../../envoy/connection-options.js';
 import type { DescriptorSet } from '../../envoy/descriptor-set.js';
 import { startGrpcServer, type GrpcServer } from '../../envoy/server.js';
@@ -60,11 +59,7 @@ export function listenAdmin(
 }
 
 /** The gRPC listener (`grpc_addr`, shared by a cluster's workers): Check, health, reflection. */
-export function listenGrpc(
-  cfg: Config,
-  origin: Origin,
-  deps: { descriptors: DescriptorSet; check: (request: CheckRequestWire) => CheckResponseWire | Promise<CheckResponseWire> },
-): Promise<GrpcServer> {
+export function listenGrpc(cfg: Config, origin: Origin, deps: { descriptors: DescriptorSet; check: CheckHandler }): Promise<GrpcServer> {
   return listening(origin('grpc_addr'), () =>
     startGrpcServer({ address: cfg.grpc_addr, descriptors: deps.descriptors, check: deps.check, connection: connectionOptions(cfg.grpc) }),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadDescriptorSet } from '../../../src/envoy/descriptor-set.js';
+import { loadDescriptorSet, splitDescriptorSet } from '../../../src/envoy/descriptor-set.js';
 import { loadDescriptors } from '../../../src/envoy/descriptors.js';
 import { envoyHttpStatusCodes } from '../../../src/envoy/http-status.js';
 import { ProtoDecodeError } from '../../../src/envoy/proto-reader.js';
@@ -12,18 +12,19 @@ describe('the descriptor set the server reads (no protobuf runtime)', () => {
       .map((v) => v.number)
       .filter((n) => n > 0)
       .sort((a, b) => a - b);
-    const { httpStatusCodes, setBytes } = loadDescriptorSet();
+    const { httpStatusCodes, files } = loadDescriptorSet();
     expect([...httpStatusCodes].sort((a, b) => a - b)).toEqual(fromSources);
     expect(fromSources).toContain(403);
     expect(httpStatusCodes.has(0)).toBe(false);
-    expect(setBytes.length).toBeGreaterThan(0);
+    expect(files.length).toBeGreaterThan(0);
   });
 
   it('refuses a set without envoy.type.v3.StatusCode by name, and truncated bytes as malformed', () => {
     // one FileDescriptorProto with package "other" (field 2) and nothing else
     const file = Buffer.from([0x12, 0x05, ...Buffer.from('other')]);
     const set = Buffer.concat([Buffer.from([0x0a, file.length]), file]);
-    expect(() => envoyHttpStatusCodes(set)).toThrow('envoy.type.v3.StatusCode missing from the descriptor set');
-    expect(() => envoyHttpStatusCodes(set.subarray(0, set.length - 2))).toThrow(ProtoDecodeError);
+    expect(() => envoyHttpStatusCodes(splitDescriptorSet(set))).toThrow('envoy.type.v3.StatusCode missing from the descriptor set');
+    expect(() => envoyHttpStatusCodes(splitDescriptorSet(set.subarray(0, set.length - 2)))).toThrow(ProtoDecodeError);
+    expect(() => splitDescriptorSet(Buffer.from([0x12, 0x00]))).toThrow('unexpected field tag 18 in descriptor set');
   });
 });
