@@ -42,5 +42,7 @@ describe('the launchers size the young generation as the workers get it (docs/wo
 
   it(`the image sets NODE_OPTIONS=${flag}, which a run-time NODE_OPTIONS replaces`, () => {
     expect(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8')).toMatch(new RegExp(`^\\s+NODE_OPTIONS=${flag}$`, 'm'));
+    // docs/docker.md and docs/workers.md say so.
+    for (const doc of ['docs/docker.md', 'docs/workers.md']) expect(readFileSync(join(repoRoot, doc), 'utf8'), doc).toContain(`NODE_OPTIONS=${flag}`);
   });
 });
