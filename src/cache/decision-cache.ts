@@ -87,6 +87,15 @@ export interface DecisionCache<V extends object> {
   key(policy: PolicyIdentity & object, doc: KeyDocument): string;
   /** Look up: a hit, a miss (with the key to store under), or a bypass (never cached). Counts the outcome. */
   lookup(policy: PolicyIdentity & object, doc: KeyDocument): CacheLookup<V>;
+  /**
+   * The key of a request fingerprint (check/fingerprint.ts) under `policy` in the given minute (`input.now` is in
+   * every key): apart from every key lookup() makes. Only for a policy that is not non-deterministic.
+   */
+  fingerprintKey(policy: object, minute: number, fingerprint: string): string;
+  /** The value under a fingerprint key, counted as a hit when there is one (a fingerprint miss is not counted). */
+  lookupFingerprint(key: string): V | undefined;
+  /** What the keys leave out (options or defaults), so a fingerprint leaves out no more. */
+  readonly volatile: { readonly headers: readonly string[]; readonly paths: readonly (readonly string[])[] };
   /** Store a value under a key from lookup(); entries of a non-deterministic policy live nondeterministicTtlMs. */
   store(policy: PolicyIdentity, key: string, value: V): void;
   /** The value under a key, without counting (tests, tools). */
@@ -202,6 +211,13 @@ export function createDecisionCache<V extends object>(opts: DecisionCacheOptions
       if (policy.nondeterministic) lru.set(k, { value, bytes }, { ttl: nondeterministicTtlMs });
       else lru.set(k, { value, bytes });
     },
+    fingerprintKey: (policy, minute, fingerprint) => `${generationOf(policy)}f${minute}:${fingerprint}`,
+    lookupFingerprint(k) {
+      const entry = lru.get(k);
+      if (entry) counters.hits++;
+      return entry?.value;
+    },
+    volatile: { headers: volatileHeaders, paths: volatilePaths },
     peek: (k) => lru.peek(k)?.value,
     size: () => lru.size,
     bytes: () => lru.calculatedSize,

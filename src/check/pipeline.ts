@@ -5,6 +5,7 @@ import { addArgumentFacts, addNow } from '../facts/enrich.js';
 import { approvalId } from './approval-id.js';
 import { interpretResult } from './decision.js';
 import { failureDecision, malformedDecision } from './failure.js';
+import { FINGERPRINT, type FingerprintSpec, type RequestFingerprint } from './fingerprint.js';
 import { requestIds, withRequestIds, type JsonRpcId } from './per-request.js';
 import type { CompatProfile } from './profile.js';
 import { mcpAuthzProfile } from './profiles/mcp-authz.js';
@@ -13,7 +14,8 @@ import type { ApprovalGate, Evaluator, IdentityResolver, Policy } from './ports.
 import type { CheckResponseWire } from './response.js';
 import type { CheckSettings } from './settings.js';
 import { createStages, type Stages, type StageTimings } from './stage.js';
-import type { Decision } from './types.js';
+import type { Decision, PolicyInput } from './types.js';
+import type { McpInput } from '../mcp/types.js';
 
 export type { Evaluator } from './ports.js';
 export const evaluateInProcess: Evaluator = (policy, input) => policy.evaluate(input);
@@ -23,6 +25,19 @@ export interface CachedDecision {
   decision: Decision;
   response: CheckResponseWire;
   ids: (JsonRpcId | null)[];
+  /** A fingerprint's entry (checkFingerprint): what the records of a check read from the request that filled it. */
+  request?: FingerprintedRequest;
+}
+
+/** The parts of a request its records read, kept with a fingerprint's entry (the same for every request it answers). */
+export interface FingerprintedRequest {
+  /** Its headers without the volatile ones (each hit adds its own). */
+  headers: Record<string, string>;
+  method: string;
+  path: string;
+  /** `input.mcp` without the arguments and params (the id: each hit's own, when the fingerprint left it out). */
+  mcp: McpInput;
+  identity: unknown;
 }
 
 /** The span of one check, as the pipeline uses it (tracing.ts CheckSpan satisfies it). */
@@ -52,6 +67,22 @@ export interface CheckOutcome {
   shadow?: string;
   /** The input facts were computed (the policy or another reader of the input needed them); see completeFacts. */
   facts?: true;
+  /**
+   * Set on a hit answered from the request's fingerprint (checkFingerprint), whose `view` holds only the headers,
+   * method, path, `input.mcp` without arguments and `input.identity`: reads the request and returns its whole view
+   * (the input as the check would have built it, without facts). A reader of the whole input calls expandView first.
+   */
+  expand?: () => RequestView | undefined;
+  /** The hit was found by the request's fingerprint (checkFingerprint). */
+  fingerprint?: true;
+}
+
+/** Give a hit answered from its fingerprint its whole view (CheckOutcome.expand); any other outcome has it already. */
+export function expandView(o: CheckOutcome): void {
+  if (!o.expand) return;
+  const view = o.expand();
+  delete o.expand;
+  if (view) o.view = view;
 }
 
 /**
@@ -60,6 +91,7 @@ export interface CheckOutcome {
  * which copies a few decisions a second. The decision is not changed.
  */
 export function completeFacts(o: CheckOutcome): void {
+  expandView(o);
   if (o.facts || !o.view || !o.policy) return;
   addArgumentFacts(o.view.input, declarationsOf(o.policy.artifact));
   o.facts = true;
@@ -103,6 +135,17 @@ export interface CheckPipeline {
    * promise of it when a token is verified, the evaluation runs on the evaluation thread or an approval is looked up.
    */
   checkNow(request: CheckRequestWire): CheckOutcome | Promise<CheckOutcome>;
+  /**
+   * What a fingerprint leaves out (check/fingerprint.ts), when this pipeline answers from fingerprints: it has a
+   * cache, starts no spans and resolves identities from the request alone (no token verification, no clock).
+   */
+  readonly fingerprints: FingerprintSpec | undefined;
+  /**
+   * A cache hit found by the request's fingerprint, answered (and recorded) without reading the request; undefined
+   * when there is none (then read the request, set FINGERPRINT on it, and check it: a hit or a miss stores the
+   * fingerprint for the next one). `read` reads the request, for a reader of the whole input (CheckOutcome.expand).
+   */
+  checkFingerprint(fingerprint: RequestFingerprint, read: () => CheckRequestWire): CheckOutcome | undefined;
 }
 
 type Result = Omit<CheckOutcome, 'timings' | 'durationSeconds'>;
@@ -152,7 +195,10 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
       return refusal.response ? { decision: refusal.decision, response: refusal.response, ...r, cache: 'off' } : fail(t, refusal.decision, r);
     }
     if (!policy) return fail(t, failureDecision(REASON.policyNotLoaded, 'no policy is loaded yet'), { view });
-    addNow(input, now());
+    const nowMs = now();
+    addNow(input, nowMs);
+    const fingerprint = fingerprints ? request[FINGERPRINT] : undefined;
+    const keyed = fingerprint ? { fingerprint, minute: minuteOf(nowMs) } : undefined;
 
     if (identity) {
       const resolved = t.stage('identity', () =>
@@ -161,19 +207,20 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
       if (resolved instanceof Promise)
         return resolved.then((id) => {
           input.identity = id;
-          return lookUp(view, policy, t);
+          return lookUp(view, policy, t, keyed);
         });
       input.identity = resolved;
     }
-    return lookUp(view, policy, t);
+    return lookUp(view, policy, t, keyed);
   }
 
   /** From the cache key on: a hit, or facts → evaluate → decide → (store). */
-  function lookUp(view: RequestView, policy: P, t: Stages): Result | Promise<Result> {
+  function lookUp(view: RequestView, policy: P, t: Stages, keyed: Keyed | undefined): Result | Promise<Result> {
     const input = view.input;
     const lookup = cache ? t.stage('cache', () => cache.lookup(policy, input)) : undefined;
     if (lookup?.status === 'hit') {
       const cached = lookup.value;
+      if (keyed) storeFingerprint(keyed, policy, view, cached);
       return after(approval(t, perRequest(cached.decision, view, cached.ids), view, policy), (decision) =>
         decision === cached.decision
           ? { view, policy, cache: 'hit', decision, response: cached.response }
@@ -207,15 +254,13 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
         const result = respond(t, decision, { ...evaluated, cache: status });
         if (lookup?.status === 'miss') {
           // Shared from now on: frozen, so no check can alter another check's answer.
-          cache!.store(
-            policy,
-            lookup.key,
-            deepFreeze({
-              decision: validated,
-              response: decision === validated ? result.response : profile.respond(validated, settings.response),
-              ids: requestIds(input.mcp),
-            }),
-          );
+          const entry: CachedDecision = deepFreeze({
+            decision: validated,
+            response: decision === validated ? result.response : profile.respond(validated, settings.response),
+            ids: requestIds(input.mcp),
+          });
+          cache!.store(policy, lookup.key, entry);
+          if (keyed) storeFingerprint(keyed, policy, view, entry);
         }
         return result;
       });
@@ -248,6 +293,99 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     return d;
   }
 
+  /** The outcome of an answered check: its decision id (compat profile), then the shadow and the records. */
+  function finish(answered: Result, started: number, t: Stages, span: S | undefined): CheckOutcome {
+    let result = answered;
+    const identified = profile.withDecisionId(result.response);
+    if (identified) result = { ...result, ...identified };
+    const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: (performance.now() - started) / 1e3 };
+    if (opts.shadow) {
+      try {
+        const candidate = opts.shadow(outcome);
+        if (candidate) outcome.shadow = candidate;
+      } catch {
+        // the shadow never changes or breaks a decision
+      }
+    }
+    if (record) {
+      try {
+        record(outcome, span);
+      } catch {
+        // observability must never change or break a decision
+      }
+    }
+    return outcome;
+  }
+
+  // Hits from the request's bytes (docs/decision-cache.md): with a cache, without spans (a span starts from the
+  // request's headers) and with an identity that is a function of the request alone.
+  const fingerprints: FingerprintSpec | undefined =
+    cache && !startSpan && (identity === undefined || identity.pure === true) ? fingerprintSpec(cache.volatile) : undefined;
+
+  /**
+   * Keep the fingerprint of a request the cache answered (a hit, or a miss it stored), when the fingerprint stands
+   * for that answer: not a require_approval (its approval id and gate are per request), not a batch, a body that
+   * parsed, and, when the fingerprint left the id out, the id the parser read is the value the scan found.
+   */
+  function storeFingerprint(keyed: Keyed, policy: P, view: RequestView, cached: CachedDecision): void {
+    if (policy.nondeterministic || cached.decision.kind === 'require_approval') return;
+    const input = view.input;
+    const mcp = input.mcp;
+    if (!mcp || mcp.error || mcp.is_batch) return;
+    const id = keyed.fingerprint.id;
+    if (id !== undefined) {
+      const body = input.parsed_body as { id?: unknown } | null | undefined;
+      if (input.truncated_body || typeof body !== 'object' || body === null || body.id !== id || mcp.id !== id) return;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of Object.keys(view.headers)) if (!fingerprints!.volatileHeaders.has(name.toLowerCase())) headers[name] = view.headers[name]!;
+    const request: FingerprintedRequest = {
+      headers,
+      method: view.method,
+      path: view.path,
+      mcp: mcpSummary(mcp),
+      identity: input.identity === undefined ? undefined : structuredClone(input.identity),
+    };
+    cache!.store(policy, cache!.fingerprintKey(policy, keyed.minute, keyed.fingerprint.key), deepFreeze({ ...cached, request }));
+  }
+
+  function checkFingerprint(fp: RequestFingerprint, read: () => CheckRequestWire): CheckOutcome | undefined {
+    if (!fingerprints) return undefined;
+    const policy = opts.policy();
+    if (!policy || policy.nondeterministic) return undefined;
+    const started = performance.now();
+    const nowMs = now();
+    const t = createStages(undefined);
+    const entry = t.stage('cache', () => cache!.lookupFingerprint(cache!.fingerprintKey(policy, minuteOf(nowMs), fp.key)));
+    const hit = entry?.request;
+    if (!entry || !hit) return undefined;
+    const own = fp.id !== undefined;
+    const mcp: McpInput = own ? { ...hit.mcp, id: fp.id! } : hit.mcp;
+    const decision = own ? withRequestIds(entry.decision, entry.ids, [fp.id!]) : entry.decision;
+    const view: RequestView = {
+      input: (hit.identity === undefined ? { mcp } : { mcp, identity: hit.identity }) as PolicyInput,
+      headers: { ...hit.headers, ...fp.headers },
+      method: hit.method,
+      path: hit.path,
+    };
+    const answered: Result =
+      decision === entry.decision
+        ? { view, policy, cache: 'hit', fingerprint: true, decision, response: entry.response }
+        : respond(t, decision, { view, policy, cache: 'hit', fingerprint: true });
+    answered.expand = () => {
+      try {
+        const request = read();
+        const full = buildInput(request, decodeRequest(request), settings.limits, inputOptions);
+        addNow(full.input, nowMs);
+        if (hit.identity !== undefined) full.input.identity = structuredClone(hit.identity);
+        return full;
+      } catch {
+        return undefined; // the partial view stays: a reader of the input never changes the answer
+      }
+    };
+    return finish(answered, started, t, undefined);
+  }
+
   function checkNow(request: CheckRequestWire): CheckOutcome | Promise<CheckOutcome> {
     const started = performance.now();
     const span = startSpan?.(request.attributes?.request?.http?.headers ?? {});
@@ -255,41 +393,50 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     const policy = opts.policy();
     const internal = (err: unknown): Result =>
       fail(t, failureDecision(REASON.internalError, `internal error: ${(err as Error).message}`), policy ? { policy } : {});
-    const finish = (answered: Result): CheckOutcome => {
-      let result = answered;
-      const identified = profile.withDecisionId(result.response);
-      if (identified) result = { ...result, ...identified };
-      const outcome: CheckOutcome = { ...result, timings: t.timings, durationSeconds: (performance.now() - started) / 1e3 };
-      if (opts.shadow) {
-        try {
-          const candidate = opts.shadow(outcome);
-          if (candidate) outcome.shadow = candidate;
-        } catch {
-          // the shadow never changes or breaks a decision
-        }
-      }
-      if (record) {
-        try {
-          record(outcome, span);
-        } catch {
-          // observability must never change or break a decision
-        }
-      }
-      return outcome;
-    };
+    const done = (answered: Result): CheckOutcome => finish(answered, started, t, span);
     let result: Result | Promise<Result>;
     try {
       result = run(request, policy, t);
     } catch (err) {
       result = internal(err);
     }
-    return result instanceof Promise ? result.then(finish, (err: unknown) => finish(internal(err))) : finish(result);
+    return result instanceof Promise ? result.then(done, (err: unknown) => done(internal(err))) : done(result);
   }
 
   return {
     checkNow,
     check: async (request) => checkNow(request),
+    fingerprints,
+    checkFingerprint,
   };
+}
+
+/** A request's fingerprint and the minute of its check (`input.now`), for storing it with the answer. */
+interface Keyed {
+  fingerprint: RequestFingerprint;
+  minute: number;
+}
+
+const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
+
+/** The volatile fields a fingerprint can leave out: the cache's header names, and the paths it can find in bytes. */
+function fingerprintSpec(volatile: { headers: readonly string[]; paths: readonly (readonly string[])[] }): FingerprintSpec {
+  const has = (path: string): boolean => volatile.paths.some((p) => p.join('.') === path);
+  return {
+    volatileHeaders: new Set(volatile.headers.map((h) => h.toLowerCase())),
+    requestTime: has('attributes.request.time'),
+    httpId: has('attributes.request.http.id'),
+    sourcePort: has('attributes.source.address.socketAddress.portValue'),
+  };
+}
+
+/** `input.mcp` of a single message, without what only a reader of the whole input needs (params, arguments). */
+function mcpSummary(mcp: McpInput): McpInput {
+  const out: McpInput = { is_batch: false };
+  for (const k of ['method', 'id', 'tool', 'uri', 'name', 'is_notification', 'is_response', 'session_id', 'protocol_version'] as const) {
+    if (mcp[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = mcp[k];
+  }
+  return out;
 }
 
 /** `f` of a value now, or of a promise's value when it settles. */

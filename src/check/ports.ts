@@ -36,6 +36,11 @@ export type Evaluator<P extends Policy = Policy> = (policy: P, input: PolicyInpu
 /** Resolves `input.identity` (JWT, SPIFFE, payload header). */
 export interface IdentityResolver {
   resolve(req: IdentityRequest): Identity | Promise<Identity>;
+  /**
+   * True when `resolve` is a function of the request alone (no token to verify against keys or the clock): the
+   * decision cache may then answer a request from its bytes (docs/decision-cache.md). Absent: it may not.
+   */
+  readonly pure?: boolean;
 }
 
 /**

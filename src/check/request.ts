@@ -4,6 +4,7 @@ import { attributesToJson } from './protojson.js';
 import { protocolUpgrade } from './protocol-upgrade.js';
 import { type BodyLimits, type BodyView, decodeBody, parseMcpBody } from '../mcp/parse-body.js';
 import type { CompatProfile } from './profile.js';
+import type { FINGERPRINT, RequestFingerprint } from './fingerprint.js';
 import { mcpAuthzProfile } from './profiles/mcp-authz.js';
 import { opaEnvoyProfile } from './profiles/opa-envoy.js';
 import { checkStandardHeaders } from '../mcp/standard-headers.js';
@@ -17,9 +18,10 @@ export const ATTRIBUTES_JSON: unique symbol = Symbol('mcp-authz.attributesJson')
 
 /**
  * A CheckRequest as proto-loader decodes it (keepCase, longs and enums as strings, bytes as Buffer, no defaults),
- * or the gRPC transport's direct reading of it, which also carries `input.attributes` (ATTRIBUTES_JSON).
+ * or the gRPC transport's direct reading of it, which also carries `input.attributes` (ATTRIBUTES_JSON) and, when
+ * the request was fingerprinted and not answered by it, its fingerprint (FINGERPRINT, check/fingerprint.ts).
  */
-export type CheckRequestWire = CheckRequest__Output & { [ATTRIBUTES_JSON]?: () => JsonObject };
+export type CheckRequestWire = CheckRequest__Output & { [ATTRIBUTES_JSON]?: () => JsonObject; [FINGERPRINT]?: RequestFingerprint };
 
 export interface RequestView {
   input: PolicyInput;

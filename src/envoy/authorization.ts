@@ -1,12 +1,24 @@
+import { FINGERPRINT, type FingerprintSpec, type RequestFingerprint } from '../check/fingerprint.js';
 import type { CheckRequestWire } from '../check/request.js';
 import { GRPC_PERMISSION_DENIED, type CheckResponseWire } from '../check/response.js';
 import { readCheckRequest } from './check-request-reader.js';
 import { writeCheckResponse } from './check-response-writer.js';
 import { frameInPlace, GrpcError, STATUS } from './grpc-protocol.js';
 import { ProtoDecodeError } from './proto-reader.js';
+import { createFingerprinter } from './request-fingerprint.js';
 
 /** Answers one check: the response itself when nothing waits, else a promise of it. */
-export type CheckHandler = (request: CheckRequestWire) => CheckResponseWire | Promise<CheckResponseWire>;
+export interface CheckHandler {
+  (request: CheckRequestWire): CheckResponseWire | Promise<CheckResponseWire>;
+  /**
+   * Cache hits by the request's fingerprint (check/fingerprint.ts), when the handler answers them: `answer` is the
+   * response of a hit, or undefined (then the request is read, given its fingerprint, and handled).
+   */
+  fingerprints?: {
+    spec: FingerprintSpec;
+    answer(fingerprint: RequestFingerprint, read: () => CheckRequestWire): CheckResponseWire | undefined;
+  };
+}
 
 /** A fixed denial for the unreachable case where the pipeline itself throws. */
 const LAST_RESORT: CheckResponseWire = {
@@ -34,7 +46,29 @@ function framed(response: CheckResponseWire): Buffer {
  * denial); bytes that are not a CheckRequest throw INTERNAL, as grpc-js answered a message it could not decode.
  */
 export function checkBytesHandler(handler: CheckHandler, onInFlight?: (delta: 1 | -1) => void): (message: Buffer) => Buffer | Promise<Buffer> {
+  const fast = handler.fingerprints;
+  const fingerprintOf = fast ? createFingerprinter(fast.spec) : undefined;
+  // A fingerprint hit answers with a cached, frozen response object: framed once, the bytes are sent again.
+  const framedHits = new WeakMap<CheckResponseWire, Buffer>();
+  const framedHit = (response: CheckResponseWire): Buffer => {
+    let bytes = framedHits.get(response);
+    if (!bytes) framedHits.set(response, (bytes = framed(response)));
+    return bytes;
+  };
   return (message) => {
+    // A hit by fingerprint is answered without reading the request; anything else reads it.
+    const fingerprint = fingerprintOf?.(message);
+    if (fingerprint) {
+      onInFlight?.(1);
+      let hit: CheckResponseWire | undefined;
+      try {
+        hit = fast!.answer(fingerprint, () => readCheckRequest(message));
+      } catch {
+        hit = undefined;
+      }
+      onInFlight?.(-1);
+      if (hit) return Object.isFrozen(hit) ? framedHit(hit) : framed(hit);
+    }
     let request: CheckRequestWire;
     try {
       request = readCheckRequest(message);
@@ -42,6 +76,7 @@ export function checkBytesHandler(handler: CheckHandler, onInFlight?: (delta: 1 
       if (err instanceof ProtoDecodeError) throw new GrpcError(STATUS.INTERNAL, `Error deserializing request: ${err.message}`);
       throw err;
     }
+    if (fingerprint) request[FINGERPRINT] = fingerprint;
     onInFlight?.(1);
     let answer: CheckResponseWire | Promise<CheckResponseWire>;
     try {

@@ -255,6 +255,15 @@ function requestMessage(r: ProtoReader, view: { http?: Http }): JsonObject {
 }
 
 function timestamp(r: ProtoReader): Json {
+  return timestampToJson(readTimestamp(r));
+}
+
+/**
+ * google.protobuf.Timestamp's fields. Its RFC 3339 text (timestampToJson) exists only for a time Date can hold:
+ * one beyond ±8.64e15 ms makes the reading throw (representable says which; request-fingerprint.ts checks a time
+ * it leaves out with both).
+ */
+export function readTimestamp(r: ProtoReader): { seconds?: string; nanos?: number } {
   const ts: { seconds?: string; nanos?: number } = {};
   while (!r.done()) {
     const t = r.tag();
@@ -267,7 +276,12 @@ function timestamp(r: ProtoReader): Json {
       ts.nanos = r.int32();
     } else r.skip(t & 7);
   }
-  return timestampToJson(ts);
+  return ts;
+}
+
+/** Whether timestampToJson can write this time (Date's range: ±8.64e15 ms). */
+export function representable(ts: { seconds?: string }): boolean {
+  return Math.abs(Number(ts.seconds ?? 0) * 1000) <= 8.64e15;
 }
 
 const HTTP_REQUEST = [

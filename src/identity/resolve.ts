@@ -47,6 +47,8 @@ export interface IdentityRequest {
 export interface IdentityResolver {
   /** Never throws and never rejects; an Identity, not a promise, when no token is verified (jwt disabled). */
   resolve(req: IdentityRequest): Identity | Promise<Identity>;
+  /** True without tokens (jwt disabled): the identity is then a function of the request's headers and principal. */
+  readonly pure: boolean;
   close(): void;
 }
 
@@ -117,6 +119,8 @@ export function createIdentityResolver(config: IdentityConfig, opts: { now?: () 
   });
 
   return {
+    // Without tokens the identity comes from the headers and the source principal only.
+    pure: !jwt.enabled,
     // Synchronous unless a token is verified (jwt.enabled): a check with nothing to await stays on one path.
     resolve(req) {
       const id: Identity = { verified: false, roles: [], scopes: [] };

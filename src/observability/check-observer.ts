@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckOutcome, PipelineSpan } from '../check/pipeline.js';
+import { type CheckOutcome, expandView, type PipelineSpan } from '../check/pipeline.js';
 import { reasonClass } from '../shared/errors.js';
 import type { DecisionLogger } from './decision-log.js';
 import type { DecisionLabel, Metrics } from './metrics.js';
@@ -75,13 +75,14 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
           durationSeconds: o.durationSeconds,
         });
         if (o.timings.evaluate !== undefined) metrics.recordEval(o.timings.evaluate);
-        if (o.cache === 'hit') metrics.recordCacheHit();
+        if (o.cache === 'hit') metrics.recordCacheHit(o.fingerprint === true);
         else if (o.cache !== 'off') metrics.recordCacheMiss();
         if (mcp?.error) metrics.recordParseFailure(mcp.error.code);
       }
       if (!log) return;
       const decisionId = opts.decisionId ?? o.decisionId ?? randomUUID();
       if (!log.wants(label, audit.wouldDeny, decisionId)) return;
+      if (log.logsInput) expandView(o);
       const identity = o.view?.input.identity as { agent?: string } | undefined;
       log.log({
         decision: label,

@@ -57,6 +57,8 @@ export interface DecisionLoggerOptions {
 export interface DecisionLogger {
   /** Whether a decision will be written; call it before building a record to skip the work for sampled-out allows. */
   wants(decision: DecisionLabel, wouldDeny: boolean, decisionId: string): boolean;
+  /** True when the lines carry the input (`log_input`): the record then needs the check's whole input. */
+  readonly logsInput?: boolean;
   /** Write one `policy_decision` line (if wanted). Never throws. */
   log(rec: DecisionRecord): void;
   /** Resolves once buffered lines are handed to the destination. */
@@ -107,6 +109,7 @@ export function createDecisionLogger(opts: DecisionLoggerOptions = {}): Decision
 
   return {
     wants,
+    logsInput: logInput,
     log(rec) {
       if (!wants(rec.decision, rec.wouldDeny, rec.decisionId)) return;
       try {

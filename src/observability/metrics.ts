@@ -68,7 +68,8 @@ export interface Metrics {
   contentType: string;
   recordCheck(r: CheckRecord): void;
   recordEval(seconds: number): void;
-  recordCacheHit(): void;
+  /** A cache hit; `fingerprint`: answered from the request's fingerprint, without reading the request. */
+  recordCacheHit(fingerprint?: boolean): void;
   recordCacheMiss(): void;
   recordCacheEviction(): void;
   /** Read at scrape time for mcp_authz_decision_cache_size (entries) and mcp_authz_decision_cache_bytes. */
@@ -218,6 +219,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
   const cacheHits = new Counter({ name: 'mcp_authz_decision_cache_hits_total', help: 'Decision cache hits.', registers: [registry] });
+  const fingerprintHits = new Counter({
+    name: 'mcp_authz_decision_cache_fingerprint_hits_total',
+    help: "Decision cache hits answered from the request's fingerprint, without reading the request (a part of the hits).",
+    registers: [registry],
+  });
   const cacheMisses = new Counter({
     name: 'mcp_authz_decision_cache_misses_total',
     help: 'Decision cache misses (including bypasses).',
@@ -342,7 +348,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     recordEval(seconds) {
       if (seconds >= 0) evalDuration.observe(seconds);
     },
-    recordCacheHit: () => cacheHits.inc(),
+    recordCacheHit(fingerprint) {
+      cacheHits.inc();
+      if (fingerprint) fingerprintHits.inc();
+    },
     recordCacheMiss: () => cacheMisses.inc(),
     recordCacheEviction: () => cacheEvictions.inc(),
     setCacheSizeSource(size, bytes) {

@@ -57,8 +57,11 @@ export function buildChecks(deps: {
         }
       : recorder,
   });
-  return (request) => {
+  const handler: CheckHandler = (request) => {
     const outcome = pipeline.checkNow(request);
     return outcome instanceof Promise ? outcome.then((o) => o.response) : outcome.response;
   };
+  const spec = pipeline.fingerprints;
+  if (spec) handler.fingerprints = { spec, answer: (fingerprint, read) => pipeline.checkFingerprint(fingerprint, read)?.response };
+  return handler;
 }
