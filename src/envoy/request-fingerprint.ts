@@ -39,6 +39,8 @@ export function createFingerprinter(spec: FingerprintSpec): (buf: Buffer) => Req
       bodies: 0,
       fieldStart: 0,
       tagEnd: 0,
+      entries: [],
+      value: [-1, -1],
     };
     out.pos = 0;
     try {
@@ -73,6 +75,10 @@ interface Walk {
   /** Where the field being visited starts, and its tag ends. */
   fieldStart: number;
   tagEnd: number;
+  /** The kept entries of the map fields of the message being walked (mapBlock). */
+  entries: MapEntry[];
+  /** Scratch: a map entry's value span. */
+  readonly value: number[];
 }
 
 /** The key being written: bytes copied from the request and lengths, in a buffer that grows as needed. */
@@ -157,20 +163,122 @@ function done(w: Walk, at: number): typeof OWN {
 }
 
 /** A descended field: its wire type checked, its message walked. */
-function descend(r: ProtoReader, tag: number, w: Walk, visit: Visit): typeof OWN {
+function descend(r: ProtoReader, tag: number, w: Walk, visit: Visit, maps = false): typeof OWN {
   r.expect(tag & 7, WIRE_LEN);
   const at = own(w);
-  fields(r.sub(), w, visit);
+  if (!maps) fields(r.sub(), w, visit);
+  else {
+    const outer = w.entries;
+    w.entries = [];
+    fields(r.sub(), w, visit);
+    mapBlock(w, w.entries);
+    w.entries = outer;
+  }
   return done(w, at);
 }
 
-const checkRequestField: Visit = (r, tag, w) => (tag >>> 3 === 1 ? descend(r, tag, w, attributeContextField) : KEEP);
+/**
+ * A map field's entries, kept by mapEntry, after the message's other fields: behind a 0 byte (no field's tag), sorted
+ * by key when every key is ASCII and no two are equal (encoders write map entries in any order: Go's and C++'s
+ * differ from message to message), else as they came. Sorted or not, the reader makes the same map of them.
+ */
+function mapBlock(w: Walk, entries: MapEntry[]): void {
+  if (entries.length === 0) return;
+  const b = w.buf;
+  const out = w.out;
+  out.byte(0);
+  let sortable = true;
+  for (const e of entries) {
+    for (let i = e.name0; i < e.name1; i++) if (b[i]! >= 0x80) sortable = false;
+  }
+  if (sortable && entries.length > 1) {
+    entries.sort((x, y) => compareBytes(b, x, y));
+    for (let i = 1; i < entries.length; i++) if (compareBytes(b, entries[i - 1]!, entries[i]!) === 0) sortable = false;
+  }
+  if (!sortable) {
+    out.byte(1); // as they came
+    entries.sort((x, y) => x.start - y.start);
+  }
+  for (const e of entries) out.copy(b, e.start, e.end);
+}
+
+function compareBytes(b: Buffer, x: MapEntry, y: MapEntry): number {
+  const n = Math.min(x.name1 - x.name0, y.name1 - y.name0);
+  for (let i = 0; i < n; i++) {
+    const d = b[x.name0 + i]! - b[y.name0 + i]!;
+    if (d !== 0) return d;
+  }
+  return x.name1 - x.name0 - (y.name1 - y.name0);
+}
+
+/** A kept entry of a map<string, string> field: the whole field's bytes, and its key's. */
+interface MapEntry {
+  start: number;
+  end: number;
+  name0: number;
+  name1: number;
+}
+
+/** One entry of a map<string, string> that is kept whatever its key (context_extensions). */
+function mapEntry(r: ProtoReader, tag: number, w: Walk): typeof DROP {
+  r.expect(tag & 7, WIRE_LEN);
+  const [name0, name1] = entryKey(r, w);
+  w.entries.push({ start: w.fieldStart, end: r.pos, name0, name1 });
+  return DROP;
+}
+
+/**
+ * The key span of the map<string, string> entry at the reader (key 1, value 2, read as the reader's stringMapEntry
+ * reads them: unknown fields skipped, the later of repeated fields winning), the reader moved past it; also the
+ * value's span (-1 when absent). An entry without key has the empty key.
+ */
+function entryKey(r: ProtoReader, w: Walk, value?: number[]): [number, number] {
+  const s = r.sub();
+  const b = w.buf;
+  let name0 = s.pos;
+  let name1 = s.pos;
+  let value0 = -1;
+  let value1 = -1;
+  // What every encoder writes: key (field 1) then value (field 2), each with a one-byte length, filling the entry.
+  const p = s.pos;
+  let plain = false;
+  if (b[p] === 0x0a && s.end - p >= 2 && b[p + 1]! < 0x80 && p + 2 + b[p + 1]! <= s.end) {
+    const q = p + 2 + b[p + 1]!;
+    if (q === s.end) plain = true;
+    else if (b[q] === 0x12 && s.end - q >= 2 && b[q + 1]! < 0x80 && q + 2 + b[q + 1]! === s.end) {
+      plain = true;
+      value0 = q + 2;
+      value1 = s.end;
+    }
+    if (plain) [name0, name1] = [p + 2, q];
+  }
+  if (!plain) {
+    while (!s.done()) {
+      const t = s.tag();
+      const f = t >>> 3;
+      if (f === 1 || f === 2) {
+        s.expect(t & 7, WIRE_LEN);
+        const [a, e] = s.span();
+        if (f === 1) [name0, name1] = [a, e];
+        else [value0, value1] = [a, e];
+      } else s.skip(t & 7);
+    }
+  }
+  if (value) {
+    value[0] = value0;
+    value[1] = value1;
+  }
+  return [name0, name1];
+}
+
+const checkRequestField: Visit = (r, tag, w) => (tag >>> 3 === 1 ? descend(r, tag, w, attributeContextField, true) : KEEP);
 
 // AttributeContext: source 1, request 4.
 const attributeContextField: Visit = (r, tag, w) => {
   const f = tag >>> 3;
   if (f === 1 && w.spec.sourcePort) return descend(r, tag, w, peerField);
   if (f === 4) return descend(r, tag, w, requestField);
+  if (f === 10) return mapEntry(r, tag, w);
   return KEEP;
 };
 
@@ -193,7 +301,7 @@ const requestField: Visit = (r, tag, w) => {
     if (!representable(readTimestamp(r.sub()))) throw new RangeError('time out of range');
     return DROP;
   }
-  if (f === 2) return descend(r, tag, w, httpField);
+  if (f === 2) return descend(r, tag, w, httpField, true);
   return KEEP;
 };
 
@@ -223,51 +331,19 @@ const httpField: Visit = (r, tag, w) => {
   }
 };
 
-/** One `headers` map entry (key 1, value 2, as the reader's stringMapEntry reads it): kept verbatim, or left out. */
-function headerEntry(r: ProtoReader, tag: number, w: Walk): typeof KEEP | typeof DROP {
+/** One `headers` map entry: left out when its name is volatile, else kept (mapBlock). */
+function headerEntry(r: ProtoReader, tag: number, w: Walk): typeof DROP {
   r.expect(tag & 7, WIRE_LEN);
-  const entryStart = r.pos;
-  const s = r.sub();
   const b = w.buf;
   w.mapEntries = true;
-  let name0 = -1;
-  let name1 = -1;
-  let value0 = -1;
-  let value1 = -1;
-  // What every encoder writes: key (field 1) then value (field 2), each with a one-byte length, filling the entry.
-  const p = s.pos;
-  if (b[p] === 0x0a && s.end - p >= 2 && b[p + 1]! < 0x80 && p + 2 + b[p + 1]! <= s.end) {
-    name0 = p + 2;
-    name1 = name0 + b[p + 1]!;
-    const q = name1;
-    if (q === s.end) s.pos = q;
-    else if (b[q] === 0x12 && s.end - q >= 2 && b[q + 1]! < 0x80 && q + 2 + b[q + 1]! === s.end) {
-      value0 = q + 2;
-      value1 = s.end;
-      s.pos = s.end;
-    } else name0 = -1;
-  }
-  if (name0 < 0) {
-    // Any other layout: read as the reader reads it (the later of repeated fields wins, unknown fields skipped).
-    s.pos = p;
-    name1 = value1 = -1;
-    while (!s.done()) {
-      const t = s.tag();
-      const f = t >>> 3;
-      if (f === 1 || f === 2) {
-        s.expect(t & 7, WIRE_LEN);
-        const [a, e] = s.span();
-        if (f === 1) [name0, name1] = [a, e];
-        else [value0, value1] = [a, e];
-      } else s.skip(t & 7);
-    }
-  }
-  const matched = name0 < 0 ? undefined : w.names.match(b, name0, name1);
+  const value = w.value;
+  const [name0, name1] = entryKey(r, w, value);
+  const matched = w.names.match(b, name0, name1);
   if (matched === undefined) {
-    r.pos = entryStart;
-    return KEEP;
+    w.entries.push({ start: w.fieldStart, end: r.pos, name0, name1 });
+    return DROP;
   }
-  (w.mapHeaders ??= {})[nameText(b, name0, name1, matched)] = value0 < 0 ? '' : b.toString('utf8', value0, value1);
+  (w.mapHeaders ??= {})[nameText(b, name0, name1, matched)] = value[0]! < 0 ? '' : b.toString('utf8', value[0], value[1]);
   return DROP;
 }
 

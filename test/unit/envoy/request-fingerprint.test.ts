@@ -103,8 +103,10 @@ function twin(r: Req, id: Json): Req {
   } catch {
     // not JSON: the same bytes
   }
-  const headers = { ...r.headers };
-  for (const k of Object.keys(headers)) if (SPEC.volatileHeaders.has(k.toLowerCase())) headers[k] = `${headers[k]}z`;
+  // The `headers` map in another order (encoders write map entries in any order); `header_map` is a list.
+  const names = r.headerMap ? Object.keys(r.headers) : Object.keys(r.headers).reverse();
+  const headers: Record<string, string> = {};
+  for (const k of names) headers[k] = SPEC.volatileHeaders.has(k.toLowerCase()) ? `${r.headers[k]}z` : r.headers[k]!;
   return { ...r, body: b, headers, port: r.port + 1, time: String(Number(r.time) + 1), nanos: r.nanos + 1, httpId: `${r.httpId}9` };
 }
 
@@ -284,6 +286,25 @@ describe('request fingerprints', () => {
     for (const name of ['x-tracking', 'X-Tracking', 'x-trac\u212Aing', 'X-REQUEST-ID'])
       expect(fpOf(encode(wire(r(name))))!.headers).toEqual({ [name]: 'v' });
     for (const name of ['x-trackinh', 'x-trac\u212Ain', 'x-request-i\u0307d']) expect(fpOf(encode(wire(r(name))))!.headers).toEqual({});
+  });
+
+  it('reads the headers map in any order, unless its names are not distinct ASCII', () => {
+    const entry = (k: string, v: string) => Buffer.concat([Buffer.from([0x0a, k.length]), Buffer.from(k), Buffer.from([0x12, v.length]), Buffer.from(v)]);
+    const len = (field: number, payload: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2, payload.length]), payload]);
+    const request = (entries: Buffer[]) =>
+      len(1, len(4, len(2, Buffer.concat([len(2, Buffer.from('POST')), ...entries.map((e) => len(3, e)), len(4, Buffer.from('/mcp'))]))));
+    const a = entry('x-a', '1');
+    const b = entry('x-b', '2');
+    const rid = entry('x-request-id', 'r');
+    expect(fingerprint(request([a, rid, b]))!.key).toBe(fingerprint(request([b, a]))!.key);
+    expect(fingerprint(request([a, b]))!.key).not.toBe(fingerprint(request([a, entry('x-b', '3')]))!.key);
+    // Two entries with one name: the later wins in the reader, so their order stays in the key.
+    const b2 = entry('x-b', '3');
+    expect(fingerprint(request([b, b2]))!.key).not.toBe(fingerprint(request([b2, b]))!.key);
+    expect(readCheckRequest(request([b, b2])).attributes?.request?.http?.headers).toEqual({ 'x-b': '3' });
+    // Names outside ASCII (two may decode alike): order kept.
+    const u1 = Buffer.concat([Buffer.from([0x0a, 2, 0xc3, 0xa9, 0x12, 1]), Buffer.from('1')]);
+    expect(fingerprint(request([u1, a]))!.key).not.toBe(fingerprint(request([a, u1]))!.key);
   });
 
   it('is undefined for bytes that are not a CheckRequest, and the reader refuses them too', () => {
