@@ -289,7 +289,8 @@ describe('request fingerprints', () => {
   });
 
   it('reads the headers map in any order, unless its names are not distinct ASCII', () => {
-    const entry = (k: string, v: string) => Buffer.concat([Buffer.from([0x0a, k.length]), Buffer.from(k), Buffer.from([0x12, v.length]), Buffer.from(v)]);
+    const entry = (k: string, v: string) =>
+      Buffer.concat([Buffer.from([0x0a, k.length]), Buffer.from(k), Buffer.from([0x12, v.length]), Buffer.from(v)]);
     const len = (field: number, payload: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2, payload.length]), payload]);
     const request = (entries: Buffer[]) =>
       len(1, len(4, len(2, Buffer.concat([len(2, Buffer.from('POST')), ...entries.map((e) => len(3, e)), len(4, Buffer.from('/mcp'))]))));
