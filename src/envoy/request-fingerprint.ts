@@ -183,47 +183,70 @@ function descend(r: ProtoReader, tag: number, w: Walk, visit: Visit, maps = fals
  * differ from message to message), else as they came. Sorted or not, the reader makes the same map of them.
  */
 function mapBlock(w: Walk, entries: MapEntry[]): void {
-  if (entries.length === 0) return;
+  const n = entries.length;
+  if (n === 0) return;
   const b = w.buf;
   const out = w.out;
   out.byte(0);
   let sortable = true;
-  for (const e of entries) {
-    for (let i = e.name0; i < e.name1; i++) if (b[i]! >= 0x80) sortable = false;
+  for (let i = 0; i < n; i++) if (!entries[i]!.ascii) sortable = false;
+  if (sortable) {
+    // Insertion sort (a few dozen entries): by the keys' first bytes, then by the whole keys.
+    for (let i = 1; i < n; i++) {
+      const e = entries[i]!;
+      let j = i - 1;
+      while (j >= 0 && compareKeys(b, entries[j]!, e) > 0) {
+        entries[j + 1] = entries[j]!;
+        j--;
+      }
+      entries[j + 1] = e;
+    }
+    for (let i = 1; i < n && sortable; i++) if (compareKeys(b, entries[i - 1]!, entries[i]!) === 0) sortable = false;
+    if (!sortable) entries.sort((x, y) => x.start - y.start);
   }
-  if (sortable && entries.length > 1) {
-    entries.sort((x, y) => compareBytes(b, x, y));
-    for (let i = 1; i < entries.length; i++) if (compareBytes(b, entries[i - 1]!, entries[i]!) === 0) sortable = false;
-  }
-  if (!sortable) {
-    out.byte(1); // as they came
-    entries.sort((x, y) => x.start - y.start);
-  }
-  for (const e of entries) out.copy(b, e.start, e.end);
+  if (!sortable) out.byte(1); // as they came
+  for (let i = 0; i < n; i++) out.copy(b, entries[i]!.start, entries[i]!.end);
 }
 
-function compareBytes(b: Buffer, x: MapEntry, y: MapEntry): number {
+function compareKeys(b: Buffer, x: MapEntry, y: MapEntry): number {
+  if (x.prefix !== y.prefix) return x.prefix - y.prefix;
   const n = Math.min(x.name1 - x.name0, y.name1 - y.name0);
-  for (let i = 0; i < n; i++) {
+  for (let i = 6; i < n; i++) {
     const d = b[x.name0 + i]! - b[y.name0 + i]!;
     if (d !== 0) return d;
   }
   return x.name1 - x.name0 - (y.name1 - y.name0);
 }
 
-/** A kept entry of a map<string, string> field: the whole field's bytes, and its key's. */
+/** A kept entry of a map<string, string> field: the whole field's bytes, its key's, and what sorting reads of it. */
 interface MapEntry {
   start: number;
   end: number;
   name0: number;
   name1: number;
+  /** The key's first six bytes as a number (shorter keys padded with zeros, then ordered by length). */
+  prefix: number;
+  ascii: boolean;
+}
+
+function pushEntry(w: Walk, end: number, name0: number, name1: number): void {
+  const b = w.buf;
+  let ascii = true;
+  let prefix = 0;
+  for (let i = name0; i < name1; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) ascii = false;
+    if (i - name0 < 6) prefix = prefix * 256 + c;
+  }
+  for (let i = name1 - name0; i < 6; i++) prefix *= 256;
+  w.entries.push({ start: w.fieldStart, end, name0, name1, prefix, ascii });
 }
 
 /** One entry of a map<string, string> that is kept whatever its key (context_extensions). */
 function mapEntry(r: ProtoReader, tag: number, w: Walk): typeof DROP {
   r.expect(tag & 7, WIRE_LEN);
   const [name0, name1] = entryKey(r, w);
-  w.entries.push({ start: w.fieldStart, end: r.pos, name0, name1 });
+  pushEntry(w, r.pos, name0, name1);
   return DROP;
 }
 
@@ -340,7 +363,7 @@ function headerEntry(r: ProtoReader, tag: number, w: Walk): typeof DROP {
   const [name0, name1] = entryKey(r, w, value);
   const matched = w.names.match(b, name0, name1);
   if (matched === undefined) {
-    w.entries.push({ start: w.fieldStart, end: r.pos, name0, name1 });
+    pushEntry(w, r.pos, name0, name1);
     return DROP;
   }
   (w.mapHeaders ??= {})[nameText(b, name0, name1, matched)] = value[0]! < 0 ? '' : b.toString('utf8', value[0], value[1]);
