@@ -75,6 +75,8 @@ export interface CheckOutcome {
   expand?: () => RequestView | undefined;
   /** The hit was found by the request's fingerprint (checkFingerprint). */
   fingerprint?: true;
+  /** That fingerprint's cache entry (the same object for every request it answers), while the view is partial. */
+  fingerprintEntry?: FingerprintedRequest;
 }
 
 /** Give a hit answered from its fingerprint its whole view (CheckOutcome.expand); any other outcome has it already. */
@@ -82,7 +84,10 @@ export function expandView(o: CheckOutcome): void {
   if (!o.expand) return;
   const view = o.expand();
   delete o.expand;
-  if (view) o.view = view;
+  if (view) {
+    o.view = view;
+    delete o.fingerprintEntry;
+  }
 }
 
 /**
@@ -370,8 +375,8 @@ export function createCheckPipeline<S extends PipelineSpan = PipelineSpan, P ext
     };
     const answered: Result =
       decision === entry.decision
-        ? { view, policy, cache: 'hit', fingerprint: true, decision, response: entry.response }
-        : respond(t, decision, { view, policy, cache: 'hit', fingerprint: true });
+        ? { view, policy, cache: 'hit', fingerprint: true, fingerprintEntry: hit, decision, response: entry.response }
+        : respond(t, decision, { view, policy, cache: 'hit', fingerprint: true, fingerprintEntry: hit });
     answered.expand = () => {
       try {
         const request = read();

@@ -43,6 +43,12 @@ export function spanResult(o: CheckOutcome): CheckResult {
   };
 }
 
+/** The whole input of a check (a hit answered from its fingerprint reads its request for it). */
+function fullInput(o: CheckOutcome): unknown {
+  expandView(o);
+  return o.view?.input;
+}
+
 export interface RecordOptions {
   /** The decision id (default: a random UUID, made only when the line is written or sampled). */
   decisionId?: string;
@@ -109,6 +115,9 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
         ...(o.shadow ? { shadow: o.shadow } : {}),
         durationUs: Math.round(o.durationSeconds * 1e6),
         input: o.view?.input,
+        ...(o.expand && o.fingerprintEntry && o.view
+          ? { partial: { full: () => fullInput(o), shared: o.fingerprintEntry, headers: o.view.headers } }
+          : {}),
       });
     } catch {
       // observability must never change or break a decision

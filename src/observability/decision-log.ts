@@ -34,6 +34,13 @@ export interface DecisionRecord {
    * are scrubbed from message, rule, path, agent and request_id.
    */
   input?: unknown;
+  /**
+   * A hit answered from its fingerprint, whose `input` is partial: `full` reads the whole input, `shared` is the
+   * cache entry it came from (the same object for every request it answers) and `headers` this request's headers.
+   * The secrets of the entry's request are found once per entry (the requests it answers have the same bytes but
+   * the volatile fields), those of this request's headers every time.
+   */
+  partial?: { full: () => unknown; shared: object; headers: Record<string, string> };
 }
 
 export interface DecisionLoggerOptions {
@@ -100,6 +107,16 @@ export function createDecisionLogger(opts: DecisionLoggerOptions = {}): Decision
   const logInput = opts.logInput === true;
   const redactor = createRedactor(opts.redactFields ?? [], { extraHeaders: opts.redactHeaders ?? [] });
   const enabled = logger.isLevelEnabled('info');
+  const entrySecrets = new WeakMap<object, string[]>();
+  /** The secrets of a fingerprint hit's request (DecisionRecord.partial). */
+  const partialSecrets = (partial: NonNullable<DecisionRecord['partial']>): string[] => {
+    // A path from the input's root may select a field that differs between the entry's requests: read it each time.
+    if (!redactor.entryStable) return redactor.secretsOf(partial.full());
+    let shared = entrySecrets.get(partial.shared);
+    if (!shared) entrySecrets.set(partial.shared, (shared = redactor.secretsOf(partial.full())));
+    const own = redactor.headerSecrets(partial.headers);
+    return own.length ? [...new Set([...shared, ...own])] : shared;
+  };
 
   const wants = (decision: DecisionLabel, wouldDeny: boolean, decisionId: string): boolean => {
     if (!enabled) return false;
@@ -137,7 +154,8 @@ export function createDecisionLogger(opts: DecisionLoggerOptions = {}): Decision
           line.approval_id = rec.approvalId ?? null;
         }
         let secrets: string[] = [];
-        if (rec.input !== undefined) {
+        if (rec.partial && !logInput) secrets = partialSecrets(rec.partial);
+        else if (rec.input !== undefined) {
           if (logInput) {
             const r = redactor.redact(rec.input);
             line.input = r.input;

@@ -34,6 +34,13 @@ export interface Redactor {
   secretsOf(input: unknown): string[];
   /** True when a header must be redacted. */
   isRedactedHeader(name: string): boolean;
+  /** The values of the redacted headers among these (a value Envoy joined with `,` also in its parts). */
+  headerSecrets(headers: Record<string, string>): string[];
+  /**
+   * True when no configured path starts at the input's root: the secrets are then in headers, tool arguments and
+   * token claims only, which two requests with one fingerprint share but for their headers.
+   */
+  readonly entryStable: boolean;
 }
 
 export interface RedactorOptions {
@@ -125,6 +132,17 @@ export function createRedactor(fields: readonly string[], opts: RedactorOptions 
     redactInput: (input) => redact(input).input,
     secretsOf,
     isRedactedHeader: (name) => headers.has(name.toLowerCase()),
+    headerSecrets(h) {
+      const secrets = new Set<string>();
+      for (const name of Object.keys(h)) {
+        if (!headers.has(name.toLowerCase())) continue;
+        const v = h[name]!;
+        collect(v, secrets);
+        if (v.includes(',')) for (const part of v.split(',')) collect(part.trim(), secrets);
+      }
+      return [...secrets];
+    },
+    entryStable: rootPaths.length === 0,
   };
 }
 

@@ -177,6 +177,42 @@ describe('hits by fingerprint, in the pipeline', () => {
   });
 });
 
+describe('hits by fingerprint: redaction in the decision log', () => {
+  let server: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    // A policy whose message quotes the request's credential: the log must scrub it on every hit as on a miss.
+    dir = await mkdtemp(join(tmpdir(), 'mcp-authz-fingerprint-redact-'));
+    await writeFile(
+      join(dir, 'policy.rego'),
+      [
+        'package fp.leak',
+        'import rego.v1',
+        'decision := {"allowed": false, "rule": "r", "message": sprintf("key %s refused", [input.attributes.request.http.headers["x-api-key"]])}',
+      ].join('\n'),
+    );
+    const built = await buildBundleFile(dir, 'fp/leak/decision');
+    server = await startTestServer({ bundle: built.file, entrypoint: 'fp/leak/decision' });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("scrubs the entry's secrets and this request's own from every line", async () => {
+    for (const id of [21, 22, 23]) {
+      const req = call('fetch_url', { url: 'https://httpbin.org/get' }, id);
+      (req.attributes.request.http.headers as Record<string, string>)['x-api-key'] = 'sk-live-0123456789';
+      await server.client.check(req);
+    }
+    const metrics = await server.app.metrics.metricsText();
+    expect(metrics).toMatch(/^mcp_authz_decision_cache_fingerprint_hits_total 2$/m);
+    const lines = server.decisions.slice(-3);
+    expect(lines.map((l) => l.message)).toEqual(['key [REDACTED] refused', 'key [REDACTED] refused', 'key [REDACTED] refused']);
+    expect(JSON.stringify(lines)).not.toContain('sk-live');
+  });
+});
+
 describe('hits by fingerprint, over gRPC', () => {
   let server: TestServer;
   let dir: string;
