@@ -7,11 +7,12 @@ import { ProtoReader, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
  * CheckRequest bytes → their fingerprint (check/fingerprint.ts), or undefined when the bytes are not a well-formed
  * CheckRequest as far as the walk goes (the request is then read, and refused, as usual).
  *
- * The key is the request's fields in wire order. A field the walk does not descend into is kept as its bytes (tag,
- * length, contents), so two keys are equal only when those bytes are. Five messages are descended into, to leave
- * out what the spec names: CheckRequest.attributes, AttributeContext.source and .request, Peer.address,
- * Address.socket_address, Request.http (and its header maps and body). A descended field is written as its tag
- * bytes, the length of its own key and that key. A left-out field is checked as check-request-reader.ts reads it,
+ * The key is the request's fields in wire order, but for the entries of two map fields (HttpRequest.headers and
+ * AttributeContext.context_extensions), which come after their message's other fields, sorted by key (mapBlock). A
+ * field the walk does not descend into is kept as its bytes (tag, length, contents), so two keys are equal only
+ * when those bytes are. Six messages are descended into, to leave out what the spec names: CheckRequest.attributes,
+ * AttributeContext.source and .request, Peer.address, Address.socket_address, Request.http (and its header maps
+ * and body). A descended field is written as its tag bytes, the length of its own key and that key. A left-out field is checked as check-request-reader.ts reads it,
  * so a fingerprint never stands for bytes the reader would refuse: every other field is either kept verbatim or
  * descended into with its tag, and equal keys then mean bytes that read alike.
  *
