@@ -115,9 +115,8 @@ export function createCheckRecorder(metrics: Metrics | undefined, log: DecisionL
         ...(o.shadow ? { shadow: o.shadow } : {}),
         durationUs: Math.round(o.durationSeconds * 1e6),
         input: o.view?.input,
-        ...(o.expand && o.fingerprintEntry && o.view
-          ? { partial: { full: () => fullInput(o), shared: o.fingerprintEntry, headers: o.view.headers } }
-          : {}),
+        // A hit answered from its fingerprint, while its view is partial (expandView removes the entry).
+        ...(o.fingerprintEntry && o.view ? { partial: { full: () => fullInput(o), shared: o.fingerprintEntry, headers: o.view.headers } } : {}),
       });
     } catch {
       // observability must never change or break a decision

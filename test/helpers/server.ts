@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,7 +6,9 @@ import pino from 'pino';
 import { createDecisionLogger } from '../../src/observability/decision-log.js';
 import { type App, startApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/config/load.js';
+import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
 import { buildWasmBundle } from '../../src/policy/opa-cli.js';
+import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
 import { checkClient, type CheckClient } from './grpc-client.js';
 import { repoRoot } from './tools.js';
 
@@ -26,6 +28,33 @@ export async function buildBundleFile(dir = join(repoRoot, 'rego'), entrypoint =
   const file = join(tmp, 'bundle.tar.gz');
   await writeFile(file, await buildWasmBundle(dir, entrypoint));
   return { file, tmp };
+}
+
+/**
+ * The default pack (opa build → WASM) loaded in process with denials as JSON-RPC errors and a payment tool whose
+ * large amounts need approval: what the pipeline tests with the cache check hits against. Remove `tmp` after.
+ */
+export async function loadJsonRpcPack(): Promise<{ policy: Policy; tmp: string }> {
+  const built = await buildBundleFile();
+  const data = join(built.tmp, 'data.yaml');
+  await writeFile(
+    data,
+    [
+      'mcp_authz:',
+      '  denial_format: jsonrpc',
+      '  tool_policies:',
+      '    - name: payment-limits',
+      '      tools: [create_payment]',
+      '      rules:',
+      '        - {name: large-payment, approval_above: {argument: amount, value: 10000}, message: "payments above 10000 require approval"}',
+    ].join('\n'),
+  );
+  const policy = await loadPolicyFromBundleBytes(
+    await readFile(built.file),
+    { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 },
+    built.file,
+  );
+  return { policy, tmp: built.tmp };
 }
 
 /** A real server on 127.0.0.1:0 with the given flags (as the CLI would take them). */

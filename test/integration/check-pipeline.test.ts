@@ -1,16 +1,14 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalId } from '../../src/check/approval-id.js';
 import { createCheckPipeline, type CheckOutcome, type Evaluator } from '../../src/check/pipeline.js';
 import { loadConfig } from '../../src/config/load.js';
 import { identityConfigSchema } from '../../src/identity/config.js';
 import { createIdentityResolver } from '../../src/identity/resolve.js';
-import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
 import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
 import { testCache, testSettings } from '../helpers/pipeline.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
-import { buildBundleFile } from '../helpers/server.js';
+import { loadJsonRpcPack } from '../helpers/server.js';
 
 /**
  * The check pipeline with the real default pack (opa build → WASM) and a real decision cache: what a hit skips,
@@ -20,26 +18,7 @@ let tmp: string;
 let policy: Policy;
 
 beforeAll(async () => {
-  const built = await buildBundleFile();
-  tmp = built.tmp;
-  const data = join(tmp, 'data.yaml');
-  await writeFile(
-    data,
-    [
-      'mcp_authz:',
-      '  denial_format: jsonrpc',
-      '  tool_policies:',
-      '    - name: payment-limits',
-      '      tools: [create_payment]',
-      '      rules:',
-      '        - {name: large-payment, approval_above: {argument: amount, value: 10000}, message: "payments above 10000 require approval"}',
-    ].join('\n'),
-  );
-  policy = await loadPolicyFromBundleBytes(
-    await readFile(built.file),
-    { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 },
-    built.file,
-  );
+  ({ policy, tmp } = await loadJsonRpcPack());
 }, 120_000);
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,11 +10,10 @@ import { readCheckRequest } from '../../src/envoy/check-request-reader.js';
 import { loadDescriptors } from '../../src/envoy/descriptors.js';
 import { createFingerprinter } from '../../src/envoy/request-fingerprint.js';
 import { createIdentityResolver } from '../../src/identity/resolve.js';
-import { loadPolicyFromBundleBytes } from '../../src/policy/load.js';
 import type { Policy } from '../../src/rego-wasm/opa-wasm.js';
 import { testCache, testSettings } from '../helpers/pipeline.js';
 import { mcpCheckRequest, toolCall } from '../helpers/requests.js';
-import { buildBundleFile, startTestServer, type TestServer } from '../helpers/server.js';
+import { buildBundleFile, loadJsonRpcPack, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
  * Hits from the request's bytes (docs/decision-cache.md): the real pack (opa build → WASM), real CheckRequest bytes
@@ -30,26 +29,7 @@ let tmp: string;
 let policy: Policy;
 
 beforeAll(async () => {
-  const built = await buildBundleFile();
-  tmp = built.tmp;
-  const data = join(tmp, 'data.yaml');
-  await writeFile(
-    data,
-    [
-      'mcp_authz:',
-      '  denial_format: jsonrpc',
-      '  tool_policies:',
-      '    - name: payment-limits',
-      '      tools: [create_payment]',
-      '      rules:',
-      '        - {name: large-payment, approval_above: {argument: amount, value: 10000}, message: "payments above 10000 require approval"}',
-    ].join('\n'),
-  );
-  policy = await loadPolicyFromBundleBytes(
-    await readFile(built.file),
-    { dataFiles: [data], entrypoint: 'mcp/authz/decision', maxMemoryPages: 1024 },
-    built.file,
-  );
+  ({ policy, tmp } = await loadJsonRpcPack());
 }, 120_000);
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
